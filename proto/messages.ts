@@ -1,0 +1,47 @@
+/**
+ * Frame codec: one protobuf Request or Response per WebSocket binary frame. Pure functions,
+ * no sockets, so both the broker connection and the client connection share them.
+ */
+import './pb-config.js';
+import { strata } from './gen/strata.js';
+import { FRAME_BYTES_MAX } from './constants.js';
+import { InvalidRequestError, MessageTooLargeError } from './errors.js';
+
+export const pb = strata.v1;
+export type Request = strata.v1.Request;
+export type Response = strata.v1.Response;
+export type RequestProps = strata.v1.Request.$Properties;
+export type ResponseProps = strata.v1.Response.$Properties;
+
+/** The API names (the `body` oneof cases), as sent in ApiVersions. */
+export const REQUEST_APIS = [
+  'apiVersions', 'createTopics', 'deleteTopics', 'listTopics', 'metadata', 'produce', 'fetch',
+  'listOffsets', 'initProducerId',
+] as const;
+export type RequestApi = (typeof REQUEST_APIS)[number];
+
+export function encodeRequest(req: RequestProps): Uint8Array {
+  return pb.Request.encode(req).finish();
+}
+
+export function encodeResponse(res: ResponseProps): Uint8Array {
+  return pb.Response.encode(res).finish();
+}
+
+/** Decodes a request frame; any protobuf failure becomes InvalidRequestError. */
+export function decodeRequest(frame: Uint8Array): Request {
+  if (frame.length > FRAME_BYTES_MAX) throw new MessageTooLargeError(`frame of ${frame.length} bytes exceeds ${FRAME_BYTES_MAX}`);
+  try {
+    return pb.Request.decode(frame);
+  } catch (err) {
+    throw new InvalidRequestError(`malformed request frame: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function decodeResponse(frame: Uint8Array): Response {
+  try {
+    return pb.Response.decode(frame);
+  } catch (err) {
+    throw new InvalidRequestError(`malformed response frame: ${(err as Error).message}`, { cause: err });
+  }
+}
