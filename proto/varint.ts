@@ -1,6 +1,7 @@
 /**
  * Zig-zag varints as used inside RecordBatch v2 records (the protobuf encoding of sint32 and
- * sint64). Values are JS numbers; varlongs are limited to the safe integer range.
+ * sint64). Values are JS numbers. Zig-zag doubles the magnitude, so varlongs are exact for
+ * |n| < 2^52; larger encodings are rejected on read rather than rounded.
  */
 import { InvalidRecordBatchError } from './errors.js';
 
