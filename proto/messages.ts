@@ -17,6 +17,9 @@ export type ResponseProps = strata.v1.Response.$Properties;
 export const REQUEST_APIS = [
   'apiVersions', 'createTopics', 'deleteTopics', 'listTopics', 'metadata', 'produce', 'fetch',
   'listOffsets', 'initProducerId',
+  // Consumer groups (oneof field numbers 30-49).
+  'joinGroup', 'heartbeat', 'leaveGroup', 'offsetCommit', 'offsetFetch', 'listGroups', 'describeGroup',
+  'resetOffsets', 'deleteGroups',
 ] as const;
 export type RequestApi = (typeof REQUEST_APIS)[number];
 
