@@ -16,7 +16,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installCleanupHandlers, startChild, stopChild } from './bench/processes.mjs';
+import { installCleanupHandlers, isStopping, startChild, stopChild } from './bench/processes.mjs';
 import { natsSetup, natsVersion, redisSetup, redisVersion, strataSetup } from './bench/servers.mjs';
 import { renderTable } from './bench/report.mjs';
 
@@ -154,6 +154,7 @@ async function runCell(cell, opts, runIndex) {
     log(`run ${runIndex + 1}/${opts.runs} ${cell.label} [${cell.durability}]: produce ${fmt(run.produceRps)} rec/s `
       + `(${produced.seconds.toFixed(2)} s), consume ${fmt(run.consumeRps)} rec/s (${consumed.seconds.toFixed(2)} s)`);
   } catch (err) {
+    if (isStopping()) return;
     cell.errors = [...(cell.errors ?? []), err];
     log(`run ${runIndex + 1}/${opts.runs} ${cell.label} [${cell.durability}]: FAILED: ${err.name}: ${err.message.split('\n')[0]}`);
     // A not-wired or missing Strata build will fail the same way every run: skip the rest.

@@ -27,6 +27,11 @@ const OUTPUT_TAIL_BYTES_MAX = 8_192;
 const live = new Set();
 /** Temp dirs not (or no longer) attached to a child. */
 const looseDirs = new Set();
+/** Set once a signal arrived: from then on no new child may start. */
+let stopping = false;
+
+/** Whether a signal asked the benchmark to stop (failures after that are not worth reporting). */
+export function isStopping() { return stopping; }
 
 /** Makes a fresh temp dir that is removed on exit even if the caller forgets. */
 export async function makeTempDir(prefix) {
@@ -62,6 +67,7 @@ export function freePort() {
  * `dirs` are removed when the child is stopped.
  */
 export function startChild(name, command, args, { dirs = [], env, stdio } = {}) {
+  if (stopping) throw new Error(`not starting ${name}: the benchmark is shutting down`);
   const child = spawn(command, args, {
     stdio: stdio ?? ['ignore', 'pipe', 'pipe'],
     env: env ?? process.env,
@@ -169,6 +175,8 @@ export function installCleanupHandlers() {
   process.on('exit', killAllSync);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(sig, async () => {
+      if (stopping) return;
+      stopping = true;
       process.stderr.write(`\nbench-compare: ${sig}, stopping ${live.size} child process(es)\n`);
       await Promise.allSettled([...live].map(stopChild));
       killAllSync();
