@@ -1,0 +1,145 @@
+/**
+ * Broker configuration: what the CLI (or an embedding program) passes to `new Broker(...)`.
+ * `resolveBrokerConfig` fills defaults from broker/constants.ts and storage's DEFAULT_LOG_CONFIG
+ * and rejects anything out of range with InvalidConfigError, so a bad value fails at start-up
+ * rather than on the first request that touches it.
+ */
+import { FRAME_BYTES_MAX } from '../proto/constants.js';
+import { InvalidConfigError } from '../proto/errors.js';
+import {
+  CONNECTIONS_MAX_DEFAULT, FETCH_WAIT_MS_MAX_CEILING, FETCH_WAIT_MS_MAX_DEFAULT, HOST_DEFAULT,
+  IDLE_TIMEOUT_MS_DEFAULT, IDLE_TIMEOUT_MS_MIN, IN_FLIGHT_REQUESTS_PER_CONNECTION_DEFAULT, NODE_ID_DEFAULT,
+  PARTITIONS_PER_TOPIC_DEFAULT_MAX, PARTITIONS_PER_TOPIC_MAX, PORT_DEFAULT, SLOW_CONSUMER_BUFFERED_BYTES_MAX_DEFAULT,
+  SLOW_CONSUMER_DROP_MS_DEFAULT, TOPICS_MAX_DEFAULT,
+} from './constants.js';
+import type { LogLevel } from './logger.js';
+import { DEFAULT_LOG_CONFIG, type FlushPolicy, type LogConfig } from './storage/log-config.js';
+
+/** Bounds on what clients can make the broker hold. */
+export interface BrokerLimits {
+  /** Open WebSocket connections; further upgrades are refused with HTTP 503. @default 1024 */
+  maxConnections: number;
+  /** Outstanding requests per connection; the excess gets TooManyRequestsError. @default 64 */
+  maxInFlightRequestsPerConnection: number;
+  /** Topics on this broker; CreateTopics past it gets LimitExceededError. @default 10000 */
+  maxTopics: number;
+  /** Partitions per topic. @default 1000 (at most 10000) */
+  maxPartitionsPerTopic: number;
+  /** Largest WebSocket frame accepted (ws maxPayload); at most the wire FRAME_BYTES_MAX. @default FRAME_BYTES_MAX */
+  frameBytesMax: number;
+  /** Cap on a fetch's max_wait_ms. @default 30000 */
+  fetchWaitMsMax: number;
+  /** A connection answering no ping for this long is terminated. @default 60000 */
+  idleTimeoutMs: number;
+  /** ws.bufferedAmount above which a connection's fetches are held back. @default 64 MiB */
+  slowConsumerBufferedBytesMax: number;
+  /** How long a connection may stay above that cap before it is terminated. @default 30000 */
+  slowConsumerDropMs: number;
+}
+
+export interface BrokerConfig {
+  /** Directory holding topics.json, producer-ids.json and one directory per partition. */
+  dataDir: string;
+  /** @default '127.0.0.1' */
+  host: string;
+  /** 0 lets the OS pick a free port (Broker.start() returns it). @default 7171 */
+  port: number;
+  /** This broker's id, reported in ApiVersions and Metadata. @default 0 */
+  nodeId: number;
+  /** Log defaults for every partition; topics may override them. */
+  log: LogConfig;
+  /** @default 'info' */
+  logLevel: LogLevel;
+  limits: BrokerLimits;
+}
+
+/** What callers pass: only dataDir is required. */
+export interface BrokerConfigInput {
+  dataDir: string;
+  host?: string;
+  port?: number;
+  nodeId?: number;
+  log?: Partial<LogConfig>;
+  logLevel?: LogLevel;
+  limits?: Partial<BrokerLimits>;
+}
+
+export const LIMITS_DEFAULT: Readonly<BrokerLimits> = Object.freeze({
+  maxConnections: CONNECTIONS_MAX_DEFAULT,
+  maxInFlightRequestsPerConnection: IN_FLIGHT_REQUESTS_PER_CONNECTION_DEFAULT,
+  maxTopics: TOPICS_MAX_DEFAULT,
+  maxPartitionsPerTopic: PARTITIONS_PER_TOPIC_DEFAULT_MAX,
+  frameBytesMax: FRAME_BYTES_MAX,
+  fetchWaitMsMax: FETCH_WAIT_MS_MAX_DEFAULT,
+  idleTimeoutMs: IDLE_TIMEOUT_MS_DEFAULT,
+  slowConsumerBufferedBytesMax: SLOW_CONSUMER_BUFFERED_BYTES_MAX_DEFAULT,
+  slowConsumerDropMs: SLOW_CONSUMER_DROP_MS_DEFAULT,
+});
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const FLUSH_POLICIES: readonly FlushPolicy[] = ['always', 'interval', 'never'];
+
+/**
+ * Segment sizes the broker accepts. The lower bound keeps tests able to force rolls with tiny
+ * segments while stopping typos like `segmentBytes: 1`; the upper one keeps file positions
+ * inside a signed 32-bit index entry, as in Kafka.
+ */
+export const LOG_SEGMENT_BYTES_MIN = 1024;
+export const LOG_SEGMENT_BYTES_MAX = 0x7fff_ffff;
+/** Smallest index file: room for a handful of 8-byte entries. */
+export const LOG_SEGMENT_INDEX_BYTES_MIN = 64;
+
+export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
+  if (input === null || typeof input !== 'object') throw new InvalidConfigError('broker config must be an object');
+  if (typeof input.dataDir !== 'string' || input.dataDir.length === 0) throw new InvalidConfigError('dataDir is required');
+  const host = input.host ?? HOST_DEFAULT;
+  if (typeof host !== 'string' || host.length === 0) throw new InvalidConfigError('host must be a non-empty string');
+  const port = input.port ?? PORT_DEFAULT;
+  checkInt('port', port, 0, 65_535);
+  const nodeId = input.nodeId ?? NODE_ID_DEFAULT;
+  checkInt('nodeId', nodeId, 0, 0x7fff_ffff);
+  const logLevel = input.logLevel ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new InvalidConfigError(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const log: LogConfig = { ...DEFAULT_LOG_CONFIG, ...stripUndefined(input.log ?? {}) };
+  validateLogConfig(log, 'log');
+
+  const limits: BrokerLimits = { ...LIMITS_DEFAULT, ...stripUndefined(input.limits ?? {}) };
+  checkInt('limits.maxConnections', limits.maxConnections, 1, 1_000_000);
+  checkInt('limits.maxInFlightRequestsPerConnection', limits.maxInFlightRequestsPerConnection, 1, 65_536);
+  checkInt('limits.maxTopics', limits.maxTopics, 1, 1_000_000);
+  checkInt('limits.maxPartitionsPerTopic', limits.maxPartitionsPerTopic, 1, PARTITIONS_PER_TOPIC_MAX);
+  checkInt('limits.frameBytesMax', limits.frameBytesMax, 1024, FRAME_BYTES_MAX);
+  checkInt('limits.fetchWaitMsMax', limits.fetchWaitMsMax, 0, FETCH_WAIT_MS_MAX_CEILING);
+  checkInt('limits.idleTimeoutMs', limits.idleTimeoutMs, IDLE_TIMEOUT_MS_MIN, 24 * 60 * 60_000);
+  checkInt('limits.slowConsumerBufferedBytesMax', limits.slowConsumerBufferedBytesMax, 1024, Number.MAX_SAFE_INTEGER);
+  checkInt('limits.slowConsumerDropMs', limits.slowConsumerDropMs, 1, 24 * 60 * 60_000);
+
+  return { dataDir: input.dataDir, host, port, nodeId, log, logLevel, limits };
+}
+
+/** Checks a complete LogConfig (broker defaults, or defaults merged with a topic's overrides). */
+export function validateLogConfig(log: LogConfig, where: string): void {
+  checkInt(`${where}.segmentBytes`, log.segmentBytes, LOG_SEGMENT_BYTES_MIN, LOG_SEGMENT_BYTES_MAX);
+  checkInt(`${where}.segmentMs`, log.segmentMs, 1, Number.MAX_SAFE_INTEGER);
+  if (log.retentionMs !== -1) checkInt(`${where}.retentionMs`, log.retentionMs, 1, Number.MAX_SAFE_INTEGER);
+  if (log.retentionBytes !== -1) checkInt(`${where}.retentionBytes`, log.retentionBytes, 0, Number.MAX_SAFE_INTEGER);
+  checkInt(`${where}.indexIntervalBytes`, log.indexIntervalBytes, 0, LOG_SEGMENT_BYTES_MAX);
+  checkInt(`${where}.segmentIndexBytes`, log.segmentIndexBytes, LOG_SEGMENT_INDEX_BYTES_MIN, LOG_SEGMENT_BYTES_MAX);
+  if (!FLUSH_POLICIES.includes(log.flushPolicy)) {
+    throw new InvalidConfigError(`${where}.flushPolicy must be one of ${FLUSH_POLICIES.join(', ')}`);
+  }
+  checkInt(`${where}.flushIntervalMs`, log.flushIntervalMs, 1, 24 * 60 * 60_000);
+}
+
+function checkInt(name: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidConfigError(`${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
+  }
+}
+
+function stripUndefined<T extends object>(obj: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(obj)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
