@@ -1,0 +1,92 @@
+/**
+ * Consumer-group limits and defaults, units last. Relationships are asserted at the bottom.
+ *
+ * Sizing of the offsets log: one committed offset is one record of about
+ * 20 + |group| + |topic| bytes of key and 26 + |metadata| bytes of value, so ~100 bytes with
+ * short names. A consumer committing 100 partitions every 5 s (the SDK default) writes
+ * ~2 KB/s; a live key set of 100k partitions is ~10 MB. Compaction (see offset-store.ts)
+ * keeps the log within OFFSETS_COMPACT_RATIO times the live set plus one snapshot.
+ */
+import assert from 'node:assert/strict';
+
+/**
+ * The internal topic holding committed offsets. Its logs live apart from user topics (see
+ * offset-store.ts), so no user request can produce to, fetch from, list or delete it.
+ */
+export const OFFSETS_TOPIC = '__consumer_offsets';
+
+/**
+ * Partitions of the offsets topic; a group's commits all go to partition hash(group) % this.
+ * Four partitions spread the fsync and load work of many groups over several files while
+ * keeping start-up (one replay per partition) short. Changing it re-homes groups, so it is a
+ * constant, not a setting.
+ */
+export const OFFSETS_TOPIC_PARTITIONS = 4;
+
+/**
+ * Offsets-log segment size. Small, so compaction can retire sealed segments soon after a
+ * snapshot instead of waiting for a 1 GiB segment to fill.
+ */
+export const OFFSETS_SEGMENT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Compaction trigger: a partition of the offsets log is rewritten (snapshot of the live keys,
+ * then older segments retired) when it holds more than this many records per live key...
+ */
+export const OFFSETS_COMPACT_RATIO = 4;
+/** ...and at least this many records, so a small log is never rewritten for nothing. */
+export const OFFSETS_COMPACT_RECORDS_MIN = 10_000;
+/** Records per batch when writing a snapshot; keeps each batch far below BATCH_BYTES_MAX. */
+export const OFFSETS_SNAPSHOT_BATCH_RECORDS = 1_000;
+/** Bytes read from the offsets log per read() call during replay. */
+export const OFFSETS_REPLAY_READ_BYTES = 4 * 1024 * 1024;
+
+/** Kafka's offset.metadata.max.bytes: the metadata string stored with a commit. */
+export const OFFSET_METADATA_BYTES_MAX = 4096;
+
+/** Group ids: 1 to this many characters. */
+export const GROUP_ID_CHARS_MAX = 255;
+/** Groups the coordinator tracks (with members or committed offsets). */
+export const GROUPS_MAX = 100_000;
+/** Members of one group; JoinGroup past it gets LimitExceededError. */
+export const GROUP_MEMBERS_MAX = 1_000;
+/** Topics one member may subscribe to. */
+export const SUBSCRIPTION_TOPICS_MAX = 1_000;
+/** Partitions in one OffsetCommit request. */
+export const COMMIT_PARTITIONS_MAX = 10_000;
+
+/**
+ * Session timeout bounds and default. Kafka allows 6 s to 30 min with a 45 s default; a
+ * WebSocket client on loopback or a LAN notices a dead member far sooner, and tests need
+ * sub-second values, hence the low minimum.
+ */
+export const SESSION_TIMEOUT_MS_MIN = 100;
+export const SESSION_TIMEOUT_MS_MAX = 30 * 60_000;
+export const SESSION_TIMEOUT_MS_DEFAULT = 10_000;
+
+/**
+ * How long the broker waits for the known members to rejoin once a rebalance starts; members
+ * still missing then are evicted. It bounds how long a slow revocation (a user's commit in the
+ * revoke hook) may hold the group, like Kafka's max.poll.interval.ms.
+ */
+export const REBALANCE_TIMEOUT_MS_MIN = 100;
+export const REBALANCE_TIMEOUT_MS_MAX = 30 * 60_000;
+export const REBALANCE_TIMEOUT_MS_DEFAULT = 30_000;
+
+/**
+ * Kafka's group.initial.rebalance.delay.ms: when the first member joins an empty group, the
+ * join window stays open this long (extended by each new joiner, up to the rebalance timeout)
+ * so that consumers started together form one generation instead of one per arrival. 3 s in
+ * Kafka; 50 ms is enough for processes started together on one host and keeps a fresh group's
+ * first assignment well under a second.
+ */
+export const INITIAL_REBALANCE_DELAY_MS_DEFAULT = 50;
+export const INITIAL_REBALANCE_DELAY_MS_MAX = 60_000;
+
+/** Longest a heartbeat may be parked (its max_wait_ms is capped to this). */
+export const HEARTBEAT_WAIT_MS_MAX = 60_000;
+
+assert.ok(SESSION_TIMEOUT_MS_MIN <= SESSION_TIMEOUT_MS_DEFAULT && SESSION_TIMEOUT_MS_DEFAULT <= SESSION_TIMEOUT_MS_MAX);
+assert.ok(REBALANCE_TIMEOUT_MS_MIN <= REBALANCE_TIMEOUT_MS_DEFAULT && REBALANCE_TIMEOUT_MS_DEFAULT <= REBALANCE_TIMEOUT_MS_MAX);
+assert.ok(INITIAL_REBALANCE_DELAY_MS_DEFAULT <= REBALANCE_TIMEOUT_MS_MIN, 'the initial delay must fit in the shortest rebalance timeout');
+assert.ok(OFFSETS_COMPACT_RATIO >= 2, 'a snapshot must not immediately re-trigger compaction');
