@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { FRAME_BYTES_MAX } from '../../../proto/constants.js';
+import { InvalidConfigError } from '../../../proto/errors.js';
+import { LIMITS_DEFAULT, resolveBrokerConfig } from '../../../broker/config.js';
+import { DEFAULT_LOG_CONFIG } from '../../../broker/storage/log-config.js';
+
+describe('resolveBrokerConfig', () => {
+  it('fills every default from one required field', () => {
+    const cfg = resolveBrokerConfig({ dataDir: '/tmp/x' });
+    expect(cfg).toEqual({ dataDir: '/tmp/x', host: '127.0.0.1', port: 7171, nodeId: 0, logLevel: 'info', log: DEFAULT_LOG_CONFIG, limits: LIMITS_DEFAULT });
+    expect(cfg.limits.frameBytesMax).toBe(FRAME_BYTES_MAX);
+  });
+
+  it('merges partial log and limit settings over the defaults, ignoring undefined', () => {
+    const cfg = resolveBrokerConfig({ dataDir: 'd', port: 0, log: { flushPolicy: 'never', segmentBytes: undefined }, limits: { maxTopics: 3 } });
+    expect(cfg.port).toBe(0);
+    expect(cfg.log).toEqual({ ...DEFAULT_LOG_CONFIG, flushPolicy: 'never' });
+    expect(cfg.limits).toEqual({ ...LIMITS_DEFAULT, maxTopics: 3 });
+  });
+
+  it.each([
+    ['no dataDir', { dataDir: '' }],
+    ['a port above 65535', { dataDir: 'd', port: 70_000 }],
+    ['a negative port', { dataDir: 'd', port: -1 }],
+    ['a fractional port', { dataDir: 'd', port: 1.5 }],
+    ['an unknown log level', { dataDir: 'd', logLevel: 'loud' }],
+    ['an unknown flush policy', { dataDir: 'd', log: { flushPolicy: 'sometimes' } }],
+    ['a 1-byte segment', { dataDir: 'd', log: { segmentBytes: 1 } }],
+    ['zero connections', { dataDir: 'd', limits: { maxConnections: 0 } }],
+    ['frames above the wire maximum', { dataDir: 'd', limits: { frameBytesMax: FRAME_BYTES_MAX + 1 } }],
+    ['more partitions than the wire allows', { dataDir: 'd', limits: { maxPartitionsPerTopic: 1_000_000 } }],
+    ['a string where a number belongs', { dataDir: 'd', limits: { idleTimeoutMs: '100' } }],
+  ])('refuses %s', (_what, input) => {
+    expect(() => resolveBrokerConfig(input as never)).toThrow(InvalidConfigError);
+  });
+});
