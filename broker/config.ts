@@ -13,7 +13,7 @@ import {
   SLOW_CONSUMER_DROP_MS_DEFAULT, TOPICS_MAX_DEFAULT,
 } from './constants.js';
 import type { LogLevel } from './logger.js';
-import { DEFAULT_LOG_CONFIG, type FlushPolicy, type LogConfig } from './storage/log-config.js';
+import { DEFAULT_LOG_CONFIG, validateLogConfig as validateStorageLogConfig, type LogConfig } from './storage/log-config.js';
 
 /** Bounds on what clients can make the broker hold. */
 export interface BrokerLimits {
@@ -77,17 +77,6 @@ export const LIMITS_DEFAULT: Readonly<BrokerLimits> = Object.freeze({
 });
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const FLUSH_POLICIES: readonly FlushPolicy[] = ['always', 'interval', 'never'];
-
-/**
- * Segment sizes the broker accepts. The lower bound keeps tests able to force rolls with tiny
- * segments while stopping typos like `segmentBytes: 1`; the upper one keeps file positions
- * inside a signed 32-bit index entry, as in Kafka.
- */
-export const LOG_SEGMENT_BYTES_MIN = 1024;
-export const LOG_SEGMENT_BYTES_MAX = 0x7fff_ffff;
-/** Smallest index file: room for a handful of 8-byte entries. */
-export const LOG_SEGMENT_INDEX_BYTES_MIN = 64;
 
 export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
   if (input === null || typeof input !== 'object') throw new InvalidConfigError('broker config must be an object');
@@ -118,18 +107,16 @@ export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
   return { dataDir: input.dataDir, host, port, nodeId, log, logLevel, limits };
 }
 
-/** Checks a complete LogConfig (broker defaults, or defaults merged with a topic's overrides). */
+/**
+ * Checks a complete LogConfig (broker defaults, or defaults merged with a topic's overrides)
+ * with storage's own rules, naming where the bad value came from.
+ */
 export function validateLogConfig(log: LogConfig, where: string): void {
-  checkInt(`${where}.segmentBytes`, log.segmentBytes, LOG_SEGMENT_BYTES_MIN, LOG_SEGMENT_BYTES_MAX);
-  checkInt(`${where}.segmentMs`, log.segmentMs, 1, Number.MAX_SAFE_INTEGER);
-  if (log.retentionMs !== -1) checkInt(`${where}.retentionMs`, log.retentionMs, 1, Number.MAX_SAFE_INTEGER);
-  if (log.retentionBytes !== -1) checkInt(`${where}.retentionBytes`, log.retentionBytes, 0, Number.MAX_SAFE_INTEGER);
-  checkInt(`${where}.indexIntervalBytes`, log.indexIntervalBytes, 0, LOG_SEGMENT_BYTES_MAX);
-  checkInt(`${where}.segmentIndexBytes`, log.segmentIndexBytes, LOG_SEGMENT_INDEX_BYTES_MIN, LOG_SEGMENT_BYTES_MAX);
-  if (!FLUSH_POLICIES.includes(log.flushPolicy)) {
-    throw new InvalidConfigError(`${where}.flushPolicy must be one of ${FLUSH_POLICIES.join(', ')}`);
+  try {
+    validateStorageLogConfig(log);
+  } catch (err) {
+    throw new InvalidConfigError(`${where}: ${(err as Error).message}`);
   }
-  checkInt(`${where}.flushIntervalMs`, log.flushIntervalMs, 1, 24 * 60 * 60_000);
 }
 
 function checkInt(name: string, value: unknown, min: number, max: number): void {

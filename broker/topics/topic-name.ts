@@ -27,23 +27,3 @@ export function isValidTopicName(name: unknown): name is string {
     return false;
   }
 }
-
-/** `<topic>-<partition>`: the partition directory name, as storage lays it out. */
-export function partitionDirName(topic: string, partition: number): string {
-  return `${topic}-${partition}`;
-}
-
-/**
- * Splits a partition directory name at its last `-`. Unambiguous because a partition is all
- * digits: `a-1-0` is topic `a-1`, partition 0. Returns null for names that are not partition
- * directories (topics.json, temp files, anything else).
- */
-export function parsePartitionDirName(dirName: string): { topic: string; partition: number } | null {
-  const dash = dirName.lastIndexOf('-');
-  if (dash <= 0) return null;
-  const digits = dirName.slice(dash + 1);
-  if (!/^\d{1,9}$/.test(digits)) return null;
-  const topic = dirName.slice(0, dash);
-  if (!isValidTopicName(topic)) return null;
-  return { topic, partition: Number(digits) };
-}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidTopicNameError } from '../../../proto/errors.js';
-import { isValidTopicName, parsePartitionDirName, validateTopicName } from '../../../broker/topics/topic-name.js';
+import { isValidTopicName, validateTopicName } from '../../../broker/topics/topic-name.js';
 
 describe('topic names', () => {
   it('accepts 1 to 249 characters of [a-zA-Z0-9._-]', () => {
@@ -31,15 +31,5 @@ describe('topic names', () => {
 
   it('refuses non-strings', () => {
     for (const v of [undefined, null, 42, {}, ['a']]) expect(() => validateTopicName(v)).toThrow(InvalidTopicNameError);
-  });
-
-  it('parses partition directory names at the last dash', () => {
-    expect(parsePartitionDirName('orders-0')).toEqual({ topic: 'orders', partition: 0 });
-    expect(parsePartitionDirName('a-1-12')).toEqual({ topic: 'a-1', partition: 12 });
-    expect(parsePartitionDirName('topics.json')).toBeNull();
-    expect(parsePartitionDirName('orders-')).toBeNull();
-    expect(parsePartitionDirName('-3')).toBeNull();
-    expect(parsePartitionDirName('..-3')).toBeNull();
-    expect(parsePartitionDirName('orders-x')).toBeNull();
   });
 });
