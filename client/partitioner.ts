@@ -4,9 +4,9 @@
  *
  *  - an explicit `partition` wins (it must exist);
  *  - a keyed record goes to `toPositive(murmur2(keyBytes)) % numPartitions`;
- *  - a record without a key goes to the topic's "sticky" partition, which changes only when a
- *    batch for it is sent (KIP-480): records without keys then fill whole batches instead of
- *    spreading thin ones over every partition.
+ *  - a record without a key goes to the topic's "sticky" partition, which changes only when its
+ *    batch is closed to be sent, full or lingered (KIP-480): records without keys then fill
+ *    whole batches instead of spreading thin ones over every partition.
  *
  * Concurrency: owned by one producer; not shared.
  */
@@ -33,17 +33,14 @@ export function murmur2(data: Uint8Array): number {
     h = Math.imul(h, MURMUR2_M);
     h ^= k;
   }
+  // The tail of 1-3 bytes, as Java's fall-through switch on length % 4.
   const tail = length & ~3;
-  switch (length % 4) {
-    case 3:
-      h ^= data[tail + 2]! << 16;
-    // falls through
-    case 2:
-      h ^= data[tail + 1]! << 8;
-    // falls through
-    case 1:
-      h ^= data[tail]!;
-      h = Math.imul(h, MURMUR2_M);
+  const rest = length - tail;
+  if (rest > 0) {
+    if (rest === 3) h ^= data[tail + 2]! << 16;
+    if (rest >= 2) h ^= data[tail + 1]! << 8;
+    h ^= data[tail]!;
+    h = Math.imul(h, MURMUR2_M);
   }
   h ^= h >>> 13;
   h = Math.imul(h, MURMUR2_M);
@@ -70,8 +67,8 @@ export function checkPartition(topic: string, partition: number, numPartitions: 
 }
 
 /**
- * Per-topic sticky partition for records without a key. `onBatchSent` moves the topic to a
- * different random partition once the batch of its current sticky partition has been sent.
+ * Per-topic sticky partition for records without a key. `onBatchClosed` moves the topic to a
+ * different random partition once the batch of its current sticky partition is closed.
  */
 export class StickyPartitioner {
   private readonly sticky = new Map<string, number>();
@@ -90,8 +87,11 @@ export class StickyPartitioner {
     return this.pick(topic, numPartitions, -1);
   }
 
-  /** A batch of `partition` was sent: if it was the sticky one, stick to another from now on. */
-  onBatchSent(topic: string, partition: number, numPartitions: number): void {
+  /**
+   * The open batch of `partition` was closed to be sent: if it was the sticky one, later
+   * records without key go to another partition.
+   */
+  onBatchClosed(topic: string, partition: number, numPartitions: number): void {
     if (this.sticky.get(topic) === partition) this.pick(topic, numPartitions, partition);
   }
 

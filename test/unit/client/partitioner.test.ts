@@ -61,13 +61,13 @@ describe('StickyPartitioner', () => {
     expect(p.partition('t', 12, key, undefined)).toBe(partitionForKey(key, 12));
   });
 
-  it('keeps records without key on one partition until its batch is sent, then moves to another', () => {
+  it('keeps records without key on one partition until its batch is closed, then moves to another', () => {
     const p = new StickyPartitioner();
     const first = p.partition('t', 6, null, undefined);
     for (let i = 0; i < 100; i++) expect(p.partition('t', 6, null, undefined)).toBe(first);
-    p.onBatchSent('t', (first + 1) % 6, 6); // another partition's batch: no change
+    p.onBatchClosed('t', (first + 1) % 6, 6); // another partition's batch: no change
     expect(p.partition('t', 6, null, undefined)).toBe(first);
-    p.onBatchSent('t', first, 6);
+    p.onBatchClosed('t', first, 6);
     const second = p.partition('t', 6, null, undefined);
     expect(second).not.toBe(first);
   });
@@ -78,7 +78,7 @@ describe('StickyPartitioner', () => {
     for (let i = 0; i < 500; i++) {
       const part = p.partition('t', 5, null, undefined);
       seen.add(part);
-      p.onBatchSent('t', part, 5);
+      p.onBatchClosed('t', part, 5);
     }
     expect([...seen].sort()).toEqual([0, 1, 2, 3, 4]);
   });
@@ -86,7 +86,7 @@ describe('StickyPartitioner', () => {
   it('keeps a sticky partition per topic and handles single-partition topics', () => {
     const p = new StickyPartitioner(() => 0.99);
     expect(p.partition('a', 1, null, undefined)).toBe(0);
-    p.onBatchSent('a', 0, 1);
+    p.onBatchClosed('a', 0, 1);
     expect(p.partition('a', 1, null, undefined)).toBe(0);
     expect(p.partition('b', 4, null, undefined)).toBe(3);
   });

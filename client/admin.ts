@@ -1,0 +1,221 @@
+/**
+ * Topic administration and cluster metadata: CreateTopics, DeleteTopics, ListTopics, Metadata
+ * and ListOffsets. Every call is retried on retriable errors by the client's retry policy.
+ * Per-topic failures come back as typed errors: the single-topic methods throw them, the
+ * plural ones return them per topic.
+ *
+ * Concurrency: any number of concurrent calls share the client's admin connection.
+ */
+import { errorFromWire, InvalidConfigError, StrataError, UnknownTopicError } from '../proto/errors.js';
+import type { Connection, RequestBody, ResponseBody } from './connection.js';
+import { checkOffset, listOffsets, specToQuery } from './list-offsets.js';
+import { retry, type RetryPolicy } from './retry.js';
+
+/** Durability of a topic's appends; 'default' inherits the broker's policy. */
+export type FlushPolicy = 'default' | 'always' | 'interval' | 'never';
+const FLUSH_POLICY_WIRE: Readonly<Record<FlushPolicy, number>> = Object.freeze({ default: 0, always: 1, interval: 2, never: 3 });
+const FLUSH_POLICY_NAME: readonly FlushPolicy[] = ['default', 'always', 'interval', 'never'];
+
+/** Per-topic log settings; an omitted (or 0) value means the broker's default. */
+export interface TopicConfig {
+  /** Delete segments whose newest record is older than this; -1 keeps forever. @default broker default (7 days) */
+  retentionMs?: number;
+  /** Delete the oldest segments while the partition is larger than this; -1 is unlimited. @default broker default (-1) */
+  retentionBytes?: number;
+  /** Roll a segment at this size. @default broker default (1 GiB) */
+  segmentBytes?: number;
+  /** Roll a segment when its first record is this old. @default broker default (7 days) */
+  segmentMs?: number;
+  /** @default 'default' (the broker's policy) */
+  flushPolicy?: FlushPolicy;
+  /** fsync period under the 'interval' policy. @default broker default (1000) */
+  flushIntervalMs?: number;
+}
+
+/** A topic to create. */
+export interface NewTopic {
+  name: string;
+  /** @default 1 */
+  partitions?: number;
+  config?: TopicConfig;
+}
+
+/** Outcome for one topic of createTopics()/deleteTopics(). */
+export interface TopicResult {
+  name: string;
+  /** Null on success. */
+  error: StrataError | null;
+}
+
+/** One partition as the broker describes it. */
+export interface PartitionDescription {
+  partition: number;
+  logStartOffset: number;
+  logEndOffset: number;
+  sizeBytes: number;
+  segmentCount: number;
+  leader: number;
+}
+
+export interface TopicDescription {
+  name: string;
+  partitions: PartitionDescription[];
+  /** The topic's effective settings as the broker reports them. */
+  config: Required<TopicConfig>;
+}
+
+export interface ClusterMetadata {
+  nodeId: number;
+  brokerUrl: string;
+  topics: TopicDescription[];
+}
+
+/** Where listOffsets() looks: the log start, the log end, or the first record at/after a timestamp (ms). */
+export type OffsetQuerySpec = 'earliest' | 'latest' | number | { timestamp: number };
+
+export interface AdminDeps {
+  connection: Connection;
+  retry: RetryPolicy;
+}
+
+export class Admin {
+  private readonly conn: Connection;
+  private readonly policy: RetryPolicy;
+
+  constructor(deps: AdminDeps) {
+    this.conn = deps.connection;
+    this.policy = deps.retry;
+  }
+
+  /** Creates one topic; throws TopicAlreadyExistsError, InvalidTopicNameError, InvalidConfigError... */
+  async createTopic(topic: NewTopic): Promise<void> {
+    const [result] = await this.createTopics([topic]);
+    if (result?.error) throw result.error;
+  }
+
+  async createTopics(topics: readonly NewTopic[]): Promise<TopicResult[]> {
+    const body: RequestBody<'createTopics'> = { topics: topics.map((t) => ({ name: t.name, partitions: partitionsOf(t), config: configToWire(t.config) })) };
+    const res = await this.call(() => this.conn.request('createTopics', body));
+    return topicResults(topics.map((t) => t.name), res.topics ?? []);
+  }
+
+  /** Deletes one topic and its data; throws UnknownTopicError if it does not exist. */
+  async deleteTopic(name: string): Promise<void> {
+    const [result] = await this.deleteTopics([name]);
+    if (result?.error) throw result.error;
+  }
+
+  async deleteTopics(names: readonly string[]): Promise<TopicResult[]> {
+    const res = await this.call(() => this.conn.request('deleteTopics', { names: [...names] }));
+    return topicResults(names, res.topics ?? []);
+  }
+
+  async listTopics(): Promise<string[]> {
+    const res = await this.call(() => this.conn.request('listTopics', {}));
+    return [...(res.names ?? [])].sort();
+  }
+
+  /** Describes one topic; throws UnknownTopicError if it does not exist. */
+  async describeTopic(name: string): Promise<TopicDescription> {
+    const [d] = await this.describeTopics([name]);
+    return d!;
+  }
+
+  /** Describes topics in the order asked; throws the first per-topic error. */
+  async describeTopics(names: readonly string[]): Promise<TopicDescription[]> {
+    if (names.length === 0) return [];
+    const meta = await this.fetchMetadata([...names]);
+    const byName = new Map((meta.topics ?? []).map((t) => [t.name ?? '', t]));
+    return names.map((name) => {
+      const t = byName.get(name);
+      if (!t) throw new UnknownTopicError(`topic ${name} does not exist`);
+      if (t.error && t.error.code) throw errorFromWire(t.error, { topic: name });
+      return describe(t);
+    });
+  }
+
+  /** The broker and every topic it has (or those named). */
+  async metadata(topics: readonly string[] = []): Promise<ClusterMetadata> {
+    const meta = await this.fetchMetadata([...topics]);
+    return {
+      nodeId: meta.nodeId ?? 0,
+      brokerUrl: meta.brokerUrl ?? '',
+      topics: (meta.topics ?? []).filter((t) => !(t.error && t.error.code)).map(describe),
+    };
+  }
+
+  /**
+   * The offset at the log start ('earliest'), the log end ('latest': the next offset to be
+   * written) or of the first record whose timestamp is at or after `timestamp` (offset -1 when
+   * there is none).
+   */
+  async listOffsets(topic: string, partition: number, spec: OffsetQuerySpec): Promise<{ offset: number; timestamp: number }> {
+    const timestamp = typeof spec === 'number' ? checkOffset(spec, 'timestamp') : specToQuery(spec);
+    const [r] = await this.call(() => listOffsets(this.conn, [{ topic, partition, timestamp }]));
+    return { offset: r!.offset, timestamp: r!.timestamp };
+  }
+
+  private fetchMetadata(topics: string[]): Promise<ResponseBody<'metadata'>> {
+    return this.call(() => this.conn.request('metadata', { topics }));
+  }
+
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return retry(fn, this.policy, { stopped: () => this.conn.isClosed });
+  }
+}
+
+function partitionsOf(t: NewTopic): number {
+  const n = t.partitions ?? 1;
+  if (!Number.isInteger(n) || n < 1) throw new InvalidConfigError(`topic ${t.name}: partitions must be a positive integer, got ${n}`);
+  return n;
+}
+
+type WireTopicConfig = NonNullable<NonNullable<RequestBody<'createTopics'>['topics']>[number]['config']>;
+
+function configToWire(c: TopicConfig | undefined): WireTopicConfig {
+  if (!c) return {};
+  const policy = c.flushPolicy ?? 'default';
+  if (!(policy in FLUSH_POLICY_WIRE)) throw new InvalidConfigError(`unknown flushPolicy ${String(policy)}`);
+  return {
+    retentionMs: c.retentionMs ?? 0,
+    retentionBytes: c.retentionBytes ?? 0,
+    segmentBytes: c.segmentBytes ?? 0,
+    segmentMs: c.segmentMs ?? 0,
+    flushPolicy: FLUSH_POLICY_WIRE[policy],
+    flushIntervalMs: c.flushIntervalMs ?? 0,
+  };
+}
+
+type WireTopicMetadata = NonNullable<ResponseBody<'metadata'>['topics']>[number];
+
+function describe(t: WireTopicMetadata): TopicDescription {
+  const c = t.config ?? {};
+  return {
+    name: t.name ?? '',
+    partitions: (t.partitions ?? []).map((p) => ({
+      partition: p.partition ?? 0,
+      logStartOffset: Number(p.logStartOffset ?? 0),
+      logEndOffset: Number(p.logEndOffset ?? 0),
+      sizeBytes: Number(p.sizeBytes ?? 0),
+      segmentCount: p.segmentCount ?? 0,
+      leader: p.leader ?? 0,
+    })).sort((a, b) => a.partition - b.partition),
+    config: {
+      retentionMs: Number(c.retentionMs ?? 0),
+      retentionBytes: Number(c.retentionBytes ?? 0),
+      segmentBytes: Number(c.segmentBytes ?? 0),
+      segmentMs: Number(c.segmentMs ?? 0),
+      flushPolicy: FLUSH_POLICY_NAME[c.flushPolicy ?? 0] ?? 'default',
+      flushIntervalMs: c.flushIntervalMs ?? 0,
+    },
+  };
+}
+
+function topicResults(names: readonly string[], wire: ReadonlyArray<{ name?: string | null; error?: { code?: number | null; message?: string | null } | null }>): TopicResult[] {
+  const byName = new Map(wire.map((t) => [t.name ?? '', t]));
+  return names.map((name) => {
+    const t = byName.get(name);
+    const error = t?.error && t.error.code ? errorFromWire(t.error, { topic: name }) : null;
+    return { name, error };
+  });
+}

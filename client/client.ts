@@ -1,0 +1,175 @@
+/**
+ * The SDK entry point: `new Strata(options)` (or `createClient(options)`) holds the settings
+ * and hands out producers, consumers and an admin client, as kafkajs's `Kafka` does.
+ *
+ * Connections: each producer and each consumer gets its own WebSocket, so a consumer's long
+ * polls and a producer's pipelined batches never queue behind each other; the admin client
+ * shares one more. Nothing connects until first used. `close()` closes everything it handed
+ * out (producers flush first).
+ */
+import { ConnectionClosedError, InvalidConfigError } from '../proto/errors.js';
+import { Admin } from './admin.js';
+import { Connection } from './connection.js';
+import {
+  BROKER_URL_DEFAULT, CLIENT_ID_DEFAULT, CONNECT_TIMEOUT_MS_DEFAULT, IN_FLIGHT_REQUESTS_MAX_DEFAULT,
+  QUEUED_REQUESTS_MAX_DEFAULT, REQUEST_TIMEOUT_MS_DEFAULT,
+} from './constants.js';
+import { Consumer } from './consumer.js';
+import { resolveConsumerOptions, type ConsumerOptions } from './consumer-options.js';
+import { NOOP_LOGGER, type Logger } from './logger.js';
+import { Producer } from './producer.js';
+import { resolveProducerOptions, type ProducerOptions } from './producer-options.js';
+import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from './retry.js';
+import type { SocketFactory } from './socket.js';
+
+/** Options of `new Strata()` / `createClient()`. */
+export interface ClientOptions {
+  /**
+   * Broker WebSocket URL. A list is accepted for forward compatibility; today's single-node
+   * broker is reached at the first entry.
+   * @default 'ws://127.0.0.1:7171'
+   */
+  brokers?: string | readonly string[];
+  /** Sent to the broker in the handshake, for its logs. @default 'strata-js' */
+  clientId?: string;
+  /** Time for the WebSocket to open and the handshake to answer. @default 10000 */
+  connectTimeoutMs?: number;
+  /** Time a request may wait for its response (fetches add their maxWaitMs). @default 30000 */
+  requestTimeoutMs?: number;
+  /** Retries of retriable failures. @default { retries: 5, initialRetryTimeMs: 100, maxRetryTimeMs: 10000, multiplier: 2 } */
+  retry?: RetryOptions;
+  /** Where the SDK logs (pino-compatible). @default no logging */
+  logger?: Logger;
+  /** Requests a connection keeps awaiting a response. @default 32 */
+  inFlightRequestsMax?: number;
+  /** Requests a connection queues beyond those; more fail with TooManyRequestsError. @default 10000 */
+  queuedRequestsMax?: number;
+  /** Opens WebSockets; swap in `browserSocketFactory(WebSocket)` outside Node. @default the `ws` package */
+  socketFactory?: SocketFactory;
+}
+
+interface ResolvedClientOptions {
+  url: string;
+  clientId: string;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  retry: RetryPolicy;
+  logger: Logger;
+  inFlightRequestsMax: number;
+  queuedRequestsMax: number;
+  socketFactory: SocketFactory | undefined;
+}
+
+function positiveInt(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new InvalidConfigError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
+  const brokers = o.brokers ?? BROKER_URL_DEFAULT;
+  const url = typeof brokers === 'string' ? brokers : brokers[0];
+  if (!url || !/^wss?:\/\//.test(url)) throw new InvalidConfigError(`brokers must be ws:// or wss:// URLs, got ${String(url)}`);
+  return {
+    url,
+    clientId: o.clientId ?? CLIENT_ID_DEFAULT,
+    connectTimeoutMs: positiveInt('connectTimeoutMs', o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS_DEFAULT),
+    requestTimeoutMs: positiveInt('requestTimeoutMs', o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS_DEFAULT),
+    retry: resolveRetryPolicy(o.retry),
+    logger: o.logger ?? NOOP_LOGGER,
+    inFlightRequestsMax: positiveInt('inFlightRequestsMax', o.inFlightRequestsMax ?? IN_FLIGHT_REQUESTS_MAX_DEFAULT),
+    queuedRequestsMax: positiveInt('queuedRequestsMax', o.queuedRequestsMax ?? QUEUED_REQUESTS_MAX_DEFAULT),
+    socketFactory: o.socketFactory,
+  };
+}
+
+export class Strata {
+  private readonly opts: ResolvedClientOptions;
+  private readonly producers = new Set<Producer>();
+  private readonly consumers = new Set<Consumer<unknown>>();
+  private adminConn: Connection | null = null;
+  private adminClient: Admin | null = null;
+  private closed = false;
+
+  constructor(options: ClientOptions = {}) {
+    this.opts = resolveClientOptions(options);
+  }
+
+  /** The broker URL in use. */
+  get url(): string { return this.opts.url; }
+
+  /** A new producer with its own connection (connected on first send or `connect()`). */
+  producer(options: ProducerOptions = {}): Producer {
+    this.checkOpen();
+    const resolved = resolveProducerOptions(options);
+    const producer = new Producer(resolved, {
+      connection: this.newConnection(),
+      ownsConnection: true,
+      retry: options.retry ? resolveRetryPolicy(options.retry) : this.opts.retry,
+      requestTimeoutMs: this.opts.requestTimeoutMs,
+      logger: this.opts.logger,
+    });
+    this.producers.add(producer);
+    return producer;
+  }
+
+  /** A new consumer with its own connection; call `assign()` then iterate. */
+  consumer(options: ConsumerOptions & { decode: 'utf8' }): Consumer<string>;
+  consumer(options?: ConsumerOptions): Consumer<Buffer>;
+  consumer(options: ConsumerOptions = {}): Consumer<Buffer> | Consumer<string> {
+    this.checkOpen();
+    const consumer = new Consumer<Buffer>(resolveConsumerOptions(options), {
+      connection: this.newConnection(),
+      ownsConnection: true,
+      retry: options.retry ? resolveRetryPolicy(options.retry) : this.opts.retry,
+      requestTimeoutMs: this.opts.requestTimeoutMs,
+      logger: this.opts.logger,
+    });
+    this.consumers.add(consumer as Consumer<unknown>);
+    return consumer;
+  }
+
+  /** The admin client (one per Strata instance, sharing one connection). */
+  admin(): Admin {
+    this.checkOpen();
+    if (!this.adminClient) {
+      this.adminConn = this.newConnection();
+      this.adminClient = new Admin({ connection: this.adminConn, retry: this.opts.retry });
+    }
+    return this.adminClient;
+  }
+
+  /** Flushes and closes every producer, closes every consumer and the admin connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const results = await Promise.allSettled([
+      ...[...this.producers].map((p) => p.close()),
+      ...[...this.consumers].map((c) => c.close()),
+      this.adminConn?.close(),
+    ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private newConnection(): Connection {
+    return new Connection({
+      url: this.opts.url,
+      clientId: this.opts.clientId,
+      connectTimeoutMs: this.opts.connectTimeoutMs,
+      requestTimeoutMs: this.opts.requestTimeoutMs,
+      inFlightRequestsMax: this.opts.inFlightRequestsMax,
+      queuedRequestsMax: this.opts.queuedRequestsMax,
+      socketFactory: this.opts.socketFactory,
+      logger: this.opts.logger,
+    });
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new ConnectionClosedError('this Strata client is closed');
+  }
+}
+
+/** Same as `new Strata(options)`. */
+export function createClient(options: ClientOptions = {}): Strata {
+  return new Strata(options);
+}

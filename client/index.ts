@@ -1,0 +1,77 @@
+/**
+ * The public surface of the Strata client SDK. Everything an application may use is listed
+ * here explicitly: values first, then types. Anything not exported here is internal.
+ *
+ * ```ts
+ * import { Strata } from 'strata';
+ * const strata = new Strata({ brokers: 'ws://127.0.0.1:7171' });
+ * await strata.admin().createTopic({ name: 'events', partitions: 3 });
+ * const producer = strata.producer();
+ * await producer.send({ topic: 'events', messages: [{ key: 'user-1', value: 'hello' }] });
+ * const consumer = strata.consumer({ decode: 'utf8' });
+ * await consumer.assign({ topic: 'events', offset: 'earliest' });
+ * for await (const record of consumer) console.log(record.partition, record.offset, record.value);
+ * ```
+ */
+
+// ---- values ------------------------------------------------------------------------------
+export { Strata, createClient } from './client.js';
+export { Producer } from './producer.js';
+export { Consumer } from './consumer.js';
+export { Admin } from './admin.js';
+export { nodeSocketFactory, browserSocketFactory } from './socket.js';
+export { murmur2, toPositive, partitionForKey } from './partitioner.js';
+export { isRetriable } from './retry.js';
+export { OFFSET_EARLIEST, OFFSET_LATEST } from '../proto/constants.js';
+export {
+  ErrorCode,
+  StrataError,
+  UnknownServerError,
+  OffsetOutOfRangeError,
+  InvalidRecordBatchError,
+  UnknownTopicError,
+  MessageTooLargeError,
+  NotEnoughSpaceError,
+  InvalidTopicNameError,
+  TopicAlreadyExistsError,
+  InvalidRequestError,
+  UnsupportedVersionError,
+  RequestTimedOutError,
+  ConnectionClosedError,
+  OutOfOrderSequenceError,
+  InvalidProducerEpochError,
+  UnknownProducerIdError,
+  StorageError,
+  TooManyRequestsError,
+  InvalidConfigError,
+  BrokerShuttingDownError,
+  LimitExceededError,
+  CorruptLogError,
+  IllegalGenerationError,
+  UnknownMemberIdError,
+  RebalanceInProgressError,
+  GroupNotEmptyError,
+  InvalidGroupIdError,
+  NoOffsetForPartitionError,
+  GroupIdNotFoundError,
+} from '../proto/errors.js';
+
+// ---- types -------------------------------------------------------------------------------
+export type { ClientOptions } from './client.js';
+export type { RetryOptions } from './retry.js';
+export type { Logger, LogFields } from './logger.js';
+export type { SocketFactory, SocketHandlers, SocketOptions, StrataSocket } from './socket.js';
+export type { Acks, ProducerMessage, ProducerOptions, ProducerRecord } from './producer-options.js';
+export type { RecordMetadata } from './producer-batch.js';
+export type { RecordData, HeadersInput } from './values.js';
+export type {
+  Assignment, ConsumerBatch, ConsumerOptions, ConsumerRecord, TopicPartition,
+} from './consumer-options.js';
+export type { OffsetSpec } from './list-offsets.js';
+export type {
+  ClusterMetadata, FlushPolicy, NewTopic, OffsetQuerySpec, PartitionDescription, TopicConfig, TopicDescription,
+  TopicResult,
+} from './admin.js';
+export type { RecordHeader } from '../proto/record-batch.js';
+export type { OffsetRange } from '../proto/errors.js';
+export type { CompressionName } from '../proto/compression.js';

@@ -1,0 +1,578 @@
+/**
+ * The producer: turns send() calls into RecordBatch v2 batches per partition (see
+ * accumulator.ts), ships every partition's ready batch in one Produce request, and resolves each
+ * send() with the offsets of its records.
+ *
+ * Idempotence (default): InitProducerId at start gives a producer id; each batch is stamped with
+ * it and with its partition's next sequence when first sent. Retries resend the same bytes, so
+ * a batch written before its response was lost is recognised by the broker and not written
+ * twice. Per partition at most 5 batches are in flight (the broker remembers 5 per producer);
+ * while one waits for a retry, only one is in flight so nothing overtakes it.
+ *
+ * If a batch fails for good, later batches of its partition would be refused as a sequence
+ * gap. The producer then takes a new producer id (an "epoch bump") and re-stamps those batches
+ * from sequence 0; the failed batch's send() calls are rejected.
+ *
+ * Memory: records held (queued and in flight) are bounded by bufferBytesMax; send() waits for
+ * room, FIFO, and fails with RequestTimedOutError after bufferTimeoutMs.
+ *
+ * Concurrency: any number of concurrent send() calls; records of calls made in order to the
+ * same partition are written in that order.
+ */
+import { BATCH_BYTES_MAX, BATCH_HEADER_BYTES, FRAME_BYTES_MAX } from '../proto/constants.js';
+import { compressionId } from '../proto/compression.js';
+import {
+  ConnectionClosedError, errorFromWire, InvalidRequestError, MessageTooLargeError, OutOfOrderSequenceError,
+  RequestTimedOutError, StrataError, UnknownServerError, UnknownTopicError,
+} from '../proto/errors.js';
+import { isValidOffset } from '../proto/int64.js';
+import { encodeRecordBatch, type RecordInput } from '../proto/record-batch.js';
+import { RecordAccumulator, type PartitionQueue } from './accumulator.js';
+import type { Connection, RequestBody, ResponseBody } from './connection.js';
+import { HEADER_OVERHEAD_BYTES_MAX, PRODUCE_ENVELOPE_BYTES_MAX, RECORD_OVERHEAD_BYTES_MAX } from './constants.js';
+import { childLogger, type Logger } from './logger.js';
+import { MetadataCache } from './metadata-cache.js';
+import { checkPartition, StickyPartitioner } from './partitioner.js';
+import { PendingSend, type ProducerBatch, type RecordMetadata } from './producer-batch.js';
+import {
+  ACKS_NONE_WIRE, ACKS_WIRE, type Acks, type ProducerMessage, type ProducerRecord, type ResolvedProducerOptions,
+} from './producer-options.js';
+import { backoffDelayMs, isRetriable, retry, retriesExhausted, type RetryPolicy } from './retry.js';
+import { restampProducer } from './sequence.js';
+import { headersBytes, toBuffer, toHeaders } from './values.js';
+
+/** Extra time the client waits beyond the ack timeout it asks the broker for. */
+const PRODUCE_RESPONSE_MARGIN_MS = 1_000;
+
+interface BufferWaiter {
+  bytes: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** A send() on the slow path (waiting to start, for metadata or for buffer room). */
+interface SlowSend {
+  appended: Promise<void>;
+}
+
+export interface ProducerDeps {
+  connection: Connection;
+  /** Whether the producer closes the connection when it closes. */
+  ownsConnection: boolean;
+  retry: RetryPolicy;
+  requestTimeoutMs: number;
+  logger: Logger;
+}
+
+export class Producer {
+  private readonly opts: ResolvedProducerOptions;
+  private readonly conn: Connection;
+  private readonly deps: ProducerDeps;
+  private readonly log: Logger;
+  private readonly acc: RecordAccumulator;
+  private readonly partitioner = new StickyPartitioner();
+  private readonly metadata: MetadataCache;
+  private readonly compression: number;
+  private starting: Promise<void> | null = null;
+  private started = false;
+  private closing = false;
+  private closed: Promise<void> | null = null;
+  private producerId = -1;
+  private producerEpoch = -1;
+  private resetting = false;
+  private needsReset = false;
+  private bufferedBytes = 0;
+  private readonly waiters: BufferWaiter[] = [];
+  private readonly slowSends = new Set<SlowSend>();
+  private flushing = 0;
+  private drainQueued = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAtMs = Infinity;
+
+  constructor(options: ResolvedProducerOptions, deps: ProducerDeps) {
+    this.opts = options;
+    this.deps = deps;
+    this.conn = deps.connection;
+    this.log = childLogger(deps.logger, { component: 'producer' });
+    this.compression = compressionId(options.compression);
+    this.acc = new RecordAccumulator({
+      lingerMs: options.lingerMs,
+      batchBytes: options.batchBytesMax,
+      inFlightPerPartitionMax: options.inFlightBatchesPerPartition,
+    });
+    this.acc.onBatchClosed = (b) => {
+      const n = this.metadata.partitionCount(b.topic);
+      if (n !== undefined) this.partitioner.onBatchClosed(b.topic, b.partition, n);
+    };
+    this.metadata = new MetadataCache((topics) => retry(() => this.conn.request('metadata', { topics }), deps.retry, this.retryHooks()));
+  }
+
+  /** Connects and, if idempotent, obtains a producer id. Called by the first send() if needed. */
+  connect(): Promise<void> {
+    if (this.closing) return Promise.reject(new ConnectionClosedError('producer is closed'));
+    if (!this.starting) {
+      this.starting = this.start().then(() => { this.started = true; }, (err: unknown) => {
+        this.starting = null;
+        throw err;
+      });
+    }
+    return this.starting;
+  }
+
+  /** Bytes of records currently held (queued or in flight). */
+  get bufferedBytesNow(): number { return this.bufferedBytes; }
+
+  /** The producer id in use, or -1 (not idempotent, or not started). */
+  get id(): { producerId: number; producerEpoch: number } {
+    return { producerId: this.producerId, producerEpoch: this.producerEpoch };
+  }
+
+  /**
+   * Queues records and resolves, once every one is acknowledged, with their topic, partition
+   * and offset, in the order given.
+   */
+  send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    if (this.closing) return Promise.reject(new ConnectionClosedError('producer is closed'));
+    const { topic, messages } = record;
+    if (typeof topic !== 'string' || topic.length === 0) return Promise.reject(new InvalidRequestError('send() needs a topic'));
+    if (!Array.isArray(messages)) return Promise.reject(new InvalidRequestError('send() needs a messages array'));
+    if (messages.length === 0) return Promise.resolve([]);
+    let acks = this.opts.acks;
+    if (record.acks !== undefined) {
+      if (!(record.acks in ACKS_WIRE)) return Promise.reject(new InvalidRequestError(`unknown acks ${String(record.acks)}`));
+      acks = ACKS_WIRE[record.acks];
+    }
+    const n = this.metadata.partitionCount(topic);
+    if (this.started && n !== undefined && this.slowSends.size === 0 && this.waiters.length === 0) {
+      let inputs: RecordInput[];
+      let sizes: number[];
+      let total: number;
+      try {
+        ({ inputs, sizes, total } = this.prepare(topic, messages, n));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      if (this.bufferedBytes + total <= this.opts.bufferBytesMax || this.bufferedBytes === 0) {
+        this.bufferedBytes += total;
+        return this.appendAll(topic, n, acks, messages, inputs, sizes);
+      }
+      return this.sendSlow(record, acks);
+    }
+    return this.sendSlow(record, acks);
+  }
+
+  /** Sends one record; resolves with its metadata. */
+  async sendOne(topic: string, message: ProducerMessage, acks?: Acks): Promise<RecordMetadata> {
+    const [meta] = await this.send({ topic, messages: [message], acks });
+    return meta!;
+  }
+
+  /** Sends everything queued so far, without waiting for lingerMs, and waits for the answers. */
+  async flush(): Promise<void> {
+    this.flushing++;
+    try {
+      // Sends still on their way into the buffer were called before flush(): wait for them first.
+      await Promise.all([...this.slowSends].map((s) => s.appended));
+      const unfinished: Promise<void>[] = [];
+      for (const q of this.acc.allQueues()) {
+        for (const b of [q.open, ...q.ready, ...q.inFlight]) {
+          if (b && !b.isFinished) unfinished.push(new Promise((r) => b.whenFinished(r)));
+        }
+      }
+      this.drain();
+      await Promise.all(unfinished);
+    } finally {
+      this.flushing--;
+    }
+  }
+
+  /** Flushes, then closes the connection (if the producer owns it). Later sends fail. */
+  close(): Promise<void> {
+    if (this.closed) return this.closed;
+    this.closing = true;
+    this.closed = (async () => {
+      try {
+        await this.flush();
+      } finally {
+        if (this.timer) clearTimeout(this.timer);
+        for (const w of this.waiters.splice(0)) {
+          clearTimeout(w.timer);
+          w.reject(new ConnectionClosedError('producer closed while send() waited for buffer room'));
+        }
+        if (this.deps.ownsConnection) await this.conn.close();
+      }
+    })();
+    return this.closed;
+  }
+
+  // ---- send path -------------------------------------------------------------------------
+
+  private async sendSlow(record: ProducerRecord, acks: number): Promise<RecordMetadata[]> {
+    let markAppended!: () => void;
+    const slow: SlowSend = { appended: new Promise((r) => { markAppended = r; }) };
+    this.slowSends.add(slow);
+    let result: Promise<RecordMetadata[]>;
+    try {
+      await this.connect();
+      const { topic, messages } = record;
+      const n = this.metadata.partitionCount(topic) ?? await this.metadata.load(topic);
+      const { inputs, sizes, total } = this.prepare(topic, messages, n);
+      await this.reserve(total);
+      result = this.appendAll(topic, n, acks, messages, inputs, sizes);
+    } finally {
+      this.slowSends.delete(slow);
+      markAppended();
+    }
+    return result;
+  }
+
+  /**
+   * Converts messages to codec records and estimates their encoded sizes; validates everything
+   * first, so a bad message rejects the whole send() before any record is queued.
+   */
+  private prepare(topic: string, messages: readonly ProducerMessage[], numPartitions: number):
+    { inputs: RecordInput[]; sizes: number[]; total: number } {
+    const count = messages.length;
+    const inputs = new Array<RecordInput>(count);
+    const sizes = new Array<number>(count);
+    const recordBytesMax = this.batchBytesLimit() - BATCH_HEADER_BYTES;
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const m = messages[i]!;
+      if (m.partition !== undefined) checkPartition(topic, m.partition, numPartitions);
+      if (m.timestamp !== undefined && !isValidOffset(m.timestamp)) {
+        throw new InvalidRequestError(`timestamp ${m.timestamp} is not a non-negative safe integer`);
+      }
+      const key = toBuffer(m.key);
+      const value = toBuffer(m.value);
+      const headers = toHeaders(m.headers);
+      let size = RECORD_OVERHEAD_BYTES_MAX + (key?.length ?? 0) + (value?.length ?? 0);
+      if (headers !== undefined) size += headersBytes(headers) + headers.length * HEADER_OVERHEAD_BYTES_MAX;
+      if (size > recordBytesMax) {
+        throw new MessageTooLargeError(`record of about ${size} bytes exceeds the batch limit of ${recordBytesMax}`);
+      }
+      inputs[i] = { key, value, timestamp: m.timestamp, headers };
+      sizes[i] = size;
+      total += size;
+    }
+    return { inputs, sizes, total };
+  }
+
+  private appendAll(topic: string, numPartitions: number, acks: number, messages: readonly ProducerMessage[],
+    inputs: RecordInput[], sizes: number[]): Promise<RecordMetadata[]> {
+    return new Promise((resolve, reject) => {
+      const send = new PendingSend(inputs.length, resolve, reject);
+      const now = Date.now();
+      let closedAny = false;
+      for (let i = 0; i < inputs.length; i++) {
+        const rec = inputs[i]!;
+        const partition = this.partitioner.partition(topic, numPartitions, rec.key ?? null, messages[i]!.partition);
+        const q = this.acc.queue(topic, partition);
+        const meta: RecordMetadata = { topic, partition, offset: -1 };
+        send.results[i] = meta;
+        if (this.acc.append(q, acks, rec, meta, send, sizes[i]!, now)) closedAny = true;
+      }
+      if (closedAny || this.flushing > 0 || this.opts.lingerMs === 0) this.queueDrain();
+      else this.scheduleDrainAt(now + this.opts.lingerMs);
+    });
+  }
+
+  /** Waits (FIFO) until `bytes` more fit in the buffer, then charges them. */
+  private reserve(bytes: number): Promise<void> {
+    if (this.waiters.length === 0 && (this.bufferedBytes + bytes <= this.opts.bufferBytesMax || this.bufferedBytes === 0)) {
+      this.bufferedBytes += bytes;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: BufferWaiter = {
+        bytes, resolve, reject,
+        timer: setTimeout(() => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(new RequestTimedOutError(`send() waited ${this.opts.bufferTimeoutMs} ms for room in a full producer buffer`));
+          this.wakeWaiters();
+        }, this.opts.bufferTimeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private release(bytes: number): void {
+    this.bufferedBytes -= bytes;
+    if (this.waiters.length > 0) this.wakeWaiters();
+  }
+
+  private wakeWaiters(): void {
+    while (this.waiters.length > 0) {
+      const w = this.waiters[0]!;
+      if (this.bufferedBytes + w.bytes > this.opts.bufferBytesMax && this.bufferedBytes !== 0) return;
+      this.waiters.shift();
+      clearTimeout(w.timer);
+      this.bufferedBytes += w.bytes;
+      w.resolve();
+    }
+  }
+
+  /** Largest encoded batch: the option, the wire limit, and what fits in the broker's frames. */
+  private batchBytesLimit(): number {
+    return Math.min(BATCH_BYTES_MAX, this.frameRecordsLimit());
+  }
+
+  private frameRecordsLimit(): number {
+    return (this.conn.brokerInfo?.frameBytesMax || FRAME_BYTES_MAX) - PRODUCE_ENVELOPE_BYTES_MAX;
+  }
+
+  // ---- drain: batches to requests --------------------------------------------------------
+
+  private queueDrain(): void {
+    if (this.drainQueued) return;
+    this.drainQueued = true;
+    queueMicrotask(() => {
+      this.drainQueued = false;
+      this.drain();
+    });
+  }
+
+  private scheduleDrainAt(atMs: number): void {
+    if (atMs >= this.timerAtMs) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAtMs = atMs;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAtMs = Infinity;
+      this.drain();
+    }, Math.max(0, atMs - Date.now()));
+  }
+
+  /**
+   * Closes lingered batches and sends every sendable batch: one request per acks level holding
+   * at most one batch per partition (so each partition's response maps to one batch), repeated
+   * while partitions still have free in-flight slots and ready batches.
+   */
+  private drain(): void {
+    if (this.resetting) return;
+    if (this.needsReset) {
+      void this.resetProducerId();
+      return;
+    }
+    const now = Date.now();
+    const nextDueMs = this.acc.closeExpired(now, this.flushing > 0 || this.closing);
+    const frameLimit = this.frameRecordsLimit();
+    for (;;) {
+      const requests = new Map<number, { batches: ProducerBatch[]; bytes: number }>();
+      let progress = false;
+      for (const q of this.acc.activeQueues()) {
+        const b = this.acc.sendable(q, now);
+        if (b === null || !this.prepareForSend(q, b)) continue;
+        let req = requests.get(b.acks);
+        if (req && req.bytes + b.bytes!.length > frameLimit) {
+          this.sendRequest(b.acks, req.batches);
+          req = undefined;
+        }
+        if (!req) requests.set(b.acks, (req = { batches: [], bytes: 0 }));
+        req.batches.push(b);
+        req.bytes += b.bytes!.length;
+        this.acc.markInFlight(q, b);
+        progress = true;
+      }
+      for (const [acks, req] of requests) this.sendRequest(acks, req.batches);
+      if (!progress) break;
+    }
+    if (nextDueMs < Infinity) this.scheduleDrainAt(nextDueMs);
+  }
+
+  /**
+   * Encodes the batch on its first send, or re-stamps it if its sequence was given up. Returns
+   * false when the batch cannot go yet (older-epoch batches of its partition still in flight)
+   * or failed to encode.
+   */
+  private prepareForSend(q: PartitionQueue, b: ProducerBatch): boolean {
+    const sequenced = this.opts.idempotent && b.acks !== ACKS_NONE_WIRE;
+    if (sequenced && q.rewindAfterOrder >= 0) {
+      // A batch before these failed for good: everything after it gets a fresh sequence under
+      // the new producer id, once nothing of the old numbering is in flight.
+      if (q.inFlight.length > 0) return false;
+      for (const r of q.ready) if (r.producerId !== this.producerId) r.baseSequence = -1;
+      q.rewindAfterOrder = -1;
+    }
+    if (sequenced && b.baseSequence < 0) {
+      // Never mix producer ids in flight on one partition: a retry of the older one could be
+      // overtaken.
+      for (const f of q.inFlight) if (f.producerId !== this.producerId) return false;
+      b.producerId = this.producerId;
+      b.producerEpoch = this.producerEpoch;
+      b.baseSequence = q.sequence.assign(b.recordCount);
+      if (b.bytes !== null) restampProducer(b.bytes, b.producerId, b.producerEpoch, b.baseSequence);
+    }
+    if (b.bytes === null) {
+      try {
+        b.bytes = encodeRecordBatch(b.records!, {
+          compression: this.compression,
+          producerId: b.producerId,
+          producerEpoch: b.producerEpoch,
+          baseSequence: b.baseSequence,
+          now: b.createdAtMs,
+        });
+      } catch (err) {
+        q.ready.shift();
+        this.finishBatch(b, err instanceof StrataError ? err : new UnknownServerError(`cannot encode batch: ${(err as Error).message}`));
+        this.queueDrain();
+        return false;
+      }
+      b.records = null;
+    }
+    return true;
+  }
+
+  private sendRequest(acks: number, batches: ProducerBatch[]): void {
+    const byTopic = new Map<string, { name: string; partitions: Array<{ partition: number; records: Buffer }> }>();
+    for (const b of batches) {
+      let t = byTopic.get(b.topic);
+      if (!t) byTopic.set(b.topic, (t = { name: b.topic, partitions: [] }));
+      t.partitions.push({ partition: b.partition, records: b.bytes! });
+    }
+    const body: RequestBody<'produce'> = { acks, timeoutMs: this.deps.requestTimeoutMs, topics: [...byTopic.values()] };
+    if (acks === ACKS_NONE_WIRE) {
+      this.conn.request('produce', body, { noResponse: true }).then(
+        () => { for (const b of batches) this.onBatchSuccess(b, -1); },
+        (err: unknown) => { for (const b of batches) this.onBatchError(b, toStrataError(err), false); },
+      );
+      return;
+    }
+    this.conn.request('produce', body, { timeoutMs: this.deps.requestTimeoutMs + PRODUCE_RESPONSE_MARGIN_MS }).then(
+      (res) => this.onProduceResponse(batches, res),
+      (err: unknown) => {
+        const e = toStrataError(err);
+        for (const b of batches) this.onBatchError(b, e, true);
+      },
+    );
+  }
+
+  private onProduceResponse(batches: ProducerBatch[], res: ResponseBody<'produce'>): void {
+    const answers = new Map<string, NonNullable<NonNullable<ResponseBody<'produce'>['topics']>[number]['partitions']>>();
+    for (const t of res.topics ?? []) answers.set(t.name ?? '', t.partitions ?? []);
+    for (const b of batches) {
+      const p = answers.get(b.topic)?.find((x) => x.partition === b.partition);
+      if (!p) {
+        this.onBatchError(b, new UnknownServerError(`produce response lacks ${b.topic}-${b.partition}`), false);
+      } else if (p.error && p.error.code) {
+        this.onBatchError(b, errorFromWire(p.error, { topic: b.topic, partition: b.partition }), true);
+      } else {
+        this.onBatchSuccess(b, Number(p.baseOffset ?? -1));
+      }
+    }
+    this.queueDrain();
+  }
+
+  // ---- completion, retries, epoch bumps --------------------------------------------------
+
+  private onBatchSuccess(b: ProducerBatch, baseOffset: number): void {
+    const q = this.acc.queue(b.topic, b.partition);
+    q.removeInFlight(b);
+    this.finishBatch(b, null, baseOffset);
+    this.queueDrain();
+  }
+
+  private onBatchError(b: ProducerBatch, err: StrataError, retriable: boolean): void {
+    const q = this.acc.queue(b.topic, b.partition);
+    q.removeInFlight(b);
+    if (b.isFinished) return;
+    const sequenced = b.baseSequence >= 0;
+    if (err instanceof OutOfOrderSequenceError && sequenced && this.refusedBecauseOfEarlier(q, b)) {
+      // An earlier batch is being retried or was given up: this one was refused, not written.
+      q.requeue(b);
+      this.acc.activate(q);
+      this.queueDrain();
+      return;
+    }
+    if (retriable && isRetriable(err) && b.attempts < this.deps.retry.retries && !(this.closing && this.conn.isClosed)) {
+      const delayMs = backoffDelayMs(this.deps.retry, b.attempts);
+      b.attempts++;
+      b.lastError = err;
+      b.retryAtMs = Date.now() + delayMs;
+      this.log.warn({ topic: b.topic, partition: b.partition, attempt: b.attempts, delayMs, err: err.message }, 'retrying produce');
+      q.requeue(b);
+      this.acc.activate(q);
+      this.scheduleDrainAt(b.retryAtMs);
+      return;
+    }
+    const final = retriable && isRetriable(err) ? retriesExhausted(err, b.attempts + 1) : err;
+    if (err instanceof UnknownTopicError) this.metadata.invalidate(b.topic);
+    if (sequenced && this.opts.idempotent) {
+      // Later batches of this partition carry sequences after a gap: bump the epoch and renumber.
+      q.rewindAfterOrder = Math.max(q.rewindAfterOrder, b.order);
+      this.needsReset = true;
+    }
+    this.finishBatch(b, final);
+    this.queueDrain();
+  }
+
+  /**
+   * Whether an OutOfOrderSequenceError for `b` is explained by an earlier batch of its partition
+   * (still unanswered, waiting for a retry, or given up); in the last case `b` loses its
+   * sequence so it is renumbered under the next producer id.
+   */
+  private refusedBecauseOfEarlier(q: PartitionQueue, b: ProducerBatch): boolean {
+    if (q.rewindAfterOrder >= 0 && b.order > q.rewindAfterOrder) {
+      b.baseSequence = -1; // renumber under the next producer id
+      return true;
+    }
+    for (const f of q.inFlight) if (f.order < b.order) return true;
+    for (const r of q.ready) if (r.order < b.order) return true;
+    return false;
+  }
+
+  private finishBatch(b: ProducerBatch, err: StrataError | null, baseOffset = -1): void {
+    const bytes = b.bufferedBytes;
+    if (err) b.fail(err);
+    else b.complete(baseOffset);
+    this.release(bytes);
+  }
+
+  private async resetProducerId(): Promise<void> {
+    this.resetting = true;
+    try {
+      await this.initProducerId();
+      this.needsReset = false;
+      for (const q of this.acc.allQueues()) q.sequence.reset();
+      this.log.warn({ producerId: this.producerId }, 'took a new producer id after a failed batch');
+    } catch (err) {
+      this.log.error({ err }, 'cannot obtain a new producer id');
+      // Queued batches cannot be numbered: fail them rather than hold them forever.
+      for (const q of this.acc.allQueues()) {
+        this.acc.close(q);
+        for (const b of q.ready.splice(0)) this.finishBatch(b, toStrataError(err));
+      }
+    } finally {
+      this.resetting = false;
+    }
+    this.queueDrain();
+  }
+
+  private async start(): Promise<void> {
+    await retry(() => this.conn.connect(), this.deps.retry, this.retryHooks());
+    if (this.opts.idempotent) await this.initProducerId();
+  }
+
+  private async initProducerId(): Promise<void> {
+    const res = await retry(() => this.conn.request('initProducerId', {}), this.deps.retry, this.retryHooks());
+    const id = Number(res.producerId ?? -1);
+    if (!isValidOffset(id)) throw new UnknownServerError(`broker returned invalid producer id ${String(res.producerId)}`);
+    this.producerId = id;
+    this.producerEpoch = res.producerEpoch ?? 0;
+  }
+
+  private retryHooks() {
+    return {
+      stopped: () => this.conn.isClosed,
+      onRetry: (err: unknown, attempt: number, delayMs: number) =>
+        this.log.warn({ attempt, delayMs, err: (err as Error).message }, 'retrying request'),
+    };
+  }
+}
+
+function toStrataError(err: unknown): StrataError {
+  if (err instanceof StrataError) return err;
+  return new UnknownServerError((err as Error)?.message ?? String(err));
+}
