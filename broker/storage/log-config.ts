@@ -1,6 +1,10 @@
 /**
  * Per-partition log settings. The broker has defaults; a topic may override any of them.
  */
+import { InvalidConfigError } from '../../proto/errors.js';
+import {
+  SEGMENT_BYTES_MAX, SEGMENT_BYTES_MIN, SEGMENT_INDEX_BYTES_MAX, SEGMENT_INDEX_BYTES_MIN,
+} from './constants.js';
 
 export type FlushPolicy = 'always' | 'interval' | 'never';
 
@@ -23,6 +27,12 @@ export interface LogConfig {
    */
   flushPolicy: FlushPolicy;
   flushIntervalMs: number;
+  /**
+   * Check the CRC32C of every batch served by reads, so corrupt bytes surface as
+   * CorruptLogError instead of reaching consumers. Batch headers are always checked.
+   * @default true (VERIFY_CRC_ON_READ_DEFAULT)
+   */
+  verifyCrcOnRead?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -38,3 +48,25 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   flushPolicy: 'always',
   flushIntervalMs: 1000,
 });
+
+const FLUSH_POLICIES: readonly string[] = ['always', 'interval', 'never'];
+
+/** Throws InvalidConfigError for a value the storage engine cannot honour. */
+export function validateLogConfig(c: LogConfig): void {
+  const int = (name: keyof LogConfig, min: number, max: number): void => {
+    const v = c[name];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+      throw new InvalidConfigError(`${name} must be an integer in [${min}, ${max}], got ${String(v)}`);
+    }
+  };
+  int('segmentBytes', SEGMENT_BYTES_MIN, SEGMENT_BYTES_MAX);
+  int('segmentMs', 1, Number.MAX_SAFE_INTEGER);
+  int('retentionMs', -1, Number.MAX_SAFE_INTEGER);
+  int('retentionBytes', -1, Number.MAX_SAFE_INTEGER);
+  int('indexIntervalBytes', 0, SEGMENT_BYTES_MAX);
+  int('segmentIndexBytes', SEGMENT_INDEX_BYTES_MIN, SEGMENT_INDEX_BYTES_MAX);
+  int('flushIntervalMs', 1, Number.MAX_SAFE_INTEGER);
+  if (!FLUSH_POLICIES.includes(c.flushPolicy)) {
+    throw new InvalidConfigError(`flushPolicy must be one of ${FLUSH_POLICIES.join(', ')}, got ${String(c.flushPolicy)}`);
+  }
+}

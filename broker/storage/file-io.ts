@@ -1,0 +1,126 @@
+/**
+ * Positional file I/O helpers shared by segments, indexes, recovery and checkpoints: full
+ * writes and reads at explicit positions (no file cursor, so reads and writes on one handle may
+ * run concurrently), directory fsync, and the mapping of OS errors to Strata errors.
+ *
+ * A FaultInjector may be passed down from PartitionLog.open so tests can make writes and syncs
+ * fail the way a full or failing disk would; production code passes none.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { NotEnoughSpaceError, StorageError, StrataError } from '../../proto/errors.js';
+
+/** Test hook: each method may return/throw a fault for one operation on `file`. */
+export interface FaultInjector {
+  /**
+   * Called before each write of `bytes` bytes to a `.log` file. Return a fault to write only
+   * the first `bytesWritten` bytes for real and then fail with `error` (a torn write).
+   */
+  write?(file: string, bytes: number): { bytesWritten: number; error: Error } | undefined;
+  /** Called before each fdatasync of a segment file; throw to make it fail. */
+  sync?(file: string): void;
+}
+
+/** An Error carrying an errno-style code, for fault injection and tests. */
+export function ioError(code: string, message = code): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
+}
+
+/** Writes every byte of `buffers` at `position`, looping over short writes. */
+export async function writevAt(
+  fh: FileHandle, buffers: readonly Buffer[], position: number, faults?: FaultInjector, file = '',
+): Promise<number> {
+  let total = 0;
+  for (const b of buffers) total += b.length;
+  if (faults?.write) {
+    const fault = faults.write(file, total);
+    if (fault) {
+      await writePrefix(fh, buffers, position, fault.bytesWritten);
+      throw fault.error;
+    }
+  }
+  let bufs = buffers as Buffer[];
+  let pos = position;
+  let left = total;
+  while (left > 0) {
+    const { bytesWritten } = await fh.writev(bufs, pos);
+    if (bytesWritten === 0) throw new StorageError('write made no progress');
+    left -= bytesWritten;
+    pos += bytesWritten;
+    if (left > 0) bufs = dropPrefix(bufs, bytesWritten);
+  }
+  return total;
+}
+
+async function writePrefix(fh: FileHandle, buffers: readonly Buffer[], position: number, bytes: number): Promise<void> {
+  let left = bytes;
+  let pos = position;
+  for (const b of buffers) {
+    if (left <= 0) break;
+    const part = b.subarray(0, Math.min(left, b.length));
+    await fh.write(part, 0, part.length, pos);
+    pos += part.length;
+    left -= part.length;
+  }
+}
+
+function dropPrefix(bufs: Buffer[], bytes: number): Buffer[] {
+  let skip = bytes;
+  let i = 0;
+  while (i < bufs.length && skip >= bufs[i]!.length) skip -= bufs[i++]!.length;
+  const rest = bufs.slice(i);
+  if (skip > 0) rest[0] = rest[0]!.subarray(skip);
+  return rest;
+}
+
+/** Reads up to `length` bytes at `position` into `buf[offset..]`; stops early only at EOF. */
+export async function readAt(fh: FileHandle, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(buf, offset + done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
+}
+
+/** fsync of a directory, so that file creations, renames and deletions in it are durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** True for the errors that mean "the disk is full" rather than "the disk is broken". */
+export function isNoSpace(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/** Wraps an OS error for clients: NotEnoughSpaceError for a full disk, StorageError otherwise. */
+export function toStorageError(err: unknown, what: string): StrataError {
+  if (err instanceof StrataError) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  if (isNoSpace(err)) return new NotEnoughSpaceError(`${what}: ${detail}`, { cause: err });
+  return new StorageError(`${what}: ${detail}`, { cause: err });
+}
+
+/** A promise with its resolve/reject exposed. `promise` never counts as an unhandled rejection. */
+export class Deferred<T = void> {
+  readonly promise: Promise<T>;
+  resolve!: (value: T) => void;
+  reject!: (err: unknown) => void;
+
+  constructor() {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // Callers that never await (e.g. acks=0 produces) must not crash the process on rejection.
+    this.promise.catch(noop);
+  }
+}
+
+export function noop(): void {}

@@ -1,0 +1,265 @@
+/**
+ * All partition logs of one data directory, and the housekeeping that spans them.
+ *
+ * Layout: `${dataDir}/${topic}-${partition}/` per partition (segments inside), plus the
+ * recovery-point checkpoint and the clean-shutdown marker (see checkpoint.ts). Which topics
+ * exist is not storage's business: the broker calls openLog() for each partition it knows.
+ *
+ * Start-up: removes leftovers (temp files, directories renamed for deletion), reads and durably
+ * removes the clean-shutdown marker, reads the checkpoint. openLog() recovers a log from its
+ * recovery point when the last run was unclean (from scratch if it has none).
+ *
+ * Periodic tasks (start()): interval flushes (per log's flushIntervalMs when flushPolicy is
+ * 'interval'), age-based rolls, retention, and the recovery-point checkpoint. Each task never
+ * overlaps with itself; failures are logged and retried at the next period.
+ *
+ * Shutdown (close()): stops the tasks, closes every log (flush, trim indexes), writes the
+ * checkpoint and, only if every log closed cleanly, the clean-shutdown marker.
+ */
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { BrokerShuttingDownError } from '../../proto/errors.js';
+import type { Logger } from '../logger.js';
+import {
+  consumeCleanShutdownMarker, readRecoveryCheckpoint, writeCleanShutdownMarker, writeRecoveryCheckpoint, type RecoveryPoints,
+} from './checkpoint.js';
+import {
+  CHECKPOINT_INTERVAL_MS, MANAGER_TICK_MS, RETENTION_CHECK_INTERVAL_MS, ROLL_CHECK_INTERVAL_MS,
+} from './constants.js';
+import { fsyncDir, type FaultInjector } from './file-io.js';
+import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
+import { DELETE_DIR_SUFFIX, isTempFileName, parsePartitionDirName, partitionDirName } from './log-files.js';
+import { PartitionLog } from './partition-log.js';
+
+export interface LogManagerIntervals {
+  /** How often interval flushes are considered. @default MANAGER_TICK_MS */
+  tickMs: number;
+  /** @default ROLL_CHECK_INTERVAL_MS */
+  rollCheckMs: number;
+  /** @default RETENTION_CHECK_INTERVAL_MS */
+  retentionCheckMs: number;
+  /** @default CHECKPOINT_INTERVAL_MS */
+  checkpointMs: number;
+}
+
+export interface LogManagerOptions {
+  dataDir: string;
+  logger: Logger;
+  /** Config for logs opened without one. @default DEFAULT_LOG_CONFIG */
+  defaultConfig?: LogConfig;
+  /** Housekeeping periods; tests shorten them. */
+  intervals?: Partial<LogManagerIntervals>;
+  /** Tests only: passed to every PartitionLog. */
+  faults?: FaultInjector;
+}
+
+export class LogManager {
+  readonly dataDir: string;
+  /** Whether the last run shut down cleanly. */
+  readonly cleanShutdown: boolean;
+  readonly defaultConfig: LogConfig;
+
+  private readonly logger: Logger;
+  private readonly intervals: LogManagerIntervals;
+  private readonly faults: FaultInjector | undefined;
+  private readonly open = new Map<string, PartitionLog>();
+  private readonly opening = new Map<string, Promise<PartitionLog>>();
+  /** Recovery points from the checkpoint at start-up, kept for logs not opened yet. */
+  private readonly recoveryPoints: RecoveryPoints;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly busy = new Set<string>();
+  private readonly flushing = new Set<PartitionLog>();
+  private checkpointChain: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(opts: LogManagerOptions, logger: Logger, cleanShutdown: boolean, points: RecoveryPoints) {
+    this.dataDir = opts.dataDir;
+    this.logger = logger;
+    this.cleanShutdown = cleanShutdown;
+    this.defaultConfig = opts.defaultConfig ?? { ...DEFAULT_LOG_CONFIG };
+    this.faults = opts.faults;
+    this.recoveryPoints = points;
+    this.intervals = {
+      tickMs: opts.intervals?.tickMs ?? MANAGER_TICK_MS,
+      rollCheckMs: opts.intervals?.rollCheckMs ?? ROLL_CHECK_INTERVAL_MS,
+      retentionCheckMs: opts.intervals?.retentionCheckMs ?? RETENTION_CHECK_INTERVAL_MS,
+      checkpointMs: opts.intervals?.checkpointMs ?? CHECKPOINT_INTERVAL_MS,
+    };
+  }
+
+  /** Prepares the data directory; reads and removes the clean-shutdown marker, reads the checkpoint. */
+  static async open(opts: LogManagerOptions): Promise<LogManager> {
+    const logger = opts.logger.child({ component: 'storage' });
+    await mkdir(opts.dataDir, { recursive: true });
+    let removed = false;
+    for (const name of await readdir(opts.dataDir)) {
+      const full = path.join(opts.dataDir, name);
+      if (name.endsWith(DELETE_DIR_SUFFIX) || isTempFileName(name)) {
+        logger.warn({ path: full }, 'removing leftover from an interrupted operation');
+        await rm(full, { recursive: true, force: true });
+        removed = true;
+      }
+    }
+    if (removed) await fsyncDir(opts.dataDir);
+    const cleanShutdown = await consumeCleanShutdownMarker(opts.dataDir);
+    const checkpoint = await readRecoveryCheckpoint(opts.dataDir);
+    if (checkpoint === 'garbled') {
+      logger.warn({ dataDir: opts.dataDir }, 'recovery checkpoint is garbled; logs will recover from scratch if needed');
+    }
+    const points = typeof checkpoint === 'string' ? new Map() : checkpoint;
+    logger.info({ dataDir: opts.dataDir, cleanShutdown, checkpointEntries: points.size }, 'log manager opened');
+    return new LogManager(opts, logger, cleanShutdown, points);
+  }
+
+  /**
+   * Opens (creating if missing) the log of one partition in `${dataDir}/${topic}-${partition}`.
+   * Recovers it from its recovery point if the last shutdown was unclean. Opening an open log
+   * returns it with `config` applied.
+   */
+  async openLog(topic: string, partition: number, config: LogConfig = this.defaultConfig): Promise<PartitionLog> {
+    if (this.closed) throw new BrokerShuttingDownError('log manager is closed');
+    const key = partitionDirName(topic, partition);
+    const existing = this.open.get(key);
+    if (existing) {
+      existing.config = config;
+      return existing;
+    }
+    let pending = this.opening.get(key);
+    if (!pending) {
+      pending = this.openLogOnce(key, topic, partition, config).finally(() => this.opening.delete(key));
+      this.opening.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async openLogOnce(key: string, topic: string, partition: number, config: LogConfig): Promise<PartitionLog> {
+    const dir = path.join(this.dataDir, key);
+    let existed = true;
+    try {
+      await stat(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      existed = false;
+      await mkdir(dir, { recursive: true });
+      await fsyncDir(this.dataDir);
+    }
+    const recover = existed && !this.cleanShutdown;
+    const log = await PartitionLog.open({
+      dir, topic, partition, config, logger: this.logger, recover,
+      recoveryPoint: this.recoveryPoints.get(key)?.offset, faults: this.faults,
+    });
+    this.open.set(key, log);
+    return log;
+  }
+
+  getLog(topic: string, partition: number): PartitionLog | undefined {
+    return this.open.get(partitionDirName(topic, partition));
+  }
+
+  logs(): Iterable<PartitionLog> {
+    return this.open.values();
+  }
+
+  /**
+   * Closes and removes every partition directory of `topic`: each is renamed to a `-delete`
+   * name first (one durable step), then removed; leftovers are removed at the next start.
+   */
+  async deleteLogs(topic: string): Promise<void> {
+    const dirs = new Set<string>();
+    for (const [key, log] of this.open) {
+      if (log.topic !== topic) continue;
+      this.open.delete(key);
+      dirs.add(key);
+      await log.close().catch((err: unknown) => this.logger.warn({ err, topic }, 'closing a deleted log failed'));
+    }
+    for (const name of await readdir(this.dataDir)) {
+      if (parsePartitionDirName(name)?.topic === topic) dirs.add(name);
+    }
+    const renamed: string[] = [];
+    for (const name of dirs) {
+      this.recoveryPoints.delete(name);
+      const from = path.join(this.dataDir, name);
+      const to = path.join(this.dataDir, `${name}.${Date.now()}${DELETE_DIR_SUFFIX}`);
+      try {
+        await rename(from, to);
+        renamed.push(to);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    if (renamed.length === 0) return;
+    await fsyncDir(this.dataDir);
+    for (const dir of renamed) await rm(dir, { recursive: true, force: true });
+    this.logger.info({ topic, partitions: renamed.length }, 'deleted topic logs');
+  }
+
+  /** Starts the periodic tasks (timers do not keep the process alive). */
+  start(): void {
+    if (this.timers.length > 0 || this.closed) return;
+    const every = (ms: number, name: string, task: () => Promise<void>): void => {
+      const t = setInterval(() => {
+        if (this.busy.has(name) || this.closed) return;
+        this.busy.add(name);
+        task()
+          .catch((err: unknown) => this.logger.error({ err, task: name }, 'storage task failed'))
+          .finally(() => this.busy.delete(name));
+      }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.intervals.tickMs, 'flush', async () => this.flushDue(Date.now()));
+    every(this.intervals.rollCheckMs, 'roll', async () => {
+      for (const log of [...this.open.values()]) await log.maybeRoll();
+    });
+    every(this.intervals.retentionCheckMs, 'retention', async () => {
+      for (const log of [...this.open.values()]) await log.deleteRetainedSegments();
+    });
+    every(this.intervals.checkpointMs, 'checkpoint', () => this.checkpoint());
+  }
+
+  /** Starts a flush of every 'interval' log whose last flush is older than its flushIntervalMs. */
+  private flushDue(nowMs: number): void {
+    for (const log of this.open.values()) {
+      if (log.config.flushPolicy !== 'interval' || !log.healthy || this.flushing.has(log)) continue;
+      if (nowMs - log.lastFlushTimeMs < log.config.flushIntervalMs) continue;
+      this.flushing.add(log);
+      log.flush()
+        .catch((err: unknown) => this.logger.error({ err, topic: log.topic, partition: log.partition }, 'interval flush failed'))
+        .finally(() => this.flushing.delete(log));
+    }
+  }
+
+  /** Writes every log's recovery point to the checkpoint file (serialised with itself). */
+  checkpoint(): Promise<void> {
+    const run = this.checkpointChain.then(async () => {
+      const points: RecoveryPoints = new Map(this.recoveryPoints);
+      for (const [key, log] of this.open) {
+        points.set(key, { topic: log.topic, partition: log.partition, offset: log.recoveryPoint });
+      }
+      await writeRecoveryCheckpoint(this.dataDir, points);
+    });
+    this.checkpointChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Stops tasks, closes all logs, writes the checkpoint, then the clean-shutdown marker. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
+    await Promise.allSettled([...this.opening.values()]);
+    const results = await Promise.allSettled([...this.open.values()].map((log) => log.close()));
+    let clean = true;
+    for (const r of results) {
+      if (r.status === 'rejected') {
+        clean = false;
+        this.logger.error({ err: r.reason }, 'log did not close cleanly');
+      }
+    }
+    await this.checkpoint();
+    if (clean) await writeCleanShutdownMarker(this.dataDir);
+    this.open.clear();
+    this.logger.info({ clean }, 'log manager closed');
+  }
+}

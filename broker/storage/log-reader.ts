@@ -1,0 +1,143 @@
+/**
+ * Read paths over one segment: fetch reads (whole batches from the one containing an offset),
+ * timestamp lookups and header scans. Readers never look past `segment.readableBytes` (the high
+ * watermark) and check every batch header they walk over; bad bytes surface as CorruptLogError
+ * naming the file, byte position and offsets, never as silently served garbage.
+ *
+ * Callers hold a reference on the segment (acquire/release) and have loaded its indexes.
+ */
+import { CorruptLogError } from '../../proto/errors.js';
+import { decodeRecordBatch, readBatchHeader, type BatchHeader } from '../../proto/record-batch.js';
+import { BatchFault, checkBatchCrc, checkBatchHeader, scanBatches, type BatchInfo } from './batch-scan.js';
+import { HEADER_SCAN_READ_BYTES, HEADER_WALK_BYTES, READ_BYTES_MAX } from './constants.js';
+import type { Segment } from './segment.js';
+
+export interface ReadOptions {
+  verifyCrc: boolean;
+  indexIntervalBytes: number;
+  /** `topic-partition`, for error messages. */
+  name: string;
+}
+
+export function corruptError(name: string, seg: Segment, fault: BatchFault, offset: number): CorruptLogError {
+  return new CorruptLogError(
+    `${name}: corrupt data in ${seg.logPath} at byte ${fault.position} (reading offset ${offset}): ${fault.reason}`,
+    { cause: fault },
+  );
+}
+
+/** A window of file bytes [pos, pos + n) held in `buf`. */
+interface Window {
+  buf: Buffer;
+  pos: number;
+  n: number;
+}
+
+async function readWindow(seg: Segment, pos: number, length: number): Promise<Window> {
+  const buf = Buffer.allocUnsafe(length);
+  const n = await seg.read(buf, 0, length, pos);
+  return { buf, pos, n };
+}
+
+/**
+ * Whole batches from the one containing `offset`, up to `maxBytes` but at least one batch.
+ * Usually one positional read: from the index entry at or before `offset`, `maxBytes` plus one
+ * index interval (the most that lies between an index entry and the wanted batch when batches
+ * are small). Returns an empty buffer if `offset` is not below the segment's readable end.
+ */
+export async function readFromSegment(seg: Segment, offset: number, maxBytes: number, opts: ReadOptions): Promise<Buffer> {
+  const end = seg.readableBytes;
+  const budget = Math.max(0, Math.min(maxBytes, READ_BYTES_MAX));
+  const start = seg.offsetIndex.lookup(offset);
+  if (start.position >= end) return Buffer.alloc(0);
+  try {
+    let win = await readWindow(seg, start.position, Math.min(end - start.position, budget + opts.indexIntervalBytes + HEADER_WALK_BYTES));
+    let expect = start.offset;
+    let pos = start.position;
+    let first: BatchInfo;
+    // Walk to the batch containing `offset`.
+    for (;;) {
+      if (pos >= end) return Buffer.alloc(0);
+      if (pos + HEADER_WALK_BYTES > win.pos + win.n) {
+        win = await readWindow(seg, pos, Math.min(end - pos, budget + HEADER_WALK_BYTES + opts.indexIntervalBytes));
+        if (win.n < HEADER_WALK_BYTES) throw new BatchFault(pos, 'batch header cut off', true);
+      }
+      const info = checkBatchHeader(win.buf, pos - win.pos, pos, end - pos, expect);
+      if (info.lastOffset >= offset) {
+        first = info;
+        break;
+      }
+      expect = info.lastOffset + 1;
+      pos += info.size;
+    }
+    // The first batch is returned whole even when it is larger than maxBytes.
+    if (pos + first.size > win.pos + win.n) {
+      win = await readWindow(seg, pos, Math.max(first.size, Math.min(end - pos, budget)));
+    }
+    const from = pos - win.pos;
+    let to = from;
+    let info: BatchInfo | undefined = first;
+    while (info !== undefined) {
+      if (opts.verifyCrc) checkBatchCrc(win.buf, to, info);
+      to += info.size;
+      pos += info.size;
+      expect = info.lastOffset + 1;
+      info = undefined;
+      if (pos >= end || to + HEADER_WALK_BYTES > win.n) break;
+      const next = checkBatchHeader(win.buf, to, pos, end - pos, expect);
+      if (to + next.size > win.n || to + next.size - from > budget) break;
+      info = next;
+    }
+    return win.buf.subarray(from, to);
+  } catch (err) {
+    if (err instanceof BatchFault) throw corruptError(opts.name, seg, err, offset);
+    throw err;
+  }
+}
+
+/**
+ * First record at or after `timestamp` in this segment (below its readable end), using the time
+ * index to skip every batch known to be older.
+ */
+export async function findTimestampInSegment(
+  seg: Segment, timestamp: number, name: string,
+): Promise<{ offset: number; timestamp: number } | undefined> {
+  const before = seg.timeIndex.lastBefore(timestamp);
+  const start = seg.offsetIndex.lookup(before ? before.offset + 1 : seg.baseOffset);
+  const window = Buffer.allocUnsafe(HEADER_SCAN_READ_BYTES);
+  try {
+    for await (const b of scanBatches(seg.log, { from: start.position, to: seg.readableBytes, expectOffset: start.offset, mode: 'header', window })) {
+      if (b.maxTimestamp < timestamp) continue;
+      const buf = Buffer.allocUnsafe(b.size);
+      await seg.read(buf, 0, b.size, b.position);
+      let decoded;
+      try {
+        decoded = decodeRecordBatch(buf, 0, true);
+      } catch (err) {
+        throw new BatchFault(b.position, (err as Error).message, false);
+      }
+      for (const r of decoded.records) {
+        if (r.timestamp >= timestamp) return { offset: r.offset, timestamp: r.timestamp };
+      }
+    }
+  } catch (err) {
+    if (err instanceof BatchFault) throw corruptError(name, seg, err, start.offset);
+    throw err;
+  }
+  return undefined;
+}
+
+/** Headers of the batches of this segment from the one containing `fromOffset`, below its readable end. */
+export async function* segmentHeaders(seg: Segment, fromOffset: number, name: string): AsyncGenerator<BatchHeader> {
+  const start = seg.offsetIndex.lookup(fromOffset);
+  const window = Buffer.allocUnsafe(HEADER_SCAN_READ_BYTES);
+  try {
+    for await (const b of scanBatches(seg.log, { from: start.position, to: seg.readableBytes, expectOffset: start.offset, mode: 'header', window })) {
+      if (b.lastOffset < fromOffset) continue;
+      yield readBatchHeader(b.buf, b.at);
+    }
+  } catch (err) {
+    if (err instanceof BatchFault) throw corruptError(name, seg, err, fromOffset);
+    throw err;
+  }
+}

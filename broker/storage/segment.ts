@@ -1,0 +1,420 @@
+/**
+ * One segment of a partition log: `<base>.log` plus its `.index` and `.timeindex`.
+ *
+ * The `.log` holds RecordBatch v2 batches back to back, exactly as producers sent them with the
+ * broker-assigned base offset (and leader epoch) stamped; offsets are contiguous from
+ * `baseOffset`. Byte positions fit a u32 (SEGMENT_POSITION_MAX) and offsets relative to the base
+ * fit a u32 (RELATIVE_OFFSET_MAX): the log rolls to a new segment before either would overflow.
+ *
+ * State: `size`/`nextOffset` describe bytes *placed* by the writer (possibly still being
+ * written); `readableBytes` is the prefix below the high watermark that readers may touch.
+ *
+ * Concurrency: one writer (the owning PartitionLog's serial write path) places, writes, rolls,
+ * truncates and seals; any number of readers read concurrently below `readableBytes`, holding a
+ * reference (acquire/release) so a deleted segment's files are closed only after they finish.
+ */
+import assert from 'node:assert/strict';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import type { Logger } from '../logger.js';
+import { BatchFault, scanBatches } from './batch-scan.js';
+import { HEADER_SCAN_READ_BYTES, RECOVERY_READ_BYTES, RELATIVE_OFFSET_MAX, SEGMENT_INDEX_BYTES_MAX } from './constants.js';
+import { Deferred, readAt, writevAt, type FaultInjector } from './file-io.js';
+import type { LogConfig } from './log-config.js';
+import { logFilePath, offsetIndexPath, timeIndexPath } from './log-files.js';
+import { OffsetIndex } from './offset-index.js';
+import { TimeIndex } from './time-index.js';
+
+/** Largest timestamp of a segment with no batches. */
+export const NO_TIMESTAMP = -Infinity;
+
+/** What a write failure rolls back to. */
+export interface SegmentSnapshot {
+  size: number;
+  nextOffset: number;
+  maxTimestamp: number;
+  offsetOfMaxTimestamp: number;
+  bytesSinceIndexEntry: number;
+  offsetEntries: number;
+  timeEntries: number;
+  rollBaseMs: number;
+}
+
+export type RollReason = 'size' | 'offset' | 'index' | 'age';
+
+/** What a segment needs from its log: the current config (mutable), logger, test faults. */
+export interface SegmentContext {
+  readonly config: LogConfig;
+  readonly logger: Logger;
+  readonly faults?: FaultInjector | undefined;
+}
+
+export class Segment {
+  readonly logPath: string;
+  size = 0;
+  nextOffset: number;
+  readableBytes = 0;
+  maxTimestamp = NO_TIMESTAMP;
+  offsetOfMaxTimestamp: number;
+  bytesSinceIndexEntry = 0;
+  /** Wall-clock ms age-based rolling counts from: when the first batch was placed. */
+  rollBaseMs: number;
+  sealed = false;
+  /** Unsynced log bytes / index changes, cleared when the flusher takes them. */
+  logDirty = false;
+  indexDirty = false;
+  deleted = false;
+
+  private offsetIdx: OffsetIndex | undefined;
+  private timeIdx: TimeIndex | undefined;
+  private loading: Promise<void> | undefined;
+  private refs = 0;
+  private idle: Deferred | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly baseOffset: number,
+    readonly log: FileHandle,
+    private readonly ctx: SegmentContext,
+    nowMs: number,
+  ) {
+    this.logPath = logFilePath(dir, baseOffset);
+    this.nextOffset = baseOffset;
+    this.offsetOfMaxTimestamp = baseOffset;
+    this.rollBaseMs = nowMs;
+  }
+
+  /** Creates the three files of a new, empty, active segment. The caller fsyncs the directory. */
+  static async create(dir: string, baseOffset: number, ctx: SegmentContext): Promise<Segment> {
+    const log = await open(logFilePath(dir, baseOffset), 'wx+');
+    const seg = new Segment(dir, baseOffset, log, ctx, Date.now());
+    try {
+      const indexBytes = ctx.config.segmentIndexBytes;
+      seg.offsetIdx = new OffsetIndex(offsetIndexPath(dir, baseOffset), baseOffset, indexBytes);
+      seg.timeIdx = new TimeIndex(timeIndexPath(dir, baseOffset), baseOffset, indexBytes);
+      await seg.offsetIdx.openWritable('create');
+      await seg.timeIdx.openWritable('create');
+    } catch (err) {
+      await seg.abandon();
+      throw err;
+    }
+    return seg;
+  }
+
+  /**
+   * Opens an existing segment's log; `size` is the file size. Indexes are not loaded: sealed
+   * segments load them on first use, the active one via activate() or a recovery scan.
+   */
+  static async openExisting(dir: string, baseOffset: number, ctx: SegmentContext): Promise<Segment> {
+    const path = logFilePath(dir, baseOffset);
+    const log = await open(path, 'r+');
+    const st = await log.stat();
+    const birth = st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs;
+    const seg = new Segment(dir, baseOffset, log, ctx, birth);
+    seg.sealed = true;
+    seg.size = st.size;
+    seg.readableBytes = st.size;
+    return seg;
+  }
+
+  get offsetIndex(): OffsetIndex {
+    assert.ok(this.offsetIdx, 'offset index not loaded');
+    return this.offsetIdx;
+  }
+
+  get timeIndex(): TimeIndex {
+    assert.ok(this.timeIdx, 'time index not loaded');
+    return this.timeIdx;
+  }
+
+  /** Installs indexes loaded and checked by the caller (the active segment on a clean open). */
+  setIndexes(offsetIndex: OffsetIndex, timeIndex: TimeIndex): void {
+    this.offsetIdx = offsetIndex;
+    this.timeIdx = timeIndex;
+  }
+
+  get indexesLoaded(): boolean {
+    return this.offsetIdx !== undefined && this.timeIdx !== undefined;
+  }
+
+  // ---- writer side -------------------------------------------------------------------------
+
+  /** Why an append of `bytes` ending at `lastOffset` must go to a new segment, if it must. */
+  rollReason(bytes: number, lastOffset: number, nowMs: number, config: LogConfig): RollReason | undefined {
+    if (this.size === 0) return undefined;
+    if (this.size + bytes > config.segmentBytes) return 'size';
+    if (lastOffset - this.baseOffset > RELATIVE_OFFSET_MAX) return 'offset';
+    if (this.offsetIndex.isFull || this.timeIndex.isFull) return 'index';
+    if (nowMs - this.rollBaseMs > config.segmentMs) return 'age';
+    return undefined;
+  }
+
+  /**
+   * Records a batch at the end of the segment in memory: advances size and nextOffset and adds
+   * index entries. Also used by rebuilds, so indexes come out the same either way.
+   */
+  placeBatch(baseOffset: number, lastOffset: number, maxTimestamp: number, bytes: number, indexIntervalBytes: number): number {
+    const position = this.size;
+    if (position === 0) this.rollBaseMs = Date.now();
+    if (maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = maxTimestamp;
+      this.offsetOfMaxTimestamp = lastOffset;
+    }
+    if (this.bytesSinceIndexEntry >= indexIntervalBytes) {
+      // A full index only costs lookup precision; the writer rolls before the next append.
+      if (!this.offsetIndex.isFull) this.offsetIndex.append(baseOffset, position);
+      this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      this.bytesSinceIndexEntry = 0;
+    }
+    this.bytesSinceIndexEntry += bytes;
+    this.size = position + bytes;
+    this.nextOffset = lastOffset + 1;
+    return position;
+  }
+
+  snapshot(): SegmentSnapshot {
+    return {
+      size: this.size,
+      nextOffset: this.nextOffset,
+      maxTimestamp: this.maxTimestamp,
+      offsetOfMaxTimestamp: this.offsetOfMaxTimestamp,
+      bytesSinceIndexEntry: this.bytesSinceIndexEntry,
+      offsetEntries: this.offsetIndex.entries,
+      timeEntries: this.timeIndex.entries,
+      rollBaseMs: this.rollBaseMs,
+    };
+  }
+
+  /** Writes placed bytes at `position` (one writev) and the new index entries. */
+  async write(buffers: readonly Buffer[], position: number): Promise<void> {
+    await Promise.all([
+      writevAt(this.log, buffers, position, this.ctx.faults, this.logPath),
+      this.offsetIndex.writeThrough(),
+      this.timeIndex.writeThrough(),
+    ]);
+    this.logDirty = true;
+    this.indexDirty = true;
+  }
+
+  /** Undoes placements after a failed write: memory first, then the file is cut back. */
+  async rollback(snap: SegmentSnapshot): Promise<void> {
+    this.size = snap.size;
+    this.nextOffset = snap.nextOffset;
+    this.maxTimestamp = snap.maxTimestamp;
+    this.offsetOfMaxTimestamp = snap.offsetOfMaxTimestamp;
+    this.bytesSinceIndexEntry = snap.bytesSinceIndexEntry;
+    this.rollBaseMs = snap.rollBaseMs;
+    this.offsetIndex.truncateEntries(snap.offsetEntries);
+    this.timeIndex.truncateEntries(snap.timeEntries);
+    await this.log.truncate(snap.size);
+    await this.syncFile(this.log, this.logPath);
+  }
+
+  /**
+   * Cuts the segment so that it ends before the batch containing `offset` (whole batches only)
+   * and makes it active again. Returns the new nextOffset (the cut batch's base offset).
+   */
+  async truncateTo(offset: number): Promise<number> {
+    await this.loadIndexes();
+    let cut = { position: this.size, baseOffset: this.nextOffset };
+    const start = this.offsetIndex.lookup(offset);
+    const window = Buffer.allocUnsafe(HEADER_SCAN_READ_BYTES);
+    for await (const b of scanBatches(this.log, { from: start.position, to: this.size, expectOffset: start.offset, mode: 'header', window })) {
+      if (b.lastOffset >= offset) {
+        cut = { position: b.position, baseOffset: b.baseOffset };
+        break;
+      }
+    }
+    this.offsetIndex.truncateTo(cut.baseOffset);
+    this.timeIndex.truncateTo(cut.baseOffset);
+    await this.log.truncate(cut.position);
+    await this.syncFile(this.log, this.logPath);
+    this.size = cut.position;
+    this.readableBytes = Math.min(this.readableBytes, cut.position);
+    this.nextOffset = cut.baseOffset;
+    await this.recomputeTail(window);
+    if (this.sealed) await this.activate(false);
+    return cut.baseOffset;
+  }
+
+  /** Recomputes the largest timestamp and index spacing from the indexes and the log tail. */
+  private async recomputeTail(window: Buffer): Promise<void> {
+    const lastTime = this.timeIndex.lastEntry();
+    this.maxTimestamp = lastTime?.timestamp ?? NO_TIMESTAMP;
+    this.offsetOfMaxTimestamp = lastTime?.offset ?? this.baseOffset;
+    const from = lastTime ? this.offsetIndex.lookup(lastTime.offset + 1) : { offset: this.baseOffset, position: 0 };
+    for await (const b of scanBatches(this.log, { from: from.position, to: this.size, expectOffset: from.offset, mode: 'header', window })) {
+      if (b.maxTimestamp > this.maxTimestamp) {
+        this.maxTimestamp = b.maxTimestamp;
+        this.offsetOfMaxTimestamp = b.lastOffset;
+      }
+    }
+    this.bytesSinceIndexEntry = this.size - (this.offsetIndex.lastEntry()?.position ?? 0);
+  }
+
+  /**
+   * Seals the segment when the log rolls past it: records the final time-index entry, trims
+   * and fsyncs both index files and drops their handles. The log bytes are fsynced by the
+   * flusher (the segment stays dirty until then).
+   */
+  async seal(): Promise<void> {
+    if (this.sealed) return;
+    if (this.size > 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+    await this.offsetIndex.seal();
+    await this.timeIndex.seal();
+    this.sealed = true;
+    this.indexDirty = false;
+  }
+
+  /**
+   * Makes a loaded (or rebuilt) segment the active one: index files are reopened for writing
+   * and preallocated to the configured size.
+   */
+  async activate(rebuilt: boolean): Promise<void> {
+    await this.loadIndexes();
+    // Indexes of sealed segments were loaded with the largest capacity; re-create them with the
+    // configured one (at least what they already hold).
+    this.offsetIdx = this.offsetIndex.withCapacity(this.ctx.config.segmentIndexBytes);
+    this.timeIdx = this.timeIndex.withCapacity(this.ctx.config.segmentIndexBytes);
+    await this.offsetIdx.openWritable(rebuilt ? 'replace' : 'existing');
+    await this.timeIdx.openWritable(rebuilt ? 'replace' : 'existing');
+    this.sealed = false;
+  }
+
+  // ---- indexes of sealed segments ------------------------------------------------------------
+
+  /** Loads the index files once, checking them and rebuilding them from the log when broken. */
+  loadIndexes(): Promise<void> {
+    if (this.indexesLoaded) return Promise.resolve();
+    this.loading ??= this.loadIndexesOnce().finally(() => { this.loading = undefined; });
+    return this.loading;
+  }
+
+  private async loadIndexesOnce(): Promise<void> {
+    const offsetIdx = new OffsetIndex(offsetIndexPath(this.dir, this.baseOffset), this.baseOffset, SEGMENT_INDEX_BYTES_MAX);
+    const timeIdx = new TimeIndex(timeIndexPath(this.dir, this.baseOffset), this.baseOffset, SEGMENT_INDEX_BYTES_MAX);
+    const reason = (await offsetIdx.load()) ?? (await timeIdx.load())
+      ?? offsetIdx.sanityCheck(this.size, this.nextOffset) ?? timeIdx.sanityCheck(this.nextOffset);
+    if (reason === undefined) {
+      this.offsetIdx = offsetIdx;
+      this.timeIdx = timeIdx;
+      const last = timeIdx.lastEntry();
+      if (last && last.timestamp > this.maxTimestamp) {
+        this.maxTimestamp = last.timestamp;
+        this.offsetOfMaxTimestamp = last.offset;
+      }
+      return;
+    }
+    this.ctx.logger.warn({ file: offsetIdx.path, reason }, 'index is broken; rebuilding it from the log');
+    const fault = await this.rebuildIndexes(0, undefined);
+    if (fault) {
+      this.ctx.logger.error({ file: this.logPath, position: fault.position, reason: fault.reason },
+        'sealed segment has corrupt data; index rebuilt up to it');
+    }
+    await this.offsetIndex.writeOut();
+    await this.timeIndex.writeOut();
+  }
+
+  /**
+   * Rescans the log from byte 0 with full CRC checks and rebuilds both indexes in memory
+   * (capacity `indexBytes`, 0 = the largest). Returns the first fault, if any; `size` and
+   * `nextOffset` then describe the valid prefix.
+   */
+  async rebuildIndexes(indexBytes: number, window: Buffer | undefined): Promise<BatchFault | undefined> {
+    const cap = indexBytes > 0 ? indexBytes : SEGMENT_INDEX_BYTES_MAX;
+    this.offsetIdx = new OffsetIndex(offsetIndexPath(this.dir, this.baseOffset), this.baseOffset, cap);
+    this.timeIdx = new TimeIndex(timeIndexPath(this.dir, this.baseOffset), this.baseOffset, cap);
+    const fileBytes = this.size;
+    this.size = 0;
+    this.nextOffset = this.baseOffset;
+    this.maxTimestamp = NO_TIMESTAMP;
+    this.offsetOfMaxTimestamp = this.baseOffset;
+    this.bytesSinceIndexEntry = 0;
+    const rollBase = this.rollBaseMs;
+    const buf = window ?? Buffer.allocUnsafe(Math.max(1, Math.min(fileBytes, RECOVERY_READ_BYTES)));
+    const interval = this.ctx.config.indexIntervalBytes;
+    let fault: BatchFault | undefined;
+    try {
+      for await (const b of scanBatches(this.log, { from: 0, to: fileBytes, expectOffset: this.baseOffset, mode: 'crc', window: buf })) {
+        this.placeBatch(b.baseOffset, b.lastOffset, b.maxTimestamp, b.size, interval);
+      }
+    } catch (err) {
+      if (!(err instanceof BatchFault)) throw err;
+      fault = err;
+    }
+    this.rollBaseMs = rollBase;
+    this.readableBytes = this.size;
+    if (this.sealed && this.size > 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+    return fault;
+  }
+
+  // ---- readers -------------------------------------------------------------------------------
+
+  async read(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
+    return readAt(this.log, buf, offset, length, position);
+  }
+
+  acquire(): void {
+    this.refs++;
+  }
+
+  release(): void {
+    this.refs--;
+    if (this.refs === 0 && this.idle) this.idle.resolve();
+  }
+
+  // ---- durability and lifecycle --------------------------------------------------------------
+
+  /**
+   * fdatasync of the log. Index files are synced when sealed or closed: before that, the
+   * segment is at or past the recovery point and its indexes are rebuilt after a crash.
+   */
+  async sync(): Promise<void> {
+    await this.syncFile(this.log, this.logPath);
+  }
+
+  private async syncFile(fh: FileHandle, path: string): Promise<void> {
+    this.ctx.faults?.sync?.(path);
+    await fh.datasync();
+  }
+
+  /** Clean close: final time entry, trimmed and fsynced indexes, fsynced log, handles closed. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.offsetIdx?.writable) {
+      if (this.size > 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+      await this.offsetIndex.seal();
+      await this.timeIndex.seal();
+    }
+    await this.syncFile(this.log, this.logPath);
+    await this.closeHandles();
+  }
+
+  /** Closes handles without flushing (after I/O errors). */
+  async abandon(): Promise<void> {
+    if (this.closed) return;
+    await this.offsetIdx?.abandon();
+    await this.timeIdx?.abandon();
+    await this.closeHandles().catch(() => undefined);
+  }
+
+  /** Waits for readers to finish, closes the handles and removes the three files. */
+  async delete(): Promise<void> {
+    this.deleted = true;
+    if (this.refs > 0) {
+      this.idle = new Deferred();
+      await this.idle.promise;
+    }
+    await this.abandon();
+    for (const p of [this.logPath, offsetIndexPath(this.dir, this.baseOffset), timeIndexPath(this.dir, this.baseOffset)]) {
+      await unlink(p).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+    }
+  }
+
+  private async closeHandles(): Promise<void> {
+    this.closed = true;
+    await this.log.close();
+  }
+}
