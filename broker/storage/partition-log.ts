@@ -27,7 +27,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import {
-  MessageTooLargeError, OffsetOutOfRangeError, StorageError, TooManyRequestsError, type StrataError,
+  CorruptLogError, MessageTooLargeError, OffsetOutOfRangeError, StorageError, TooManyRequestsError, type StrataError,
 } from '../../proto/errors.js';
 import { readInt64BE } from '../../proto/int64.js';
 import {
@@ -521,6 +521,10 @@ export class PartitionLog extends EventEmitter {
         indexIntervalBytes: this.config.indexIntervalBytes,
         name: this.name,
       });
+      if (records.length === 0) {
+        // Below the high watermark some batch must hold the offset: its bytes are missing.
+        throw new CorruptLogError(`${this.name}: no batch holds offset ${offset} in ${seg.logPath} (below high watermark ${this.hw})`);
+      }
       return { records, highWatermark: this.hw, logStartOffset: this.logStartOffset };
     } finally {
       seg.release();
