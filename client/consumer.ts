@@ -183,7 +183,10 @@ export class Consumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V>> {
     };
   }
 
-  /** Yields the records of one fetched chunk at a time, in offset order per partition. */
+  /**
+   * Yields records one RecordBatch at a time (as the producer batched them), in offset order
+   * per partition: one promise per batch instead of per record.
+   */
   async *batches(): AsyncGenerator<ConsumerBatch<V>, void, undefined> {
     for (;;) {
       const st = await this.nextReadable();
@@ -261,17 +264,21 @@ export class Consumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V>> {
   private decodeNext(st: PartitionFetchState): { records: ConsumerRecord<unknown>[]; highWatermark: number } {
     let decoded;
     try {
-      decoded = st.decodeChunk(this.opts.checkCrcs, this.opts.decodeUtf8);
+      decoded = st.decodeNextBatch(this.opts.checkCrcs, this.opts.decodeUtf8);
     } catch (err) {
-      // A corrupt batch: the bytes were consumed from the buffer; report and stop the partition
-      // at its position so a retry fetches them again.
+      // A corrupt batch: drop what is buffered and stop the partition at its position, so the
+      // bytes are fetched again if the application keeps reading.
       this.bufferedBytes -= st.reset(st.position);
       this.wake();
       throw err;
     }
-    this.bufferedBytes -= decoded.released;
+    // Still more to read here: back in the round-robin queue, behind the other partitions.
     if (st.hasChunks || st.error !== null) this.enqueue(st);
-    this.wakeFetcherIfRoom();
+    if (decoded === null) return { records: [], highWatermark: st.highWatermark };
+    if (decoded.released > 0) {
+      this.bufferedBytes -= decoded.released;
+      this.wakeFetcherIfRoom();
+    }
     return decoded;
   }
 
