@@ -36,6 +36,8 @@ export const OFFSETS_SEGMENT_BYTES = 16 * 1024 * 1024;
 export const OFFSETS_COMPACT_RATIO = 4;
 /** ...and at least this many records, so a small log is never rewritten for nothing. */
 export const OFFSETS_COMPACT_RECORDS_MIN = 10_000;
+/** After a failed compaction (disk full...), the next attempt waits this long. */
+export const OFFSETS_COMPACT_RETRY_MS = 60_000;
 /** Records per batch when writing a snapshot; keeps each batch far below BATCH_BYTES_MAX. */
 export const OFFSETS_SNAPSHOT_BATCH_RECORDS = 1_000;
 /** Bytes read from the offsets log per read() call during replay. */

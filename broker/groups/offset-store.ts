@@ -1,0 +1,358 @@
+/**
+ * Committed offsets, durable in the broker's own log: the internal topic `__consumer_offsets`
+ * with OFFSETS_TOPIC_PARTITIONS partitions, written through the ordinary PartitionLog as
+ * RecordBatch v2 records (layout in offset-record.ts). All of a group's offsets go to partition
+ * crc32c(group) % OFFSETS_TOPIC_PARTITIONS, so one commit is one append to one log.
+ *
+ * Isolation: the offsets logs live under `<dataDir>/__consumer_offsets/` with their own
+ * LogManager (own recovery checkpoint and clean-shutdown marker). The broker's TopicManager
+ * never sees them, so no user request can list, produce to, fetch from or delete them, and a
+ * user topic of the same name lives in a different directory and cannot clobber them.
+ *
+ * Memory: the latest value per key (group, topic, partition), kept per group. A commit is
+ * applied to memory only once its append is durable (under the `always` flush policy: after
+ * the fsync covering it), so OffsetFetch never returns an offset a crash could lose, and the
+ * commit is acknowledged at the same moment.
+ *
+ * Compaction (why not retention plus re-commits: time retention bounds the log by commit rate
+ * times retention, not by the live key set, and re-commits race with real commits). A shard is
+ * compacted when its log holds more than OFFSETS_COMPACT_RATIO records per live key (and at
+ * least OFFSETS_COMPACT_RECORDS_MIN): commits to it are held, in-flight appends settle, the
+ * active segment is rolled, every live key is appended once (the snapshot) and made durable,
+ * then every segment before the snapshot is deleted through the log's size-retention path.
+ * Runs at load (before serving) and whenever the ratio is crossed. Crash-safe at every step:
+ * until the old segments are gone, replay sees old values followed by the same latest values.
+ *
+ * Concurrency: single-threaded. Appends to one shard happen in call order; a shard's gate
+ * (set while it compacts) makes later commits wait, so the snapshot is never older than a
+ * record after it.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { crc32c } from '../../proto/crc32c.js';
+import { BrokerShuttingDownError } from '../../proto/errors.js';
+import { encodeRecordBatch, decodeRecordBatch, batchTotalBytes, type RecordInput } from '../../proto/record-batch.js';
+import type { Logger } from '../logger.js';
+import type { LogConfig } from '../storage/log-config.js';
+import { LogManager } from '../storage/log-manager.js';
+import type { PartitionLog } from '../storage/partition-log.js';
+import { partitionKey, parsePartitionKey, type PartitionKey, type TopicPartition } from './assignor.js';
+import {
+  OFFSETS_COMPACT_RATIO, OFFSETS_COMPACT_RECORDS_MIN, OFFSETS_COMPACT_RETRY_MS, OFFSETS_REPLAY_READ_BYTES, OFFSETS_SEGMENT_BYTES,
+  OFFSETS_SNAPSHOT_BATCH_RECORDS, OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS,
+} from './constants.js';
+import { decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue } from './offset-record.js';
+
+export interface CommittedOffset {
+  readonly offset: number;
+  readonly metadata: string;
+  readonly commitTimestamp: number;
+}
+
+export interface OffsetWrite extends TopicPartition {
+  readonly offset: number;
+  readonly metadata: string;
+}
+
+interface Entry extends CommittedOffset {
+  /** Position of the record in the offsets log, to keep only the newest on out-of-order settles. */
+  readonly logOffset: number;
+}
+
+interface Shard {
+  readonly index: number;
+  readonly log: PartitionLog;
+  /** Records in the log from its start (replayed, appended, or snapshot). */
+  records: number;
+  /** Groups homed here; kept to size the live set cheaply. */
+  readonly groups: Set<string>;
+  /** Appends not yet durable. */
+  readonly inflight: Set<Promise<void>>;
+  /** Set while compacting: commits wait for it. */
+  gate: Promise<void> | null;
+  /** After a failed compaction, none is tried again before this time. */
+  compactNotBeforeMs: number;
+}
+
+export interface OffsetStoreOptions {
+  /** The broker's data directory; the store uses `<dataDir>/__consumer_offsets/`. */
+  dataDir: string;
+  /** Broker log defaults (flush policy above all); segment size and retention are the store's. */
+  logDefaults: LogConfig;
+  logger: Logger;
+  /** Overrides for tests. */
+  compactRecordsMin?: number;
+  segmentBytes?: number;
+}
+
+export class OffsetStore {
+  private readonly offsets = new Map<string, Map<PartitionKey, Entry>>();
+  private closed = false;
+
+  private constructor(
+    private readonly manager: LogManager,
+    private readonly shards: Shard[],
+    private readonly logConfig: LogConfig,
+    private readonly compactRecordsMin: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Opens (or creates) the offsets logs, replays them and compacts those that need it. */
+  static async open(opts: OffsetStoreOptions): Promise<OffsetStore> {
+    const logger = opts.logger.child({ component: 'offsets' });
+    const logConfig: LogConfig = {
+      ...opts.logDefaults,
+      segmentBytes: opts.segmentBytes ?? OFFSETS_SEGMENT_BYTES,
+      // The store deletes what is dead itself (compaction); retention must never drop live keys.
+      retentionMs: -1,
+      retentionBytes: -1,
+    };
+    const manager = await LogManager.open({ dataDir: join(opts.dataDir, OFFSETS_TOPIC), logger, defaultConfig: logConfig });
+    const shards: Shard[] = [];
+    try {
+      for (let i = 0; i < OFFSETS_TOPIC_PARTITIONS; i++) {
+        const log = await manager.openLog(OFFSETS_TOPIC, i, logConfig);
+        shards.push({ index: i, log, records: 0, groups: new Set(), inflight: new Set(), gate: null, compactNotBeforeMs: 0 });
+      }
+    } catch (err) {
+      await manager.close().catch(() => undefined);
+      throw err;
+    }
+    const store = new OffsetStore(manager, shards, logConfig, opts.compactRecordsMin ?? OFFSETS_COMPACT_RECORDS_MIN, logger);
+    try {
+      for (const shard of shards) await store.replay(shard);
+      for (const shard of shards) if (store.needsCompaction(shard)) await store.compact(shard);
+    } catch (err) {
+      await manager.close().catch(() => undefined);
+      throw err;
+    }
+    manager.start();
+    logger.info({ groups: store.offsets.size, keys: store.liveKeys() }, 'committed offsets loaded');
+    return store;
+  }
+
+  /** The offsets partition a group's commits go to. */
+  static partitionFor(group: string): number {
+    return crc32c(Buffer.from(group, 'utf8')) % OFFSETS_TOPIC_PARTITIONS;
+  }
+
+  get(group: string, topic: string, partition: number): CommittedOffset | undefined {
+    return this.offsets.get(group)?.get(partitionKey(topic, partition));
+  }
+
+  /** Every committed offset of a group. */
+  groupOffsets(group: string): Array<TopicPartition & CommittedOffset> {
+    const map = this.offsets.get(group);
+    if (!map) return [];
+    return [...map].map(([key, e]) => ({ ...parsePartitionKey(key), offset: e.offset, metadata: e.metadata, commitTimestamp: e.commitTimestamp }));
+  }
+
+  /** Groups with at least one committed offset. */
+  groups(): string[] {
+    return [...this.offsets.keys()];
+  }
+
+  hasGroup(group: string): boolean {
+    return this.offsets.has(group);
+  }
+
+  /** Records in each shard's log and its live keys, for tests and metrics. */
+  shardStats(): Array<{ records: number; liveKeys: number; segments: number; logStartOffset: number }> {
+    return this.shards.map((s) => ({
+      records: s.records, liveKeys: this.shardLiveKeys(s), segments: s.log.segmentCount, logStartOffset: s.log.logStartOffset,
+    }));
+  }
+
+  /**
+   * Appends the offsets and resolves once they are durable and visible to get(). Throws what
+   * the log throws (StorageError, TooManyRequestsError...); then nothing was committed.
+   */
+  async commit(group: string, writes: readonly OffsetWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    const now = Date.now();
+    await this.append(group, writes.map((w) => ({
+      key: encodeOffsetKey({ group, topic: w.topic, partition: w.partition }),
+      value: encodeOffsetValue({ offset: w.offset, commitTimestamp: now, metadata: w.metadata }),
+      timestamp: now,
+    })), (logOffset, i) => {
+      const w = writes[i]!;
+      this.apply(group, partitionKey(w.topic, w.partition), { offset: w.offset, metadata: w.metadata, commitTimestamp: now, logOffset });
+    });
+  }
+
+  /** Deletes offsets (tombstones): the given partitions, or all of the group's. */
+  async delete(group: string, partitions?: readonly TopicPartition[]): Promise<void> {
+    const keys = partitions
+      ? partitions.map((tp) => partitionKey(tp.topic, tp.partition))
+      : [...(this.offsets.get(group)?.keys() ?? [])];
+    if (keys.length === 0) return;
+    const now = Date.now();
+    await this.append(group, keys.map((k) => {
+      const tp = parsePartitionKey(k);
+      return { key: encodeOffsetKey({ group, topic: tp.topic, partition: tp.partition }), value: null, timestamp: now };
+    }), (_logOffset, i) => this.apply(group, keys[i]!, null));
+  }
+
+  /** Waits for in-flight appends and closes the logs (clean-shutdown marker included). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.shards) await Promise.allSettled([...s.inflight, s.gate]);
+    await this.manager.close();
+  }
+
+  // ---- writing -----------------------------------------------------------------------------
+
+  private async append(group: string, records: RecordInput[], onDurable: (logOffset: number, i: number) => void): Promise<void> {
+    const shard = this.shards[OffsetStore.partitionFor(group)]!;
+    while (shard.gate) await shard.gate;
+    if (this.closed) throw new BrokerShuttingDownError('offset store is closed');
+    const batches: Buffer[] = [];
+    for (let i = 0; i < records.length; i += OFFSETS_SNAPSHOT_BATCH_RECORDS) {
+      batches.push(encodeRecordBatch(records.slice(i, i + OFFSETS_SNAPSHOT_BATCH_RECORDS)));
+    }
+    const result = shard.log.append(batches.length === 1 ? batches[0]! : Buffer.concat(batches));
+    const durable = result.durable;
+    shard.inflight.add(durable);
+    try {
+      await durable;
+    } finally {
+      shard.inflight.delete(durable);
+    }
+    shard.records += records.length;
+    shard.groups.add(group);
+    for (let i = 0; i < records.length; i++) onDurable(result.baseOffset + i, i);
+    if (this.needsCompaction(shard) && !shard.gate && !this.closed && Date.now() >= shard.compactNotBeforeMs) {
+      this.compact(shard).catch((err: unknown) => {
+        shard.compactNotBeforeMs = Date.now() + OFFSETS_COMPACT_RETRY_MS;
+        this.logger.error({ err, partition: shard.index }, 'offsets compaction failed');
+      });
+    }
+  }
+
+  private apply(group: string, key: PartitionKey, entry: Entry | null): void {
+    let map = this.offsets.get(group);
+    if (entry === null) {
+      map?.delete(key);
+      if (map?.size === 0) this.offsets.delete(group);
+      return;
+    }
+    if (!map) {
+      map = new Map();
+      this.offsets.set(group, map);
+    }
+    const prior = map.get(key);
+    if (!prior || prior.logOffset < entry.logOffset) map.set(key, entry);
+  }
+
+  // ---- replay and compaction ---------------------------------------------------------------
+
+  private async replay(shard: Shard): Promise<void> {
+    const { log } = shard;
+    let offset = log.logStartOffset;
+    let records = 0;
+    let skipped = 0;
+    while (offset < log.highWatermark) {
+      const { records: bytes } = await log.read(offset, OFFSETS_REPLAY_READ_BYTES);
+      assert.ok(bytes.length > 0, 'a read below the high watermark returns at least one batch');
+      let pos = 0;
+      while (pos < bytes.length) {
+        const { records: decoded } = decodeRecordBatch(bytes, pos);
+        pos += batchTotalBytes(bytes, pos);
+        for (const r of decoded) {
+          if (r.offset < offset) continue; // the first batch may start before `offset`
+          offset = r.offset + 1;
+          records++;
+          const key = r.key ? decodeOffsetKey(r.key) : null;
+          if (!key) {
+            skipped++;
+            continue;
+          }
+          const value = r.value ? decodeOffsetValue(r.value) : null;
+          const entryKey = partitionKey(key.topic, key.partition);
+          if (r.value && !value) {
+            skipped++;
+            continue;
+          }
+          shard.groups.add(key.group);
+          this.apply(key.group, entryKey, value ? { ...value, logOffset: r.offset } : null);
+        }
+      }
+    }
+    shard.records = records;
+    if (skipped > 0) this.logger.warn({ partition: shard.index, skipped }, 'skipped offsets-log records of unknown versions');
+    this.logger.debug({ partition: shard.index, records, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset }, 'offsets replayed');
+  }
+
+  private shardLiveKeys(shard: Shard): number {
+    let n = 0;
+    for (const g of shard.groups) n += this.offsets.get(g)?.size ?? 0;
+    return n;
+  }
+
+  private liveKeys(): number {
+    let n = 0;
+    for (const m of this.offsets.values()) n += m.size;
+    return n;
+  }
+
+  private needsCompaction(shard: Shard): boolean {
+    return shard.records >= this.compactRecordsMin && shard.records > OFFSETS_COMPACT_RATIO * this.shardLiveKeys(shard);
+  }
+
+  /** Snapshot of the live keys, then the segments before it deleted. See the class comment. */
+  private async compact(shard: Shard): Promise<void> {
+    let release!: () => void;
+    shard.gate = new Promise<void>((r) => { release = r; });
+    const started = Date.now();
+    const { log } = shard;
+    try {
+      await Promise.allSettled([...shard.inflight]);
+      const before = { records: shard.records, bytes: log.sizeBytes, segments: log.segmentCount };
+      // Roll so the snapshot starts a segment: everything before it can then go whole.
+      await log.maybeRoll(Number.MAX_SAFE_INTEGER);
+      const snapshot: RecordInput[] = [];
+      const now = Date.now();
+      for (const group of [...shard.groups]) {
+        const map = this.offsets.get(group);
+        if (!map) {
+          shard.groups.delete(group);
+          continue;
+        }
+        for (const [key, e] of map) {
+          const tp = parsePartitionKey(key);
+          snapshot.push({
+            key: encodeOffsetKey({ group, topic: tp.topic, partition: tp.partition }),
+            value: encodeOffsetValue(e),
+            timestamp: now,
+          });
+        }
+      }
+      let snapshotBytes = 0;
+      const durables: Promise<void>[] = [];
+      for (let i = 0; i < snapshot.length; i += OFFSETS_SNAPSHOT_BATCH_RECORDS) {
+        const batch = encodeRecordBatch(snapshot.slice(i, i + OFFSETS_SNAPSHOT_BATCH_RECORDS));
+        snapshotBytes += batch.length;
+        durables.push(log.append(batch).durable);
+      }
+      await Promise.all(durables);
+      // Delete every sealed segment before the snapshot through size retention: with
+      // retentionBytes = the snapshot's bytes (all that follows the roll, commits being held),
+      // exactly the older segments are "excess".
+      log.config = { ...this.logConfig, retentionBytes: snapshotBytes };
+      try {
+        await log.deleteRetainedSegments();
+      } finally {
+        log.config = this.logConfig;
+      }
+      shard.records = snapshot.length;
+      this.logger.info({
+        partition: shard.index, before, after: { records: snapshot.length, bytes: log.sizeBytes, segments: log.segmentCount },
+        durationMs: Date.now() - started,
+      }, 'offsets log compacted');
+    } finally {
+      shard.gate = null;
+      release();
+    }
+  }
+}
