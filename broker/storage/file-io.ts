@@ -16,8 +16,8 @@ export interface FaultInjector {
    * the first `bytesWritten` bytes for real and then fail with `error` (a torn write).
    */
   write?(file: string, bytes: number): { bytesWritten: number; error: Error } | undefined;
-  /** Called before each fdatasync of a segment file; throw to make it fail. */
-  sync?(file: string): void;
+  /** Called before each fdatasync of a `.log` file; throw (or reject) to make it fail, or delay it. */
+  sync?(file: string): void | Promise<void>;
 }
 
 /** An Error carrying an errno-style code, for fault injection and tests. */

@@ -654,6 +654,24 @@ export class PartitionLog extends EventEmitter {
     }
   }
 
+  /**
+   * Closes every file handle at once: no flush, no index trimming, queued appends fail. What a
+   * crash leaves on disk (the next open must recover); also the way to give up on an unhealthy
+   * log before reopening it.
+   */
+  async abandon(): Promise<void> {
+    if (this.closed) return;
+    this.closing = true;
+    this.closed = true;
+    const err = new StorageError(`${this.name} was abandoned`);
+    this.failQueued([], err);
+    for (const a of this.awaitingDurable) a.durable.reject(err);
+    this.awaitingDurable = [];
+    await this.chain;
+    await this.flusher.idle();
+    for (const s of this.segments) await s.abandon();
+  }
+
   /** Flushes, trims the indexes and closes every file. Appends fail from now on. */
   async close(): Promise<void> {
     if (this.closing) {

@@ -374,7 +374,7 @@ export class Segment {
   }
 
   private async syncFile(fh: FileHandle, path: string): Promise<void> {
-    this.ctx.faults?.sync?.(path);
+    if (this.ctx.faults?.sync) await this.ctx.faults.sync(path);
     await fh.datasync();
   }
 

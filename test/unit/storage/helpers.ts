@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeRecordBatch, type RecordInput } from '../../../proto/record-batch.js';
+import { decodeRecordBatch, encodeRecordBatch, type RecordInput } from '../../../proto/record-batch.js';
 import { silentLogger } from '../../../broker/logger.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../../broker/storage/log-config.js';
 import { PartitionLog, type PartitionLogOptions } from '../../../broker/storage/partition-log.js';
@@ -35,4 +35,34 @@ export function batch(count: number, opts: { tag?: string; valueBytes?: number; 
 
 export async function openLog(dir: string, config: LogConfig, extra: Partial<PartitionLogOptions> = {}): Promise<PartitionLog> {
   return PartitionLog.open({ dir, topic: 't', partition: 0, config, logger, recover: false, ...extra });
+}
+
+/** Offsets and values of every record in a buffer of back-to-back batches. */
+export function decodeAll(records: Buffer): { offset: number; value: string; timestamp: number }[] {
+  const out: { offset: number; value: string; timestamp: number }[] = [];
+  let pos = 0;
+  while (pos < records.length) {
+    const { header, records: recs } = decodeRecordBatch(records, pos);
+    for (const r of recs) out.push({ offset: r.offset, value: r.value?.toString().trimEnd() ?? '', timestamp: r.timestamp });
+    pos += 12 + header.batchLength;
+  }
+  return out;
+}
+
+export function offsetsIn(records: Buffer): number[] {
+  return decodeAll(records).map((r) => r.offset);
+}
+
+/** Every record from `from` to the high watermark, read in fetches of `maxBytes`. */
+export async function readAll(log: PartitionLog, from = log.logStartOffset, maxBytes = 1 << 20): Promise<{ offset: number; value: string; timestamp: number }[]> {
+  const out: { offset: number; value: string; timestamp: number }[] = [];
+  let next = from;
+  while (next < log.highWatermark) {
+    const r = await log.read(next, maxBytes);
+    const recs = decodeAll(r.records).filter((x) => x.offset >= next);
+    if (recs.length === 0) throw new Error(`no progress at ${next}`);
+    out.push(...recs);
+    next = recs.at(-1)!.offset + 1;
+  }
+  return out;
 }

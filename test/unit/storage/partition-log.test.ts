@@ -1,19 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeRecordBatch } from '../../../proto/record-batch.js';
 import { InvalidRecordBatchError, MessageTooLargeError, OffsetOutOfRangeError } from '../../../proto/errors.js';
 import type { PartitionLog } from '../../../broker/storage/partition-log.js';
-import { batch, openLog, smallConfig, tempDir } from './helpers.js';
-
-function offsetsIn(records: Buffer): number[] {
-  const out: number[] = [];
-  let pos = 0;
-  while (pos < records.length) {
-    const { header, records: recs } = decodeRecordBatch(records, pos);
-    for (const r of recs) out.push(r.offset);
-    pos += 12 + header.batchLength;
-  }
-  return out;
-}
+import { batch, offsetsIn, openLog, smallConfig, tempDir } from './helpers.js';
 
 describe('PartitionLog basic path', () => {
   let dir: string;
