@@ -1,0 +1,115 @@
+/**
+ * `strata broker start`: runs one broker in the foreground until SIGINT/SIGTERM, then shuts
+ * down cleanly (stop accepting, finish in-flight requests, flush, clean-shutdown marker).
+ */
+import type { Command } from 'commander';
+import { Broker } from '../../broker.js';
+import type { BrokerConfigInput } from '../../config.js';
+import { HOST_DEFAULT, PORT_DEFAULT } from '../../constants.js';
+import { createRootLogger, type LogLevel } from '../../logger.js';
+import type { FlushPolicy } from '../../storage/log-config.js';
+import { parseChoice, parseIntOrUnlimited, parseNonNegativeInt, parsePositiveInt } from '../args.js';
+import { EXIT_OK, fail } from '../output.js';
+
+interface StartOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  flush?: FlushPolicy;
+  flushIntervalMs?: number;
+  segmentBytes?: number;
+  retentionMs?: number;
+  retentionBytes?: number;
+  logLevel: LogLevel;
+  maxConnections?: number;
+  maxInFlight?: number;
+  maxTopics?: number;
+  maxPartitions?: number;
+  frameBytesMax?: number;
+  fetchWaitMsMax?: number;
+  idleTimeoutMs?: number;
+}
+
+/** How long a graceful shutdown may take before the process exits anyway. */
+const SHUTDOWN_MS_MAX = 30_000;
+
+export function registerBrokerCommands(program: Command): void {
+  const broker = program.command('broker').description('run a broker node');
+  broker.command('start')
+    .description('start a broker in the foreground (Ctrl-C stops it cleanly)')
+    .option('--data-dir <dir>', 'where partitions and metadata are kept', './data')
+    .option('--host <host>', 'address to listen on', HOST_DEFAULT)
+    .option('--port <port>', 'port to listen on (0: any free port)', parseNonNegativeInt('--port'), PORT_DEFAULT)
+    .option('--flush <policy>', 'fsync policy: always (fsync before acks=all is answered), interval, never',
+      parseChoice('--flush', ['always', 'interval', 'never'] as const))
+    .option('--flush-interval-ms <ms>', 'fsync period under --flush interval', parsePositiveInt('--flush-interval-ms'))
+    .option('--segment-bytes <bytes>', 'default segment size', parsePositiveInt('--segment-bytes'))
+    .option('--retention-ms <ms>', 'default retention by age (-1: forever)', parseIntOrUnlimited('--retention-ms'))
+    .option('--retention-bytes <bytes>', 'default retention by size per partition (-1: unlimited)', parseIntOrUnlimited('--retention-bytes'))
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent',
+      parseChoice('--log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const), 'info')
+    .option('--max-connections <n>', 'open connections allowed', parsePositiveInt('--max-connections'))
+    .option('--max-in-flight <n>', 'outstanding requests per connection', parsePositiveInt('--max-in-flight'))
+    .option('--max-topics <n>', 'topics allowed on this broker', parsePositiveInt('--max-topics'))
+    .option('--max-partitions <n>', 'partitions allowed per topic', parsePositiveInt('--max-partitions'))
+    .option('--frame-bytes-max <bytes>', 'largest WebSocket frame accepted', parsePositiveInt('--frame-bytes-max'))
+    .option('--fetch-wait-ms-max <ms>', 'cap on a fetch long poll', parseNonNegativeInt('--fetch-wait-ms-max'))
+    .option('--idle-timeout-ms <ms>', 'drop connections that answer no ping for this long', parsePositiveInt('--idle-timeout-ms'))
+    .action(async (opts: StartOptions) => {
+      await startBroker(opts).catch(fail);
+    });
+}
+
+function toConfig(opts: StartOptions): BrokerConfigInput {
+  return {
+    dataDir: opts.dataDir,
+    host: opts.host,
+    port: opts.port,
+    logLevel: opts.logLevel,
+    log: {
+      flushPolicy: opts.flush,
+      flushIntervalMs: opts.flushIntervalMs,
+      segmentBytes: opts.segmentBytes,
+      retentionMs: opts.retentionMs,
+      retentionBytes: opts.retentionBytes,
+    },
+    limits: {
+      maxConnections: opts.maxConnections,
+      maxInFlightRequestsPerConnection: opts.maxInFlight,
+      maxTopics: opts.maxTopics,
+      maxPartitionsPerTopic: opts.maxPartitions,
+      frameBytesMax: opts.frameBytesMax,
+      fetchWaitMsMax: opts.fetchWaitMsMax,
+      idleTimeoutMs: opts.idleTimeoutMs,
+    },
+  };
+}
+
+async function startBroker(opts: StartOptions): Promise<void> {
+  const logger = createRootLogger(opts.logLevel);
+  const broker = new Broker(toConfig(opts), logger);
+  const { url } = await broker.start();
+  // The one line scripts and tests wait for.
+  process.stdout.write(`strata broker listening on ${url} (data: ${opts.dataDir}, flush: ${opts.flush ?? 'always'})\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs: SHUTDOWN_MS_MAX }, 'shutdown took too long; exiting without clean-shutdown marker');
+      process.exit(1);
+    }, SHUTDOWN_MS_MAX);
+    timer.unref();
+    broker.stop().then(() => {
+      logger.flush?.();
+      process.exit(EXIT_OK);
+    }, (err: unknown) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}

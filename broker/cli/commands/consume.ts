@@ -1,0 +1,96 @@
+/**
+ * `strata consume TOPIC`: prints records from an offset, a time, the start or the end. With
+ * `-e` it stops at the end offsets seen when it started (like kcat -e); with `-n` after N
+ * records; otherwise it follows new records until interrupted.
+ */
+import type { Command } from 'commander';
+import type { Assignment, ConsumerRecord, Strata } from '../../../client/index.js';
+import { parseChoice, parseOffsetSpec, parsePositiveInt, parseNonNegativeInt, parseTime, type OffsetSpec } from '../args.js';
+import { addBrokerOption, withClient, type BrokerOption } from '../client-options.js';
+import { fail, writeOut } from '../output.js';
+
+interface ConsumeOptions extends BrokerOption {
+  partition?: number;
+  offset: OffsetSpec;
+  fromTime?: number;
+  maxMessages?: number;
+  exitAtEnd?: boolean;
+  format: 'text' | 'json';
+}
+
+export function registerConsumeCommand(program: Command): void {
+  addBrokerOption(program.command('consume <topic>')
+    .description('print records of a topic')
+    .option('-p, --partition <n>', 'only this partition (default: all)', parseNonNegativeInt('--partition'))
+    .option('-o, --offset <offset>', 'start at an offset, earliest or latest', parseOffsetSpec, 'earliest')
+    .option('--from-time <time>', 'start at the first record at or after this time (ISO 8601 or epoch ms)', parseTime)
+    .option('-n, --max-messages <n>', 'stop after N records', parsePositiveInt('--max-messages'))
+    .option('-e, --exit-at-end', 'stop at the end offsets seen at start')
+    .option('--format <format>', 'text (value per line) or json (one object per line)',
+      parseChoice('--format', ['text', 'json'] as const), 'text'))
+    .action(async (topic: string, opts: ConsumeOptions) => {
+      await withClient(opts, (client) => consume(client, topic, opts)).catch(fail);
+    });
+}
+
+async function consume(client: Strata, topic: string, opts: ConsumeOptions): Promise<void> {
+  const admin = client.admin();
+  const description = await admin.describeTopic(topic);
+  const partitions = opts.partition === undefined
+    ? description.partitions.map((p) => p.partition)
+    : [opts.partition];
+  const start = opts.fromTime === undefined ? opts.offset : { timestamp: opts.fromTime };
+  const consumer = client.consumer({ decode: 'utf8' });
+  const assignments: Assignment[] = partitions.map((partition) => ({ topic, partition, offset: start }));
+  await consumer.assign(assignments);
+
+  // -e: the end of each partition as it is now; partitions already there are done.
+  const remaining = new Map<number, number>();
+  if (opts.exitAtEnd) {
+    for (const partition of partitions) {
+      const { offset: end } = await admin.listOffsets(topic, partition, 'latest');
+      if (consumer.position({ topic, partition }) < end) remaining.set(partition, end);
+    }
+    if (remaining.size === 0) {
+      await consumer.close();
+      return;
+    }
+  }
+
+  let stop = false;
+  const onSignal = () => { stop = true; void consumer.close(); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let printed = 0;
+  try {
+    for await (const record of consumer) {
+      if (stop) break;
+      const out = writeOut(format(record, opts.format));
+      if (out) await out;
+      printed++;
+      if (opts.maxMessages !== undefined && printed >= opts.maxMessages) break;
+      if (opts.exitAtEnd) {
+        const end = remaining.get(record.partition);
+        if (end !== undefined && record.offset + 1 >= end) remaining.delete(record.partition);
+        if (remaining.size === 0) break;
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await consumer.close();
+  }
+}
+
+function format(r: ConsumerRecord<string>, how: 'text' | 'json'): string {
+  if (how === 'text') return `${r.value ?? ''}\n`;
+  return `${JSON.stringify({
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset,
+    timestamp: r.timestamp,
+    key: r.key,
+    value: r.value,
+    headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value === null ? null : h.value.toString('utf8')])),
+  })}\n`;
+}

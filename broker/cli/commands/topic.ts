@@ -1,0 +1,94 @@
+/**
+ * `strata topic create|list|describe|delete`.
+ */
+import type { Command } from 'commander';
+import type { FlushPolicy, TopicDescription } from '../../../client/index.js';
+import { parseChoice, parseIntOrUnlimited, parsePositiveInt } from '../args.js';
+import { addBrokerOption, withClient, type BrokerOption } from '../client-options.js';
+import { fail, writeOut } from '../output.js';
+
+interface FormatOption {
+  format: 'text' | 'json';
+}
+
+const formatOption = parseChoice('--format', ['text', 'json'] as const);
+
+export function registerTopicCommands(program: Command): void {
+  const topic = program.command('topic').description('create, list, describe and delete topics');
+
+  addBrokerOption(topic.command('create <name>')
+    .description('create a topic')
+    .option('-p, --partitions <n>', 'number of partitions', parsePositiveInt('--partitions'), 1)
+    .option('--retention-ms <ms>', 'delete segments older than this (-1: forever)', parseIntOrUnlimited('--retention-ms'))
+    .option('--retention-bytes <bytes>', 'keep at most this much per partition (-1: unlimited)', parseIntOrUnlimited('--retention-bytes'))
+    .option('--segment-bytes <bytes>', 'segment size', parsePositiveInt('--segment-bytes'))
+    .option('--segment-ms <ms>', 'roll segments this old', parsePositiveInt('--segment-ms'))
+    .option('--flush <policy>', 'always, interval or never (default: the broker\'s)',
+      parseChoice('--flush', ['always', 'interval', 'never'] as const))
+    .option('--flush-interval-ms <ms>', 'fsync period under --flush interval', parsePositiveInt('--flush-interval-ms')))
+    .action(async (name: string, opts: BrokerOption & {
+      partitions: number; retentionMs?: number; retentionBytes?: number; segmentBytes?: number; segmentMs?: number;
+      flush?: FlushPolicy; flushIntervalMs?: number;
+    }) => {
+      await withClient(opts, async (client) => {
+        await client.admin().createTopic({
+          name,
+          partitions: opts.partitions,
+          config: {
+            retentionMs: opts.retentionMs,
+            retentionBytes: opts.retentionBytes,
+            segmentBytes: opts.segmentBytes,
+            segmentMs: opts.segmentMs,
+            flushPolicy: opts.flush,
+            flushIntervalMs: opts.flushIntervalMs,
+          },
+        });
+        process.stderr.write(`created topic ${name} with ${opts.partitions} partition(s)\n`);
+      }).catch(fail);
+    });
+
+  addBrokerOption(topic.command('list')
+    .description('list topics')
+    .option('--format <format>', 'text or json', formatOption, 'text'))
+    .action(async (opts: BrokerOption & FormatOption) => {
+      await withClient(opts, async (client) => {
+        const names = (await client.admin().listTopics()).sort();
+        await writeOut(opts.format === 'json' ? `${JSON.stringify(names)}\n` : names.map((n) => `${n}\n`).join(''));
+      }).catch(fail);
+    });
+
+  addBrokerOption(topic.command('describe <name>')
+    .description('per partition: log start offset, end offset, bytes, segments')
+    .option('--format <format>', 'text or json', formatOption, 'text'))
+    .action(async (name: string, opts: BrokerOption & FormatOption) => {
+      await withClient(opts, async (client) => {
+        const description = await client.admin().describeTopic(name);
+        await writeOut(opts.format === 'json' ? `${JSON.stringify(description)}\n` : describeText(description));
+      }).catch(fail);
+    });
+
+  addBrokerOption(topic.command('delete <name>').description('delete a topic and its data'))
+    .action(async (name: string, opts: BrokerOption) => {
+      await withClient(opts, async (client) => {
+        await client.admin().deleteTopic(name);
+        process.stderr.write(`deleted topic ${name}\n`);
+      }).catch(fail);
+    });
+}
+
+function describeText(d: TopicDescription): string {
+  const c = d.config;
+  const lines = [
+    `topic ${d.name}: ${d.partitions.length} partition(s), flush ${c.flushPolicy}, retention ${c.retentionMs} ms / ${c.retentionBytes} bytes, segment ${c.segmentBytes} bytes`,
+    table(['PARTITION', 'START', 'END', 'BYTES', 'SEGMENTS'],
+      d.partitions.map((p) => [p.partition, p.logStartOffset, p.logEndOffset, p.sizeBytes, p.segmentCount].map(String))),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Left-aligned columns, as `kafka-topics --describe` and `rpk` print them. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
