@@ -1,0 +1,99 @@
+/**
+ * Runs the compiled `strata` CLI (dist/, built by `npm test`'s pretest step) as child
+ * processes: a broker on 127.0.0.1 port 0 in a temp dir, and one-shot commands against it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CLI_PATH = fileURLToPath(new URL('../../dist/broker/cli/main.js', import.meta.url));
+
+/** Longest a broker child may take to print its ready line. */
+const BROKER_READY_MS_MAX = 15_000;
+/** Longest a one-shot CLI command may run in a test. */
+const COMMAND_MS_MAX = 30_000;
+
+export interface BrokerProcess {
+  url: string;
+  dataDir: string;
+  child: ChildProcess;
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+}
+
+/** Starts `strata broker start` on port 0; `dataDir` defaults to a fresh temp dir. */
+export async function startBrokerProcess(args: string[] = [], dataDir?: string): Promise<BrokerProcess> {
+  const dir = dataDir ?? await mkdtemp(join(tmpdir(), 'strata-cli-'));
+  const child = spawn(process.execPath, [CLI_PATH, 'broker', 'start', '--data-dir', dir, '--port', '0', '--log-level', 'warn', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`broker did not start: ${stderr}`)), BROKER_READY_MS_MAX);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /ws:\/\/[^\s]+/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[0]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`broker exited with ${code}: ${stderr}`));
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+  return {
+    url,
+    dataDir: dir,
+    child,
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one CLI command to completion, feeding `input` on stdin. */
+export function runCli(args: string[], input?: string): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`strata ${args.join(' ')} timed out; stderr: ${stderr}`));
+    }, COMMAND_MS_MAX);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
