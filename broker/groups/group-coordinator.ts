@@ -1,0 +1,370 @@
+/**
+ * The broker's group coordinator: every consumer group (Group, the membership state machine)
+ * and their committed offsets (OffsetStore), behind the operations the request handlers call.
+ * Validates what arrives from the wire (group ids, strategies, timeouts, topics, offsets) and
+ * turns it into typed errors; the state machines below it assume valid input.
+ *
+ * A group object exists while the group has members; a group with only committed offsets
+ * lives in the OffsetStore and is listed as "empty".
+ *
+ * Concurrency: single-threaded; commits and resets await the offsets log, everything else
+ * completes synchronously or parks in a Group long poll.
+ */
+import {
+  BrokerShuttingDownError, GroupIdNotFoundError, GroupNotEmptyError, IllegalGenerationError, InvalidConfigError,
+  InvalidRequestError, LimitExceededError, StrataError, UnknownMemberIdError, UnknownTopicError,
+} from '../../proto/errors.js';
+import { isValidOffset } from '../../proto/int64.js';
+import type { Logger } from '../logger.js';
+import type { LogConfig } from '../storage/log-config.js';
+import { validateTopicName } from '../topics/topic-name.js';
+import { isStrategyName, type StrategyName, type TopicPartition } from './assignor.js';
+import {
+  COMMIT_PARTITIONS_MAX, GROUPS_MAX, HEARTBEAT_WAIT_MS_MAX, INITIAL_REBALANCE_DELAY_MS_DEFAULT, INITIAL_REBALANCE_DELAY_MS_MAX,
+  OFFSET_METADATA_BYTES_MAX, REBALANCE_TIMEOUT_MS_DEFAULT, REBALANCE_TIMEOUT_MS_MAX, REBALANCE_TIMEOUT_MS_MIN,
+  SESSION_TIMEOUT_MS_DEFAULT, SESSION_TIMEOUT_MS_MAX, SESSION_TIMEOUT_MS_MIN, SUBSCRIPTION_TOPICS_MAX,
+} from './constants.js';
+import { validateGroupId } from './group-id.js';
+import type { JoinOutcome } from './group-member.js';
+import { Group, type GroupState, type MemberDescription } from './group.js';
+import { OffsetStore, type OffsetWrite } from './offset-store.js';
+import type { GroupTopicView } from './topic-view.js';
+
+/** Strategy of a JoinGroup that names none: Kafka's default. */
+export const STRATEGY_DEFAULT: StrategyName = 'range';
+
+export interface GroupCoordinatorOptions {
+  dataDir: string;
+  logDefaults: LogConfig;
+  topics: GroupTopicView;
+  logger: Logger;
+  /** @default INITIAL_REBALANCE_DELAY_MS_DEFAULT (50 ms) */
+  initialRebalanceDelayMs?: number;
+  /** Tests: compaction threshold of the offset store. */
+  offsetsCompactRecordsMin?: number;
+}
+
+export interface JoinInput {
+  groupId: string;
+  memberId: string;
+  clientId: string;
+  topics: readonly string[];
+  strategy: string;
+  /** 0: default. */
+  sessionTimeoutMs: number;
+  /** 0: default. */
+  rebalanceTimeoutMs: number;
+  owned: readonly TopicPartition[];
+}
+
+export interface CommitInput extends TopicPartition {
+  offset: number;
+  metadata: string;
+}
+
+export interface PartitionOutcome extends TopicPartition {
+  error?: StrataError;
+}
+
+export interface FetchedOffset extends TopicPartition {
+  /** -1: nothing committed. */
+  offset: number;
+  metadata: string;
+  commitTimestamp: number;
+}
+
+export interface GroupListing {
+  groupId: string;
+  state: GroupState;
+  strategy: string;
+  memberCount: number;
+}
+
+export interface PartitionLag extends TopicPartition {
+  committedOffset: number;
+  /** -1 when the topic no longer exists. */
+  logEndOffset: number;
+  /** -1 when nothing is committed or the topic is gone. */
+  lag: number;
+  memberId: string;
+  metadata: string;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: GroupState;
+  strategy: string;
+  generationId: number;
+  members: MemberDescription[];
+  partitions: PartitionLag[];
+}
+
+export type ResetTarget = 'earliest' | 'latest' | 'offset' | 'timestamp';
+
+export interface ResetOutcome {
+  partition: number;
+  previousOffset: number;
+  offset: number;
+  error?: StrataError;
+}
+
+export class GroupCoordinator {
+  private readonly groups = new Map<string, Group>();
+  private readonly initialRebalanceDelayMs: number;
+  private closed = false;
+
+  private constructor(private readonly store: OffsetStore, private readonly opts: GroupCoordinatorOptions) {
+    this.initialRebalanceDelayMs = opts.initialRebalanceDelayMs ?? INITIAL_REBALANCE_DELAY_MS_DEFAULT;
+    checkRange('initialRebalanceDelayMs', this.initialRebalanceDelayMs, 0, INITIAL_REBALANCE_DELAY_MS_MAX);
+  }
+
+  static async open(opts: GroupCoordinatorOptions): Promise<GroupCoordinator> {
+    const store = await OffsetStore.open({
+      dataDir: opts.dataDir, logDefaults: opts.logDefaults, logger: opts.logger, compactRecordsMin: opts.offsetsCompactRecordsMin,
+    });
+    return new GroupCoordinator(store, opts);
+  }
+
+  /** The offset store, for tests and tools. */
+  get offsets(): OffsetStore {
+    return this.store;
+  }
+
+  // ---- membership --------------------------------------------------------------------------
+
+  join(input: JoinInput, signal?: AbortSignal): Promise<JoinOutcome> {
+    this.checkOpen();
+    validateGroupId(input.groupId);
+    const strategy = input.strategy === '' ? STRATEGY_DEFAULT : input.strategy;
+    if (!isStrategyName(strategy)) throw new InvalidConfigError(`unknown assignment strategy ${JSON.stringify(strategy)}`);
+    const topics = [...new Set(input.topics)];
+    if (topics.length === 0) throw new InvalidRequestError('a member must subscribe to at least one topic');
+    if (topics.length > SUBSCRIPTION_TOPICS_MAX) throw new LimitExceededError(`a member may subscribe to at most ${SUBSCRIPTION_TOPICS_MAX} topics`);
+    for (const t of topics) validateTopicName(t);
+    const sessionTimeoutMs = input.sessionTimeoutMs || SESSION_TIMEOUT_MS_DEFAULT;
+    checkRange('sessionTimeoutMs', sessionTimeoutMs, SESSION_TIMEOUT_MS_MIN, SESSION_TIMEOUT_MS_MAX);
+    const rebalanceTimeoutMs = input.rebalanceTimeoutMs || REBALANCE_TIMEOUT_MS_DEFAULT;
+    checkRange('rebalanceTimeoutMs', rebalanceTimeoutMs, REBALANCE_TIMEOUT_MS_MIN, REBALANCE_TIMEOUT_MS_MAX);
+    let group = this.groups.get(input.groupId);
+    if (!group) {
+      if (input.memberId !== '') throw new UnknownMemberIdError(`member ${input.memberId} is not in group ${input.groupId}`);
+      if (this.groups.size >= GROUPS_MAX) throw new LimitExceededError(`the broker holds its maximum of ${GROUPS_MAX} active groups`);
+      group = new Group(input.groupId, {
+        initialRebalanceDelayMs: this.initialRebalanceDelayMs,
+        partitionCount: (t) => this.opts.topics.partitionCount(t),
+        logger: this.opts.logger,
+        onEmpty: (g) => {
+          if (this.groups.get(g.groupId) === g) this.groups.delete(g.groupId);
+        },
+      });
+      this.groups.set(input.groupId, group);
+    }
+    try {
+      return group.join({
+        memberId: input.memberId,
+        settings: { clientId: input.clientId, topics, strategy, sessionTimeoutMs, rebalanceTimeoutMs },
+        owned: input.owned,
+      }, signal);
+    } finally {
+      // A join refused synchronously must not leave a memberless group behind.
+      if (group.members.size === 0 && group.state === 'empty' && this.groups.get(input.groupId) === group) this.groups.delete(input.groupId);
+    }
+  }
+
+  heartbeat(groupId: string, memberId: string, generationId: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> {
+    this.checkOpen();
+    validateGroupId(groupId);
+    const group = this.groups.get(groupId);
+    if (!group) return Promise.reject(new UnknownMemberIdError(`member ${memberId} is not in group ${groupId}`));
+    return group.heartbeat(memberId, generationId, Math.min(Math.max(0, maxWaitMs), HEARTBEAT_WAIT_MS_MAX), signal);
+  }
+
+  leave(groupId: string, memberId: string): void {
+    this.checkOpen();
+    validateGroupId(groupId);
+    const group = this.groups.get(groupId);
+    if (!group) throw new UnknownMemberIdError(`member ${memberId} is not in group ${groupId}`);
+    group.leave(memberId);
+  }
+
+  // ---- offsets -----------------------------------------------------------------------------
+
+  /**
+   * Fencing errors (stale generation, unknown member) fail the whole request; per-partition
+   * problems (unknown topic, bad offset, oversized metadata, partition owned by another member)
+   * fail only that partition. Resolves once the accepted offsets are durable.
+   */
+  async commit(groupId: string, memberId: string, generationId: number, offsets: readonly CommitInput[]): Promise<PartitionOutcome[]> {
+    this.checkOpen();
+    validateGroupId(groupId);
+    if (offsets.length > COMMIT_PARTITIONS_MAX) throw new LimitExceededError(`a commit may carry at most ${COMMIT_PARTITIONS_MAX} partitions`);
+    const group = this.groups.get(groupId);
+    if (group) group.validateCommit(memberId, generationId);
+    else if (memberId !== '' || generationId >= 0) throw new UnknownMemberIdError(`member ${memberId} is not in group ${groupId}`);
+
+    const outcomes: PartitionOutcome[] = [];
+    const accepted: Array<{ outcome: PartitionOutcome; write: OffsetWrite }> = [];
+    for (const o of offsets) {
+      const outcome: PartitionOutcome = { topic: o.topic, partition: o.partition };
+      outcomes.push(outcome);
+      try {
+        const count = this.opts.topics.partitionCount(o.topic);
+        if (count === undefined || o.partition >= count) throw new UnknownTopicError(`unknown topic or partition ${o.topic}-${o.partition}`);
+        if (!isValidOffset(o.offset)) throw new InvalidRequestError(`offset ${o.offset} is not a non-negative integer`);
+        if (Buffer.byteLength(o.metadata, 'utf8') > OFFSET_METADATA_BYTES_MAX) {
+          throw new LimitExceededError(`offset metadata exceeds ${OFFSET_METADATA_BYTES_MAX} bytes`);
+        }
+        const owner = group?.ownerOf(o.topic, o.partition);
+        if (owner !== undefined && owner !== memberId) {
+          throw new IllegalGenerationError(`${o.topic}-${o.partition} is assigned to another member of group ${groupId}`);
+        }
+        accepted.push({ outcome, write: { topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata } });
+      } catch (err) {
+        outcome.error = err as StrataError;
+      }
+    }
+    try {
+      await this.store.commit(groupId, accepted.map((a) => a.write));
+    } catch (err) {
+      const error = err instanceof StrataError ? err : new InvalidRequestError('offset commit failed', { cause: err });
+      for (const a of accepted) a.outcome.error = error;
+    }
+    return outcomes;
+  }
+
+  /** Committed offsets (-1 where none); every partition with an offset when `partitions` is empty. */
+  fetchOffsets(groupId: string, partitions: readonly TopicPartition[]): FetchedOffset[] {
+    this.checkOpen();
+    validateGroupId(groupId);
+    if (partitions.length === 0) return this.store.groupOffsets(groupId);
+    return partitions.map((tp) => {
+      const c = this.store.get(groupId, tp.topic, tp.partition);
+      return { topic: tp.topic, partition: tp.partition, offset: c?.offset ?? -1, metadata: c?.metadata ?? '', commitTimestamp: c?.commitTimestamp ?? -1 };
+    });
+  }
+
+  // ---- admin -------------------------------------------------------------------------------
+
+  listGroups(): GroupListing[] {
+    this.checkOpen();
+    const out = new Map<string, GroupListing>();
+    for (const g of this.store.groups()) out.set(g, { groupId: g, state: 'empty', strategy: '', memberCount: 0 });
+    for (const [id, g] of this.groups) {
+      out.set(id, { groupId: id, state: g.state, strategy: g.strategy ?? '', memberCount: g.members.size });
+    }
+    return [...out.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  }
+
+  describeGroup(groupId: string): GroupDescription {
+    this.checkOpen();
+    validateGroupId(groupId);
+    const group = this.groups.get(groupId);
+    if (!group && !this.store.hasGroup(groupId)) throw new GroupIdNotFoundError(`group ${groupId} does not exist`);
+    const committed = this.store.groupOffsets(groupId);
+    const topics = new Set<string>(group?.subscribedTopics() ?? []);
+    for (const c of committed) topics.add(c.topic);
+    const partitions: PartitionLag[] = [];
+    for (const topic of [...topics].sort()) {
+      const count = this.opts.topics.partitionCount(topic);
+      const indexes = count !== undefined
+        ? Array.from({ length: count }, (_, i) => i)
+        : committed.filter((c) => c.topic === topic).map((c) => c.partition).sort((a, b) => a - b);
+      for (const partition of indexes) {
+        const c = this.store.get(groupId, topic, partition);
+        const end = this.opts.topics.partitionOffsets(topic, partition)?.highWatermark ?? -1;
+        partitions.push({
+          topic, partition,
+          committedOffset: c?.offset ?? -1,
+          logEndOffset: end,
+          lag: c && end >= 0 ? Math.max(0, end - c.offset) : -1,
+          memberId: group?.ownerOf(topic, partition) ?? '',
+          metadata: c?.metadata ?? '',
+        });
+      }
+    }
+    return {
+      groupId,
+      state: group?.state ?? 'empty',
+      strategy: group?.strategy ?? '',
+      generationId: group?.generationId ?? 0,
+      members: group?.describeMembers() ?? [],
+      partitions,
+    };
+  }
+
+  /**
+   * Moves a group's committed offsets for `topic` (all partitions, or those listed). Only while
+   * the group has no members: a running consumer would overwrite the new offsets with its own
+   * next commit (GroupNotEmptyError).
+   */
+  async resetOffsets(
+    groupId: string, topic: string, partitions: readonly number[], target: ResetTarget, value: number, dryRun: boolean,
+  ): Promise<ResetOutcome[]> {
+    this.checkOpen();
+    validateGroupId(groupId);
+    validateTopicName(topic);
+    this.checkNoMembers(groupId);
+    const count = this.opts.topics.partitionCount(topic);
+    if (count === undefined) throw new UnknownTopicError(`unknown topic ${topic}`);
+    if ((target === 'offset' || target === 'timestamp') && !isValidOffset(value)) {
+      throw new InvalidRequestError(`reset ${target} must be a non-negative integer, got ${value}`);
+    }
+    const wanted = partitions.length > 0 ? [...new Set(partitions)] : Array.from({ length: count }, (_, i) => i);
+    const outcomes: ResetOutcome[] = [];
+    for (const partition of wanted) {
+      const previousOffset = this.store.get(groupId, topic, partition)?.offset ?? -1;
+      const range = this.opts.topics.partitionOffsets(topic, partition);
+      if (!range) {
+        outcomes.push({ partition, previousOffset, offset: -1, error: new UnknownTopicError(`unknown partition ${topic}-${partition}`) });
+        continue;
+      }
+      let offset: number;
+      if (target === 'earliest') offset = range.logStartOffset;
+      else if (target === 'latest') offset = range.highWatermark;
+      else if (target === 'offset') offset = Math.min(Math.max(value, range.logStartOffset), range.highWatermark);
+      else offset = (await this.opts.topics.offsetForTimestamp(topic, partition, value)) ?? range.highWatermark;
+      outcomes.push({ partition, previousOffset, offset });
+    }
+    if (dryRun) return outcomes;
+    // Timestamp lookups awaited: a consumer may have joined meanwhile.
+    this.checkNoMembers(groupId);
+    const ok = outcomes.filter((o) => !o.error);
+    await this.store.commit(groupId, ok.map((o) => ({ topic, partition: o.partition, offset: o.offset, metadata: '' })));
+    this.opts.logger.info({ group: groupId, topic, target, partitions: ok.length }, 'offsets reset');
+    return outcomes;
+  }
+
+  /** Deletes an empty group's committed offsets. */
+  async deleteGroup(groupId: string): Promise<void> {
+    this.checkOpen();
+    validateGroupId(groupId);
+    this.checkNoMembers(groupId);
+    if (!this.store.hasGroup(groupId)) throw new GroupIdNotFoundError(`group ${groupId} does not exist`);
+    await this.store.delete(groupId);
+    this.opts.logger.info({ group: groupId }, 'group deleted');
+  }
+
+  /** Fails parked joins and heartbeats, then closes the offsets logs. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const g of this.groups.values()) g.close(new BrokerShuttingDownError('broker is shutting down'));
+    this.groups.clear();
+    await this.store.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new BrokerShuttingDownError('group coordinator is closed');
+  }
+
+  private checkNoMembers(groupId: string): void {
+    const members = this.groups.get(groupId)?.members.size ?? 0;
+    if (members > 0) throw new GroupNotEmptyError(`group ${groupId} has ${members} active member(s); stop its consumers first`);
+  }
+}
+
+function checkRange(name: string, value: number, min: number, max: number): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidConfigError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
+  }
+}
