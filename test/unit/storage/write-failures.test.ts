@@ -1,0 +1,82 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NotEnoughSpaceError, StorageError } from '../../../proto/errors.js';
+import { ioError, type FaultInjector } from '../../../broker/storage/file-io.js';
+import type { PartitionLog } from '../../../broker/storage/partition-log.js';
+import { batch, openLog, readAll, smallConfig, tempDir } from './helpers.js';
+
+describe('write and fsync failures', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let log: PartitionLog | undefined;
+  beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+  afterEach(async () => {
+    if (log && !log.isClosed) await log.abandon();
+    log = undefined;
+    await cleanup();
+  });
+
+  it('fails the append and everything queued after it on ENOSPC, cuts the file back, and recovers', async () => {
+    let failNext = false;
+    const faults: FaultInjector = {
+      // A torn write: the first 30 bytes land, then the disk is full.
+      write: (_file, _bytes) => (failNext ? ((failNext = false), { bytesWritten: 30, error: ioError('ENOSPC') }) : undefined),
+    };
+    log = await openLog(dir, smallConfig(), { faults });
+    await log.append(batch(3, { tag: 'ok' })).written;
+    const sizeBefore = (await stat(path.join(dir, '00000000000000000000.log'))).size;
+    failNext = true;
+    const failed = [log.append(batch(2)), log.append(batch(2)), log.append(batch(2))];
+    for (const r of failed) await expect(r.written).rejects.toBeInstanceOf(NotEnoughSpaceError);
+    await expect(failed[0]!.durable).rejects.toBeInstanceOf(NotEnoughSpaceError);
+    expect(log.logEndOffset).toBe(3);
+    expect(log.healthy).toBe(true);
+    await log.flush();
+    expect((await stat(path.join(dir, '00000000000000000000.log'))).size).toBe(sizeBefore);
+    expect((await readAll(log)).map((r) => r.value)).toEqual(['ok-0', 'ok-1', 'ok-2']);
+    // Space is back: appends succeed at the rewound offset.
+    const again = log.append(batch(1, { tag: 'again' }));
+    expect(again.baseOffset).toBe(3);
+    await again.written;
+    expect((await readAll(log)).map((r) => r.value)).toEqual(['ok-0', 'ok-1', 'ok-2', 'again-0']);
+    await log.close();
+    log = await openLog(dir, smallConfig(), { recover: true });
+    expect(log.logEndOffset).toBe(4);
+  });
+
+  it('reports other write errors as StorageError', async () => {
+    let fail = true;
+    log = await openLog(dir, smallConfig(), {
+      faults: { write: () => (fail ? ((fail = false), { bytesWritten: 0, error: ioError('EIO') }) : undefined) },
+    });
+    const r = log.append(batch(1));
+    await expect(r.written).rejects.toBeInstanceOf(StorageError);
+    await expect(r.written).rejects.not.toBeInstanceOf(NotEnoughSpaceError);
+    await log.append(batch(1)).written;
+  });
+
+  it('marks the log unhealthy after a failed fsync and never acknowledges again', async () => {
+    let failSync = false;
+    log = await openLog(dir, smallConfig({ flushPolicy: 'always' }), {
+      faults: { sync: () => { if (failSync) throw ioError('EIO', 'EIO: i/o error, fdatasync'); } },
+    });
+    await log.append(batch(2)).durable;
+    failSync = true;
+    const r = log.append(batch(2));
+    await r.written;
+    await expect(r.durable).rejects.toBeInstanceOf(StorageError);
+    expect(log.healthy).toBe(false);
+    expect(log.highWatermark).toBe(2);
+    failSync = false; // even if the disk "recovers", the log does not retry blindly
+    expect(() => log!.append(batch(1))).toThrow(StorageError);
+    await expect(log.flush()).rejects.toBeInstanceOf(StorageError);
+    // Reads keep working below the high watermark.
+    expect((await readAll(log)).map((x) => x.offset)).toEqual([0, 1]);
+    await expect(log.close()).rejects.toBeInstanceOf(StorageError);
+    // Reopening recovers and serves everything that reached the file.
+    log = await openLog(dir, smallConfig({ flushPolicy: 'always' }), { recover: true });
+    expect(log.healthy).toBe(true);
+    expect(log.logEndOffset).toBe(4);
+  });
+});
