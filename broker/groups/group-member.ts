@@ -4,9 +4,11 @@
  * partitions until they report them revoked), and the long polls it has parked (a JoinGroup
  * waiting for the rebalance to complete, a Heartbeat waiting to be told to rejoin).
  *
- * Liveness: a member is alive while it has a request parked; otherwise it must send something
- * within sessionTimeoutMs of its last contact, or `onExpired` fires. The timer is refreshed by
- * every contact rather than recreated, so a busy group costs no timer churn.
+ * Liveness: a member with a JoinGroup parked is alive (the round it waits for is bounded by the
+ * rebalance timeout). Otherwise it must be heard from within sessionTimeoutMs of its last
+ * contact, or `onExpired` fires. A parked heartbeat extends that by its own wait, rather than
+ * stopping the clock: a peer that vanished without its socket closing (no FIN) is still
+ * evicted, sessionTimeoutMs after the broker answered the heartbeat into the void.
  *
  * Concurrency: owned by its Group; single-threaded, no method awaits.
  */
@@ -59,24 +61,17 @@ export class GroupMember {
     this.settings = settings;
   }
 
-  get isParked(): boolean {
-    return this.pendingJoin !== null || this.pendingHeartbeat !== null;
-  }
-
-  /** Restarts the session clock from now, unless a parked request keeps the member alive. */
-  touch(): void {
-    if (this.isParked) {
-      this.stopSession();
-      return;
-    }
-    if (this.sessionTimer) {
-      this.sessionTimer.refresh();
-      return;
-    }
+  /**
+   * Restarts the session clock from now: it fires after sessionTimeoutMs + `extraMs` unless the
+   * member is heard from again. No-op while a JoinGroup is parked.
+   */
+  touch(extraMs = 0): void {
+    if (this.pendingJoin) return;
+    this.stopSession();
     this.sessionTimer = setTimeout(() => {
       this.sessionTimer = null;
       this.onExpired(this);
-    }, this.settings.sessionTimeoutMs);
+    }, this.settings.sessionTimeoutMs + extraMs);
     this.sessionTimer.unref();
   }
 

@@ -160,20 +160,23 @@ export class Group {
       return Promise.reject(new RebalanceInProgressError(`group ${this.groupId} is rebalancing; rejoin`));
     }
     member.settleHeartbeat();
-    if (maxWaitMs <= 0 || signal?.aborted) {
+    // At most half the session: the clock runs on (extended by the wait) while parked, and the
+    // answer must reach the member well before it.
+    const waitMs = Math.min(maxWaitMs, Math.floor(member.settings.sessionTimeoutMs / 2));
+    if (waitMs <= 0 || signal?.aborted) {
       member.touch();
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => member.settleHeartbeat(new ConnectionClosedError('connection closed'));
       signal?.addEventListener('abort', onAbort, { once: true });
-      const timer = setTimeout(() => member.settleHeartbeat(), maxWaitMs);
+      const timer = setTimeout(() => member.settleHeartbeat(), waitMs);
       member.pendingHeartbeat = {
         resolve: () => { signal?.removeEventListener('abort', onAbort); resolve(); },
         reject: (e) => { signal?.removeEventListener('abort', onAbort); reject(e); },
         timer,
       };
-      member.stopSession();
+      member.touch(waitMs);
     });
   }
 

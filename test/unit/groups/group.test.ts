@@ -150,18 +150,37 @@ describe('liveness', () => {
   it('evicts a member that stops heartbeating after its session timeout, and the others take its partitions', async () => {
     const group = newGroup();
     const [a, b] = await formGroup(group, 2);
-    // a keeps a heartbeat parked (alive); b sends nothing.
-    const hb = group.heartbeat(a!.memberId, 1, 10_000);
-    hb.catch(() => undefined); // settles while timers advance; checked below
-    await vi.advanceTimersByTimeAsync(SESSION_MS - 1);
+    // a heartbeats every 400 ms (each parked up to half its session); b sends nothing.
+    let hb: Promise<void> = Promise.resolve();
+    for (let t = 0; t < SESSION_MS - 200; t += 400) {
+      hb = group.heartbeat(a!.memberId, 1, 400);
+      hb.catch(() => undefined); // may settle while timers advance; checked below
+      await vi.advanceTimersByTimeAsync(400);
+    }
     expect(group.members.has(b!.memberId)).toBe(true);
-    await vi.advanceTimersByTimeAsync(1);
+    hb = group.heartbeat(a!.memberId, 1, 400);
+    hb.catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(SESSION_MS - 800);
     expect(group.members.has(b!.memberId)).toBe(false);
     expect(await state(hb)).toBeInstanceOf(RebalanceInProgressError);
     const res = await group.join({ memberId: a!.memberId, settings: settings(), owned: [] });
     expect(res).toMatchObject({ generationId: 2, memberCount: 1 });
     expect(res.assignment.length).toBe(6);
     expect(() => group.validateCommit(b!.memberId, 1)).toThrow(UnknownMemberIdError);
+  });
+
+  it('caps a parked heartbeat at half the session, and evicts a member that vanishes after it', async () => {
+    const group = newGroup();
+    const [a] = await formGroup(group, 1);
+    const hb = group.heartbeat(a!.memberId, 1, 60_000);
+    await vi.advanceTimersByTimeAsync(SESSION_MS / 2);
+    expect(await state(hb)).toBeUndefined();
+    // No socket close, no further heartbeat: gone one session after the answer.
+    await vi.advanceTimersByTimeAsync(SESSION_MS - 1);
+    expect(group.members.size).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(group.members.size).toBe(0);
+    expect(group.state).toBe('empty');
   });
 
   it('evicts members that do not rejoin within the rebalance timeout', async () => {
