@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installCleanupHandlers, isStopping, startChild, stopChild } from './bench/processes.mjs';
 import { natsSetup, natsVersion, redisSetup, redisVersion, strataSetup } from './bench/servers.mjs';
+import { probeFsync } from './bench/fsync-probe.mjs';
 import { renderTable } from './bench/report.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -166,12 +167,14 @@ async function runCell(cell, opts, runIndex) {
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
-function machineLine() {
+function machineLine(disk) {
   const memGiB = Math.round(os.totalmem() / 2 ** 30);
   let cpu = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
   cpu = cpu.replace(/\s+/g, ' ');
   return `${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${cpu}), ${memGiB} GiB RAM, `
-    + `${os.type()} ${os.release()}, Node ${process.version}, tmp dir ${os.tmpdir()}`;
+    + `${os.type()} ${os.release()}, Node ${process.version}, data dirs under ${os.tmpdir()} `
+    + `(${disk.fsType}, 4 KiB append + fdatasync median ${Math.round(disk.fdatasyncUsMedian)} µs), `
+    + `load average at start ${os.loadavg()[0].toFixed(2)}`;
 }
 
 async function main() {
@@ -180,6 +183,7 @@ async function main() {
   ensureServers(opts.only);
   await ensureClients(opts.only);
   const cells = await planCells(opts.only);
+  const disk = await probeFsync();
   const versions = {
     nats: opts.only.includes('nats') ? natsVersion() : undefined,
     redis: opts.only.includes('redis') ? redisVersion() : undefined,
@@ -194,7 +198,7 @@ async function main() {
       await runCell(cell, opts, r);
     }
   }
-  process.stdout.write(renderTable({ cells, opts, versions, machine: machineLine() }));
+  process.stdout.write(renderTable({ cells, opts, versions, machine: machineLine(disk) }));
 }
 
 function gitDescribe() {

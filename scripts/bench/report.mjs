@@ -83,6 +83,8 @@ export function renderTable({ cells, opts, versions, machine }) {
   lines.push('Produce: first send → last ack. Replay: all records read back from the start. MB/s counts record payload bytes (10^6 B).');
   lines.push('"Strata ÷ this" above 1 means Strata is faster. "Best peer" compares only producers that get a per-record acknowledgement; '
     + 'the NATS core-publish row gets none (its clock stops when the stream reports holding every record) and is shown as NATS\'s upper bound.');
+  lines.push('Strata\'s producer batches records (RecordBatch v2, up to 1 MiB) and under flush always the broker fsyncs once per produce request; '
+    + 'Redis under appendfsync always fsyncs once per event-loop turn, covering the pipelined XADDs read in it. Both ack only after the fsync.');
   lines.push('');
   return lines.join('\n');
 }
