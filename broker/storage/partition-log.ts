@@ -322,7 +322,15 @@ export class PartitionLog extends EventEmitter {
     }
     const group = this.queue.splice(0, n);
     this.queuedBytes -= bytes;
-    await this.writeGroup(group);
+    try {
+      await this.writeGroup(group);
+    } catch (err) {
+      // Not an I/O error writeGroup handles: in-memory state may be inconsistent, so stop
+      // acknowledging rather than leave these appends hanging.
+      const error = new StorageError(`${this.name}: unexpected failure in the write path: ${(err as Error).message}`, { cause: err });
+      this.failQueued(group, error);
+      this.onFlushFailed(error);
+    }
     if (this.queue.length > 0) this.schedulePump();
   }
 
