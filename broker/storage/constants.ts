@@ -64,6 +64,11 @@ export const WRITE_GROUP_BUFFERS_MAX = 1024;
 
 /** A read never asks the file for more than this, whatever maxBytes says (plus one batch). */
 export const READ_BYTES_MAX = 64 * MiB;
+/**
+ * A fetch reads maxBytes plus the index interval (capped at this) in one go, because the wanted
+ * batch lies at most about one interval past the index entry it starts from.
+ */
+export const READ_SKIP_BYTES_MAX = 1 * MiB;
 
 /**
  * Scans that only need batch headers (scanBatchHeaders, tail scans) read windows of this size:

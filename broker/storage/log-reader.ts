@@ -9,7 +9,7 @@
 import { CorruptLogError } from '../../proto/errors.js';
 import { decodeRecordBatch, readBatchHeader, type BatchHeader } from '../../proto/record-batch.js';
 import { BatchFault, checkBatchCrc, checkBatchHeader, scanBatches, type BatchInfo } from './batch-scan.js';
-import { HEADER_SCAN_READ_BYTES, HEADER_WALK_BYTES, READ_BYTES_MAX } from './constants.js';
+import { HEADER_SCAN_READ_BYTES, HEADER_WALK_BYTES, READ_BYTES_MAX, READ_SKIP_BYTES_MAX } from './constants.js';
 import type { Segment } from './segment.js';
 
 export interface ReadOptions {
@@ -48,10 +48,12 @@ async function readWindow(seg: Segment, pos: number, length: number): Promise<Wi
 export async function readFromSegment(seg: Segment, offset: number, maxBytes: number, opts: ReadOptions): Promise<Buffer> {
   const end = seg.readableBytes;
   const budget = Math.max(0, Math.min(maxBytes, READ_BYTES_MAX));
+  // Bytes expected between the index entry and the wanted batch (more are read if needed).
+  const skip = Math.min(opts.indexIntervalBytes, READ_SKIP_BYTES_MAX) + HEADER_WALK_BYTES;
   const start = seg.offsetIndex.lookup(offset);
   if (start.position >= end) return Buffer.alloc(0);
   try {
-    let win = await readWindow(seg, start.position, Math.min(end - start.position, budget + opts.indexIntervalBytes + HEADER_WALK_BYTES));
+    let win = await readWindow(seg, start.position, Math.min(end - start.position, budget + skip));
     let expect = start.offset;
     let pos = start.position;
     let first: BatchInfo;
@@ -59,7 +61,7 @@ export async function readFromSegment(seg: Segment, offset: number, maxBytes: nu
     for (;;) {
       if (pos >= end) return Buffer.alloc(0);
       if (pos + HEADER_WALK_BYTES > win.pos + win.n) {
-        win = await readWindow(seg, pos, Math.min(end - pos, budget + HEADER_WALK_BYTES + opts.indexIntervalBytes));
+        win = await readWindow(seg, pos, Math.min(end - pos, budget + skip));
         if (win.n < HEADER_WALK_BYTES) throw new BatchFault(pos, 'batch header cut off', true);
       }
       const info = checkBatchHeader(win.buf, pos - win.pos, pos, end - pos, expect);

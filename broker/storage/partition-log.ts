@@ -477,7 +477,12 @@ export class PartitionLog extends EventEmitter {
       this.segments[j]!.readableBytes = this.segments[j]!.size;
     }
     this.hw = mark.offset;
-    this.emit('highWatermark', this.hw);
+    try {
+      this.emit('highWatermark', this.hw);
+    } catch (err) {
+      // A listener's bug must not break the write or flush path that advanced the watermark.
+      this.logger.error({ err }, 'highWatermark listener threw');
+    }
   }
 
   /** fdatasync everything appended so far (waiting for queued appends to be written first). */

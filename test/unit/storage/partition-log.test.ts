@@ -40,6 +40,14 @@ describe('PartitionLog basic path', () => {
     expect(seen.at(-1)).toBe(4);
   });
 
+  it('keeps working when a highWatermark listener throws', async () => {
+    log = await openLog(dir, smallConfig({ flushPolicy: 'always' }));
+    log.on('highWatermark', () => { throw new Error('listener bug'); });
+    await log.append(batch(1)).durable;
+    await log.append(batch(1)).durable;
+    expect(log.highWatermark).toBe(2);
+  });
+
   it('rejects an invalid batch synchronously and writes nothing', async () => {
     log = await openLog(dir, smallConfig());
     const bad = batch(2);
@@ -48,7 +56,15 @@ describe('PartitionLog basic path', () => {
     expect(log.logEndOffset).toBe(0);
     const huge = batch(1, { valueBytes: 70 * 1024 });
     expect(() => log.append(huge)).toThrow(MessageTooLargeError);
+    // One bad batch among good ones: nothing is stamped or written.
+    const mixed = Buffer.concat([batch(2), batch(1), bad]);
+    mixed.writeBigInt64BE(77n, 0); // a base offset the log would overwrite if it stamped anything
+    const before = Buffer.from(mixed);
+    expect(() => log.append(mixed)).toThrow(InvalidRecordBatchError);
+    expect(mixed).toEqual(before);
     expect(log.logEndOffset).toBe(0);
+    await log.flush();
+    expect(log.sizeBytes).toBe(0);
   });
 
   it('throws OffsetOutOfRangeError with the range', async () => {

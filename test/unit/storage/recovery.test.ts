@@ -185,6 +185,28 @@ describe('recovery', () => {
     await log.close();
   });
 
+  it('reports a broken batch header in the middle of a sealed segment as CorruptLogError for that range only', async () => {
+    const dir = await copy();
+    await (await open(dir, true)).close();
+    const file = path.join(dir, name(fixture.bases[1]!, 'log'));
+    const data = await readFile(file);
+    const positions: { pos: number; base: number }[] = [];
+    for (let p = 0; p < data.length; p += 12 + data.readInt32BE(p + 8)) positions.push({ pos: p, base: Number(data.readBigInt64BE(p)) });
+    const victim = positions[Math.floor(positions.length / 2)]!;
+    data.writeInt32BE(0x7fffffff, victim.pos + 8); // absurd batchLength
+    await writeFile(file, data);
+    for (const verifyCrcOnRead of [true, false]) {
+      const log = await PartitionLog.open({ dir, topic: 't', partition: 0, config: { ...CONFIG, verifyCrcOnRead }, logger, recover: false });
+      const err = await log.read(victim.base, 1 << 20).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CorruptLogError);
+      expect((err as Error).message).toContain(`byte ${victim.pos}`);
+      // Before the damage, and in later segments, reads still work.
+      expect((await log.read(fixture.bases[1]!, 1)).records.length).toBeGreaterThan(0);
+      expect((await log.read(fixture.bases[2]!, 1 << 20)).records.length).toBeGreaterThan(0);
+      await log.close();
+    }
+  });
+
   it('recovers a zero-filled tail (preallocated or delayed-allocation blocks) to the last real batch', async () => {
     const dir = await copy();
     const file = path.join(dir, name(fixture.bases.at(-1)!, 'log'));
