@@ -16,6 +16,10 @@ import {
 } from './constants.js';
 import { Consumer } from './consumer.js';
 import { resolveConsumerOptions, type ConsumerOptions } from './consumer-options.js';
+import { createGroupConsumer } from './group/create-group-consumer.js';
+import { GroupAdmin } from './group/group-admin.js';
+import type { GroupConsumer } from './group/group-consumer.js';
+import type { GroupConsumerOptions } from './group/group-options.js';
 import { NOOP_LOGGER, type Logger } from './logger.js';
 import { Producer } from './producer.js';
 import { resolveProducerOptions, type ProducerOptions } from './producer-options.js';
@@ -88,6 +92,8 @@ export class Strata {
   private readonly consumers = new Set<Consumer<unknown>>();
   private adminConn: Connection | null = null;
   private adminClient: Admin | null = null;
+  private readonly groupConsumers = new Set<GroupConsumer<unknown>>();
+  private groupAdminClient: GroupAdmin | null = null;
   private closed = false;
 
   constructor(options: ClientOptions = {}) {
@@ -112,11 +118,27 @@ export class Strata {
     return producer;
   }
 
-  /** A new consumer with its own connection; call `assign()` then iterate. */
+  /**
+   * A new consumer with its own connection; call `assign()` then iterate. With `groupId`, a
+   * member of that consumer group instead: call `subscribe()` then iterate.
+   */
+  consumer(options: GroupConsumerOptions & { decode: 'utf8' }): GroupConsumer<string>;
+  consumer(options: GroupConsumerOptions): GroupConsumer<Buffer>;
   consumer(options: ConsumerOptions & { decode: 'utf8' }): Consumer<string>;
   consumer(options?: ConsumerOptions): Consumer<Buffer>;
-  consumer(options: ConsumerOptions = {}): Consumer<Buffer> | Consumer<string> {
+  consumer(options: ConsumerOptions | GroupConsumerOptions = {}): Consumer<Buffer> | Consumer<string> | GroupConsumer<Buffer> | GroupConsumer<string> {
     this.checkOpen();
+    if ('groupId' in options && options.groupId !== undefined) {
+      const member = createGroupConsumer<Buffer>(options, {
+        connection: this.newConnection(),
+        retry: options.retry ? resolveRetryPolicy(options.retry) : this.opts.retry,
+        requestTimeoutMs: this.opts.requestTimeoutMs,
+        clientId: this.opts.clientId,
+        logger: this.opts.logger,
+      });
+      this.groupConsumers.add(member as GroupConsumer<unknown>);
+      return member;
+    }
     const consumer = new Consumer<Buffer>(resolveConsumerOptions(options), {
       connection: this.newConnection(),
       ownsConnection: true,
@@ -138,6 +160,13 @@ export class Strata {
     return this.adminClient;
   }
 
+  /** Consumer-group administration (list, describe, reset, delete), sharing the admin connection. */
+  groupAdmin(): GroupAdmin {
+    this.admin();
+    this.groupAdminClient ??= new GroupAdmin({ connection: this.adminConn!, retry: this.opts.retry });
+    return this.groupAdminClient;
+  }
+
   /** Flushes and closes every producer, closes every consumer and the admin connection. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -145,6 +174,7 @@ export class Strata {
     const results = await Promise.allSettled([
       ...[...this.producers].map((p) => p.close()),
       ...[...this.consumers].map((c) => c.close()),
+      ...[...this.groupConsumers].map((c) => c.close()),
       this.adminConn?.close(),
     ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

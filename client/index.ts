@@ -19,6 +19,8 @@ export { Strata, createClient } from './client.js';
 export { Producer } from './producer.js';
 export { Consumer } from './consumer.js';
 export { Admin } from './admin.js';
+export { GroupConsumer } from './group/group-consumer.js';
+export { GroupAdmin } from './group/group-admin.js';
 export { nodeSocketFactory, browserSocketFactory } from './socket.js';
 export { murmur2, toPositive, partitionForKey } from './partitioner.js';
 export { isRetriable } from './retry.js';
@@ -68,6 +70,12 @@ export type {
   Assignment, ConsumerBatch, ConsumerOptions, ConsumerRecord, TopicPartition,
 } from './consumer-options.js';
 export type { OffsetSpec } from './list-offsets.js';
+export type { AssignmentStrategy, GroupConsumerOptions, RebalanceListener } from './group/group-options.js';
+export type { CommittedOffset, OffsetToCommit } from './group/group-requests.js';
+export type {
+  DeleteGroupResult, GroupDescription, GroupListing, GroupMemberDescription, GroupPartitionLag, GroupState,
+  ResetOffsetsResult, ResetOffsetsSpec,
+} from './group/group-admin.js';
 export type {
   ClusterMetadata, FlushPolicy, NewTopic, OffsetQuerySpec, PartitionDescription, TopicConfig, TopicDescription,
   TopicResult,
