@@ -107,6 +107,11 @@ export function toStorageError(err: unknown, what: string): StrataError {
   return new StorageError(`${what}: ${detail}`, { cause: err });
 }
 
+/** Always a StorageError (for failures that make a log unhealthy, whatever the errno). */
+export function storageFailure(err: unknown, what: string): StorageError {
+  return new StorageError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}
+
 /** A promise with its resolve/reject exposed. `promise` never counts as an unhandled rejection. */
 export class Deferred<T = void> {
   readonly promise: Promise<T>;

@@ -27,22 +27,21 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import {
-  CorruptLogError, MessageTooLargeError, OffsetOutOfRangeError, StorageError, TooManyRequestsError, type StrataError,
+  CorruptLogError, MessageTooLargeError, OffsetOutOfRangeError, StorageError, TooManyRequestsError,
 } from '../../proto/errors.js';
-import { readInt64BE } from '../../proto/int64.js';
 import {
-  OFFSET_LAST_OFFSET_DELTA, OFFSET_MAX_TIMESTAMP, stampBaseOffset, stampLeaderEpoch, validateBatches, type BatchHeader,
+  stampBaseOffset, stampLeaderEpoch, validateBatches, type BatchHeader,
 } from '../../proto/record-batch.js';
 import type { Logger } from '../logger.js';
 import {
-  APPEND_BYTES_MAX, APPEND_QUEUE_BYTES_MAX, LEADER_EPOCH_DEFAULT, VERIFY_CRC_ON_READ_DEFAULT, WRITE_GROUP_BUFFERS_MAX,
-  WRITE_GROUP_BYTES_MAX,
+  APPEND_BYTES_MAX, APPEND_QUEUE_BYTES_MAX, LEADER_EPOCH_DEFAULT, VERIFY_CRC_ON_READ_DEFAULT,
 } from './constants.js';
-import { Deferred, fsyncDir, toStorageError, type FaultInjector } from './file-io.js';
+import { Deferred, fsyncDir, storageFailure, toStorageError, type FaultInjector } from './file-io.js';
 import { Flusher } from './flusher.js';
 import { validateLogConfig, type LogConfig } from './log-config.js';
 import { loadSegments } from './log-loader.js';
 import { findTimestampInSegment, readFromSegment, segmentHeaders } from './log-reader.js';
+import { batchMetas, LogWriter, type PendingAppend, type WriterHost } from './log-writer.js';
 import { selectRetainedSegments } from './retention.js';
 import { Segment, type RollReason, type SegmentContext } from './segment.js';
 
@@ -101,22 +100,6 @@ interface LogMark {
   generation: number;
 }
 
-interface BatchMeta {
-  baseOffset: number;
-  lastOffset: number;
-  maxTimestamp: number;
-  size: number;
-}
-
-interface PendingAppend {
-  buf: Buffer;
-  batches: BatchMeta[];
-  lastOffset: number;
-  written: Deferred;
-  /** Same object as `written` unless the append was made under 'always'. */
-  durable: Deferred;
-}
-
 const EMPTY = Buffer.alloc(0);
 
 export class PartitionLog extends EventEmitter {
@@ -137,9 +120,7 @@ export class PartitionLog extends EventEmitter {
   private writtenMark: LogMark;
   private durableMark: LogMark;
   private generation = 0;
-  private queue: PendingAppend[] = [];
-  private queuedBytes = 0;
-  private pumpScheduled = false;
+  private readonly writer: LogWriter;
   private awaitingDurable: PendingAppend[] = [];
   private dirty = new Set<Segment>();
   private chain: Promise<unknown> = Promise.resolve();
@@ -166,6 +147,7 @@ export class PartitionLog extends EventEmitter {
     this.hw = this.nextOffset;
     this.writtenMark = { offset: this.nextOffset, segment: active, position: active.size, generation: 0 };
     this.durableMark = this.writtenMark;
+    this.writer = new LogWriter(this.writerHost());
     this.flusher = new Flusher<LogMark>({
       takeDirty: () => this.takeDirty(),
       flushed: (mark) => this.onFlushed(mark),
@@ -263,123 +245,47 @@ export class PartitionLog extends EventEmitter {
     if (batches.length > this.config.segmentBytes) {
       throw new MessageTooLargeError(`append of ${batches.length} bytes exceeds the segment size ${this.config.segmentBytes}`);
     }
-    if (this.queuedBytes + batches.length > APPEND_QUEUE_BYTES_MAX) {
-      throw new TooManyRequestsError(`${this.name} has ${this.queuedBytes} bytes waiting to be written`);
+    if (this.writer.queuedBytes + batches.length > APPEND_QUEUE_BYTES_MAX) {
+      throw new TooManyRequestsError(`${this.name} has ${this.writer.queuedBytes} bytes waiting to be written`);
     }
     // Read everything that can still fail before changing anything.
-    const metas: BatchMeta[] = new Array(spans.length);
-    let next = this.nextOffset;
-    for (let i = 0; i < spans.length; i++) {
-      const { pos, size } = spans[i]!;
-      const delta = batches.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA);
-      const maxTimestamp = readInt64BE(batches, pos + OFFSET_MAX_TIMESTAMP);
-      metas[i] = { baseOffset: next, lastOffset: next + delta, maxTimestamp, size };
-      next += delta + 1;
-    }
+    const baseOffset = this.nextOffset;
+    const metas = batchMetas(batches, spans, baseOffset);
+    const next = metas[metas.length - 1]!.lastOffset + 1;
     assert.ok(Number.isSafeInteger(next), 'offsets exhausted');
     for (let i = 0; i < spans.length; i++) {
       stampBaseOffset(batches, spans[i]!.pos, metas[i]!.baseOffset);
       stampLeaderEpoch(batches, spans[i]!.pos, this.leaderEpoch);
     }
-    const baseOffset = this.nextOffset;
     this.nextOffset = next;
     const written = new Deferred();
     const durable = this.config.flushPolicy === 'always' ? new Deferred() : written;
-    this.queue.push({ buf: batches, batches: metas, lastOffset: next - 1, written, durable });
-    this.queuedBytes += batches.length;
     this.counters.appends++;
-    this.schedulePump();
+    this.writer.enqueue({ buf: batches, batches: metas, lastOffset: next - 1, written, durable });
     return { baseOffset, lastOffset: next - 1, logAppendTimeMs: Date.now(), written: written.promise, durable: durable.promise };
+  }
+
+  private writerHost(): WriterHost {
+    const log = this;
+    return {
+      name: this.name,
+      logger: this.logger,
+      get config() { return log.config; },
+      get failure() { return log.unhealthy; },
+      exclusive: (fn) => this.exclusive(fn),
+      activeSegment: () => this.active,
+      roll: (reason) => this.roll(reason),
+      chunkWritten: (chunk, seg) => this.chunkWritten(chunk, seg),
+      rewind: () => { this.nextOffset = this.writtenMark.offset; },
+      fatal: (err) => this.onFlushFailed(err),
+      wrote: () => { this.counters.writes++; },
+    };
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.chain.then(fn);
     this.chain = run.catch(() => undefined);
     return run;
-  }
-
-  private schedulePump(): void {
-    if (this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    void this.exclusive(() => this.writeNextGroup());
-  }
-
-  /** Writes one group of queued appends, then yields the chain to other operations. */
-  private async writeNextGroup(): Promise<void> {
-    this.pumpScheduled = false;
-    if (this.queue.length === 0) return;
-    if (this.unhealthy) {
-      this.failQueued([], this.unhealthy);
-      return;
-    }
-    let bytes = 0;
-    let n = 0;
-    while (n < this.queue.length && n < WRITE_GROUP_BUFFERS_MAX) {
-      const size = this.queue[n]!.buf.length;
-      if (n > 0 && bytes + size > WRITE_GROUP_BYTES_MAX) break;
-      bytes += size;
-      n++;
-    }
-    const group = this.queue.splice(0, n);
-    this.queuedBytes -= bytes;
-    try {
-      await this.writeGroup(group);
-    } catch (err) {
-      // Not an I/O error writeGroup handles: in-memory state may be inconsistent, so stop
-      // acknowledging rather than leave these appends hanging.
-      const error = new StorageError(`${this.name}: unexpected failure in the write path: ${(err as Error).message}`, { cause: err });
-      this.failQueued(group, error);
-      this.onFlushFailed(error);
-    }
-    if (this.queue.length > 0) this.schedulePump();
-  }
-
-  /**
-   * Places and writes a group: one writev per segment it touches (an append never straddles
-   * segments; the log rolls between appends).
-   */
-  private async writeGroup(group: PendingAppend[]): Promise<void> {
-    const now = Date.now();
-    const interval = this.config.indexIntervalBytes;
-    let i = 0;
-    while (i < group.length) {
-      let seg = this.active;
-      const first = group[i]!;
-      const reason = seg.rollReason(first.buf.length, first.lastOffset, now, this.config);
-      if (reason !== undefined) {
-        try {
-          seg = await this.roll(reason);
-        } catch (err) {
-          this.failWrite(group.slice(i), toStorageError(err, `${this.name}: rolling a new segment failed`));
-          return;
-        }
-      }
-      const snap = seg.snapshot();
-      const position = seg.size;
-      const buffers: Buffer[] = [];
-      const start = i;
-      while (i < group.length) {
-        const a = group[i]!;
-        if (i > start && seg.rollReason(a.buf.length, a.lastOffset, now, this.config) !== undefined) break;
-        for (const b of a.batches) seg.placeBatch(b.baseOffset, b.lastOffset, b.maxTimestamp, b.size, interval);
-        buffers.push(a.buf);
-        i++;
-      }
-      try {
-        await seg.write(buffers, position);
-        this.counters.writes++;
-      } catch (err) {
-        this.failWrite(group.slice(start), toStorageError(err, `${this.name}: write to ${seg.logPath} failed`));
-        try {
-          await seg.rollback(snap);
-        } catch (cutErr) {
-          // The file may now hold bytes we cannot account for: stop acknowledging.
-          this.onFlushFailed(toStorageError(cutErr, `${this.name}: truncating after a failed write failed`) as StorageError);
-        }
-        return;
-      }
-      this.chunkWritten(group.slice(start, i), seg);
-    }
   }
 
   private chunkWritten(chunk: PendingAppend[], seg: Segment): void {
@@ -394,23 +300,6 @@ export class PartitionLog extends EventEmitter {
     if (this.config.flushPolicy !== 'always') this.advanceHighWatermark(mark);
   }
 
-  /** Fails `failed` and everything still queued; offsets assigned to them are given back. */
-  private failWrite(failed: PendingAppend[], error: StrataError): void {
-    this.logger.warn({ err: error, appends: failed.length + this.queue.length }, 'write failed; failing queued appends');
-    this.failQueued(failed, error);
-    this.nextOffset = this.writtenMark.offset;
-  }
-
-  private failQueued(failed: PendingAppend[], error: Error): void {
-    const all = failed.concat(this.queue);
-    this.queue = [];
-    this.queuedBytes = 0;
-    for (const a of all) {
-      a.written.reject(error);
-      if (a.durable !== a.written) a.durable.reject(error);
-    }
-  }
-
   private async roll(reason: RollReason): Promise<Segment> {
     const old = this.active;
     const seg = await Segment.create(this.dir, old.nextOffset, this.ctx);
@@ -423,7 +312,7 @@ export class PartitionLog extends EventEmitter {
     try {
       await old.seal();
     } catch (err) {
-      this.onFlushFailed(toStorageError(err, `${this.name}: sealing ${old.logPath} failed`) as StorageError);
+      this.onFlushFailed(storageFailure(err, `${this.name}: sealing ${old.logPath} failed`));
       throw err;
     }
     this.segments.push(seg);
@@ -465,7 +354,7 @@ export class PartitionLog extends EventEmitter {
     this.logger.error({ err }, 'fsync failed; log is unhealthy until reopened');
     for (const a of this.awaitingDurable) a.durable.reject(err);
     this.awaitingDurable = [];
-    this.failQueued([], err);
+    this.writer.failAll([], err);
   }
 
   private advanceHighWatermark(mark: LogMark): void {
@@ -488,7 +377,7 @@ export class PartitionLog extends EventEmitter {
   /** fdatasync everything appended so far (waiting for queued appends to be written first). */
   async flush(): Promise<void> {
     if (this.closed) return;
-    const last = this.queue[this.queue.length - 1];
+    const last = this.writer.last();
     if (last) await last.written.promise.catch(() => undefined);
     await this.flusher.request();
   }
@@ -677,7 +566,7 @@ export class PartitionLog extends EventEmitter {
     this.closing = true;
     this.closed = true;
     const err = new StorageError(`${this.name} was abandoned`);
-    this.failQueued([], err);
+    this.writer.failAll([], err);
     for (const a of this.awaitingDurable) a.durable.reject(err);
     this.awaitingDurable = [];
     await this.chain;
@@ -693,7 +582,7 @@ export class PartitionLog extends EventEmitter {
     }
     this.closing = true;
     // Drain the queue: each link writes one group and re-links itself while work remains.
-    while (this.queue.length > 0 || this.pumpScheduled) await this.exclusive(async () => undefined);
+    while (!this.writer.idle) await this.exclusive(async () => undefined);
     await this.exclusive(async () => {
       let failure: unknown = this.unhealthy;
       if (!failure) {
@@ -713,7 +602,7 @@ export class PartitionLog extends EventEmitter {
           await s.close();
         } catch (err) {
           failure = err;
-          this.onFlushFailed(toStorageError(err, `${this.name}: closing ${s.logPath} failed`) as StorageError);
+          this.onFlushFailed(storageFailure(err, `${this.name}: closing ${s.logPath} failed`));
           await s.abandon();
         }
       }

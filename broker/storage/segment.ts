@@ -6,6 +6,11 @@
  * `baseOffset`. Byte positions fit a u32 (SEGMENT_POSITION_MAX) and offsets relative to the base
  * fit a u32 (RELATIVE_OFFSET_MAX): the log rolls to a new segment before either would overflow.
  *
+ * The `.log` is not preallocated (fallocate would make fdatasync cheaper on some filesystems but
+ * would leave a zero-filled tail after a crash whose end must then be found by scanning, as
+ * recovery already does; the measured fdatasync cost here did not justify it). Index files are
+ * preallocated, and trimmed when the segment is sealed or closed.
+ *
  * State: `size`/`nextOffset` describe bytes *placed* by the writer (possibly still being
  * written); `readableBytes` is the prefix below the high watermark that readers may touch.
  *
