@@ -1,8 +1,9 @@
 /**
  * The producer's record accumulator: per topic-partition, an open batch that records are
  * appended to, then a FIFO of closed batches waiting for an in-flight slot, then the batches in
- * flight. It decides when a batch closes (its estimated size would pass `batchBytes`, it has
- * lingered `lingerMs`, or a flush asked for it) and which batches may go now; it does no I/O.
+ * flight. It decides when a batch closes (its size plus an upper bound of the next record
+ * would pass `batchBytes`, it has lingered `lingerMs`, or a flush asked for it) and which
+ * batches may go now; it does no I/O.
  *
  * Ordering: within a partition, batches leave in creation order (`order`), and a batch that
  * must be retried goes back to the front of the queue in that order. While a partition has a
@@ -12,10 +13,12 @@
  */
 import assert from 'node:assert/strict';
 import { BATCH_HEADER_BYTES } from '../proto/constants.js';
-import type { RecordInput } from '../proto/record-batch.js';
-import type { PendingSend, RecordMetadata } from './producer-batch.js';
+import type { BufferPool } from './buffer-pool.js';
 import { ProducerBatch } from './producer-batch.js';
 import { PartitionSequence } from './sequence.js';
+
+/** First allocation of a partition's first batch; later ones start at the previous size. */
+const BATCH_INITIAL_BYTES = 16 * 1024;
 
 export interface AccumulatorOptions {
   lingerMs: number;
@@ -23,6 +26,8 @@ export interface AccumulatorOptions {
   batchBytes: number;
   /** Batches in flight per partition in the normal case. */
   inFlightPerPartitionMax: number;
+  /** Where batch buffers come from; null allocates each. */
+  pool?: BufferPool | null;
 }
 
 /** One topic-partition's queues. */
@@ -35,6 +40,8 @@ export class PartitionQueue {
   /** Sent and unanswered, in send order. */
   readonly inFlight: ProducerBatch[] = [];
   readonly sequence = new PartitionSequence();
+  /** Size of this partition's last closed batch: the first allocation of the next one. */
+  lastBatchBytes = 0;
   /** Batches whose sequence must be re-assigned (a batch before them failed for good). */
   rewindAfterOrder = -1;
   private nextOrder = 0;
@@ -78,6 +85,8 @@ export class RecordAccumulator {
   private readonly topics = new Map<string, PartitionQueue[]>();
   /** Partitions with an open or closed batch; drain() looks only at these. */
   private readonly active = new Set<PartitionQueue>();
+  /** Batches closed so far; the producer drains when it grows. */
+  closedCount = 0;
   /** Called when a batch closes (the sticky partitioner moves on). */
   onBatchClosed: (batch: ProducerBatch) => void = () => {};
 
@@ -99,31 +108,35 @@ export class RecordAccumulator {
   }
 
   /**
-   * Appends one record to the open batch of `q`, closing it first if the record would push it
-   * past `batchBytes` or if it was opened for another acks level. Returns true when a batch
-   * was closed (so the caller should drain soon).
+   * The open batch of `q` to write a record of at most `recordBytes` into: the current one,
+   * unless the record would push it past `batchBytes` or it was opened for another acks level,
+   * in which case that one is closed and a new one opened. After writing, the caller books the
+   * record with `batch.append()` and calls `closeIfFull()`.
    */
-  append(q: PartitionQueue, acks: number, record: RecordInput, meta: RecordMetadata, send: PendingSend,
-    recordBytes: number, nowMs: number): boolean {
-    let closed = false;
+  openBatch(q: PartitionQueue, acks: number, recordBytes: number, nowMs: number): ProducerBatch {
     let batch = q.open;
     if (batch !== null && (batch.acks !== acks
-      || (batch.recordCount > 0 && batch.estimatedBytes + recordBytes > this.options.batchBytes))) {
+      || (batch.recordCount > 0 && batch.sizeBytes + recordBytes > this.options.batchBytes))) {
       this.close(q);
-      closed = true;
       batch = null;
     }
     if (batch === null) {
-      batch = new ProducerBatch(q.topic, q.partition, acks, q.newOrder(), BATCH_HEADER_BYTES, nowMs);
+      const initialBytes = Math.min(this.options.batchBytes, Math.max(q.lastBatchBytes, BATCH_INITIAL_BYTES));
+      batch = new ProducerBatch(q.topic, q.partition, acks, q.newOrder(),
+        Math.max(initialBytes, recordBytes + BATCH_HEADER_BYTES), nowMs, this.options.pool ?? null);
       q.open = batch;
       this.active.add(q);
     }
-    batch.append(record, meta, send, recordBytes);
-    if (batch.estimatedBytes >= this.options.batchBytes) {
+    return batch;
+  }
+
+  /** Closes the open batch of `q` once it has reached `batchBytes`; true if it did. */
+  closeIfFull(q: PartitionQueue): boolean {
+    if (q.open !== null && q.open.sizeBytes >= this.options.batchBytes) {
       this.close(q);
-      closed = true;
+      return true;
     }
-    return closed;
+    return false;
   }
 
   /** Closes the open batch of `q`, if any, queueing it to be sent. */
@@ -132,7 +145,9 @@ export class RecordAccumulator {
     if (batch === null) return;
     q.open = null;
     batch.state = 'closed';
+    q.lastBatchBytes = batch.sizeBytes;
     q.ready.push(batch);
+    this.closedCount++;
     this.onBatchClosed(batch);
   }
 

@@ -59,6 +59,13 @@ export interface RequestOptions {
    * once the frame is handed to the socket.
    */
   noResponse?: boolean;
+  /**
+   * Encodes the frame itself (the producer's hand-written Produce encoder) instead of the
+   * generic codec; receives the correlation id. `body` is then only used for logging.
+   */
+  encode?: (correlationId: number) => Uint8Array;
+  /** Runs once the socket has written the frame (or failed to): its buffer may be reused. */
+  onWritten?: () => void;
 }
 
 type ConnState = 'disconnected' | 'connecting' | 'ready' | 'closed';
@@ -67,6 +74,8 @@ interface Call {
   api: RequestApi;
   body: unknown;
   noResponse: boolean;
+  encode: ((correlationId: number) => Uint8Array) | undefined;
+  onWritten: (() => void) | undefined;
   resolve: (body: unknown) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout | undefined;
@@ -119,7 +128,8 @@ export class Connection {
     if (this.state === 'closed') return Promise.reject(new ConnectionClosedError('connection was closed by the client'));
     return new Promise((resolve, reject) => {
       const call: Call = {
-        api, body, noResponse: options.noResponse === true, resolve, reject, timer: undefined, correlationId: -1, settled: false,
+        api, body, noResponse: options.noResponse === true, encode: options.encode, onWritten: options.onWritten,
+        resolve, reject, timer: undefined, correlationId: -1, settled: false,
       };
       const timeoutMs = options.timeoutMs ?? this.opts.requestTimeoutMs;
       call.timer = setTimeout(() => this.onTimeout(call, timeoutMs), timeoutMs);
@@ -202,7 +212,7 @@ export class Connection {
       const c: Call = {
         api: 'apiVersions',
         body: { protocolVersion: PROTOCOL_VERSION, clientSoftware: this.opts.clientId },
-        noResponse: false, resolve, reject, timer: undefined, correlationId: -1, settled: false,
+        noResponse: false, encode: undefined, onWritten: undefined, resolve, reject, timer: undefined, correlationId: -1, settled: false,
       };
       c.timer = setTimeout(() => this.onTimeout(c, this.opts.connectTimeoutMs), this.opts.connectTimeoutMs);
       this.transmit(c);
@@ -263,7 +273,7 @@ export class Connection {
     this.nextCorrelationId = id >= CORRELATION_ID_MAX ? 1 : id + 1;
     let frame: Uint8Array;
     try {
-      frame = encodeRequest({ correlationId: id, [call.api]: call.body });
+      frame = call.encode ? call.encode(id) : encodeRequest({ correlationId: id, [call.api]: call.body });
     } catch (err) {
       this.settle(call, new InvalidRequestError(`cannot encode ${call.api} request`, { cause: err }));
       return;
@@ -274,15 +284,17 @@ export class Connection {
       return;
     }
     call.correlationId = id;
+    const onWritten = call.onWritten;
     if (call.noResponse) {
       socket.send(frame, (err) => {
+        onWritten?.();
         if (err) this.settle(call, new ConnectionClosedError('frame was not written', { cause: err }));
         else this.settle(call, undefined);
       });
       return;
     }
     this.pending.set(id, call);
-    socket.send(frame);
+    socket.send(frame, onWritten === undefined ? undefined : () => onWritten());
   }
 
   /** Sends queued calls while slots are free. */

@@ -26,8 +26,11 @@ import {
   RequestTimedOutError, StrataError, UnknownServerError, UnknownTopicError,
 } from '../proto/errors.js';
 import { isValidOffset } from '../proto/int64.js';
-import { encodeRecordBatch, type RecordInput } from '../proto/record-batch.js';
+import type { RecordHeader } from '../proto/record-batch.js';
 import { RecordAccumulator, type PartitionQueue } from './accumulator.js';
+import { fieldBytes, type FieldData } from './batch-builder.js';
+import { BufferPool } from './buffer-pool.js';
+import { encodeProduceFrame, type ProduceTopic } from './produce-frame.js';
 import type { Connection, RequestBody, ResponseBody } from './connection.js';
 import { HEADER_OVERHEAD_BYTES_MAX, PRODUCE_ENVELOPE_BYTES_MAX, RECORD_OVERHEAD_BYTES_MAX } from './constants.js';
 import { childLogger, type Logger } from './logger.js';
@@ -39,7 +42,7 @@ import {
 } from './producer-options.js';
 import { backoffDelayMs, isRetriable, retry, retriesExhausted, type RetryPolicy } from './retry.js';
 import { restampProducer } from './sequence.js';
-import { headersBytes, toBuffer, toHeaders } from './values.js';
+import { headersBytes, toHeaders } from './values.js';
 
 /** Extra time the client waits beyond the ack timeout it asks the broker for. */
 const PRODUCE_RESPONSE_MARGIN_MS = 1_000;
@@ -49,6 +52,23 @@ interface BufferWaiter {
   resolve: () => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
+}
+
+/** What prepare() learned about a send()'s messages, for appendAll(). */
+interface PreparedSend {
+  keyBytes: number[];
+  valueBytes: number[];
+  /** Normalised headers by message index; null when no message has any. */
+  headers: Array<RecordHeader[] | undefined> | null;
+  /** Upper bound of the encoded bytes, charged to the buffer. */
+  totalBytes: number;
+}
+
+/** Payload length of a key or value (-1 for null), rejecting types the codec cannot write. */
+function measure(data: unknown, what: string): number {
+  if (data == null) return -1;
+  if (typeof data === 'string' || data instanceof Uint8Array) return fieldBytes(data);
+  throw new InvalidRequestError(`record ${what} must be a string, Buffer, Uint8Array or null, got ${typeof data}`);
 }
 
 /** A send() on the slow path (waiting to start, for metadata or for buffer room). */
@@ -74,6 +94,7 @@ export class Producer {
   private readonly partitioner = new StickyPartitioner();
   private readonly metadata: MetadataCache;
   private readonly compression: number;
+  private readonly pool: BufferPool;
   private starting: Promise<void> | null = null;
   private started = false;
   private closing = false;
@@ -96,10 +117,13 @@ export class Producer {
     this.conn = deps.connection;
     this.log = childLogger(deps.logger, { component: 'producer' });
     this.compression = compressionId(options.compression);
+    // Keep up to a quarter of the buffer's worth of batch buffers for reuse.
+    this.pool = new BufferPool(Math.max(options.bufferBytesMax / 4, 2 * options.batchBytesMax));
     this.acc = new RecordAccumulator({
       lingerMs: options.lingerMs,
       batchBytes: options.batchBytesMax,
       inFlightPerPartitionMax: options.inFlightBatchesPerPartition,
+      pool: this.pool,
     });
     this.acc.onBatchClosed = (b) => {
       const n = this.metadata.partitionCount(b.topic);
@@ -145,19 +169,16 @@ export class Producer {
     }
     const n = this.metadata.partitionCount(topic);
     if (this.started && n !== undefined && this.slowSends.size === 0 && this.waiters.length === 0) {
-      let inputs: RecordInput[];
-      let sizes: number[];
-      let total: number;
+      let prepared: PreparedSend;
       try {
-        ({ inputs, sizes, total } = this.prepare(topic, messages, n));
+        prepared = this.prepare(topic, messages, n);
       } catch (err) {
         return Promise.reject(err);
       }
-      if (this.bufferedBytes + total <= this.opts.bufferBytesMax || this.bufferedBytes === 0) {
-        this.bufferedBytes += total;
-        return this.appendAll(topic, n, acks, messages, inputs, sizes);
+      if (this.bufferedBytes + prepared.totalBytes <= this.opts.bufferBytesMax || this.bufferedBytes === 0) {
+        this.bufferedBytes += prepared.totalBytes;
+        return this.appendAll(topic, n, acks, messages, prepared);
       }
-      return this.sendSlow(record, acks);
     }
     return this.sendSlow(record, acks);
   }
@@ -217,9 +238,9 @@ export class Producer {
       await this.connect();
       const { topic, messages } = record;
       const n = this.metadata.partitionCount(topic) ?? await this.metadata.load(topic);
-      const { inputs, sizes, total } = this.prepare(topic, messages, n);
-      await this.reserve(total);
-      result = this.appendAll(topic, n, acks, messages, inputs, sizes);
+      const prepared = this.prepare(topic, messages, n);
+      await this.reserve(prepared.totalBytes);
+      result = this.appendAll(topic, n, acks, messages, prepared);
     } finally {
       this.slowSends.delete(slow);
       markAppended();
@@ -228,14 +249,15 @@ export class Producer {
   }
 
   /**
-   * Converts messages to codec records and estimates their encoded sizes; validates everything
-   * first, so a bad message rejects the whole send() before any record is queued.
+   * Validates every message and measures it (key and value lengths, an upper bound of its
+   * encoded size), so a bad message rejects the whole send() before any record is queued.
+   * Nothing is copied yet: the records are written once, straight into their batch.
    */
-  private prepare(topic: string, messages: readonly ProducerMessage[], numPartitions: number):
-    { inputs: RecordInput[]; sizes: number[]; total: number } {
+  private prepare(topic: string, messages: readonly ProducerMessage[], numPartitions: number): PreparedSend {
     const count = messages.length;
-    const inputs = new Array<RecordInput>(count);
-    const sizes = new Array<number>(count);
+    const keyBytes = new Array<number>(count);
+    const valueBytes = new Array<number>(count);
+    let headers: Array<RecordHeader[] | undefined> | null = null;
     const recordBytesMax = this.batchBytesLimit() - BATCH_HEADER_BYTES;
     let total = 0;
     for (let i = 0; i < count; i++) {
@@ -244,36 +266,57 @@ export class Producer {
       if (m.timestamp !== undefined && !isValidOffset(m.timestamp)) {
         throw new InvalidRequestError(`timestamp ${m.timestamp} is not a non-negative safe integer`);
       }
-      const key = toBuffer(m.key);
-      const value = toBuffer(m.value);
-      const headers = toHeaders(m.headers);
-      let size = RECORD_OVERHEAD_BYTES_MAX + (key?.length ?? 0) + (value?.length ?? 0);
-      if (headers !== undefined) size += headersBytes(headers) + headers.length * HEADER_OVERHEAD_BYTES_MAX;
+      const kb = measure(m.key, 'key');
+      const vb = measure(m.value, 'value');
+      keyBytes[i] = kb;
+      valueBytes[i] = vb;
+      let size = RECORD_OVERHEAD_BYTES_MAX + (kb > 0 ? kb : 0) + (vb > 0 ? vb : 0);
+      if (m.headers !== undefined) {
+        const h = toHeaders(m.headers);
+        if (h !== undefined) {
+          (headers ??= new Array<RecordHeader[] | undefined>(count))[i] = h;
+          size += headersBytes(h) + h.length * HEADER_OVERHEAD_BYTES_MAX;
+        }
+      }
       if (size > recordBytesMax) {
         throw new MessageTooLargeError(`record of about ${size} bytes exceeds the batch limit of ${recordBytesMax}`);
       }
-      inputs[i] = { key, value, timestamp: m.timestamp, headers };
-      sizes[i] = size;
       total += size;
     }
-    return { inputs, sizes, total };
+    return { keyBytes, valueBytes, headers, totalBytes: total };
   }
 
   private appendAll(topic: string, numPartitions: number, acks: number, messages: readonly ProducerMessage[],
-    inputs: RecordInput[], sizes: number[]): Promise<RecordMetadata[]> {
+    prepared: PreparedSend): Promise<RecordMetadata[]> {
     return new Promise((resolve, reject) => {
-      const send = new PendingSend(inputs.length, resolve, reject);
+      const count = messages.length;
+      const send = new PendingSend(topic, count, resolve, reject);
       const now = Date.now();
-      let closedAny = false;
-      for (let i = 0; i < inputs.length; i++) {
-        const rec = inputs[i]!;
-        const partition = this.partitioner.partition(topic, numPartitions, rec.key ?? null, messages[i]!.partition);
-        const q = this.acc.queue(topic, partition);
-        const meta: RecordMetadata = { topic, partition, offset: -1 };
-        send.results[i] = meta;
-        if (this.acc.append(q, acks, rec, meta, send, sizes[i]!, now)) closedAny = true;
+      const closedBefore = this.acc.closedCount;
+      const { keyBytes, valueBytes, headers } = prepared;
+      let lastPartition = -1;
+      let q: PartitionQueue | null = null;
+      for (let i = 0; i < count; i++) {
+        const m = messages[i]!;
+        let key: FieldData = m.key ?? null;
+        // Keys are hashed as bytes: a string key is encoded once here and written as is.
+        if (typeof key === 'string') key = Buffer.from(key, 'utf8');
+        const partition = this.partitioner.partition(topic, numPartitions, key, m.partition);
+        if (partition !== lastPartition || q === null) {
+          q = this.acc.queue(topic, partition);
+          lastPartition = partition;
+        }
+        const kb = keyBytes[i]!;
+        const vb = valueBytes[i]!;
+        const h = headers === null ? undefined : headers[i];
+        const estimate = RECORD_OVERHEAD_BYTES_MAX + (kb > 0 ? kb : 0) + (vb > 0 ? vb : 0)
+          + (h === undefined ? 0 : headersBytes(h) + h.length * HEADER_OVERHEAD_BYTES_MAX);
+        const batch = this.acc.openBatch(q, acks, estimate, now);
+        batch.builder!.append(key, kb, (m.value ?? null) as FieldData, vb, m.timestamp ?? now, h);
+        batch.append(send, i, estimate);
+        this.acc.closeIfFull(q);
       }
-      if (closedAny || this.flushing > 0 || this.opts.lingerMs === 0) this.queueDrain();
+      if (this.acc.closedCount !== closedBefore || this.flushing > 0 || this.opts.lingerMs === 0) this.queueDrain();
       else this.scheduleDrainAt(now + this.opts.lingerMs);
     });
   }
@@ -407,40 +450,55 @@ export class Producer {
     }
     if (b.bytes === null) {
       try {
-        b.bytes = encodeRecordBatch(b.records!, {
+        b.bytes = b.builder!.seal({
           compression: this.compression,
           producerId: b.producerId,
           producerEpoch: b.producerEpoch,
           baseSequence: b.baseSequence,
-          now: b.createdAtMs,
         });
+        b.backing = b.builder!.backing;
       } catch (err) {
         q.ready.shift();
         this.finishBatch(b, err instanceof StrataError ? err : new UnknownServerError(`cannot encode batch: ${(err as Error).message}`));
         this.queueDrain();
         return false;
       }
-      b.records = null;
+      b.builder = null;
     }
     return true;
   }
 
   private sendRequest(acks: number, batches: ProducerBatch[]): void {
-    const byTopic = new Map<string, { name: string; partitions: Array<{ partition: number; records: Buffer }> }>();
+    const byTopic = new Map<string, ProduceTopic>();
     for (const b of batches) {
       let t = byTopic.get(b.topic);
       if (!t) byTopic.set(b.topic, (t = { name: b.topic, partitions: [] }));
       t.partitions.push({ partition: b.partition, records: b.bytes! });
     }
-    const body: RequestBody<'produce'> = { acks, timeoutMs: this.deps.requestTimeoutMs, topics: [...byTopic.values()] };
+    const topics = [...byTopic.values()];
+    const timeoutMs = this.deps.requestTimeoutMs;
+    // The frame is encoded by hand into a pooled buffer, returned once the socket wrote it.
+    let backing: Buffer | null = null;
+    const options = {
+      encode: (correlationId: number) => {
+        const encoded = encodeProduceFrame(correlationId, acks, timeoutMs, topics, this.pool);
+        backing = encoded.backing;
+        return encoded.frame;
+      },
+      onWritten: () => {
+        if (backing !== null) this.pool.release(backing);
+        backing = null;
+      },
+    };
+    const body: RequestBody<'produce'> = { acks, timeoutMs, topics };
     if (acks === ACKS_NONE_WIRE) {
-      this.conn.request('produce', body, { noResponse: true }).then(
+      this.conn.request('produce', body, { ...options, noResponse: true }).then(
         () => { for (const b of batches) this.onBatchSuccess(b, -1); },
         (err: unknown) => { for (const b of batches) this.onBatchError(b, toStrataError(err), false); },
       );
       return;
     }
-    this.conn.request('produce', body, { timeoutMs: this.deps.requestTimeoutMs + PRODUCE_RESPONSE_MARGIN_MS }).then(
+    this.conn.request('produce', body, { ...options, timeoutMs: timeoutMs + PRODUCE_RESPONSE_MARGIN_MS }).then(
       (res) => this.onProduceResponse(batches, res),
       (err: unknown) => {
         const e = toStrataError(err);
@@ -525,8 +583,15 @@ export class Producer {
 
   private finishBatch(b: ProducerBatch, err: StrataError | null, baseOffset = -1): void {
     const bytes = b.bufferedBytes;
-    if (err) b.fail(err);
-    else b.complete(baseOffset);
+    if (err) {
+      b.fail(err);
+    } else {
+      // Acknowledged, so its frame was written in full: the buffer can be reused. After a
+      // failure the socket may still hold the bytes, so the GC gets it instead.
+      if (b.backing !== null) this.pool.release(b.backing);
+      b.complete(baseOffset);
+    }
+    b.backing = null;
     this.release(bytes);
   }
 

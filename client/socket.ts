@@ -45,11 +45,17 @@ export type SocketFactory = (url: string, handlers: SocketHandlers, options: Soc
 /**
  * Node implementation on `ws`. Compression is off: record batches are either already compressed
  * by the producer or not worth the CPU at the rates this SDK targets.
+ *
+ * Client frames carry an all-zero mask. RFC 6455 masking protects proxies from frames whose
+ * bytes are chosen by untrusted script in a browser; a Node process is not that attacker, and
+ * with a zero mask `ws` writes each frame without copying and XOR-ing it (a measured ~10% of a
+ * producer's CPU). The frames stay valid: the mask is present, just zero.
  */
 export const nodeSocketFactory: SocketFactory = (url, handlers, options) => {
   const ws = new WebSocket(url, {
     perMessageDeflate: false,
     maxPayload: options.maxPayloadBytes ?? FRAME_BYTES_MAX,
+    generateMask: zeroMask,
   });
   ws.binaryType = 'nodebuffer';
   let lastError: Error | undefined;
@@ -80,6 +86,10 @@ export const nodeSocketFactory: SocketFactory = (url, handlers, options) => {
     get bufferedBytes() { return ws.bufferedAmount; },
   };
 };
+
+function zeroMask(mask: Buffer): void {
+  mask.fill(0);
+}
 
 /**
  * The minimal surface of a WHATWG WebSocket used by `browserSocketFactory`; declared here so

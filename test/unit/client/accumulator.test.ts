@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { BATCH_HEADER_BYTES } from '../../../proto/constants.js';
+import { varintSize } from '../../../proto/varint.js';
 import { RecordAccumulator } from '../../../client/accumulator.js';
 import { PendingSend, type RecordMetadata } from '../../../client/producer-batch.js';
 
 const ACKS_ALL = 0;
+
+/** The value length giving a record of `bytes` in total: framing is 5 one-byte fields plus two varints. */
+function valueBytesFor(bytes: number): number {
+  for (let v = 0; v < bytes; v++) {
+    const body = 5 + varintSize(v) + v; // attributes, tsDelta, offsetDelta, null key, header count
+    if (varintSize(body) + body === bytes) return v;
+  }
+  throw new Error(`no value length gives a ${bytes}-byte record`);
+}
 const ACKS_LEADER = 1;
 
 function setup(lingerMs = 5, batchBytes = 1000, inFlight = 5) {
@@ -11,12 +21,24 @@ function setup(lingerMs = 5, batchBytes = 1000, inFlight = 5) {
   const closed: Array<[string, number]> = [];
   acc.onBatchClosed = (b) => closed.push([b.topic, b.partition]);
   const results: RecordMetadata[][] = [];
-  const send = new PendingSend(1000, (r) => results.push(r), () => {});
+  const send = new PendingSend('t', 1000, (r) => results.push(r), () => {});
   let n = 0;
+  /**
+   * Appends a record whose value makes its encoded size exactly `bytes` (null key, no
+   * headers, small deltas), passing `bytes` as its upper-bound estimate. Returns true when a
+   * batch closed.
+   */
   const add = (partition: number, bytes: number, now: number, acks = ACKS_ALL) => {
-    const meta = { topic: 't', partition, offset: -1 };
-    send.results[n++] = meta;
-    return acc.append(acc.queue('t', partition), acks, { value: Buffer.alloc(1) }, meta, send, bytes, now);
+    const q = acc.queue('t', partition);
+    const before = acc.closedCount;
+    const batch = acc.openBatch(q, acks, bytes, now);
+    const valueBytes = valueBytesFor(bytes);
+    const sizeBefore = batch.sizeBytes;
+    batch.builder!.append(null, -1, Buffer.alloc(valueBytes), valueBytes, now, undefined);
+    expect(batch.sizeBytes - sizeBefore).toBe(bytes);
+    batch.append(send, n++, bytes);
+    acc.closeIfFull(q);
+    return acc.closedCount !== before;
   };
   return { acc, closed, add, send, results };
 }
@@ -54,13 +76,13 @@ describe('RecordAccumulator', () => {
     const q = acc.queue('t', 0);
     expect(q.ready.map((b) => b.recordCount)).toEqual([fit]);
     expect(q.open?.recordCount).toBe(1);
-    for (const b of q.ready) expect(b.estimatedBytes).toBeLessThanOrEqual(1000);
+    for (const b of q.ready) expect(b.sizeBytes).toBeLessThanOrEqual(1000);
   });
 
   it('gives a record larger than batchBytes a batch of its own', () => {
     const { acc, add } = setup(5, 1000);
     add(0, 10, 0);
-    expect(add(0, 5000, 0)).toBe(true);
+    expect(add(0, 1500, 0)).toBe(true);
     const q = acc.queue('t', 0);
     expect(q.ready.map((b) => b.recordCount)).toEqual([1, 1]);
     expect(q.open).toBeNull();
@@ -134,6 +156,9 @@ describe('RecordAccumulator', () => {
     expect(results).toHaveLength(0);
     b0[1]!.complete(12);
     expect(results).toHaveLength(1);
-    expect(results[0]!.slice(0, 5).map((m) => [m.partition, m.offset])).toEqual([[0, 10], [1, 40], [0, 11], [1, 41], [0, 12]]);
+    expect(results[0]!.slice(0, 5)).toEqual([
+      { topic: 't', partition: 0, offset: 10 }, { topic: 't', partition: 1, offset: 40 }, { topic: 't', partition: 0, offset: 11 },
+      { topic: 't', partition: 1, offset: 41 }, { topic: 't', partition: 0, offset: 12 },
+    ]);
   });
 });

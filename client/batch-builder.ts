@@ -1,0 +1,169 @@
+/**
+ * Builds one RecordBatch v2 incrementally, writing each record straight into the batch's own
+ * buffer as it is appended (as Kafka's MemoryRecordsBuilder does): no per-record objects are
+ * kept, strings are UTF-8 encoded in place, and the bytes that go on the wire are the bytes
+ * written here. The output is byte-identical to proto/record-batch.ts `encodeRecordBatch` for
+ * the same records (unit-tested), which remains the reference codec.
+ *
+ * Layout: the 61-byte header (see proto/record-batch.ts) is reserved at the front and written
+ * by `seal()`, when the producer id, epoch and sequence are known; records follow from byte 61:
+ * length varint, attributes int8 (0), timestampDelta varlong (from the first record's
+ * timestamp), offsetDelta varint, key and value as length varint + bytes (-1 for null),
+ * header count varint, headers.
+ *
+ * Memory: the buffer starts at `initialBytes` and doubles when a record does not fit, so a
+ * batch costs one buffer of at most twice its size; the producer sizes the first allocation
+ * from the partition's previous batch so steady streams never regrow. Buffers come from a
+ * BufferPool when one is given; after `seal()`, `backing` is the pooled buffer the sealed batch
+ * lives in (null when compression produced a new one), for the owner to release.
+ *
+ * Concurrency: owned by one ProducerBatch; not shared.
+ */
+import assert from 'node:assert/strict';
+import { codecFor } from '../proto/compression.js';
+import { BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES, COMPRESSION_NONE, RECORD_BATCH_MAGIC } from '../proto/constants.js';
+import { crc32c } from '../proto/crc32c.js';
+import { writeInt64BE } from '../proto/int64.js';
+import {
+  OFFSET_ATTRIBUTES, OFFSET_BASE_OFFSET, OFFSET_BASE_SEQUENCE, OFFSET_BASE_TIMESTAMP, OFFSET_BATCH_LENGTH, OFFSET_CRC,
+  OFFSET_LAST_OFFSET_DELTA, OFFSET_LEADER_EPOCH, OFFSET_MAGIC, OFFSET_MAX_TIMESTAMP, OFFSET_PRODUCER_EPOCH,
+  OFFSET_PRODUCER_ID, OFFSET_RECORDS_COUNT, type RecordHeader,
+} from '../proto/record-batch.js';
+import { varintSize, writeVarint } from '../proto/varint.js';
+import type { BufferPool } from './buffer-pool.js';
+
+/** A key or value as the builder accepts it: bytes, a string (written as UTF-8), or null. */
+export type FieldData = Uint8Array | string | null;
+
+/** Byte length of a field's payload, -1 for null. */
+export function fieldBytes(data: FieldData): number {
+  if (data === null) return -1;
+  return typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
+}
+
+export interface SealOptions {
+  compression: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+}
+
+export class BatchBuilder {
+  private buf: Buffer;
+  private pos = BATCH_HEADER_BYTES;
+  private count = 0;
+  private baseTimestamp = 0;
+  private maxTimestamp = -Infinity;
+  private readonly pool: BufferPool | null;
+  /** After seal(): the pooled buffer holding the sealed bytes, or null. */
+  backing: Buffer | null = null;
+
+  constructor(initialBytes: number, pool: BufferPool | null = null) {
+    this.pool = pool;
+    this.buf = this.allocate(Math.max(BATCH_HEADER_BYTES + 64, initialBytes));
+  }
+
+  /** Bytes written so far, header included (the uncompressed batch size). */
+  get sizeBytes(): number { return this.pos; }
+  get recordCount(): number { return this.count; }
+
+  /**
+   * Appends one record. `keyBytes`/`valueBytes` are the payload lengths (-1 for null) as
+   * `fieldBytes` computes them; passing them avoids measuring strings twice.
+   */
+  append(key: FieldData, keyBytes: number, value: FieldData, valueBytes: number, timestamp: number,
+    headers: readonly RecordHeader[] | undefined): void {
+    if (this.count === 0) this.baseTimestamp = timestamp;
+    if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
+    const timestampDelta = timestamp - this.baseTimestamp;
+    const offsetDelta = this.count;
+    let body = 1 + varintSize(timestampDelta) + varintSize(offsetDelta)
+      + (keyBytes < 0 ? 1 : varintSize(keyBytes) + keyBytes)
+      + (valueBytes < 0 ? 1 : varintSize(valueBytes) + valueBytes);
+    let headerCount = 0;
+    if (headers !== undefined) {
+      headerCount = headers.length;
+      for (const h of headers) {
+        const hk = Buffer.byteLength(h.key, 'utf8');
+        body += varintSize(hk) + hk + (h.value === null ? 1 : varintSize(h.value.length) + h.value.length);
+      }
+    }
+    body += varintSize(headerCount);
+    const total = varintSize(body) + body;
+    if (this.pos + total > this.buf.length) this.grow(total);
+    const buf = this.buf;
+    let pos = writeVarint(buf, body, this.pos);
+    buf[pos++] = 0;
+    pos = writeVarint(buf, timestampDelta, pos);
+    pos = writeVarint(buf, offsetDelta, pos);
+    pos = writeField(buf, pos, key, keyBytes);
+    pos = writeField(buf, pos, value, valueBytes);
+    pos = writeVarint(buf, headerCount, pos);
+    if (headers !== undefined) {
+      for (const h of headers) {
+        pos = writeField(buf, pos, h.key, Buffer.byteLength(h.key, 'utf8'));
+        pos = writeField(buf, pos, h.value, h.value === null ? -1 : h.value.length);
+      }
+    }
+    assert.equal(pos, this.pos + total, 'record size computed and written disagree');
+    this.pos = pos;
+    this.count++;
+  }
+
+  /**
+   * Writes the header (base offset 0, to be stamped by the broker) and CRC, compressing the
+   * records first if asked; returns the finished batch. The builder must not be used after.
+   */
+  seal(options: SealOptions): Buffer {
+    assert.ok(this.count > 0, 'an empty batch cannot be sealed');
+    let out = this.buf.subarray(0, this.pos);
+    if (options.compression !== COMPRESSION_NONE) {
+      const compressed = codecFor(options.compression).compress(out.subarray(BATCH_HEADER_BYTES));
+      out = Buffer.allocUnsafe(BATCH_HEADER_BYTES + compressed.length);
+      out.set(compressed, BATCH_HEADER_BYTES);
+      // The uncompressed records are no longer referenced by anything.
+      this.pool?.release(this.buf);
+    } else if (this.pool !== null) {
+      this.backing = this.buf;
+    }
+    writeInt64BE(out, 0, OFFSET_BASE_OFFSET);
+    out.writeInt32BE(out.length - BATCH_LENGTH_PREFIX_BYTES, OFFSET_BATCH_LENGTH);
+    out.writeInt32BE(-1, OFFSET_LEADER_EPOCH);
+    out.writeInt8(RECORD_BATCH_MAGIC, OFFSET_MAGIC);
+    out.writeInt16BE(options.compression & 0x07, OFFSET_ATTRIBUTES);
+    out.writeInt32BE(this.count - 1, OFFSET_LAST_OFFSET_DELTA);
+    writeInt64BE(out, this.baseTimestamp, OFFSET_BASE_TIMESTAMP);
+    writeInt64BE(out, this.maxTimestamp, OFFSET_MAX_TIMESTAMP);
+    writeInt64BE(out, options.producerId, OFFSET_PRODUCER_ID);
+    out.writeInt16BE(options.producerEpoch, OFFSET_PRODUCER_EPOCH);
+    out.writeInt32BE(options.baseSequence, OFFSET_BASE_SEQUENCE);
+    out.writeInt32BE(this.count, OFFSET_RECORDS_COUNT);
+    out.writeUInt32BE(crc32c(out.subarray(OFFSET_ATTRIBUTES)), OFFSET_CRC);
+    this.buf = EMPTY;
+    return out;
+  }
+
+  private grow(needed: number): void {
+    const next = this.allocate(Math.max(this.buf.length * 2, this.pos + needed));
+    next.set(this.buf.subarray(0, this.pos), 0);
+    this.pool?.release(this.buf);
+    this.buf = next;
+  }
+
+  private allocate(bytes: number): Buffer {
+    return this.pool !== null ? this.pool.acquire(bytes) : Buffer.allocUnsafe(bytes);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function writeField(buf: Buffer, pos: number, data: FieldData, bytes: number): number {
+  if (data === null) {
+    buf[pos] = 1; // zig-zag varint of -1
+    return pos + 1;
+  }
+  pos = writeVarint(buf, bytes, pos);
+  if (typeof data === 'string') buf.write(data, pos, bytes, 'utf8');
+  else buf.set(data, pos);
+  return pos + bytes;
+}

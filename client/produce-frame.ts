@@ -1,0 +1,130 @@
+/**
+ * Hand-written encoder for the one hot request, Produce, producing exactly the bytes
+ * protobufjs writes for the same `Request` (unit-tested against proto/messages.ts
+ * `encodeRequest`). It measures the message first and writes it into one buffer of the exact
+ * size, from a BufferPool: the generic writer instead grows its buffer by doubling (copying a
+ * 1 MiB batch several times) and allocates a fresh one per request, which measured ~15% of a
+ * producer's CPU.
+ *
+ * Layout (protobuf, proto3: zero scalars are omitted, as protobufjs does):
+ *   Request         1: correlation_id varint, 15: produce (length-delimited)
+ *   ProduceRequest  1: acks varint, 2: timeout_ms varint, 3: topics (repeated, length-delimited)
+ *   TopicProduce    1: name string, 2: partitions (repeated, length-delimited)
+ *   PartitionData   1: partition varint, 2: records bytes
+ */
+import assert from 'node:assert/strict';
+import type { BufferPool } from './buffer-pool.js';
+
+export interface ProducePartition {
+  partition: number;
+  records: Uint8Array;
+}
+
+export interface ProduceTopic {
+  name: string;
+  partitions: ProducePartition[];
+}
+
+const TAG_CORRELATION_ID = (1 << 3) | 0;
+const TAG_PRODUCE = (15 << 3) | 2;
+const TAG_ACKS = (1 << 3) | 0;
+const TAG_TIMEOUT_MS = (2 << 3) | 0;
+const TAG_TOPICS = (3 << 3) | 2;
+const TAG_NAME = (1 << 3) | 2;
+const TAG_PARTITIONS = (2 << 3) | 2;
+const TAG_PARTITION = (1 << 3) | 0;
+const TAG_RECORDS = (2 << 3) | 2;
+
+/** Bytes of an unsigned varint (values below 2^32). */
+function uvarintSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x20_0000 ? 3 : n < 0x1000_0000 ? 4 : 5;
+}
+
+function writeUvarint(buf: Uint8Array, pos: number, n: number): number {
+  while (n >= 0x80) {
+    buf[pos++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  buf[pos++] = n;
+  return pos;
+}
+
+function fieldSize(contentBytes: number): number {
+  return 1 + uvarintSize(contentBytes) + contentBytes;
+}
+
+/** An encoded frame; `backing` is the pooled buffer to release once the socket wrote it. */
+export interface EncodedFrame {
+  frame: Buffer;
+  backing: Buffer | null;
+}
+
+export function encodeProduceFrame(correlationId: number, acks: number, timeoutMs: number, topics: readonly ProduceTopic[],
+  pool: BufferPool | null): EncodedFrame {
+  // Sizes, innermost first; kept in arrays so the write pass does not measure twice.
+  const topicSizes: number[] = [];
+  const partSizes: number[] = [];
+  const nameBytes: number[] = [];
+  let produceSize = 0;
+  if (acks !== 0) produceSize += 1 + uvarintSize(acks);
+  if (timeoutMs !== 0) produceSize += 1 + uvarintSize(timeoutMs);
+  for (const t of topics) {
+    const nb = Buffer.byteLength(t.name, 'utf8');
+    nameBytes.push(nb);
+    let topicSize = nb > 0 ? fieldSize(nb) : 0;
+    for (const p of t.partitions) {
+      let partSize = p.partition !== 0 ? 1 + uvarintSize(p.partition) : 0;
+      if (p.records.length > 0) partSize += fieldSize(p.records.length);
+      partSizes.push(partSize);
+      topicSize += fieldSize(partSize);
+    }
+    topicSizes.push(topicSize);
+    produceSize += fieldSize(topicSize);
+  }
+  const total = (correlationId !== 0 ? 1 + uvarintSize(correlationId) : 0) + fieldSize(produceSize);
+  const backing = pool !== null ? pool.acquire(total) : null;
+  const buf = backing !== null ? backing.subarray(0, total) : Buffer.allocUnsafe(total);
+
+  let pos = 0;
+  if (correlationId !== 0) {
+    buf[pos++] = TAG_CORRELATION_ID;
+    pos = writeUvarint(buf, pos, correlationId);
+  }
+  buf[pos++] = TAG_PRODUCE;
+  pos = writeUvarint(buf, pos, produceSize);
+  if (acks !== 0) {
+    buf[pos++] = TAG_ACKS;
+    pos = writeUvarint(buf, pos, acks);
+  }
+  if (timeoutMs !== 0) {
+    buf[pos++] = TAG_TIMEOUT_MS;
+    pos = writeUvarint(buf, pos, timeoutMs);
+  }
+  let partIndex = 0;
+  topics.forEach((t, ti) => {
+    buf[pos++] = TAG_TOPICS;
+    pos = writeUvarint(buf, pos, topicSizes[ti]!);
+    const nb = nameBytes[ti]!;
+    if (nb > 0) {
+      buf[pos++] = TAG_NAME;
+      pos = writeUvarint(buf, pos, nb);
+      pos += buf.write(t.name, pos, nb, 'utf8');
+    }
+    for (const p of t.partitions) {
+      buf[pos++] = TAG_PARTITIONS;
+      pos = writeUvarint(buf, pos, partSizes[partIndex++]!);
+      if (p.partition !== 0) {
+        buf[pos++] = TAG_PARTITION;
+        pos = writeUvarint(buf, pos, p.partition);
+      }
+      if (p.records.length > 0) {
+        buf[pos++] = TAG_RECORDS;
+        pos = writeUvarint(buf, pos, p.records.length);
+        buf.set(p.records, pos);
+        pos += p.records.length;
+      }
+    }
+  });
+  assert.equal(pos, total, 'produce frame size measured and written disagree');
+  return { frame: buf, backing };
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { COMPRESSION_GZIP, COMPRESSION_NONE } from '../../../proto/constants.js';
+import { decodeRecordBatch, encodeRecordBatch, validateBatch, type RecordInput } from '../../../proto/record-batch.js';
+import { BatchBuilder, fieldBytes, type FieldData } from '../../../client/batch-builder.js';
+
+function build(records: Array<{ key: FieldData; value: FieldData; timestamp: number; headers?: RecordInput['headers'] }>,
+  seal = { compression: COMPRESSION_NONE, producerId: -1, producerEpoch: -1, baseSequence: -1 }, initialBytes = 64): Buffer {
+  const b = new BatchBuilder(initialBytes);
+  for (const r of records) b.append(r.key, fieldBytes(r.key), r.value, fieldBytes(r.value), r.timestamp, r.headers as never);
+  return b.seal(seal);
+}
+
+const asBuffer = (d: FieldData): Buffer | null => (d === null ? null : typeof d === 'string' ? Buffer.from(d, 'utf8') : Buffer.from(d));
+
+describe('BatchBuilder', () => {
+  it('writes exactly the bytes encodeRecordBatch writes, for any records', () => {
+    const field = fc.oneof(fc.constant(null), fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 300 }));
+    const record = fc.record({
+      key: field,
+      value: field,
+      timestamp: fc.integer({ min: 0, max: 2 ** 45 }),
+      headers: fc.option(fc.array(fc.record({ key: fc.string({ maxLength: 10 }), value: fc.option(fc.uint8Array({ maxLength: 20 }), { nil: null }) }), { maxLength: 3 }), { nil: undefined }),
+    });
+    fc.assert(fc.property(fc.array(record, { minLength: 1, maxLength: 30 }), fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (records, pid, seq) => {
+      const headersOf = (h: typeof records[number]['headers']) => h?.map((x) => ({ key: x.key, value: x.value === null ? null : Buffer.from(x.value) }));
+      const seal = { compression: COMPRESSION_NONE, producerId: pid, producerEpoch: 2, baseSequence: seq };
+      const ours = build(records.map((r) => ({ ...r, headers: headersOf(r.headers) })), seal);
+      const reference = encodeRecordBatch(records.map((r) => ({
+        key: asBuffer(r.key), value: asBuffer(r.value), timestamp: r.timestamp, headers: headersOf(r.headers),
+      })), { producerId: pid, producerEpoch: 2, baseSequence: seq });
+      expect(ours.equals(reference)).toBe(true);
+    }), { numRuns: 300 });
+  });
+
+  it('grows its buffer past the initial size without losing records', () => {
+    const records = Array.from({ length: 500 }, (_, i) => ({ key: `k${i}`, value: Buffer.alloc(100, i % 256), timestamp: 1000 + i }));
+    const batch = build(records, undefined, 100);
+    expect(validateBatch(batch)).toBe(batch.length);
+    const { records: back } = decodeRecordBatch(batch);
+    expect(back).toHaveLength(500);
+    expect(back[499]!.key!.toString()).toBe('k499');
+    expect(back[499]!.value!.equals(Buffer.alloc(100, 499 % 256))).toBe(true);
+  });
+
+  it('compresses the records section with gzip and stays decodable', () => {
+    const records = Array.from({ length: 200 }, (_, i) => ({ key: null, value: 'same text again and again', timestamp: 5 + i }));
+    const plain = build(records);
+    const gz = build(records, { compression: COMPRESSION_GZIP, producerId: -1, producerEpoch: -1, baseSequence: -1 });
+    expect(gz.length).toBeLessThan(plain.length / 4);
+    const { header, records: back } = decodeRecordBatch(gz);
+    expect(header.attributes & 7).toBe(COMPRESSION_GZIP);
+    expect(back.map((r) => r.value!.toString())).toEqual(records.map((r) => r.value));
+    expect(back.map((r) => r.timestamp)).toEqual(records.map((r) => r.timestamp));
+  });
+
+  it('writes negative timestamp deltas and tracks the max timestamp', () => {
+    const batch = build([{ key: null, value: 'a', timestamp: 5000 }, { key: null, value: 'b', timestamp: 1000 }, { key: null, value: 'c', timestamp: 9000 }]);
+    const { header, records } = decodeRecordBatch(batch);
+    expect([header.baseTimestamp, header.maxTimestamp]).toEqual([5000, 9000]);
+    expect(records.map((r) => r.timestamp)).toEqual([5000, 1000, 9000]);
+  });
+
+  it('refuses to seal an empty batch', () => {
+    expect(() => new BatchBuilder(100).seal({ compression: 0, producerId: -1, producerEpoch: -1, baseSequence: -1 })).toThrow();
+  });
+});
