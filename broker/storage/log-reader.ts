@@ -47,7 +47,7 @@ async function readWindow(seg: Segment, pos: number, length: number): Promise<Wi
  */
 export async function readFromSegment(seg: Segment, offset: number, maxBytes: number, opts: ReadOptions): Promise<Buffer> {
   const end = seg.readableBytes;
-  const budget = Math.max(0, Math.min(maxBytes, READ_BYTES_MAX));
+  const budget = Number.isFinite(maxBytes) ? Math.max(0, Math.min(maxBytes, READ_BYTES_MAX)) : 0;
   // Bytes expected between the index entry and the wanted batch (more are read if needed).
   const skip = Math.min(opts.indexIntervalBytes, READ_SKIP_BYTES_MAX) + HEADER_WALK_BYTES;
   const start = seg.offsetIndex.lookup(offset);

@@ -27,7 +27,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import {
-  CorruptLogError, MessageTooLargeError, OffsetOutOfRangeError, StorageError, TooManyRequestsError,
+  CorruptLogError, MessageTooLargeError, OffsetOutOfRangeError, StorageError, StrataError, TooManyRequestsError,
 } from '../../proto/errors.js';
 import {
   stampBaseOffset, stampLeaderEpoch, validateBatches, type BatchHeader,
@@ -428,9 +428,16 @@ export class PartitionLog extends EventEmitter {
         throw new CorruptLogError(`${this.name}: no batch holds offset ${offset} in ${seg.logPath} (below high watermark ${this.hw})`);
       }
       return { records, highWatermark: this.hw, logStartOffset: this.logStartOffset };
+    } catch (err) {
+      throw this.readFailure(err);
     } finally {
       seg.release();
     }
+  }
+
+  /** Typed errors pass through; an OS error (e.g. a handle closed under a read) becomes StorageError. */
+  private readFailure(err: unknown): StrataError {
+    return err instanceof StrataError ? err : storageFailure(err, `${this.name}: read failed`);
   }
 
   /** First offset whose record timestamp is >= `timestampMs`, below the high watermark. */
@@ -443,6 +450,8 @@ export class PartitionLog extends EventEmitter {
         if (seg.maxTimestamp < timestampMs) continue;
         const found = await findTimestampInSegment(seg, timestampMs, this.name);
         if (found) return found;
+      } catch (err) {
+        throw this.readFailure(err);
       } finally {
         seg.release();
       }
@@ -462,6 +471,8 @@ export class PartitionLog extends EventEmitter {
           yield h;
           from = h.baseOffset + h.lastOffsetDelta + 1;
         }
+      } catch (err) {
+        throw this.readFailure(err);
       } finally {
         seg.release();
       }
