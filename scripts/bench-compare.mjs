@@ -167,14 +167,15 @@ async function runCell(cell, opts, runIndex) {
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
-function machineLine(disk) {
+function machineLine(disk, loadAtStart) {
   const memGiB = Math.round(os.totalmem() / 2 ** 30);
   let cpu = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
   cpu = cpu.replace(/\s+/g, ' ');
   return `${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${cpu}), ${memGiB} GiB RAM, `
     + `${os.type()} ${os.release()}, Node ${process.version}, data dirs under ${os.tmpdir()} `
     + `(${disk.fsType}, 4 KiB append + fdatasync median ${Math.round(disk.fdatasyncUsMedian)} µs), `
-    + `load average at start ${os.loadavg()[0].toFixed(2)}`;
+    + `1-min load average ${loadAtStart.toFixed(2)} at start and ${os.loadavg()[0].toFixed(2)} at end `
+    + '(the benchmark itself adds about 2; more means other work shared the 2 cores)';
 }
 
 async function main() {
@@ -183,6 +184,7 @@ async function main() {
   ensureServers(opts.only);
   await ensureClients(opts.only);
   const cells = await planCells(opts.only);
+  const loadAtStart = os.loadavg()[0];
   const disk = await probeFsync();
   const versions = {
     nats: opts.only.includes('nats') ? natsVersion() : undefined,
@@ -198,7 +200,7 @@ async function main() {
       await runCell(cell, opts, r);
     }
   }
-  process.stdout.write(renderTable({ cells, opts, versions, machine: machineLine(disk) }));
+  process.stdout.write(renderTable({ cells, opts, versions, machine: machineLine(disk, loadAtStart) }));
 }
 
 function gitDescribe() {
