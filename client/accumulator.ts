@@ -121,7 +121,9 @@ export class RecordAccumulator {
       batch = null;
     }
     if (batch === null) {
-      const initialBytes = Math.min(this.options.batchBytes, Math.max(q.lastBatchBytes, BATCH_INITIAL_BYTES));
+      // Twice the last batch: a stream whose batches close full never regrows, and one whose
+      // batches linger half-empty doubles at most once.
+      const initialBytes = Math.min(this.options.batchBytes, Math.max(2 * q.lastBatchBytes, BATCH_INITIAL_BYTES));
       batch = new ProducerBatch(q.topic, q.partition, acks, q.newOrder(),
         Math.max(initialBytes, recordBytes + BATCH_HEADER_BYTES), nowMs, this.options.pool ?? null);
       q.open = batch;

@@ -76,29 +76,30 @@ export class BatchBuilder {
     if (this.count === 0) this.baseTimestamp = timestamp;
     if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
     const timestampDelta = timestamp - this.baseTimestamp;
+    const smallDelta = timestampDelta >= -INT30 && timestampDelta < INT30;
     const offsetDelta = this.count;
-    let body = 1 + varintSize(timestampDelta) + varintSize(offsetDelta)
-      + (keyBytes < 0 ? 1 : varintSize(keyBytes) + keyBytes)
-      + (valueBytes < 0 ? 1 : varintSize(valueBytes) + valueBytes);
+    let body = 1 + (smallDelta ? zigzag32Size(timestampDelta) : varintSize(timestampDelta)) + zigzag32Size(offsetDelta)
+      + (keyBytes < 0 ? 1 : zigzag32Size(keyBytes) + keyBytes)
+      + (valueBytes < 0 ? 1 : zigzag32Size(valueBytes) + valueBytes);
     let headerCount = 0;
     if (headers !== undefined) {
       headerCount = headers.length;
       for (const h of headers) {
         const hk = Buffer.byteLength(h.key, 'utf8');
-        body += varintSize(hk) + hk + (h.value === null ? 1 : varintSize(h.value.length) + h.value.length);
+        body += zigzag32Size(hk) + hk + (h.value === null ? 1 : zigzag32Size(h.value.length) + h.value.length);
       }
     }
-    body += varintSize(headerCount);
-    const total = varintSize(body) + body;
+    body += zigzag32Size(headerCount);
+    const total = zigzag32Size(body) + body;
     if (this.pos + total > this.buf.length) this.grow(total);
     const buf = this.buf;
-    let pos = writeVarint(buf, body, this.pos);
+    let pos = writeZigzag32(buf, this.pos, body);
     buf[pos++] = 0;
-    pos = writeVarint(buf, timestampDelta, pos);
-    pos = writeVarint(buf, offsetDelta, pos);
+    pos = smallDelta ? writeZigzag32(buf, pos, timestampDelta) : writeVarint(buf, timestampDelta, pos);
+    pos = writeZigzag32(buf, pos, offsetDelta);
     pos = writeField(buf, pos, key, keyBytes);
     pos = writeField(buf, pos, value, valueBytes);
-    pos = writeVarint(buf, headerCount, pos);
+    pos = writeZigzag32(buf, pos, headerCount);
     if (headers !== undefined) {
       for (const h of headers) {
         pos = writeField(buf, pos, h.key, Buffer.byteLength(h.key, 'utf8'));
@@ -157,12 +158,34 @@ export class BatchBuilder {
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * Below 2^30 in magnitude a zig-zag value fits 31 bits, so it can be computed with int32
+ * operations; these fast paths cover every length and delta except large timestamp deltas,
+ * which use proto/varint.ts.
+ */
+const INT30 = 0x4000_0000;
+
+function zigzag32Size(n: number): number {
+  const z = ((n << 1) ^ (n >> 31)) >>> 0;
+  return z < 0x80 ? 1 : z < 0x4000 ? 2 : z < 0x20_0000 ? 3 : z < 0x1000_0000 ? 4 : 5;
+}
+
+function writeZigzag32(buf: Buffer, pos: number, n: number): number {
+  let z = ((n << 1) ^ (n >> 31)) >>> 0;
+  while (z >= 0x80) {
+    buf[pos++] = (z & 0x7f) | 0x80;
+    z >>>= 7;
+  }
+  buf[pos++] = z;
+  return pos;
+}
+
 function writeField(buf: Buffer, pos: number, data: FieldData, bytes: number): number {
   if (data === null) {
     buf[pos] = 1; // zig-zag varint of -1
     return pos + 1;
   }
-  pos = writeVarint(buf, bytes, pos);
+  pos = writeZigzag32(buf, pos, bytes);
   if (typeof data === 'string') buf.write(data, pos, bytes, 'utf8');
   else buf.set(data, pos);
   return pos + bytes;

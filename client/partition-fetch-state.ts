@@ -16,31 +16,10 @@
 import { BATCH_HEADER_BYTES } from '../proto/constants.js';
 import { InvalidRecordBatchError, type StrataError } from '../proto/errors.js';
 import {
-  batchTotalBytes, decodeRecordBatch, isControlBatch, lastOffsetOf, OFFSET_ATTRIBUTES,
+  batchTotalBytes, isControlBatch, lastOffsetOf, OFFSET_ATTRIBUTES,
 } from '../proto/record-batch.js';
-import type { RecordHeader, DecodedRecord } from '../proto/record-batch.js';
 import type { ConsumerRecord } from './consumer-options.js';
-
-/** A consumed record; a class so every record shares one shape (fast property access). */
-class FetchedRecord implements ConsumerRecord<unknown> {
-  topic: string;
-  partition: number;
-  offset: number;
-  timestamp: number;
-  key: unknown;
-  value: unknown;
-  headers: RecordHeader[];
-
-  constructor(topic: string, partition: number, r: DecodedRecord, utf8: boolean) {
-    this.topic = topic;
-    this.partition = partition;
-    this.offset = r.offset;
-    this.timestamp = r.timestamp;
-    this.key = utf8 && r.key !== null ? r.key.toString('utf8') : r.key;
-    this.value = utf8 && r.value !== null ? r.value.toString('utf8') : r.value;
-    this.headers = r.headers;
-  }
-}
+import { decodeFetchedBatch } from './fetched-record.js';
 
 export class PartitionFetchState {
   readonly topic: string;
@@ -162,17 +141,6 @@ export class PartitionFetchState {
   }
 
   private decodeBatch(chunk: Buffer, pos: number, checkCrcs: boolean, utf8: boolean, position: number): ConsumerRecord<unknown>[] {
-    const { records } = decodeRecordBatch(chunk, pos, checkCrcs);
-    let first = 0;
-    while (first < records.length && records[first]!.offset < position) first++;
-    // One object per record, of one class, replacing the decoded one in its array: every
-    // record then shares one shape, and no second array is allocated.
-    const out = records as unknown as ConsumerRecord<unknown>[];
-    const topic = this.topic;
-    const partition = this.partition;
-    let k = 0;
-    for (let i = first; i < records.length; i++) out[k++] = new FetchedRecord(topic, partition, records[i]!, utf8);
-    if (k < out.length) out.length = k;
-    return out;
+    return decodeFetchedBatch(chunk, pos, this.topic, this.partition, position, checkCrcs, utf8);
   }
 }

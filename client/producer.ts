@@ -56,8 +56,6 @@ interface BufferWaiter {
 
 /** What prepare() learned about a send()'s messages, for appendAll(). */
 interface PreparedSend {
-  keyBytes: number[];
-  valueBytes: number[];
   /** Normalised headers by message index; null when no message has any. */
   headers: Array<RecordHeader[] | undefined> | null;
   /** Upper bound of the encoded bytes, charged to the buffer. */
@@ -255,8 +253,6 @@ export class Producer {
    */
   private prepare(topic: string, messages: readonly ProducerMessage[], numPartitions: number): PreparedSend {
     const count = messages.length;
-    const keyBytes = new Array<number>(count);
-    const valueBytes = new Array<number>(count);
     let headers: Array<RecordHeader[] | undefined> | null = null;
     const recordBytesMax = this.batchBytesLimit() - BATCH_HEADER_BYTES;
     let total = 0;
@@ -268,8 +264,6 @@ export class Producer {
       }
       const kb = measure(m.key, 'key');
       const vb = measure(m.value, 'value');
-      keyBytes[i] = kb;
-      valueBytes[i] = vb;
       let size = RECORD_OVERHEAD_BYTES_MAX + (kb > 0 ? kb : 0) + (vb > 0 ? vb : 0);
       if (m.headers !== undefined) {
         const h = toHeaders(m.headers);
@@ -283,7 +277,7 @@ export class Producer {
       }
       total += size;
     }
-    return { keyBytes, valueBytes, headers, totalBytes: total };
+    return { headers, totalBytes: total };
   }
 
   private appendAll(topic: string, numPartitions: number, acks: number, messages: readonly ProducerMessage[],
@@ -293,26 +287,28 @@ export class Producer {
       const send = new PendingSend(topic, count, resolve, reject);
       const now = Date.now();
       const closedBefore = this.acc.closedCount;
-      const { keyBytes, valueBytes, headers } = prepared;
+      const { headers } = prepared;
       let lastPartition = -1;
       let q: PartitionQueue | null = null;
       for (let i = 0; i < count; i++) {
         const m = messages[i]!;
-        let key: FieldData = m.key ?? null;
+        let key: FieldData = (m.key ?? null) as FieldData;
         // Keys are hashed as bytes: a string key is encoded once here and written as is.
         if (typeof key === 'string') key = Buffer.from(key, 'utf8');
+        const value = (m.value ?? null) as FieldData;
+        // Measured again rather than kept from prepare(): cheaper than two arrays per call.
+        const kb = key === null ? -1 : key.length;
+        const vb = fieldBytes(value);
         const partition = this.partitioner.partition(topic, numPartitions, key, m.partition);
         if (partition !== lastPartition || q === null) {
           q = this.acc.queue(topic, partition);
           lastPartition = partition;
         }
-        const kb = keyBytes[i]!;
-        const vb = valueBytes[i]!;
         const h = headers === null ? undefined : headers[i];
         const estimate = RECORD_OVERHEAD_BYTES_MAX + (kb > 0 ? kb : 0) + (vb > 0 ? vb : 0)
           + (h === undefined ? 0 : headersBytes(h) + h.length * HEADER_OVERHEAD_BYTES_MAX);
         const batch = this.acc.openBatch(q, acks, estimate, now);
-        batch.builder!.append(key, kb, (m.value ?? null) as FieldData, vb, m.timestamp ?? now, h);
+        batch.builder!.append(key, kb, value, vb, m.timestamp ?? now, h);
         batch.append(send, i, estimate);
         this.acc.closeIfFull(q);
       }

@@ -10,9 +10,10 @@
  *
  * Processed vs. handed out: a record counts as processed once the application asks for the
  * next record (or leaves the loop). Commits - automatic or `commit()` - cover processed records
- * only, so the record a loop body is working on when a commit or a revocation happens is not
- * committed and will be delivered again to whoever owns the partition next. Result: after any
- * rebalance or crash no record is skipped; records after the last commit may be seen twice.
+ * only. A revocation waits (up to half the rebalance timeout) for the record the loop body is
+ * working on, so an orderly handover re-delivers nothing; a crash or eviction re-delivers the
+ * records after the last commit. Result: no record is ever skipped, and only records after the
+ * last commit may be seen twice.
  *
  * Rebalances: with 'cooperative-sticky' the member keeps consuming while it rejoins and only
  * the partitions that move are revoked (committed first, then onPartitionsRevoked). With the
@@ -68,6 +69,8 @@ export class GroupConsumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V
   private errorSignal: Promise<null> | null = null;
   private signalError: (() => void) | null = null;
   private lastYielded: { op: OwnedPartition; next: number } | null = null;
+  /** Woken each time the application finishes a record (asks for the next one). */
+  private processedWaiters: Array<() => void> = [];
   private commitChain: Promise<unknown> = Promise.resolve();
   private assignChain: Promise<unknown> = Promise.resolve();
   private autoCommitTimer: NodeJS.Timeout | null = null;
@@ -238,7 +241,8 @@ export class GroupConsumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V
           }
           if (res === null) continue; // an error (or close) arrived first; `pending` stays
           pending = null;
-          if (res.done) return DONE;
+          // Closing has committed what was processed: nothing may be handed out after that.
+          if (res.done || this.closed) return DONE;
           const r = res.value;
           const op = this.owned.get(r.topic)?.[r.partition];
           if (op === undefined || !op.live) continue;
@@ -274,7 +278,7 @@ export class GroupConsumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V
         }
         if (res === null) continue;
         pending = null;
-        if (res.done) return;
+        if (res.done || this.closed) return;
         const b = res.value;
         const op = this.owned.get(b.topic)?.[b.partition];
         if (op === undefined || !op.live || b.records.length === 0) continue;
@@ -291,6 +295,28 @@ export class GroupConsumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V
     if (y === null) return;
     this.lastYielded = null;
     if (y.op.live && y.next > y.op.processed) y.op.processed = y.next;
+    if (this.processedWaiters.length > 0) for (const wake of this.processedWaiters.splice(0)) wake();
+  }
+
+  /**
+   * Waits (at most half the rebalance timeout, so this member still rejoins in time) until the
+   * record the application holds, if it is from one of `ops`, is finished, so the revocation
+   * commit covers it instead of leaving it to be delivered again to the next owner.
+   */
+  private async awaitInFlight(ops: readonly OwnedPartition[]): Promise<void> {
+    const deadline = Date.now() + Math.floor(this.opts.rebalanceTimeoutMs / 2);
+    const set = new Set(ops);
+    while (this.lastYielded !== null && set.has(this.lastYielded.op) && !this.closed) {
+      const leftMs = deadline - Date.now();
+      if (leftMs <= 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, leftMs);
+        this.processedWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
   }
 
   /** Resolves with null when an error is queued for the reader or the consumer closes. */
@@ -363,6 +389,7 @@ export class GroupConsumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V
     if (ops.length === 0) return;
     const inInner = new Set(this.inner.assignment().map((tp) => `${tp.topic}\u0000${tp.partition}`));
     this.inner.pause(ops.filter((op) => inInner.has(`${op.topic}\u0000${op.partition}`)));
+    await this.awaitInFlight(ops);
     if (this.opts.autoCommit) {
       await this.commitOwned(ops).catch((err: unknown) => this.deps.logger.warn({ err: (err as Error).message }, 'commit before revocation failed'));
     }

@@ -1,0 +1,55 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { COMPRESSION_GZIP, COMPRESSION_NONE } from '../../../proto/constants.js';
+import { InvalidRecordBatchError } from '../../../proto/errors.js';
+import { decodeRecordBatch, encodeRecordBatch, stampBaseOffset } from '../../../proto/record-batch.js';
+import { decodeFetchedBatch } from '../../../client/fetched-record.js';
+
+const bytes = fc.option(fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)), { nil: null });
+const record = fc.record({
+  key: bytes,
+  value: bytes,
+  timestamp: fc.integer({ min: 0, max: 2 ** 42 }),
+  headers: fc.array(fc.record({ key: fc.string({ maxLength: 8 }), value: bytes }), { maxLength: 3 }),
+});
+
+describe('decodeFetchedBatch', () => {
+  it('yields the same records as decodeRecordBatch, compressed or not, after a given offset', () => {
+    fc.assert(fc.property(fc.array(record, { minLength: 1, maxLength: 40 }), fc.boolean(), fc.integer({ min: 0, max: 10 ** 9 }),
+      fc.integer({ min: 0, max: 45 }), (records, gzip, baseOffset, skip) => {
+        const batch = encodeRecordBatch(records, { compression: gzip ? COMPRESSION_GZIP : COMPRESSION_NONE });
+        stampBaseOffset(batch, 0, baseOffset);
+        const reference = decodeRecordBatch(batch).records.filter((r) => r.offset >= baseOffset + skip);
+        const ours = decodeFetchedBatch(batch, 0, 't', 3, baseOffset + skip, true, false);
+        expect(ours.map((r) => ({ offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers })))
+          .toEqual(reference);
+        for (const r of ours) expect([r.topic, r.partition]).toEqual(['t', 3]);
+      }), { numRuns: 300 });
+  });
+
+  it('decodes keys and values as UTF-8 strings on request', () => {
+    const batch = encodeRecordBatch([{ key: Buffer.from('clé'), value: Buffer.from('valeur €') }, { key: null, value: null }]);
+    const [a, b] = decodeFetchedBatch(batch, 0, 't', 0, 0, true, true);
+    expect([a!.key, a!.value, b!.key, b!.value]).toEqual(['clé', 'valeur €', null, null]);
+  });
+
+  it('finds a batch inside a larger buffer and serialises records with all their fields', () => {
+    const batch = encodeRecordBatch([{ key: Buffer.from('k'), value: Buffer.from('v'), timestamp: 7, headers: [{ key: 'h', value: null }] }]);
+    const buf = Buffer.concat([Buffer.alloc(13, 9), batch]);
+    const [r] = decodeFetchedBatch(buf, 13, 't', 1, 0, true, true);
+    expect(JSON.parse(JSON.stringify(r))).toEqual({ topic: 't', partition: 1, offset: 0, timestamp: 7, key: 'k', value: 'v', headers: [{ key: 'h', value: null }] });
+    expect(inspect(r)).toContain("value: 'v'");
+  });
+
+  it('rejects a corrupted batch by its CRC, and a batch whose record framing lies', () => {
+    const batch = encodeRecordBatch([{ value: Buffer.from('hello') }, { value: Buffer.from('world') }]);
+    const flipped = Buffer.from(batch);
+    flipped[flipped.length - 3]! ^= 0xff;
+    expect(() => decodeFetchedBatch(flipped, 0, 't', 0, 0, true, false)).toThrow(InvalidRecordBatchError);
+    // With CRC checks off the framing checks still catch a record length pointing past the end.
+    const lying = Buffer.from(batch);
+    lying[61] = 0x7e; // first record claims 63 bytes
+    expect(() => decodeFetchedBatch(lying, 0, 't', 0, 0, false, false)).toThrow(InvalidRecordBatchError);
+  });
+});
