@@ -99,6 +99,8 @@ export class Consumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V>> {
       parts[item.partition] = new PartitionFetchState(item.topic, item.partition, offsets[i]!);
     });
     this.startFetching();
+    // A fetcher idling with nothing assigned must see the new partitions.
+    this.wake();
   }
 
   /** The assigned partitions. */
