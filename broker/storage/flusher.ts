@@ -43,7 +43,18 @@ export class Flusher<Mark> {
   kick(): void {
     if (this.broken) return;
     this.wanted = true;
-    if (!this.running) void this.run();
+    if (!this.running) {
+      this.run().catch((err: unknown) => {
+        // Only a bug in a callback gets here; treat it like a failed sync rather than hang.
+        this.running = false;
+        this.broken ??= new StorageError(`flush pass failed: ${(err as Error).message}`, { cause: err });
+        for (const w of this.waiters) w.reject(this.broken);
+        this.waiters = [];
+        for (const w of this.idleWaiters) w.resolve();
+        this.idleWaiters = [];
+        this.target.flushFailed(this.broken);
+      });
+    }
   }
 
   /** Resolves after a pass that started after this call has completed. */

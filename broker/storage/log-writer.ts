@@ -99,9 +99,15 @@ export class LogWriter {
   enqueue(a: PendingAppend): void {
     this.queue.push(a);
     this.bytes += a.buf.length;
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    void this.host.exclusive(() => this.writeNextGroup());
+    this.host.exclusive(() => this.writeNextGroup()).catch((err: unknown) => {
+      this.host.fatal(storageFailure(err, `${this.host.name}: write path failed`));
+    });
   }
 
   /** Rejects `failed` and everything still queued with `error`. */
@@ -142,10 +148,7 @@ export class LogWriter {
       this.failAll(group, error);
       this.host.fatal(error);
     }
-    if (this.queue.length > 0 && !this.scheduled) {
-      this.scheduled = true;
-      void this.host.exclusive(() => this.writeNextGroup());
-    }
+    if (this.queue.length > 0) this.schedule();
   }
 
   /** Places and writes a group: one writev per segment it touches. */

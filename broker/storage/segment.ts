@@ -64,9 +64,6 @@ export class Segment {
   /** Wall-clock ms age-based rolling counts from: when the first batch was placed. */
   rollBaseMs: number;
   sealed = false;
-  /** Unsynced log bytes / index changes, cleared when the flusher takes them. */
-  logDirty = false;
-  indexDirty = false;
   deleted = false;
 
   private offsetIdx: OffsetIndex | undefined;
@@ -197,8 +194,6 @@ export class Segment {
       this.offsetIndex.writeThrough(),
       this.timeIndex.writeThrough(),
     ]);
-    this.logDirty = true;
-    this.indexDirty = true;
   }
 
   /** Undoes placements after a failed write: memory first, then the file is cut back. */
@@ -268,7 +263,6 @@ export class Segment {
     await this.offsetIndex.seal();
     await this.timeIndex.seal();
     this.sealed = true;
-    this.indexDirty = false;
   }
 
   /**
