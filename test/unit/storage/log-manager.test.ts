@@ -1,4 +1,4 @@
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogManager } from '../../../broker/storage/log-manager.js';
@@ -120,6 +120,16 @@ describe('LogManager', () => {
     expect(log.stats.rolls).toBeGreaterThan(0);
     expect(log.logStartOffset).toBe(1);
     expect(await checkpoint()).toBe('0\n1\nt 0 1\n');
+  });
+
+  it('removes leftovers of interrupted deletions and checkpoint writes at start-up', async () => {
+    await mkdir(path.join(dir, 'gone-0.1700000000000-delete'), { recursive: true });
+    await writeFile(path.join(dir, 'gone-0.1700000000000-delete', '00000000000000000000.log'), 'x');
+    await writeFile(path.join(dir, `${RECOVERY_CHECKPOINT_FILE}.tmp`), 'half');
+    const m = await openManager();
+    expect(await readdir(dir)).toEqual([]);
+    const [a, b] = await Promise.all([m.openLog('t', 0, smallConfig()), m.openLog('t', 0, smallConfig())]);
+    expect(a).toBe(b);
   });
 
   it('deletes every partition directory of a topic', async () => {
