@@ -377,6 +377,7 @@ export class PartitionLog extends EventEmitter {
   /** fdatasync everything appended so far (waiting for queued appends to be written first). */
   async flush(): Promise<void> {
     if (this.closed) return;
+    if (this.unhealthy) throw this.unhealthy;
     const last = this.writer.last();
     if (last) await last.written.promise.catch(() => undefined);
     await this.flusher.request();
