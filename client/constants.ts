@@ -90,6 +90,13 @@ export const FETCH_PARTITION_BYTES_MAX_DEFAULT = 4 * MiB;
  * the buffer is above this, so memory stays under it plus one response.
  */
 export const CONSUMER_BUFFER_BYTES_DEFAULT = 32 * MiB;
+/**
+ * A partition is fetched again while it holds less than this many fetches' worth
+ * (partitionMaxBytes) of unread data: one being read, one arriving. With 1, the next fetch
+ * would only start once the application finished the previous one, and the consumer would
+ * alternate between reading and waiting.
+ */
+export const PARTITION_PREFETCH_FETCHES = 2;
 /** Pause between fetches after a retriable fetch error (grows with the retry backoff). */
 export const FETCH_ERROR_BACKOFF_MS_INITIAL = 100;
 

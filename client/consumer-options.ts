@@ -65,7 +65,8 @@ export interface ConsumerOptions {
   partitionMaxBytes?: number;
   /**
    * Fetched bytes held before the application reads them; no fetch goes out above it, and a
-   * partition holding `partitionMaxBytes` is not fetched again until read. @default 33554432 (32 MiB)
+   * partition holding two fetches' worth (2 x `partitionMaxBytes`) is not fetched again until
+   * read. @default 33554432 (32 MiB)
    */
   bufferBytesMax?: number;
   /** Verify each batch's CRC32C before decoding. @default true */

@@ -7,8 +7,9 @@
  * out of a loop does not close the consumer; a new loop continues from `position()`.
  *
  * Fetching: one long-poll Fetch at a time for every partition that is assigned, not paused,
- * and holds less than `partitionMaxBytes` of unread data, while the consumer holds less than
- * `bufferBytesMax` in total - so the next fetch is in flight while the application reads.
+ * and holds less than PARTITION_PREFETCH_FETCHES x `partitionMaxBytes` of unread data, while
+ * the consumer holds less than `bufferBytesMax` in total - so the next fetch is in flight while
+ * the application reads the previous one.
  * Retriable errors are retried forever with capped exponential backoff (a consumer outlives a
  * broker restart); OffsetOutOfRangeError and other non-retriable partition errors are thrown to
  * the iterator once the records before them are read, and the partition is fetched again only
@@ -20,7 +21,7 @@ import {
   ConnectionClosedError, errorFromWire, InvalidRequestError, OffsetOutOfRangeError, StrataError, UnknownServerError,
 } from '../proto/errors.js';
 import type { Connection } from './connection.js';
-import { FETCH_ERROR_BACKOFF_MS_INITIAL } from './constants.js';
+import { FETCH_ERROR_BACKOFF_MS_INITIAL, PARTITION_PREFETCH_FETCHES } from './constants.js';
 import type {
   Assignment, ConsumerBatch, ConsumerRecord, ResolvedConsumerOptions, TopicPartition,
 } from './consumer-options.js';
@@ -303,10 +304,11 @@ export class Consumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V>> {
       const now = Date.now();
       const picked: PartitionFetchState[] = [];
       let nextRetryMs = Infinity;
+      const partitionBufferBytesMax = PARTITION_PREFETCH_FETCHES * this.opts.partitionMaxBytes;
       if (this.bufferedBytes < this.opts.bufferBytesMax) {
         for (const parts of this.states.values()) {
           for (const st of parts) {
-            if (!st || st.paused || st.error !== null || st.bufferedBytes >= this.opts.partitionMaxBytes) continue;
+            if (!st || st.paused || st.error !== null || st.bufferedBytes >= partitionBufferBytesMax) continue;
             if (st.retryAtMs > now) { nextRetryMs = Math.min(nextRetryMs, st.retryAtMs); continue; }
             picked.push(st);
           }
