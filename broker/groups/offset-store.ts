@@ -33,6 +33,7 @@ import { crc32c } from '../../proto/crc32c.js';
 import { BrokerShuttingDownError } from '../../proto/errors.js';
 import { encodeRecordBatch, decodeRecordBatch, batchTotalBytes, type RecordInput } from '../../proto/record-batch.js';
 import type { Logger } from '../logger.js';
+import type { FaultInjector } from '../storage/file-io.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { PartitionLog } from '../storage/partition-log.js';
@@ -83,6 +84,8 @@ export interface OffsetStoreOptions {
   /** Overrides for tests. */
   compactRecordsMin?: number;
   segmentBytes?: number;
+  /** Tests only: passed to the offsets logs to delay or fail writes and fsyncs. */
+  faults?: FaultInjector;
 }
 
 export class OffsetStore {
@@ -107,7 +110,9 @@ export class OffsetStore {
       retentionMs: -1,
       retentionBytes: -1,
     };
-    const manager = await LogManager.open({ dataDir: join(opts.dataDir, OFFSETS_TOPIC), logger, defaultConfig: logConfig });
+    const manager = await LogManager.open({
+      dataDir: join(opts.dataDir, OFFSETS_TOPIC), logger, defaultConfig: logConfig, ...(opts.faults ? { faults: opts.faults } : {}),
+    });
     const shards: Shard[] = [];
     try {
       for (let i = 0; i < OFFSETS_TOPIC_PARTITIONS; i++) {

@@ -138,6 +138,34 @@ describe('offset store', () => {
     expect(snapshot(c)).toEqual({ g: { 't-0': [300, ''] } });
   });
 
+  it('acknowledges a commit only after the fsync covering it, and never shows a commit whose fsync failed', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    let failNext = false;
+    const a = await open({
+      faults: {
+        sync: async () => {
+          if (failNext) throw Object.assign(new Error('EIO'), { code: 'EIO' });
+          await held;
+        },
+      },
+    });
+    let acked = false;
+    const commit = a.commit('g', [{ topic: 't', partition: 0, offset: 7, metadata: '' }]).then(() => { acked = true; });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(acked).toBe(false);
+    expect(a.get('g', 't', 0)).toBeUndefined();
+    release();
+    await commit;
+    expect(a.get('g', 't', 0)!.offset).toBe(7);
+
+    // Another group homed on another shard, so its failed fsync leaves 'g' alone.
+    const other = Array.from({ length: 50 }, (_, i) => `h${i}`).find((h) => OffsetStore.partitionFor(h) !== OffsetStore.partitionFor('g'))!;
+    failNext = true;
+    await expect(a.commit(other, [{ topic: 't', partition: 0, offset: 9, metadata: '' }])).rejects.toThrow();
+    expect(a.get(other, 't', 0)).toBeUndefined();
+  });
+
   it('never lets a snapshot overwrite commits that raced with it', async () => {
     const a = await open({ compactRecordsMin: 50 });
     // Many commits in flight at once, each newer than the last, crossing several compactions.
