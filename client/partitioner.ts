@@ -72,6 +72,8 @@ export function checkPartition(topic: string, partition: number, numPartitions: 
  */
 export class StickyPartitioner {
   private readonly sticky = new Map<string, number>();
+  private lastTopic: string | null = null;
+  private lastPartition = -1;
   private readonly random: () => number;
 
   constructor(random: () => number = Math.random) {
@@ -82,8 +84,14 @@ export class StickyPartitioner {
   partition(topic: string, numPartitions: number, key: Uint8Array | null, explicit: number | undefined): number {
     if (explicit !== undefined) return checkPartition(topic, explicit, numPartitions);
     if (key !== null) return partitionForKey(key, numPartitions);
+    // Records without key come in runs for one topic: skip the map lookup for the last one.
+    if (topic === this.lastTopic && this.lastPartition < numPartitions) return this.lastPartition;
     const current = this.sticky.get(topic);
-    if (current !== undefined && current < numPartitions) return current;
+    if (current !== undefined && current < numPartitions) {
+      this.lastTopic = topic;
+      this.lastPartition = current;
+      return current;
+    }
     return this.pick(topic, numPartitions, -1);
   }
 
@@ -105,6 +113,8 @@ export class StickyPartitioner {
       if (next >= previous) next++;
     }
     this.sticky.set(topic, next);
+    this.lastTopic = topic;
+    this.lastPartition = next;
     return next;
   }
 }

@@ -24,13 +24,14 @@ export const ACKS_NONE_WIRE = ACKS_WIRE.none;
 
 /** One record to produce. */
 export interface ProducerMessage {
-  /** Records with the same key go to the same partition (murmur2, as Kafka). @default null */
+  /** Records with the same key go to the same partition (murmur2, as Kafka's Java client). @default null */
   key?: RecordData;
   value: RecordData;
-  /** Explicit partition; wins over the key. */
+  /** Explicit partition; wins over the key. @default chosen from the key (murmur2), or the sticky partition without one */
   partition?: number;
   /** Milliseconds since the epoch. @default the time its batch was opened (at most lingerMs before send()) */
   timestamp?: number;
+  /** @default none */
   headers?: HeadersInput;
 }
 
