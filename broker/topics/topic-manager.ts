@@ -1,0 +1,192 @@
+/**
+ * The broker's topics: create, delete, list, describe, and partition lookup for the request
+ * handlers. Owns topics.json (through TopicStore) and the Partition wrappers; the partition
+ * directories and their logs belong to storage's LogManager.
+ *
+ * Ordering makes crashes safe:
+ *  - create persists the topic to topics.json before opening its logs: a crash in between
+ *    leaves a listed topic with missing directories, which the next start creates empty;
+ *  - delete hides the topic, persists its removal, then deletes its logs: a crash in between
+ *    leaves directories of an unknown topic, which start-up ignores and a later create of the
+ *    same name removes first (so a recreated topic never inherits old records).
+ *
+ * Concurrency: a name being created or deleted is held in `busy`, so concurrent creates of one
+ * name cannot both succeed and a create cannot race a delete of the same name.
+ */
+import { readdir } from 'node:fs/promises';
+import {
+  InvalidConfigError, LimitExceededError, StorageError, TopicAlreadyExistsError, UnknownTopicError,
+} from '../../proto/errors.js';
+import type { Logger } from '../logger.js';
+import type { LogConfig } from '../storage/log-config.js';
+import type { LogManager } from '../storage/log-manager.js';
+import { Partition } from './partition.js';
+import { effectiveLogConfig, type TopicOverrides } from './topic-config.js';
+import { parsePartitionDirName } from '../storage/log-files.js';
+import { validateTopicName } from './topic-name.js';
+import { TopicStore, type StoredTopic } from './topic-store.js';
+
+/** Partitions of a topic created with `partitions: 0` (the proto3 default). */
+export const TOPIC_PARTITIONS_DEFAULT = 1;
+
+export interface Topic {
+  readonly name: string;
+  readonly overrides: TopicOverrides;
+  /** Broker defaults merged with the overrides: what the partitions' logs run with. */
+  readonly config: LogConfig;
+  readonly partitions: readonly Partition[];
+  readonly createdAtMs: number;
+}
+
+export interface TopicManagerOptions {
+  dataDir: string;
+  logManager: LogManager;
+  logDefaults: LogConfig;
+  maxTopics: number;
+  maxPartitionsPerTopic: number;
+  logger: Logger;
+}
+
+export class TopicManager {
+  private readonly topics = new Map<string, Topic>();
+  private readonly busy = new Set<string>();
+
+  private constructor(private readonly opts: TopicManagerOptions, private readonly store: TopicStore) {}
+
+  /** Loads topics.json and opens every partition of every listed topic. */
+  static async open(opts: TopicManagerOptions): Promise<TopicManager> {
+    const store = await TopicStore.open(opts.dataDir, opts.logger);
+    const manager = new TopicManager(opts, store);
+    for (const stored of store.list()) {
+      const topic = await manager.openTopic(stored);
+      manager.topics.set(topic.name, topic);
+    }
+    await manager.warnAboutUnknownDirs();
+    opts.logger.info({ topics: manager.topics.size }, 'topics loaded');
+    return manager;
+  }
+
+  get size(): number {
+    return this.topics.size;
+  }
+
+  listTopics(): string[] {
+    return [...this.topics.keys()].sort();
+  }
+
+  getTopic(name: string): Topic | undefined {
+    return this.topics.get(name);
+  }
+
+  /** The partition, or undefined if the topic or partition does not exist. */
+  getPartition(topic: string, partition: number): Partition | undefined {
+    return this.topics.get(topic)?.partitions[partition];
+  }
+
+  /** Like getPartition, but throws UnknownTopicError. */
+  partition(topic: string, partition: number): Partition {
+    const p = this.getPartition(topic, partition);
+    if (!p) throw new UnknownTopicError(`unknown topic or partition ${topic}-${partition}`);
+    return p;
+  }
+
+  allPartitions(): Partition[] {
+    return [...this.topics.values()].flatMap((t) => t.partitions);
+  }
+
+  async createTopic(name: string, partitions: number, overrides: TopicOverrides): Promise<Topic> {
+    validateTopicName(name);
+    const count = partitions === 0 ? TOPIC_PARTITIONS_DEFAULT : partitions;
+    if (!Number.isSafeInteger(count) || count < 1 || count > this.opts.maxPartitionsPerTopic) {
+      throw new InvalidConfigError(`partitions must be in [1, ${this.opts.maxPartitionsPerTopic}], got ${partitions}`);
+    }
+    const config = effectiveLogConfig(this.opts.logDefaults, overrides, name);
+    if (this.topics.has(name)) throw new TopicAlreadyExistsError(`topic ${name} already exists`);
+    if (this.busy.has(name)) throw new TopicAlreadyExistsError(`topic ${name} is being created or deleted`);
+    if (this.topics.size + this.busy.size >= this.opts.maxTopics) {
+      throw new LimitExceededError(`the broker holds its maximum of ${this.opts.maxTopics} topics`);
+    }
+    this.busy.add(name);
+    try {
+      // Directories left by a delete that crashed half-way must not leak into the new topic.
+      await this.opts.logManager.deleteLogs(name);
+      const stored: StoredTopic = { name, partitions: count, config: overrides, createdAtMs: Date.now() };
+      await this.store.add(stored);
+      let topic: Topic;
+      try {
+        topic = await this.openTopic(stored, config);
+      } catch (err) {
+        await this.store.remove(name).catch(() => undefined);
+        await this.opts.logManager.deleteLogs(name).catch(() => undefined);
+        throw err;
+      }
+      this.topics.set(name, topic);
+      this.opts.logger.info({ topic: name, partitions: count }, 'topic created');
+      return topic;
+    } finally {
+      this.busy.delete(name);
+    }
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    validateTopicName(name);
+    const topic = this.topics.get(name);
+    if (!topic || this.busy.has(name)) throw new UnknownTopicError(`unknown topic ${name}`);
+    this.busy.add(name);
+    this.topics.delete(name); // new requests see UnknownTopicError from here on
+    try {
+      try {
+        await this.store.remove(name);
+      } catch (err) {
+        this.topics.set(name, topic);
+        throw err;
+      }
+      for (const p of topic.partitions) p.detach();
+      await this.opts.logManager.deleteLogs(name);
+      this.opts.logger.info({ topic: name }, 'topic deleted');
+    } finally {
+      this.busy.delete(name);
+    }
+  }
+
+  /** Detaches every partition and waits for pending topics.json writes; logs are closed by LogManager. */
+  async close(): Promise<void> {
+    for (const t of this.topics.values()) for (const p of t.partitions) p.detach();
+    await this.store.settled();
+  }
+
+  private async openTopic(stored: StoredTopic, config?: LogConfig): Promise<Topic> {
+    const logConfig = config ?? effectiveLogConfig(this.opts.logDefaults, stored.config, stored.name);
+    const partitions: Partition[] = [];
+    try {
+      for (let i = 0; i < stored.partitions; i++) {
+        const log = await this.opts.logManager.openLog(stored.name, i, logConfig);
+        const partition = new Partition(stored.name, i, log, this.opts.logger.child({ topic: stored.name, partition: i }));
+        partitions.push(partition);
+        const scanned = await partition.rebuildProducerState();
+        if (partition.producers.size > 0) {
+          this.opts.logger.debug({ topic: stored.name, partition: i, scanned, producers: partition.producers.size }, 'producer state rebuilt');
+        }
+      }
+    } catch (err) {
+      for (const p of partitions) p.detach();
+      if (err instanceof StorageError) throw err;
+      throw new StorageError(`cannot open topic ${stored.name}`, { cause: err });
+    }
+    return { name: stored.name, overrides: stored.config, config: logConfig, partitions, createdAtMs: stored.createdAtMs };
+  }
+
+  private async warnAboutUnknownDirs(): Promise<void> {
+    const unknown: string[] = [];
+    for (const entry of await readdir(this.opts.dataDir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const parsed = parsePartitionDirName(entry.name);
+      if (!parsed) continue; // not a partition directory (or storage's '-delete' leftovers)
+      const topic = this.topics.get(parsed.topic);
+      if (!topic || parsed.partition >= topic.partitions.length) unknown.push(entry.name);
+    }
+    if (unknown.length > 0) {
+      this.opts.logger.warn({ dirs: unknown.slice(0, 20), count: unknown.length }, 'ignoring partition directories of unknown topics');
+    }
+  }
+}
