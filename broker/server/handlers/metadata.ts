@@ -1,0 +1,41 @@
+/**
+ * Metadata: per topic its partitions (log start and end, size, segment count, leader) and its
+ * config overrides. An empty topic list means every topic. An unknown or invalid name gets an
+ * entry with an error rather than failing the whole request.
+ */
+import { UnknownTopicError, errorToWire } from '../../../proto/errors.js';
+import { overridesToWire } from '../../topics/topic-config.js';
+import { validateTopicName } from '../../topics/topic-name.js';
+import type { RequestContext } from '../request-context.js';
+import type { strata } from '../../../proto/gen/strata.js';
+
+export async function handleMetadata(
+  ctx: RequestContext,
+  req: strata.v1.MetadataRequest.$Properties,
+): Promise<strata.v1.MetadataResponse.$Properties> {
+  const { topics, config } = ctx.services;
+  const names = req.topics && req.topics.length > 0 ? req.topics : topics.listTopics();
+  const out: strata.v1.TopicMetadata.$Properties[] = [];
+  for (const name of names) {
+    try {
+      validateTopicName(name);
+      const topic = topics.getTopic(name);
+      if (!topic) throw new UnknownTopicError(`unknown topic ${name}`);
+      out.push({
+        name,
+        config: overridesToWire(topic.overrides),
+        partitions: topic.partitions.map((p) => ({
+          partition: p.index,
+          logStartOffset: p.log.logStartOffset,
+          logEndOffset: p.log.logEndOffset,
+          sizeBytes: p.log.sizeBytes,
+          segmentCount: p.log.segmentCount,
+          leader: config.nodeId,
+        })),
+      });
+    } catch (err) {
+      out.push({ name, error: errorToWire(err) });
+    }
+  }
+  return { nodeId: config.nodeId, brokerUrl: ctx.services.brokerUrl(), topics: out };
+}

@@ -1,0 +1,22 @@
+/**
+ * Bounds how long a handler waits on storage: `withTimeout(p, ms)` settles like `p`, or rejects
+ * with RequestTimedOutError after `ms`. The timer is cleared as soon as `p` settles, and a late
+ * rejection of `p` is still observed, so no unhandled rejection escapes.
+ */
+import { RequestTimedOutError } from '../../proto/errors.js';
+
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new RequestTimedOutError(`${what} did not complete within ${ms} ms`)), ms);
+    p.then(
+      (v) => { clearTimeout(timer); resolve(v); },
+      (err: unknown) => { clearTimeout(timer); reject(err); },
+    );
+  });
+}
+
+/** A Buffer view of a decoded `bytes` field (protobufjs yields Buffers under Node, but may not). */
+export function asBuffer(bytes: Uint8Array | null | undefined): Buffer {
+  if (!bytes) return Buffer.alloc(0);
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
