@@ -1,0 +1,203 @@
+/**
+ * The Strata broker: wires configuration → storage (LogManager) → topics (TopicManager,
+ * ProducerIdAllocator) → the WebSocket server, and takes them down in reverse.
+ *
+ *   const broker = new Broker({ dataDir: '/var/lib/strata', port: 7171 });
+ *   const { url } = await broker.start();   // 'ws://127.0.0.1:7171'
+ *   ...
+ *   await broker.stop();                    // clean shutdown marker written
+ *
+ * Lifecycle: new → start() → running → stop() → stopped. start() and stop() may each be called
+ * once; stop() before or during start() waits for start to finish first. Signal handling
+ * belongs to the CLI, which calls stop().
+ *
+ * stop(): refuse new connections; answer parked long-poll fetches now; wait up to
+ * STOP_DRAIN_MS_MAX for in-flight requests (requests arriving meanwhile get
+ * BrokerShuttingDownError); close sockets with 1001; close the logs, which flushes them and
+ * writes the clean-shutdown marker.
+ */
+import { mkdir } from 'node:fs/promises';
+import { CRC32C_IMPLEMENTATION } from '../proto/crc32c.js';
+import { PROTOCOL_VERSION } from '../proto/constants.js';
+import { StrataError, UnknownServerError } from '../proto/errors.js';
+import { resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput } from './config.js';
+import { STOP_DRAIN_MS_MAX } from './constants.js';
+import { createRootLogger, type Logger } from './logger.js';
+import { BROKER_VERSION } from './server/broker-version.js';
+import type { BrokerServices } from './server/request-context.js';
+import { newServerStats, type ServerStats } from './server/server-stats.js';
+import { WsServer } from './server/ws-server.js';
+import { LogManager } from './storage/log-manager.js';
+import { ProducerIdAllocator } from './topics/producer-ids.js';
+import { TopicManager } from './topics/topic-manager.js';
+
+export interface BrokerAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+type BrokerState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly logger: Logger;
+  private state: BrokerState = 'new';
+  private starting: Promise<unknown> | null = null;
+  private stopped: Promise<void> | null = null;
+  private readonly stopping = new AbortController();
+  private logManager: LogManager | null = null;
+  private topicManager: TopicManager | null = null;
+  private server: WsServer | null = null;
+  private boundAddress: BrokerAddress | null = null;
+  /** Counters of the last server, kept readable after stop(). */
+  private lastStats: ServerStats = newServerStats();
+
+  /** Validates the config (InvalidConfigError) and creates the root logger unless one is given. */
+  constructor(config: BrokerConfigInput, logger?: Logger) {
+    this.config = resolveBrokerConfig(config);
+    this.logger = logger ?? createRootLogger(this.config.logLevel);
+  }
+
+  /** ws://host:port once started. */
+  get url(): string {
+    if (!this.boundAddress) throw new UnknownServerError('broker is not listening');
+    return formatUrl(this.boundAddress);
+  }
+
+  /** The bound address once started (with the OS-picked port when config.port is 0). */
+  get address(): BrokerAddress | null {
+    return this.boundAddress;
+  }
+
+  /** The topic layer, for embedding programs and tests; null before start(). */
+  get topics(): TopicManager | null {
+    return this.topicManager;
+  }
+
+  /** Open client connections (0 when not running). */
+  get connectionCount(): number {
+    return this.server?.connectionCount ?? 0;
+  }
+
+  /** Server counters since start (a copy); all zero before start(). */
+  get stats(): ServerStats {
+    return { ...(this.server?.stats ?? this.lastStats) };
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  async start(): Promise<{ url: string; port: number }> {
+    if (this.state !== 'new') throw new UnknownServerError(`broker cannot start: it is ${this.state}`);
+    this.state = 'starting';
+    const run = this.doStart();
+    this.starting = run;
+    try {
+      const result = await run;
+      this.state = 'running';
+      return result;
+    } catch (err) {
+      this.logger.error({ err }, 'broker start failed');
+      await this.teardown().catch(() => undefined); // already logged step by step
+      this.state = 'stopped';
+      throw err;
+    }
+  }
+
+  /** Graceful shutdown; idempotent, and safe to call while start() is still running. */
+  stop(): Promise<void> {
+    this.stopped ??= this.doStop();
+    return this.stopped;
+  }
+
+  private async doStart(): Promise<{ url: string; port: number }> {
+    const { config } = this;
+    this.logger.info({
+      version: BROKER_VERSION, protocolVersion: PROTOCOL_VERSION, crc32c: CRC32C_IMPLEMENTATION,
+      node: process.version, dataDir: config.dataDir, nodeId: config.nodeId, log: config.log, limits: config.limits,
+    }, 'broker starting');
+    await mkdir(config.dataDir, { recursive: true });
+
+    const topicsLogger = this.logger.child({ component: 'topics' });
+    const serverLogger = this.logger.child({ component: 'server' });
+
+    // LogManager binds { component: 'storage' } itself.
+    this.logManager = await LogManager.open({ dataDir: config.dataDir, logger: this.logger, defaultConfig: config.log });
+    this.logger.info({ cleanShutdown: this.logManager.cleanShutdown }, 'storage opened');
+    const producerIds = await ProducerIdAllocator.open(config.dataDir, topicsLogger);
+    this.topicManager = await TopicManager.open({
+      dataDir: config.dataDir,
+      logManager: this.logManager,
+      logDefaults: config.log,
+      maxTopics: config.limits.maxTopics,
+      maxPartitionsPerTopic: config.limits.maxPartitionsPerTopic,
+      logger: topicsLogger,
+    });
+    this.logManager.start();
+
+    const services: BrokerServices = {
+      config,
+      topics: this.topicManager,
+      producerIds,
+      logger: serverLogger,
+      brokerUrl: () => (this.boundAddress ? formatUrl(this.boundAddress) : ''),
+      stopping: this.stopping.signal,
+    };
+    this.server = new WsServer({ host: config.host, port: config.port, limits: config.limits, services, logger: serverLogger });
+    const addr = await this.server.listen();
+    this.boundAddress = { host: config.host, port: addr.port };
+    const url = formatUrl(this.boundAddress);
+    this.logger.info({ url, topics: this.topicManager.size }, 'broker listening');
+    return { url, port: addr.port };
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.starting) await this.starting.catch(() => undefined);
+    if (this.state === 'stopped' || this.state === 'new') {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    this.logger.info('broker stopping');
+    this.stopping.abort();
+    try {
+      if (this.server) {
+        this.server.stopAccepting();
+        await this.server.drain(STOP_DRAIN_MS_MAX);
+      }
+    } finally {
+      await this.teardown();
+      this.state = 'stopped';
+    }
+    this.logger.info('broker stopped');
+  }
+
+  /** Closes whatever start() opened, in reverse order; logs (and keeps going past) failures. */
+  private async teardown(): Promise<void> {
+    const steps: Array<[string, () => Promise<void> | undefined]> = [
+      ['server', () => this.server?.closeAll()],
+      ['topics', () => this.topicManager?.close()],
+      ['storage', () => this.logManager?.close()],
+    ];
+    let first: unknown = null;
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        first ??= err;
+        this.logger.error({ err, step: what }, 'shutdown step failed');
+      }
+    }
+    if (this.server) this.lastStats = this.server.stats;
+    this.server = null;
+    this.topicManager = null;
+    this.logManager = null;
+    if (first !== null) throw first instanceof StrataError ? first : new UnknownServerError('broker shutdown failed', { cause: first });
+  }
+}
+
+function formatUrl(addr: BrokerAddress): string {
+  const host = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
+  return `ws://${host}:${addr.port}`;
+}

@@ -1,0 +1,235 @@
+/**
+ * One client connection: turns WebSocket frames into requests and responses. The codec
+ * (proto/messages.ts) knows nothing about sockets; this class only wires it to `ws`.
+ *
+ * Framing: one protobuf Request per binary frame. A text frame is a protocol error: an
+ * InvalidRequestError response (correlation id 0), then close 1003. A frame that fails to
+ * decode gets an InvalidRequestError response when its correlation id can be recovered
+ * (frame-peek.ts), otherwise the connection is closed with 1007. Frames over frameBytesMax
+ * never reach here: ws closes with 1009.
+ *
+ * Concurrency: requests run concurrently and responses are written as they complete, in any
+ * order (clients match them by correlation id). At most maxInFlightRequestsPerConnection run at
+ * once; the excess is answered with TooManyRequestsError (retriable) straight away, or dropped
+ * and logged for acks=NONE produces, which take no answer.
+ *
+ * Slow readers: when ws.bufferedAmount (bytes queued in user space for this socket) passes
+ * slowConsumerBufferedBytesMax, the connection is congested: fetches wait, before reading and
+ * again before sending their answer, until the queue drains below the cap (checked on every
+ * completed send), so a slow consumer cannot make the broker queue unbounded fetch responses;
+ * at most maxInFlightRequestsPerConnection answers are held. A connection congested for
+ * slowConsumerDropMs is terminated.
+ *
+ * Closing aborts `connectionClosed`, which cancels parked fetches and drops pending answers.
+ */
+import { WebSocket, type RawData } from 'ws';
+import {
+  BrokerShuttingDownError, InvalidRequestError, TooManyRequestsError, UnknownServerError,
+} from '../../proto/errors.js';
+import { decodeRequest, encodeResponse, pb, type Request, type ResponseProps } from '../../proto/messages.js';
+import type { BrokerLimits } from '../config.js';
+import type { Logger } from '../logger.js';
+import { peekCorrelationId } from './frame-peek.js';
+import type { ServerStats } from './server-stats.js';
+import type { BrokerServices, RequestContext } from './request-context.js';
+import { errorResponse, routeRequest } from './request-router.js';
+
+/** WebSocket close codes used here (RFC 6455 section 7.4.1). */
+export const CloseCode = {
+  GOING_AWAY: 1001,
+  PROTOCOL_ERROR: 1002,
+  UNSUPPORTED_DATA: 1003,
+  INVALID_PAYLOAD: 1007,
+  TRY_AGAIN_LATER: 1013,
+} as const;
+
+export interface ConnectionOptions {
+  readonly id: number;
+  readonly ws: WebSocket;
+  readonly remote: string;
+  readonly services: BrokerServices;
+  readonly limits: BrokerLimits;
+  /** Shared with the server and every other connection. */
+  readonly stats: ServerStats;
+  readonly logger: Logger;
+  readonly onClose: (conn: Connection) => void;
+}
+
+export class Connection {
+  readonly id: number;
+  /** Set on every pong or frame; the server's idle sweep clears it and pings. */
+  alive = true;
+  private readonly ws: WebSocket;
+  private readonly logger: Logger;
+  private readonly closed = new AbortController();
+  private readonly ctx: RequestContext;
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+  private congestedTimer: NodeJS.Timeout | null = null;
+  private drainWaiters: Array<() => void> = [];
+
+  constructor(private readonly opts: ConnectionOptions) {
+    this.id = opts.id;
+    this.ws = opts.ws;
+    this.logger = opts.logger;
+    this.ctx = { services: opts.services, connectionClosed: this.closed.signal, logger: this.logger };
+    this.ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    this.ws.on('pong', () => { this.alive = true; });
+    this.ws.on('error', (err) => this.logger.debug({ err }, 'socket error'));
+    this.ws.on('close', (code, reason) => this.onClosed(code, reason));
+  }
+
+  get inFlightRequests(): number {
+    return this.inFlight;
+  }
+
+  get isCongested(): boolean {
+    return this.congestedTimer !== null;
+  }
+
+  ping(): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+  }
+
+  /** Resolves when no request is in flight, or after `timeoutMs`, whichever comes first. */
+  whenIdle(timeoutMs: number): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.idleWaiters.push(() => { clearTimeout(timer); resolve(); });
+    });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    this.alive = true;
+    if (!isBinary) {
+      this.opts.stats.malformedFrames++;
+      this.logger.debug('text frame refused');
+      this.send(errorResponse(0, new InvalidRequestError('text frames are not part of the protocol; send binary protobuf frames')));
+      this.close(CloseCode.UNSUPPORTED_DATA, 'binary frames only');
+      return;
+    }
+    const frame = toBuffer(data);
+    let req: Request;
+    try {
+      req = decodeRequest(frame);
+    } catch (err) {
+      this.opts.stats.malformedFrames++;
+      const correlationId = peekCorrelationId(frame);
+      this.logger.debug({ err, correlationId, bytes: frame.length }, 'malformed request frame');
+      if (correlationId === null) this.close(CloseCode.INVALID_PAYLOAD, 'malformed request frame');
+      else this.send(errorResponse(correlationId, err));
+      return;
+    }
+    if (this.opts.services.stopping.aborted) {
+      this.answerUnlessAcksNone(req, new BrokerShuttingDownError());
+      return;
+    }
+    this.opts.stats.requests++;
+    if (this.inFlight >= this.opts.limits.maxInFlightRequestsPerConnection) {
+      this.opts.stats.requestsRejectedInFlight++;
+      this.answerUnlessAcksNone(req, new TooManyRequestsError(
+        `more than ${this.opts.limits.maxInFlightRequestsPerConnection} requests in flight on one connection`));
+      return;
+    }
+    this.inFlight++;
+    void this.serve(req).finally(() => {
+      this.inFlight--;
+      if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    });
+  }
+
+  /**
+   * Runs one request. Fetches pass the slow-consumer gate twice: before reading (so a congested
+   * connection starts no new reads) and before sending (so a burst of fetches dispatched before
+   * the first answer went out cannot pile their answers into the send queue).
+   */
+  private async serve(req: Request): Promise<void> {
+    const isFetch = req.body === 'fetch';
+    let held = false;
+    if (isFetch && this.isCongested) {
+      held = true;
+      this.opts.stats.fetchesHeld++;
+      if (!(await this.untilDrained())) return;
+    }
+    const res = await routeRequest(this.ctx, req);
+    if (!res) return;
+    if (isFetch && this.isCongested) {
+      if (!held) this.opts.stats.fetchesHeld++;
+      if (!(await this.untilDrained())) return;
+    }
+    this.send(res);
+  }
+
+  /** Resolves true once the send queue is back under the cap, false if the connection closed. */
+  private async untilDrained(): Promise<boolean> {
+    while (this.isCongested) {
+      await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+      if (this.closed.signal.aborted) return false;
+    }
+    return !this.closed.signal.aborted;
+  }
+
+  private answerUnlessAcksNone(req: Request, err: Error): void {
+    if (req.body === 'produce' && req.produce?.acks === pb.Acks.ACKS_NONE) {
+      this.logger.warn({ err }, 'acks=none produce dropped');
+      return;
+    }
+    this.send(errorResponse(req.correlationId, err));
+  }
+
+  private send(res: ResponseProps): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeResponse(res);
+    } catch (err) {
+      this.logger.error({ err, correlationId: res.correlationId }, 'response encoding failed');
+      bytes = encodeResponse(errorResponse(res.correlationId ?? 0, new UnknownServerError()));
+    }
+    this.ws.send(bytes, { binary: true }, (err) => this.afterSend(err));
+    if (!this.isCongested && this.ws.bufferedAmount > this.opts.limits.slowConsumerBufferedBytesMax) {
+      this.logger.debug({ bufferedBytes: this.ws.bufferedAmount }, 'connection congested; holding fetches');
+      this.congestedTimer = setTimeout(() => {
+        this.logger.warn({ bufferedBytes: this.ws.bufferedAmount, dropMs: this.opts.limits.slowConsumerDropMs },
+          'slow consumer terminated');
+        this.opts.stats.slowConsumersTerminated++;
+        this.terminate();
+      }, this.opts.limits.slowConsumerDropMs);
+    }
+  }
+
+  private afterSend(err: Error | undefined): void {
+    if (err) return; // the socket is failing; 'close' follows
+    if (this.isCongested && this.ws.bufferedAmount <= this.opts.limits.slowConsumerBufferedBytesMax) {
+      this.uncongest();
+    }
+  }
+
+  private uncongest(): void {
+    if (this.congestedTimer) clearTimeout(this.congestedTimer);
+    this.congestedTimer = null;
+    for (const wake of this.drainWaiters.splice(0)) wake();
+  }
+
+  private onClosed(code: number, reason: Buffer): void {
+    this.logger.debug({ code, reason: reason.toString('utf8'), inFlight: this.inFlight }, 'connection closed');
+    this.closed.abort();
+    this.uncongest();
+    this.opts.onClose(this);
+  }
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

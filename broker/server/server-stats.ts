@@ -1,0 +1,26 @@
+/**
+ * Counters of the WebSocket server, for operators and tests: monotonically increasing since
+ * start, plain numbers updated in place by the server and its connections (single-threaded, so
+ * no synchronization). Broker.stats returns a copy.
+ */
+export interface ServerStats {
+  connectionsAccepted: number;
+  /** Upgrades refused because maxConnections was reached. */
+  connectionsRefused: number;
+  requests: number;
+  /** Requests answered with TooManyRequestsError (or dropped, for acks=NONE). */
+  requestsRejectedInFlight: number;
+  /** Fetches that waited because their connection's send queue was over the slow-consumer cap. */
+  fetchesHeld: number;
+  slowConsumersTerminated: number;
+  idleConnectionsTerminated: number;
+  /** Frames that did not decode (text frames included). */
+  malformedFrames: number;
+}
+
+export function newServerStats(): ServerStats {
+  return {
+    connectionsAccepted: 0, connectionsRefused: 0, requests: 0, requestsRejectedInFlight: 0, fetchesHeld: 0,
+    slowConsumersTerminated: 0, idleConnectionsTerminated: 0, malformedFrames: 0,
+  };
+}
