@@ -79,20 +79,34 @@ export async function readFromSegment(seg: Segment, offset: number, maxBytes: nu
     const from = pos - win.pos;
     let to = from;
     let info: BatchInfo | undefined = first;
+    // A bad batch after good ones ends the read before it: the good ones are served, and the
+    // next read, starting at the bad batch, reports it. Only a bad first batch throws here.
     while (info !== undefined) {
-      if (opts.verifyCrc) checkBatchCrc(win.buf, to, info);
+      if (opts.verifyCrc && !passes(() => checkBatchCrc(win.buf, to, info!), to > from)) break;
       to += info.size;
       pos += info.size;
       expect = info.lastOffset + 1;
       info = undefined;
       if (pos >= end || to + HEADER_WALK_BYTES > win.n) break;
-      const next = checkBatchHeader(win.buf, to, pos, end - pos, expect);
-      if (to + next.size > win.n || to + next.size - from > budget) break;
+      let next: BatchInfo | undefined;
+      if (!passes(() => { next = checkBatchHeader(win.buf, to, pos, end - pos, expect); }, true)) break;
+      if (to + next!.size > win.n || to + next!.size - from > budget) break;
       info = next;
     }
     return win.buf.subarray(from, to);
   } catch (err) {
     if (err instanceof BatchFault) throw corruptError(opts.name, seg, err, offset);
+    throw err;
+  }
+}
+
+/** Runs a batch check; a BatchFault returns false when `tolerate`, and is thrown otherwise. */
+function passes(check: () => void, tolerate: boolean): boolean {
+  try {
+    check();
+    return true;
+  } catch (err) {
+    if (tolerate && err instanceof BatchFault) return false;
     throw err;
   }
 }
