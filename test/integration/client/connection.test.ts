@@ -46,6 +46,16 @@ describe('Connection', () => {
     await conn.close();
   });
 
+  it('matches responses that arrive out of order to their requests', async () => {
+    const conn = connection();
+    const slow = longPoll(conn, 300);
+    const fast = conn.request('listTopics', {});
+    const order: string[] = [];
+    await Promise.all([slow.then((r) => order.push(`fetch:${r.topics![0]!.name}`)), fast.then((r) => order.push(`topics:${r.names!.includes('empty')}`))]);
+    expect(order).toEqual(['topics:true', 'fetch:empty']);
+    await conn.close();
+  });
+
   it('rejects every pending request with ConnectionClosedError when the socket dies, instead of hanging', async () => {
     const conn = connection();
     await conn.connect();
