@@ -31,6 +31,9 @@ import { LogManager } from './storage/log-manager.js';
 import { ProducerIdAllocator } from './topics/producer-ids.js';
 import { TopicManager } from './topics/topic-manager.js';
 
+export type { BrokerConfig, BrokerConfigInput, BrokerLimits } from './config.js';
+export type { ServerStats } from './server/server-stats.js';
+
 export interface BrokerAddress {
   readonly host: string;
   readonly port: number;

@@ -64,6 +64,9 @@ export class WsServer {
       },
     });
     this.wss.on('connection', (ws, req) => this.onConnection(ws, req));
+    // ws re-emits the HTTP server's errors (EADDRINUSE...) on itself; without a listener that
+    // would throw out of the emit before listen() sees the error. listen() reports them.
+    this.wss.on('error', (err) => opts.logger.debug({ err }, 'listener error relayed by ws'));
     this.wss.on('wsClientError', (err, socket) => {
       opts.logger.debug({ err }, 'bad upgrade request');
       socket.destroy();

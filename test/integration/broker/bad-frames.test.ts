@@ -7,7 +7,7 @@ import { RawClient } from './raw-client.js';
 describe('broker on malformed input and limits', () => {
   let b: TestBroker;
   beforeEach(async () => {
-    b = await startTestBroker({ limits: { frameBytesMax: 64 * 1024, maxInFlightRequestsPerConnection: 2, maxConnections: 4, idleTimeoutMs: 300 } });
+    b = await startTestBroker({ limits: { frameBytesMax: 64 * 1024, maxInFlightRequestsPerConnection: 2, maxConnections: 4, idleTimeoutMs: 300, maxTopics: 2 } });
   });
   afterEach(async () => {
     await b?.stop();
@@ -99,6 +99,13 @@ describe('broker on malformed input and limits', () => {
     await new Promise((resolve) => setTimeout(resolve, 800));
     expect(c.ws.readyState).toBe(WebSocket.OPEN);
     expect((await c.request({ listTopics: {} })).listTopics).toBeTruthy();
+    c.close();
+  });
+
+  it('refuses topics past maxTopics with LimitExceededError', async () => {
+    const c = await RawClient.connect(b.url);
+    const res = await c.request({ createTopics: { topics: [{ name: 't1' }, { name: 't2' }, { name: 't3' }] } });
+    expect(res.createTopics!.topics!.map((t) => t.error?.code ?? 0)).toEqual([0, 0, ErrorCode.LIMIT_EXCEEDED]);
     c.close();
   });
 
