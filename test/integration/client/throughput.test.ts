@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { Strata } from '../../../client/index.js';
 
-const RECORDS = Number(process.env.STRATA_SDK_BENCH_RECORDS ?? 300_000);
+const RECORDS = Number(process.env.STRATA_SDK_BENCH_RECORDS ?? 200_000);
 const RECORD_BYTES = 100;
 const SEND_SIZE = 1_000;
 /** send() calls kept outstanding: enough to fill many batches, bounded like an application would. */
