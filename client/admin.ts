@@ -37,6 +37,7 @@ export interface NewTopic {
   name: string;
   /** @default 1 */
   partitions?: number;
+  /** @default every setting from the broker's defaults */
   config?: TopicConfig;
 }
 
