@@ -39,6 +39,13 @@ export const SEGMENT_INDEX_BYTES_MIN = 4 * TIME_INDEX_ENTRY_BYTES;
 /** Largest index file: positions in it are written as plain numbers. */
 export const SEGMENT_INDEX_BYTES_MAX = 1024 * MiB;
 
+/**
+ * Index entries are written to the file once this many bytes of them are pending (one page),
+ * not with every write: with 16 KiB batches every batch adds an entry, and a separate small
+ * write per index per group cost as much main-thread time as the log writev itself.
+ */
+export const INDEX_WRITE_THROUGH_BYTES = 4096;
+
 /** In-memory index arrays start at this many entries and double, so idle partitions stay small. */
 export const INDEX_ENTRIES_INITIAL = 64;
 

@@ -22,7 +22,7 @@ import assert from 'node:assert/strict';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../logger.js';
 import { BatchFault, scanBatches } from './batch-scan.js';
-import { HEADER_SCAN_READ_BYTES, RECOVERY_READ_BYTES, RELATIVE_OFFSET_MAX, SEGMENT_INDEX_BYTES_MAX } from './constants.js';
+import { HEADER_SCAN_READ_BYTES, INDEX_WRITE_THROUGH_BYTES, RECOVERY_READ_BYTES, RELATIVE_OFFSET_MAX, SEGMENT_INDEX_BYTES_MAX } from './constants.js';
 import { Deferred, readAt, writevAt, type FaultInjector } from './file-io.js';
 import type { LogConfig } from './log-config.js';
 import { logFilePath, offsetIndexPath, timeIndexPath } from './log-files.js';
@@ -187,13 +187,14 @@ export class Segment {
     };
   }
 
-  /** Writes placed bytes at `position` (one writev) and the new index entries. */
+  /** Writes placed bytes at `position` (one writev), and index entries once a page is pending. */
   async write(buffers: readonly Buffer[], position: number): Promise<void> {
-    await Promise.all([
-      writevAt(this.log, buffers, position, this.ctx.faults, this.logPath),
-      this.offsetIndex.writeThrough(),
-      this.timeIndex.writeThrough(),
-    ]);
+    const log = writevAt(this.log, buffers, position, this.ctx.faults, this.logPath);
+    if (this.offsetIndex.unwrittenBytes < INDEX_WRITE_THROUGH_BYTES && this.timeIndex.unwrittenBytes < INDEX_WRITE_THROUGH_BYTES) {
+      await log;
+      return;
+    }
+    await Promise.all([log, this.offsetIndex.writeThrough(), this.timeIndex.writeThrough()]);
   }
 
   /** Undoes placements after a failed write: memory first, then the file is cut back. */

@@ -4,8 +4,10 @@
  * file at explicit positions, no mmap.
  *
  * Lifecycle: the active segment's index is *writable*: its file is preallocated to
- * `maxEntries * entryBytes` (a sparse ftruncate) and new entries are written through after the
- * log bytes they describe. Sealing or closing trims the file to its real size and fsyncs it, so a
+ * `maxEntries * entryBytes` (a sparse ftruncate) and new entries are written through a page
+ * at a time (INDEX_WRITE_THROUGH_BYTES), beside the log writes they describe; the rest is
+ * written when the segment is sealed or closed (after a crash the active segment's indexes are
+ * rebuilt from the log anyway, so nothing depends on the unwritten tail). Sealing or closing trims the file to its real size and fsyncs it, so a
  * cleanly closed index has exactly `entries * entryBytes` bytes. A sealed segment's index is
  * read-only: loaded lazily into memory on first use, with no file handle kept.
  *
@@ -38,6 +40,11 @@ export abstract class SparseIndex {
 
   get entries(): number {
     return this.count;
+  }
+
+  /** Bytes of entries added in memory but not yet written to the file. */
+  get unwrittenBytes(): number {
+    return Math.max(0, this.count - this.writtenCount) * this.entryBytes;
   }
 
   get writable(): boolean {
