@@ -12,7 +12,7 @@
  */
 import type { Logger } from '../logger.js';
 import { BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES } from '../../proto/constants.js';
-import { OutOfOrderSequenceError } from '../../proto/errors.js';
+import { CorruptLogError, OutOfOrderSequenceError } from '../../proto/errors.js';
 import {
   OFFSET_BATCH_LENGTH, OFFSET_BASE_SEQUENCE, OFFSET_LAST_OFFSET_DELTA, OFFSET_PRODUCER_EPOCH, OFFSET_PRODUCER_ID,
 } from '../../proto/record-batch.js';
@@ -127,19 +127,35 @@ export class Partition {
    * Rebuilds producer state from the batch headers of the log's tail (the last
    * PRODUCER_STATE_REBUILD_OFFSETS offsets), so a producer retrying a batch written just
    * before a crash is answered as a duplicate. Returns the number of batch headers read.
+   *
+   * A corrupt batch header (bit rot in a sealed segment) must not keep the partition, and so
+   * the broker, from starting: its reads already report CorruptLogError for that range. The
+   * scan logs it and goes on from the next segment; batches in the skipped range are unknown
+   * to the producer state, as if they were older than the rebuilt tail.
    */
   async rebuildProducerState(): Promise<number> {
     this.producers.clear();
-    const from = Math.max(this.log.logStartOffset, this.log.logEndOffset - PRODUCER_STATE_REBUILD_OFFSETS);
+    let from = Math.max(this.log.logStartOffset, this.log.logEndOffset - PRODUCER_STATE_REBUILD_OFFSETS);
     let scanned = 0;
-    for await (const h of this.log.scanBatchHeaders(from)) {
-      scanned++;
-      this.producers.replay(
-        { producerId: h.producerId, epoch: h.producerEpoch, firstSeq: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta },
-        h.baseOffset,
-      );
+    for (;;) {
+      try {
+        for await (const h of this.log.scanBatchHeaders(from)) {
+          scanned++;
+          this.producers.replay(
+            { producerId: h.producerId, epoch: h.producerEpoch, firstSeq: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta },
+            h.baseOffset,
+          );
+          from = h.baseOffset + h.lastOffsetDelta + 1;
+        }
+        return scanned;
+      } catch (err) {
+        if (!(err instanceof CorruptLogError)) throw err;
+        const next = this.log.segmentBaseOffsets().find((base) => base > from);
+        this.logger.error({ err, offset: from, resumeAt: next ?? null }, 'corrupt batch while rebuilding producer state; skipping to the next segment');
+        if (next === undefined) return scanned;
+        from = next;
+      }
     }
-    return scanned;
   }
 
   /** Stops forwarding log events; the log itself is closed by its LogManager. */
