@@ -80,6 +80,30 @@ describe('a sealed segment with flipped bytes', () => {
       });
     });
   }
+
+  it('reports a garbled batch length in a sealed segment as CorruptLogError from there to the segment end', async () => {
+    const segs = await segments(clean.dir);
+    const sealed = segs[3]!;
+    const next = segs[4]!;
+    const batches = await batchesIn(sealed.log);
+    const victim = batches[1]!;
+    await withDamaged(clean, async (dir) => {
+      const path = sealed.log.replace(clean.dir, dir);
+      const bytes = await readFile(path);
+      bytes.writeInt32BE(0x7fff_fff0, victim.position + 8);
+      await writeFile(path, bytes);
+    }, async (broker) => {
+      // The broker starts (the producer-state scan skips the bad segment and says so).
+      await waitFor(() => broker.find('corrupt batch while rebuilding producer state').length > 0, 5_000, 'producer-state skip log line');
+      const read = await sdkRead(broker.url, sealed.base);
+      expect(read.values).toEqual(clean.values.slice(sealed.base, victim.baseOffset));
+      expect(read.error).toBeInstanceOf(CorruptLogError);
+      expect((await sdkRead(broker.url, batches[batches.length - 1]!.baseOffset)).error).toBeInstanceOf(CorruptLogError);
+      const fromNext = await sdkRead(broker.url, next.base);
+      expect(fromNext.error).toBeNull();
+      expect(fromNext.values).toEqual(clean.values.slice(next.base));
+    });
+  });
 });
 
 describe('damaged index files', () => {
