@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBrokerCommands } from './commands/broker-start.js';
 import { registerConsumeCommand } from './commands/consume.js';
+import { registerPerfCommands } from './commands/perf.js';
 import { registerProduceCommand } from './commands/produce.js';
 import { registerTopicCommands } from './commands/topic.js';
 import { EXIT_USAGE, exitQuietlyOnClosedStdout, fail } from './output.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerTopicCommands(program);
   registerProduceCommand(program);
   registerConsumeCommand(program);
+  registerPerfCommands(program);
   return program;
 }
 

@@ -1,0 +1,193 @@
+/**
+ * `strata perf e2e`: end-to-end latency at a fixed rate. One producer sends `--rate` records/s
+ * for `--seconds` while one consumer in the same process tails the topic from its end; each
+ * record's latency is the time from its send() call to the consumer handing it out.
+ *
+ * Clock: the send time is `performance.now()` written as a float64 (little-endian) into the
+ * first 8 bytes of the value; the consumer reads it back and subtracts it from its own
+ * `performance.now()` when the record's batch arrives. Same process, same monotonic clock, so
+ * no skew, at microsecond resolution. Records of one send() share its send time.
+ *
+ * Producer: lingerMs 0 by default (a record waits for no one; the SDK still packs what is
+ * queued in the same tick), acks 'all', idempotent - the SDK's defaults otherwise.
+ *
+ * Output: a line every 5 s and a final line, shaped as the producer tool's but with
+ * percentiles to 0.01 ms, since the interesting ones are below a millisecond or two:
+ *   `N records sent, N records received, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, p ms 50th, p ms 95th, p ms 99th, p ms 99.9th.`
+ */
+import type { Command } from 'commander';
+import type { Acks, Producer, ProducerMessage, Strata } from '../../../client/index.js';
+import { InvalidConfigError } from '../../../client/index.js';
+import { parseChoice, parseNonNegativeInt, parsePositiveInt } from '../args.js';
+import { addBrokerOption, withClient, type BrokerOption } from '../client-options.js';
+import { fail } from '../output.js';
+import { LatencyHistogram } from '../perf/histogram.js';
+import { REPORT_INTERVAL_MS } from '../perf/produce-stats.js';
+import { ProgressBar } from '../perf/progress.js';
+import { ensureTopic, parsePositiveNumber, randomPayload } from '../perf/perf-args.js';
+import { Throttler } from '../perf/throttler.js';
+
+export const E2E_TOPIC_DEFAULT = 'strata-perf-e2e';
+/** Bytes of the embedded send time; a record must be at least this large. */
+const SEND_TIME_BYTES = 8;
+/** After the last send, how long the consumer may take to see every record before giving up. */
+const DRAIN_MS_MAX = 10_000;
+/** The sender sends what is due each millisecond in one call (timer resolution). */
+const SEND_SLICE_MS = 1;
+/** Records in one send() call at most, whatever the rate. */
+const RECORDS_PER_SEND_MAX = 2_000;
+/** send() calls awaiting acks; beyond, the sender waits (and the rate is missed, visibly). */
+const SENDS_IN_FLIGHT_MAX = 1_000;
+
+export interface E2ePerfOptions extends BrokerOption {
+  rate: number;
+  seconds: number;
+  recordSize: number;
+  topic: string;
+  partitions: number;
+  acks: Acks;
+  lingerMs: number;
+}
+
+export function registerPerfE2eCommand(perf: Command): void {
+  addBrokerOption(perf.command('e2e')
+    .description('produce → consume latency percentiles at a fixed rate')
+    .requiredOption('--rate <records/s>', 'records per second to produce', parsePositiveNumber('--rate'))
+    .requiredOption('--seconds <s>', 'how long to produce', parsePositiveNumber('--seconds'))
+    .option('--record-size <bytes>', `value size (at least ${SEND_TIME_BYTES})`, parsePositiveInt('--record-size'), 100)
+    .option('--topic <topic>', 'topic (created if missing)', E2E_TOPIC_DEFAULT)
+    .option('--partitions <n>', 'partitions when creating the topic', parsePositiveInt('--partitions'), 1)
+    .option('--acks <acks>', 'none, leader or all', parseChoice('--acks', ['none', 'leader', 'all'] as const), 'all')
+    .option('--linger-ms <ms>', 'producer linger', parseNonNegativeInt('--linger-ms'), 0))
+    .action(async (opts: E2ePerfOptions) => {
+      await withClient(opts, (client) => e2ePerf(client, opts)).catch(fail);
+    });
+}
+
+/** Latencies and counts of the records the consumer has seen. */
+class E2eStats {
+  readonly total = new LatencyHistogram();
+  private window = new LatencyHistogram();
+  received = 0;
+  bytes = 0;
+  private windowBytes = 0;
+  private windowStartMs: number;
+
+  constructor(readonly startMs: number, private readonly println: (line: string) => void) {
+    this.windowStartMs = startMs;
+  }
+
+  record(latencyMs: number, bytes: number, nowMs: number): void {
+    this.total.record(latencyMs);
+    this.window.record(latencyMs);
+    this.received++;
+    this.bytes += bytes;
+    this.windowBytes += bytes;
+    if (nowMs - this.windowStartMs >= REPORT_INTERVAL_MS) {
+      this.println(`${describe(this.window.count, this.windowBytes, nowMs - this.windowStartMs, this.window, 'received')}.`);
+      this.window = new LatencyHistogram();
+      this.windowBytes = 0;
+      this.windowStartMs = nowMs;
+    }
+  }
+}
+
+function describe(records: number, bytes: number, elapsedMs: number, h: LatencyHistogram, verb: string): string {
+  const s = elapsedMs / 1000;
+  return `${records} records ${verb}, ${(records / s).toFixed(2)} records/sec (${(bytes / 1024 / 1024 / s).toFixed(2)} MB/sec), `
+    + `${h.meanMs().toFixed(2)} ms avg latency, ${h.maxMs().toFixed(2)} ms max latency`;
+}
+
+export async function e2ePerf(client: Strata, opts: E2ePerfOptions): Promise<void> {
+  if (opts.recordSize < SEND_TIME_BYTES) throw new InvalidConfigError(`--record-size must be at least ${SEND_TIME_BYTES}`);
+  await ensureTopic(client, opts.topic, opts.partitions);
+  const consumer = client.consumer();
+  await consumer.assign({ topic: opts.topic, offset: 'latest' });
+  const producer = client.producer({ acks: opts.acks, lingerMs: opts.lingerMs });
+  await producer.connect();
+
+  const target = Math.max(1, Math.round(opts.rate * opts.seconds));
+  const progress = new ProgressBar({ unit: 'records', total: target });
+  const startMs = performance.now();
+  const stats = new E2eStats(startMs, (line) => progress.println(line));
+  let sent = 0;
+  let producing = true;
+  let lastSeenMs = startMs;
+
+  // The consumer stops once it has seen every sent record, or DRAIN_MS_MAX after the last
+  // record it saw once sending is over (a watchdog closes it: batches() has no timeout).
+  const watchdog = setInterval(() => {
+    if (!producing && performance.now() - lastSeenMs > DRAIN_MS_MAX) void consumer.close();
+  }, 100);
+  let sendEndMs = startMs;
+  let consumeError: unknown;
+  try {
+    const consuming = (async () => {
+      for await (const batch of consumer.batches()) {
+        const now = performance.now();
+        for (const r of batch.records) {
+          const value = r.value!;
+          stats.record(now - value.readDoubleLE(0), value.length + (r.key?.length ?? 0), now);
+        }
+        lastSeenMs = now;
+        progress.done = stats.received;
+        if (!producing && stats.received >= sent) return;
+      }
+    })().catch((err: unknown) => { consumeError = err; });
+    try {
+      sent = await sendAtRate(producer, target, new Throttler(opts.rate, startMs), opts);
+    } finally {
+      producing = false;
+      sendEndMs = performance.now();
+      lastSeenMs = Math.max(lastSeenMs, sendEndMs);
+    }
+    // The last batch may be in already: the loop only checks after a batch arrives.
+    if (stats.received < sent) await consuming;
+    if (consumeError !== undefined) throw consumeError;
+  } finally {
+    clearInterval(watchdog);
+    progress.stop();
+    await consumer.close();
+  }
+  if (stats.received < sent) {
+    process.stdout.write(`WARNING: received ${stats.received} of ${sent} records; the rest did not arrive within ${DRAIN_MS_MAX} ms.\n`);
+  }
+  const h = stats.total;
+  process.stdout.write(`${sent} records sent, ${describe(stats.received, stats.bytes, sendEndMs - startMs, h, 'received')}, `
+    + `${h.percentileMs(0.5).toFixed(2)} ms 50th, ${h.percentileMs(0.95).toFixed(2)} ms 95th, `
+    + `${h.percentileMs(0.99).toFixed(2)} ms 99th, ${h.percentileMs(0.999).toFixed(2)} ms 99.9th.\n`);
+}
+
+/** Sends `total` records at the throttler's rate; resolves with how many were acknowledged. */
+async function sendAtRate(producer: Producer, total: number, throttler: Throttler, opts: E2ePerfOptions): Promise<number> {
+  const template = randomPayload(opts.recordSize);
+  const perSend = throttler.recordsPerSlice(SEND_SLICE_MS, RECORDS_PER_SEND_MAX);
+  const inFlight = new Set<Promise<void>>();
+  let firstError: unknown;
+  let sent = 0;
+  let acknowledged = 0;
+  while (sent < total && firstError === undefined) {
+    await throttler.wait(sent);
+    // Everything due by now goes in this call: a late timer is caught up, not skipped.
+    const due = Math.min(total, Math.max(sent + perSend, Math.floor(((performance.now() - throttler.startedAtMs) * opts.rate) / 1000)));
+    const n = Math.min(due - sent, RECORDS_PER_SEND_MAX);
+    // One buffer per call, a view per record: the SDK may read the values after send() returns.
+    const chunk = Buffer.allocUnsafe(n * opts.recordSize);
+    const messages = new Array<ProducerMessage>(n);
+    const sendTimeMs = performance.now();
+    for (let j = 0; j < n; j++) {
+      const at = j * opts.recordSize;
+      template.copy(chunk, at);
+      chunk.writeDoubleLE(sendTimeMs, at);
+      messages[j] = { value: chunk.subarray(at, at + opts.recordSize) };
+    }
+    sent += n;
+    const p = producer.send({ topic: opts.topic, messages }).then(() => { acknowledged += n; }, (err: unknown) => { firstError ??= err; });
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    if (inFlight.size >= SENDS_IN_FLIGHT_MAX) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  if (firstError !== undefined) throw firstError;
+  return acknowledged;
+}
