@@ -28,10 +28,10 @@ const RECORDS_DEFAULT = 1_000_000;
 const RECORD_SIZE_BYTES_DEFAULT = 100;
 const RUNS_DEFAULT = 3;
 const SYSTEMS = ['strata', 'nats', 'redis'];
-/** A workload gets this long plus `WORKLOAD_MS_PER_RECORD` per record before it is killed. */
-const WORKLOAD_MS_BASE = 120_000;
+/** A workload gets this long plus `WORKLOAD_TIMEOUT_MS_PER_RECORD` per record before it is killed. */
+const WORKLOAD_TIMEOUT_MS_BASE = 120_000;
 /** 0.5 ms per record: a 1M-record run may go as slow as 2,000 records/s before being called hung. */
-const WORKLOAD_MS_PER_RECORD = 0.5;
+const WORKLOAD_TIMEOUT_MS_PER_RECORD = 0.5;
 
 function usage(message) {
   if (message) process.stderr.write(`bench-compare: ${message}\n`);
@@ -98,7 +98,7 @@ async function runWorker(system, op, options) {
   const entry = startChild(`${system} ${op} worker`, process.execPath, [WORKER], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  const timeoutMs = WORKLOAD_MS_BASE + options.records * WORKLOAD_MS_PER_RECORD;
+  const timeoutMs = WORKLOAD_TIMEOUT_MS_BASE + options.records * WORKLOAD_TIMEOUT_MS_PER_RECORD;
   try {
     const reply = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${system} ${op} did not finish within ${timeoutMs} ms`)), timeoutMs);
@@ -138,10 +138,10 @@ async function planCells(only) {
 }
 
 async function runCell(cell, opts, runIndex) {
-  const server = await cell.setup.start();
-  const topic = 'bench';
-  const common = { url: server.url, topic, records: opts.records, recordSize: opts.recordSize };
+  let server;
   try {
+    server = await cell.setup.start();
+    const common = { url: server.url, topic: 'bench', records: opts.records, recordSize: opts.recordSize };
     const produced = await runWorker(cell.system, 'produce', { ...common, method: cell.method });
     const consumed = await runWorker(cell.system, 'consume', common);
     if (consumed.records !== opts.records || consumed.bytes !== opts.records * opts.recordSize) {
@@ -153,7 +153,8 @@ async function runCell(cell, opts, runIndex) {
     };
     cell.runs.push(run);
     log(`run ${runIndex + 1}/${opts.runs} ${cell.label} [${cell.durability}]: produce ${fmt(run.produceRps)} rec/s `
-      + `(${produced.seconds.toFixed(2)} s), consume ${fmt(run.consumeRps)} rec/s (${consumed.seconds.toFixed(2)} s)`);
+      + `(${produced.seconds.toFixed(2)} s), consume ${fmt(run.consumeRps)} rec/s (${consumed.seconds.toFixed(2)} s), `
+      + `load average ${os.loadavg()[0].toFixed(1)}`);
   } catch (err) {
     if (isStopping()) return;
     cell.errors = [...(cell.errors ?? []), err];
@@ -161,7 +162,7 @@ async function runCell(cell, opts, runIndex) {
     // A not-wired or missing Strata build will fail the same way every run: skip the rest.
     if (err.name === 'StrataNotWiredError') cell.setup = { unavailable: err.message };
   } finally {
-    await server.stop();
+    await server?.stop();
   }
 }
 
