@@ -1,9 +1,10 @@
 /**
  * Metadata: per topic its partitions (log start and end, size, segment count, leader) and its
  * config overrides. An empty topic list means every topic. An unknown or invalid name gets an
- * entry with an error rather than failing the whole request.
+ * entry with an error rather than failing the whole request. A partition whose log is unhealthy
+ * (an fsync failed; it acknowledges nothing until the broker restarts) carries StorageError.
  */
-import { UnknownTopicError, errorToWire } from '../../../proto/errors.js';
+import { StorageError, UnknownTopicError, errorToWire } from '../../../proto/errors.js';
 import { overridesToWire } from '../../topics/topic-config.js';
 import { validateTopicName } from '../../topics/topic-name.js';
 import type { RequestContext } from '../request-context.js';
@@ -26,6 +27,8 @@ export async function handleMetadata(
         config: overridesToWire(topic.overrides),
         partitions: topic.partitions.map((p) => ({
           partition: p.index,
+          error: p.log.healthy ? null : errorToWire(new StorageError(
+            `${name}-${p.index} is unhealthy after a failed fsync and acknowledges nothing until the broker restarts`)),
           logStartOffset: p.log.logStartOffset,
           logEndOffset: p.log.logEndOffset,
           sizeBytes: p.log.sizeBytes,
