@@ -24,6 +24,11 @@ export interface DelayedFetchOptions {
   readonly first: FetchPass;
   readonly connectionClosed: AbortSignal;
   readonly stopping: AbortSignal;
+  /**
+   * Looks a partition up again for each new pass, so a topic deleted (or deleted and recreated)
+   * while the fetch waits is answered as it now is, not read from a closed log.
+   */
+  readonly lookup: (topic: string, partition: number) => Partition | undefined;
   readonly onError: (err: unknown) => void;
 }
 
@@ -49,7 +54,8 @@ export function waitForFetchData(opts: DelayedFetchOptions): Promise<FetchPass |
     };
     const pass = async (): Promise<FetchPass | null> => {
       try {
-        return await readFetchPass(opts.targets, opts.maxBytes);
+        const fresh = opts.targets.map((t) => ({ ...t, source: opts.lookup(t.topic, t.partition) }));
+        return await readFetchPass(fresh, opts.maxBytes);
       } catch (err) {
         // readFetchPass reports per-partition errors itself; this is a bug, answer with the first pass.
         opts.onError(err);

@@ -44,6 +44,7 @@ export async function handleFetch(
       targets, minBytes, maxBytes, maxWaitMs, first: pass,
       connectionClosed: ctx.connectionClosed,
       stopping,
+      lookup: (topic, partition) => topics.getPartition(topic, partition),
       onError: (err) => ctx.logger.error({ err }, 'fetch read pass failed'),
     });
     if (waited === null) return NO_RESPONSE; // the connection is gone

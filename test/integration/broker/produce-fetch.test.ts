@@ -191,6 +191,17 @@ describe('broker produce and fetch', () => {
     expect(waited).toBeLessThan(2000);
   });
 
+  it('answers a parked fetch with UnknownTopicError when its topic is deleted meanwhile', async () => {
+    await c.request({ createTopics: { topics: [{ name: 'doomed' }] } });
+    const consumer = await RawClient.connect(b.url);
+    const id = consumer.send(fetchReq('doomed', 0, 0, { maxWaitMs: 300, minBytes: 1 }));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await c.request({ deleteTopics: { names: ['doomed'] } });
+    const f = fetchPart(await consumer.responseTo(id));
+    expect(f.error?.code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    consumer.close();
+  });
+
   it('drops a parked fetch when its connection closes', async () => {
     const consumer = await RawClient.connect(b.url);
     const partition = b.broker.topics!.getPartition('data', 1)!;
