@@ -22,6 +22,8 @@ import { PROTOCOL_VERSION } from '../proto/constants.js';
 import { StrataError, UnknownServerError } from '../proto/errors.js';
 import { resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput } from './config.js';
 import { STOP_DRAIN_MS_MAX } from './constants.js';
+import { GroupCoordinator } from './groups/group-coordinator.js';
+import { topicViewOf } from './groups/topic-view.js';
 import { createRootLogger, type Logger } from './logger.js';
 import { BROKER_VERSION } from './server/broker-version.js';
 import type { BrokerServices } from './server/request-context.js';
@@ -50,6 +52,7 @@ export class Broker {
   private readonly stopping = new AbortController();
   private logManager: LogManager | null = null;
   private topicManager: TopicManager | null = null;
+  private groupCoordinator: GroupCoordinator | null = null;
   private server: WsServer | null = null;
   private boundAddress: BrokerAddress | null = null;
   /** Counters of the last server, kept readable after stop(). */
@@ -75,6 +78,11 @@ export class Broker {
   /** The topic layer, for embedding programs and tests; null before start(). */
   get topics(): TopicManager | null {
     return this.topicManager;
+  }
+
+  /** Consumer groups and committed offsets, for embedding programs and tests; null before start(). */
+  get groups(): GroupCoordinator | null {
+    return this.groupCoordinator;
   }
 
   /** Open client connections (0 when not running). */
@@ -138,11 +146,18 @@ export class Broker {
       logger: topicsLogger,
     });
     this.logManager.start();
+    this.groupCoordinator = await GroupCoordinator.open({
+      dataDir: config.dataDir,
+      logDefaults: config.log,
+      topics: topicViewOf(this.topicManager),
+      logger: this.logger.child({ component: 'groups' }),
+    });
 
     const services: BrokerServices = {
       config,
       topics: this.topicManager,
       producerIds,
+      groups: this.groupCoordinator,
       logger: serverLogger,
       brokerUrl: () => (this.boundAddress ? formatUrl(this.boundAddress) : ''),
       stopping: this.stopping.signal,
@@ -180,6 +195,7 @@ export class Broker {
   private async teardown(): Promise<void> {
     const steps: Array<[string, () => Promise<void> | undefined]> = [
       ['server', () => this.server?.closeAll()],
+      ['groups', () => this.groupCoordinator?.close()],
       ['topics', () => this.topicManager?.close()],
       ['storage', () => this.logManager?.close()],
     ];
@@ -195,6 +211,7 @@ export class Broker {
     if (this.server) this.lastStats = this.server.stats;
     this.server = null;
     this.topicManager = null;
+    this.groupCoordinator = null;
     this.logManager = null;
     if (first !== null) throw first instanceof StrataError ? first : new UnknownServerError('broker shutdown failed', { cause: first });
   }

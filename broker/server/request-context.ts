@@ -4,6 +4,7 @@
  * produce timeouts) must listen to so nothing outlives its socket.
  */
 import type { BrokerConfig } from '../config.js';
+import type { GroupCoordinator } from '../groups/group-coordinator.js';
 import type { Logger } from '../logger.js';
 import type { ProducerIdAllocator } from '../topics/producer-ids.js';
 import type { TopicManager } from '../topics/topic-manager.js';
@@ -12,6 +13,8 @@ export interface BrokerServices {
   readonly config: BrokerConfig;
   readonly topics: TopicManager;
   readonly producerIds: ProducerIdAllocator;
+  /** Consumer groups and committed offsets. */
+  readonly groups: GroupCoordinator;
   /** Logger with { component: 'server' }. */
   readonly logger: Logger;
   /** The ws:// URL clients reach this broker at (known once listening). */

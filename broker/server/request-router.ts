@@ -9,13 +9,22 @@ import { InvalidRequestError, StrataError, UnsupportedVersionError, errorToWire 
 import type { Request, RequestApi, ResponseProps } from '../../proto/messages.js';
 import { SUPPORTED_APIS, handleApiVersions } from './handlers/api-versions.js';
 import { handleCreateTopics } from './handlers/create-topics.js';
+import { handleDeleteGroups } from './handlers/delete-groups.js';
 import { handleDeleteTopics } from './handlers/delete-topics.js';
+import { handleDescribeGroup } from './handlers/describe-group.js';
 import { handleFetch } from './handlers/fetch.js';
+import { handleHeartbeat } from './handlers/heartbeat.js';
 import { handleInitProducerId } from './handlers/init-producer-id.js';
+import { handleJoinGroup } from './handlers/join-group.js';
+import { handleLeaveGroup } from './handlers/leave-group.js';
+import { handleListGroups } from './handlers/list-groups.js';
 import { handleListOffsets } from './handlers/list-offsets.js';
 import { handleListTopics } from './handlers/list-topics.js';
 import { handleMetadata } from './handlers/metadata.js';
+import { handleOffsetCommit } from './handlers/offset-commit.js';
+import { handleOffsetFetch } from './handlers/offset-fetch.js';
 import { handleProduce } from './handlers/produce.js';
+import { handleResetOffsets } from './handlers/reset-offsets.js';
 import { NO_RESPONSE, type RequestContext } from './request-context.js';
 
 type Handler = (ctx: RequestContext, body: never) => Promise<object | typeof NO_RESPONSE>;
@@ -30,6 +39,15 @@ const HANDLERS: Readonly<Partial<Record<RequestApi, Handler>>> = {
   fetch: handleFetch,
   listOffsets: handleListOffsets,
   initProducerId: handleInitProducerId,
+  joinGroup: handleJoinGroup,
+  heartbeat: handleHeartbeat,
+  leaveGroup: handleLeaveGroup,
+  offsetCommit: handleOffsetCommit,
+  offsetFetch: handleOffsetFetch,
+  listGroups: handleListGroups,
+  describeGroup: handleDescribeGroup,
+  resetOffsets: handleResetOffsets,
+  deleteGroups: handleDeleteGroups,
 };
 
 assert.deepEqual(Object.keys(HANDLERS).sort(), [...SUPPORTED_APIS].sort(), 'ApiVersions must list exactly the served APIs');

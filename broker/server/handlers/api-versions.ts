@@ -12,13 +12,14 @@ import type { RequestContext } from '../request-context.js';
 import type { strata } from '../../../proto/gen/strata.js';
 
 /**
- * The APIs this broker serves (request-router.ts asserts its handler table matches). The
- * consumer-group APIs of the schema are not served yet: they are answered with
- * UnsupportedVersionError and left out of this list, so clients can tell.
+ * The APIs this broker serves (request-router.ts asserts its handler table matches). An API of
+ * the schema missing here would be answered with UnsupportedVersionError, so clients can tell.
  */
 export const SUPPORTED_APIS: readonly RequestApi[] = [
   'apiVersions', 'createTopics', 'deleteTopics', 'listTopics', 'metadata', 'produce', 'fetch',
   'listOffsets', 'initProducerId',
+  'joinGroup', 'heartbeat', 'leaveGroup', 'offsetCommit', 'offsetFetch', 'listGroups', 'describeGroup',
+  'resetOffsets', 'deleteGroups',
 ];
 
 export async function handleApiVersions(
