@@ -57,6 +57,11 @@ interface OwnedPartition {
   positioned: boolean;
   /** Cleared when revoked or lost: its records are dropped and processed marks ignored. */
   live: boolean;
+  /**
+   * Set when a revocation starts: records of it are no longer handed out, but the one the
+   * application already holds may still be marked processed (and so committed).
+   */
+  revoking: boolean;
 }
 
 const DONE: IteratorResult<never> = Object.freeze({ value: undefined as never, done: true });
@@ -245,7 +250,7 @@ export class GroupConsumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V
           if (res.done || this.closed) return DONE;
           const r = res.value;
           const op = this.owned.get(r.topic)?.[r.partition];
-          if (op === undefined || !op.live) continue;
+          if (op === undefined || !op.live || op.revoking) continue;
           this.lastYielded = { op, next: r.offset + 1 };
           return res;
         }
@@ -281,7 +286,7 @@ export class GroupConsumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V
         if (res.done || this.closed) return;
         const b = res.value;
         const op = this.owned.get(b.topic)?.[b.partition];
-        if (op === undefined || !op.live || b.records.length === 0) continue;
+        if (op === undefined || !op.live || op.revoking || b.records.length === 0) continue;
         this.lastYielded = { op, next: b.records[b.records.length - 1]!.offset + 1 };
         yield b;
       }
@@ -387,6 +392,8 @@ export class GroupConsumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V
   /** Stops handing out `ops`, commits what was processed, tells the application, lets go. */
   private async revoke(ops: OwnedPartition[]): Promise<void> {
     if (ops.length === 0) return;
+    // From here on no record of these is handed out, whatever the inner consumer has in hand.
+    for (const op of ops) op.revoking = true;
     const inInner = new Set(this.inner.assignment().map((tp) => `${tp.topic}\u0000${tp.partition}`));
     this.inner.pause(ops.filter((op) => inInner.has(`${op.topic}\u0000${op.partition}`)));
     await this.awaitInFlight(ops);
@@ -425,7 +432,7 @@ export class GroupConsumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V
       const start = starts.get(key);
       const op: OwnedPartition = {
         topic: tp.topic, partition: tp.partition, processed: start ?? -1, committed: byKey.get(key) ?? -1,
-        positioned: start !== undefined, live: true,
+        positioned: start !== undefined, live: true, revoking: false,
       };
       let parts = this.owned.get(tp.topic);
       if (!parts) this.owned.set(tp.topic, (parts = []));
