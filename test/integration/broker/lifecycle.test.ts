@@ -1,4 +1,4 @@
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -26,6 +26,18 @@ describe('Broker lifecycle', () => {
     await Promise.all([b.broker.stop(), b.broker.stop()]);
     expect(b.broker.running).toBe(false);
     await expect(RawClient.connect(b.url)).rejects.toThrow();
+  });
+
+  it('starts past partition directories of unknown topics and stray temp files, serving neither', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'strata-ghost-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    await mkdir(join(dataDir, 'ghost-0'));
+    await writeFile(join(dataDir, 'topics.json.tmp'), '{"version":1,"topics":[{"name":"ghost","partitions":1}');
+    const b = await startTestBroker({ dataDir });
+    cleanup.push(() => b.stop({ keepDir: true }));
+    const c = await RawClient.connect(b.url);
+    expect((await c.request({ listTopics: {} })).listTopics!.names).toEqual([]);
+    c.close();
   });
 
   it('validates its config in the constructor', () => {
