@@ -145,6 +145,10 @@ export class Broker {
       maxPartitionsPerTopic: config.limits.maxPartitionsPerTopic,
       logger: topicsLogger,
     });
+    // A lost or unreadable producer-ids.json must never make an id that is in a log reusable.
+    let highestProducerId = -1;
+    for (const p of this.topicManager.allPartitions()) highestProducerId = Math.max(highestProducerId, p.producers.maxProducerId);
+    producerIds.ensureAbove(highestProducerId);
     this.logManager.start();
     this.groupCoordinator = await GroupCoordinator.open({
       dataDir: config.dataDir,

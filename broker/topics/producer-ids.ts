@@ -7,12 +7,19 @@
  * PRODUCER_ID_BLOCK_SIZE: one fsync'ed write per block, and after a crash the unused rest of
  * the block is skipped, never reused. A restart starts handing out at `reservedUpTo`.
  *
+ * The file is also partly derivable: no id at or below the highest producer id found in any
+ * log may be handed out again, or a new producer's first batches would match an old producer's
+ * remembered ones and be answered as duplicates without being written. So when the file is
+ * missing or unreadable, open() does not fail or restart at 0; the broker then calls
+ * `ensureAbove(highest id in the logs)`, which continues one block past that id (ids handed out
+ * after the last one written may still be in use) and logs the repair.
+ *
  * Concurrency: allocations are serialized on a promise chain, so two InitProducerId requests
  * racing for the last id of a block both get distinct ids.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CorruptLogError, StorageError } from '../../proto/errors.js';
+import { StorageError } from '../../proto/errors.js';
 import { PRODUCER_ID_BLOCK_SIZE } from '../constants.js';
 import type { Logger } from '../logger.js';
 import { removeStrayTemp, writeFileAtomic } from './atomic-file.js';
@@ -26,7 +33,13 @@ export class ProducerIdAllocator {
   private reservedUpTo: number;
   private chain: Promise<unknown> = Promise.resolve();
 
-  private constructor(path: string, reservedUpTo: number, private readonly logger: Logger) {
+  private constructor(
+    path: string,
+    reservedUpTo: number,
+    private readonly logger: Logger,
+    /** Whether producer-ids.json was read: 'missing' on a fresh broker or after it was deleted. */
+    readonly fileState: 'ok' | 'missing' | 'unreadable',
+  ) {
     this.path = path;
     this.nextId = reservedUpTo;
     this.reservedUpTo = reservedUpTo;
@@ -35,21 +48,42 @@ export class ProducerIdAllocator {
   static async open(dataDir: string, logger: Logger): Promise<ProducerIdAllocator> {
     const path = join(dataDir, PRODUCER_IDS_FILE);
     await removeStrayTemp(path);
-    let reservedUpTo = 0;
+    let text: string;
     try {
-      const doc = JSON.parse(await readFile(path, 'utf8')) as { version?: unknown; reservedUpTo?: unknown };
-      if (doc?.version !== FORMAT_VERSION || typeof doc.reservedUpTo !== 'number'
-        || !Number.isSafeInteger(doc.reservedUpTo) || doc.reservedUpTo < 0) {
-        throw new CorruptLogError(`${path} is not a version ${FORMAT_VERSION} producer id file`);
-      }
-      reservedUpTo = doc.reservedUpTo;
+      text = await readFile(path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        if (err instanceof CorruptLogError) throw err;
-        throw new CorruptLogError(`cannot read ${path}`, { cause: err });
-      }
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new StorageError(`cannot read ${path}`, { cause: err });
+      return new ProducerIdAllocator(path, 0, logger, 'missing');
     }
-    return new ProducerIdAllocator(path, reservedUpTo, logger);
+    let doc: { version?: unknown; reservedUpTo?: unknown } | null = null;
+    try {
+      doc = JSON.parse(text) as { version?: unknown; reservedUpTo?: unknown };
+    } catch {
+      // Reported below, with the file's size, as unreadable.
+    }
+    if (doc?.version !== FORMAT_VERSION || typeof doc.reservedUpTo !== 'number'
+      || !Number.isSafeInteger(doc.reservedUpTo) || doc.reservedUpTo < 0) {
+      logger.error({ file: path, bytes: text.length }, 'producer id file is unreadable; ids will continue above the highest producer id in the logs');
+      return new ProducerIdAllocator(path, 0, logger, 'unreadable');
+    }
+    return new ProducerIdAllocator(path, doc.reservedUpTo, logger, 'ok');
+  }
+
+  /**
+   * Makes sure no id at or below `highestInLogs` (the largest producer id in any partition's
+   * batch headers, -1 if none) is handed out. After a missing or unreadable file with producers
+   * in the logs, also skips a block for ids handed out but never written. Call once, after the
+   * logs are open and before the first next().
+   */
+  ensureAbove(highestInLogs: number): void {
+    // A missing file with no producer in the logs is a fresh broker: start at 0.
+    const lost = this.fileState === 'unreadable' || (this.fileState === 'missing' && highestInLogs >= 0);
+    const floor = Math.max(highestInLogs, -1) + 1 + (lost ? PRODUCER_ID_BLOCK_SIZE : 0);
+    if (floor <= this.nextId) return;
+    this.logger.warn({ file: this.path, fileState: this.fileState, highestInLogs, nextId: floor },
+      'producer id file is behind the logs; continuing above the highest producer id in them');
+    this.nextId = floor;
+    this.reservedUpTo = floor; // the next allocation persists a block from here
   }
 
   /** The next unused producer id; reserves (and persists) a new block when needed. */

@@ -144,6 +144,13 @@ export class ProducerStateTable {
     this.record(b, baseOffset, baseOffset + b.lastOffsetDelta);
   }
 
+  /** The largest producer id in the table, -1 when empty. */
+  get maxProducerId(): number {
+    let max = -1;
+    for (const id of this.producers.keys()) if (id > max) max = id;
+    return max;
+  }
+
   clear(): void {
     this.producers.clear();
   }

@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CorruptLogError } from '../../../proto/errors.js';
 import { PRODUCER_ID_BLOCK_SIZE } from '../../../broker/constants.js';
 import { silentLogger } from '../../../broker/logger.js';
 import { PRODUCER_IDS_FILE, ProducerIdAllocator } from '../../../broker/topics/producer-ids.js';
@@ -40,10 +39,30 @@ describe('ProducerIdAllocator', () => {
     expect(doc.reservedUpTo).toBe(2 * PRODUCER_ID_BLOCK_SIZE);
   });
 
-  it('refuses a corrupt id file rather than restarting at 0', async () => {
+  it('continues a block above the highest id in the logs when the id file is corrupt, never at 0', async () => {
     await writeFile(join(dir, PRODUCER_IDS_FILE), '{"version":1,"reservedUpTo":-5}');
-    await expect(ProducerIdAllocator.open(dir, silentLogger())).rejects.toThrow(CorruptLogError);
+    const a = await ProducerIdAllocator.open(dir, silentLogger());
+    expect(a.fileState).toBe('unreadable');
+    a.ensureAbove(41);
+    expect(await a.next()).toBe(42 + PRODUCER_ID_BLOCK_SIZE);
     await writeFile(join(dir, PRODUCER_IDS_FILE), 'garbage');
-    await expect(ProducerIdAllocator.open(dir, silentLogger())).rejects.toThrow(CorruptLogError);
+    const b = await ProducerIdAllocator.open(dir, silentLogger());
+    b.ensureAbove(-1); // no producer in any log: still skip what the lost file may have handed out
+    expect(await b.next()).toBe(PRODUCER_ID_BLOCK_SIZE);
+  });
+
+  it('starts at 0 on a fresh broker, and above the logs when the id file was deleted', async () => {
+    const fresh = await ProducerIdAllocator.open(dir, silentLogger());
+    fresh.ensureAbove(-1);
+    expect(await fresh.next()).toBe(0);
+    await rm(join(dir, PRODUCER_IDS_FILE));
+    const deleted = await ProducerIdAllocator.open(dir, silentLogger());
+    expect(deleted.fileState).toBe('missing');
+    deleted.ensureAbove(7);
+    expect(await deleted.next()).toBe(8 + PRODUCER_ID_BLOCK_SIZE);
+    // A valid file that is ahead of the logs is left alone.
+    const again = await ProducerIdAllocator.open(dir, silentLogger());
+    again.ensureAbove(7);
+    expect(await again.next()).toBe(8 + 2 * PRODUCER_ID_BLOCK_SIZE);
   });
 });
