@@ -153,11 +153,21 @@ describe('group admin', () => {
     await expect(ga.describeGroup('ops')).rejects.toBeInstanceOf(GroupIdNotFoundError);
   });
 
-  it('keeps committed offsets across a broker restart', async () => {
+  it('keeps committed offsets across a broker restart, and stops promptly with joins parked', async () => {
     const ga = strata.groupAdmin();
     await ga.commitOffsets('durable', [{ topic: 'orders', partition: 2, offset: 42, metadata: 'm' }]);
+    // A round that cannot complete (the first member never rejoins) keeps b's join parked.
+    const a = await join(connect(), 'parked');
+    const parked = join(connect(), 'parked').catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await ga.describeGroup('parked')).state).toBe('rebalancing');
+    expect(a.generationId).toBe(1);
     await strata.close();
+    const stopping = Date.now();
     broker = await broker.restart();
+    // Parked long polls are released at once rather than holding the shutdown drain.
+    expect(Date.now() - stopping).toBeLessThan(3_000);
+    expect(await parked).toBeInstanceOf(Error);
     strata = new Strata({ brokers: broker.url });
     const [o] = await strata.groupAdmin().fetchOffsets('durable');
     expect(o).toMatchObject({ topic: 'orders', partition: 2, offset: 42, metadata: 'm' });
