@@ -1,6 +1,8 @@
 /**
  * Metadata: per topic its partitions (log start and end, size, segment count, leader) and its
- * config overrides. An empty topic list means every topic. An unknown or invalid name gets an
+ * effective config (broker defaults with the topic's overrides on top), as Kafka's
+ * DescribeConfigs reports it: a user asking "what retention does this topic have" wants the
+ * value in force, not "unset". An empty topic list means every topic. An unknown or invalid name gets an
  * entry with an error rather than failing the whole request. A partition whose log is unhealthy
  * (an fsync failed; it acknowledges nothing until the broker restarts) carries StorageError.
  */
@@ -24,7 +26,7 @@ export async function handleMetadata(
       if (!topic) throw new UnknownTopicError(`unknown topic ${name}`);
       out.push({
         name,
-        config: overridesToWire(topic.overrides),
+        config: overridesToWire(topic.config),
         partitions: topic.partitions.map((p) => ({
           partition: p.index,
           error: p.log.healthy ? null : errorToWire(new StorageError(

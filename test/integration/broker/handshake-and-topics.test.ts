@@ -1,3 +1,4 @@
+import { DEFAULT_LOG_CONFIG } from '../../../broker/storage/log-config.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../../proto/constants.js';
 import { ErrorCode } from '../../../proto/errors.js';
@@ -59,7 +60,10 @@ describe('broker handshake and topic administration', () => {
     const [orders, missing] = meta.metadata!.topics!;
     expect(orders!.partitions!.map((p) => p.partition)).toEqual([0, 1, 2]);
     expect(orders!.partitions![0]).toMatchObject({ logStartOffset: 0, logEndOffset: 0, leader: 0 });
-    expect(orders!.config).toMatchObject({ segmentBytes: 64 * 1024, flushPolicy: pb.FlushPolicy.FLUSH_POLICY_NEVER, retentionMs: 0 });
+    // Effective settings: the overrides, and the broker's defaults for what was not overridden.
+    expect(orders!.config).toMatchObject({
+      segmentBytes: 64 * 1024, flushPolicy: pb.FlushPolicy.FLUSH_POLICY_NEVER, retentionMs: DEFAULT_LOG_CONFIG.retentionMs,
+    });
     expect(missing!.error?.code).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 
     const all = await c.request({ metadata: {} });
