@@ -23,13 +23,14 @@ import { BATCH_BYTES_MAX, BATCH_HEADER_BYTES, FRAME_BYTES_MAX } from '../proto/c
 import { compressionId } from '../proto/compression.js';
 import {
   ConnectionClosedError, errorFromWire, InvalidRequestError, MessageTooLargeError, OutOfOrderSequenceError,
-  RequestTimedOutError, StrataError, UnknownServerError, UnknownTopicError,
+  StrataError, UnknownServerError, UnknownTopicError,
 } from '../proto/errors.js';
 import { isValidOffset } from '../proto/int64.js';
 import type { RecordHeader } from '../proto/record-batch.js';
 import { RecordAccumulator, type PartitionQueue } from './accumulator.js';
 import { fieldBytes, type FieldData } from './batch-builder.js';
 import { BufferPool } from './buffer-pool.js';
+import { ByteBudget } from './byte-budget.js';
 import { encodeProduceFrame, type ProduceTopic } from './produce-frame.js';
 import type { Connection, RequestBody, ResponseBody } from './connection.js';
 import { HEADER_OVERHEAD_BYTES_MAX, PRODUCE_ENVELOPE_BYTES_MAX, RECORD_OVERHEAD_BYTES_MAX } from './constants.js';
@@ -46,13 +47,6 @@ import { headersBytes, toHeaders } from './values.js';
 
 /** Extra time the client waits beyond the ack timeout it asks the broker for. */
 const PRODUCE_RESPONSE_MARGIN_MS = 1_000;
-
-interface BufferWaiter {
-  bytes: number;
-  resolve: () => void;
-  reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
-}
 
 /** What prepare() learned about a send()'s messages, for appendAll(). */
 interface PreparedSend {
@@ -101,8 +95,7 @@ export class Producer {
   private producerEpoch = -1;
   private resetting = false;
   private needsReset = false;
-  private bufferedBytes = 0;
-  private readonly waiters: BufferWaiter[] = [];
+  private readonly budget: ByteBudget;
   private readonly slowSends = new Set<SlowSend>();
   private flushing = 0;
   private drainQueued = false;
@@ -115,6 +108,7 @@ export class Producer {
     this.conn = deps.connection;
     this.log = childLogger(deps.logger, { component: 'producer' });
     this.compression = compressionId(options.compression);
+    this.budget = new ByteBudget(options.bufferBytesMax, options.bufferTimeoutMs);
     // Keep up to a quarter of the buffer's worth of batch buffers for reuse.
     this.pool = new BufferPool(Math.max(options.bufferBytesMax / 4, 2 * options.batchBytesMax));
     this.acc = new RecordAccumulator({
@@ -143,7 +137,7 @@ export class Producer {
   }
 
   /** Bytes of records currently held (queued or in flight). */
-  get bufferedBytesNow(): number { return this.bufferedBytes; }
+  get bufferedBytesNow(): number { return this.budget.usedBytes; }
 
   /** The producer id in use, or -1 (not idempotent, or not started). */
   get id(): { producerId: number; producerEpoch: number } {
@@ -166,17 +160,14 @@ export class Producer {
       acks = ACKS_WIRE[record.acks];
     }
     const n = this.metadata.partitionCount(topic);
-    if (this.started && n !== undefined && this.slowSends.size === 0 && this.waiters.length === 0) {
+    if (this.started && n !== undefined && this.slowSends.size === 0 && !this.budget.hasWaiters) {
       let prepared: PreparedSend;
       try {
         prepared = this.prepare(topic, messages, n);
       } catch (err) {
         return Promise.reject(err);
       }
-      if (this.bufferedBytes + prepared.totalBytes <= this.opts.bufferBytesMax || this.bufferedBytes === 0) {
-        this.bufferedBytes += prepared.totalBytes;
-        return this.appendAll(topic, n, acks, messages, prepared);
-      }
+      if (this.budget.tryTake(prepared.totalBytes)) return this.appendAll(topic, n, acks, messages, prepared);
     }
     return this.sendSlow(record, acks);
   }
@@ -215,10 +206,7 @@ export class Producer {
         await this.flush();
       } finally {
         if (this.timer) clearTimeout(this.timer);
-        for (const w of this.waiters.splice(0)) {
-          clearTimeout(w.timer);
-          w.reject(new ConnectionClosedError('producer closed while send() waited for buffer room'));
-        }
+        this.budget.failWaiters('producer closed while send() waited for buffer room');
         if (this.deps.ownsConnection) await this.conn.close();
       }
     })();
@@ -237,7 +225,7 @@ export class Producer {
       const { topic, messages } = record;
       const n = this.metadata.partitionCount(topic) ?? await this.metadata.load(topic);
       const prepared = this.prepare(topic, messages, n);
-      await this.reserve(prepared.totalBytes);
+      await this.budget.take(prepared.totalBytes);
       result = this.appendAll(topic, n, acks, messages, prepared);
     } finally {
       this.slowSends.delete(slow);
@@ -315,42 +303,6 @@ export class Producer {
       if (this.acc.closedCount !== closedBefore || this.flushing > 0 || this.opts.lingerMs === 0) this.queueDrain();
       else this.scheduleDrainAt(now + this.opts.lingerMs);
     });
-  }
-
-  /** Waits (FIFO) until `bytes` more fit in the buffer, then charges them. */
-  private reserve(bytes: number): Promise<void> {
-    if (this.waiters.length === 0 && (this.bufferedBytes + bytes <= this.opts.bufferBytesMax || this.bufferedBytes === 0)) {
-      this.bufferedBytes += bytes;
-      return Promise.resolve();
-    }
-    return new Promise((resolve, reject) => {
-      const waiter: BufferWaiter = {
-        bytes, resolve, reject,
-        timer: setTimeout(() => {
-          const i = this.waiters.indexOf(waiter);
-          if (i >= 0) this.waiters.splice(i, 1);
-          reject(new RequestTimedOutError(`send() waited ${this.opts.bufferTimeoutMs} ms for room in a full producer buffer`));
-          this.wakeWaiters();
-        }, this.opts.bufferTimeoutMs),
-      };
-      this.waiters.push(waiter);
-    });
-  }
-
-  private release(bytes: number): void {
-    this.bufferedBytes -= bytes;
-    if (this.waiters.length > 0) this.wakeWaiters();
-  }
-
-  private wakeWaiters(): void {
-    while (this.waiters.length > 0) {
-      const w = this.waiters[0]!;
-      if (this.bufferedBytes + w.bytes > this.opts.bufferBytesMax && this.bufferedBytes !== 0) return;
-      this.waiters.shift();
-      clearTimeout(w.timer);
-      this.bufferedBytes += w.bytes;
-      w.resolve();
-    }
   }
 
   /** Largest encoded batch: the option, the wire limit, and what fits in the broker's frames. */
@@ -588,7 +540,7 @@ export class Producer {
       b.complete(baseOffset);
     }
     b.backing = null;
-    this.release(bytes);
+    this.budget.release(bytes);
   }
 
   private async resetProducerId(): Promise<void> {
