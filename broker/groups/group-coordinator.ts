@@ -12,7 +12,7 @@
  */
 import {
   BrokerShuttingDownError, GroupIdNotFoundError, GroupNotEmptyError, IllegalGenerationError, InvalidConfigError,
-  InvalidRequestError, LimitExceededError, StrataError, UnknownMemberIdError, UnknownTopicError,
+  InvalidRequestError, LimitExceededError, StorageError, StrataError, UnknownMemberIdError, UnknownTopicError,
 } from '../../proto/errors.js';
 import { isValidOffset } from '../../proto/int64.js';
 import type { Logger } from '../logger.js';
@@ -226,7 +226,7 @@ export class GroupCoordinator {
     try {
       await this.store.commit(groupId, accepted.map((a) => a.write));
     } catch (err) {
-      const error = err instanceof StrataError ? err : new InvalidRequestError('offset commit failed', { cause: err });
+      const error = err instanceof StrataError ? err : new StorageError('offset commit failed', { cause: err });
       for (const a of accepted) a.outcome.error = error;
     }
     return outcomes;

@@ -133,13 +133,14 @@ export class Membership {
   private async joinOnce(): Promise<void> {
     const owned = await this.handler.prepareJoin();
     if (this.stopped) return;
+    const topics = this.topics;
     let res: JoinResult;
     try {
       res = await joinGroup(this.deps.connection, {
         groupId: this.opts.groupId,
         memberId: this.memberId,
         clientId: this.deps.clientId,
-        topics: this.topics,
+        topics,
         strategy: this.opts.strategy,
         sessionTimeoutMs: this.opts.sessionTimeoutMs,
         rebalanceTimeoutMs: this.opts.rebalanceTimeoutMs,
@@ -169,8 +170,8 @@ export class Membership {
       group: this.opts.groupId, memberId: res.memberId, generation: res.generationId, partitions: res.assignment.length,
     }, 'joined group');
     const again = await this.handler.joined(res);
-    // A subscription change that arrived during the join set needJoin again; keep it.
-    if (again || res.revocationsPending) this.needJoin = true;
+    // subscribe() during the join replaced `this.topics`: that subscription still needs a join.
+    if (again || res.revocationsPending || this.topics !== topics) this.needJoin = true;
     if (!this.needJoin) {
       const waiters = this.joinWaiters.splice(0);
       for (const w of waiters) w.resolve();

@@ -141,6 +141,19 @@ describe('committed offsets', () => {
     expect(events).toHaveLength(2);
   });
 
+  it('a new subscription takes effect at once, and a topic created later is picked up', async () => {
+    const first = await newTopic(2, 5);
+    const consumer = strata.consumer({ groupId: 'resubscribe', autoOffsetReset: 'earliest', heartbeatIntervalMs: 100 });
+    await consumer.subscribe(first);
+    expect(consumer.assignment()).toHaveLength(2);
+    const later = `${first}-later`;
+    await consumer.subscribe([first, later]);
+    expect(consumer.assignment()).toHaveLength(2); // the second topic does not exist yet
+    await strata.admin().createTopic({ name: later, partitions: 3 });
+    await until(() => consumer.assignment().length === 5, 5_000, 'the new topic to be assigned');
+    await consumer.close();
+  });
+
   it('a member outlives a broker restart: it rejoins as a new member and goes on from the committed offsets', async () => {
     const topic = await newTopic(2, 100);
     const ledger = new Ledger();
