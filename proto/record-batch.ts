@@ -236,7 +236,7 @@ export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
 
 /**
  * Checks the batch at `pos`: enough bytes for its header and declared length, length within
- * `bytesMax`, magic 2, CRC32C, and counts that agree. Returns its total size in bytes. Reads
+ * `bytesMax`, magic 2, CRC32C, counts that agree, and int64 fields that are safe integers. Returns its total size in bytes. Reads
  * only the header and hashes the rest: no per-record work, so the broker can call it on every
  * batch it accepts.
  */
@@ -260,6 +260,11 @@ export function validateBatch(buf: Buffer, pos = 0, bytesMax = BATCH_BYTES_MAX):
   if (lastDelta !== count - 1) {
     throw new InvalidRecordBatchError(`batch lastOffsetDelta ${lastDelta} does not match recordsCount ${count}`);
   }
+  // Readers turn these int64 fields into numbers and refuse unsafe ones; a batch holding one
+  // would be stored, acknowledged and then unreadable. (The base offset is the broker's to stamp.)
+  readInt64BE(buf, pos + OFFSET_BASE_TIMESTAMP);
+  readInt64BE(buf, pos + OFFSET_MAX_TIMESTAMP);
+  readInt64BE(buf, pos + OFFSET_PRODUCER_ID);
   const compression = compressionOf(buf.readInt16BE(pos + OFFSET_ATTRIBUTES));
   if (compression === COMPRESSION_NONE && count * RECORD_BYTES_MIN > total - BATCH_HEADER_BYTES) {
     throw new InvalidRecordBatchError(`batch claims ${count} records in ${total - BATCH_HEADER_BYTES} bytes`);
