@@ -32,6 +32,13 @@ export const BATCH_BYTES_MAX = 8 * 1024 * 1024;
  */
 export const FRAME_BYTES_MAX = 4 * BATCH_BYTES_MAX + 64 * 1024;
 
+/**
+ * Largest decompressed records section the broker accepts when it walks a compressed batch's
+ * records (checkRecordFraming): bounds what one batch can make it inflate, at 4x the largest
+ * compressed batch.
+ */
+export const RECORDS_SECTION_BYTES_MAX = 4 * BATCH_BYTES_MAX;
+
 /** Records in one batch; bounds decode work and matches what lastOffsetDelta can express. */
 export const BATCH_RECORDS_MAX = 1_000_000;
 

@@ -27,7 +27,7 @@ import { crc32c } from './crc32c.js';
 import { codecFor } from './compression.js';
 import {
   BATCH_BYTES_MAX, BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES, BATCH_RECORDS_MAX, COMPRESSION_NONE,
-  RECORD_BATCH_MAGIC,
+  RECORD_BATCH_MAGIC, RECORDS_SECTION_BYTES_MAX,
 } from './constants.js';
 import { InvalidRecordBatchError, MessageTooLargeError } from './errors.js';
 import { readInt64BE, writeInt64BE } from './int64.js';
@@ -280,8 +280,9 @@ export interface BatchSpan {
 }
 
 /**
- * Validates every batch in `buf` (back to back, nothing trailing) and returns their spans.
- * Throws on the first bad one, so a produce request is all-or-nothing per partition.
+ * Validates every batch in `buf` (back to back, nothing trailing), header and record framing
+ * (checkRecordFraming), and returns their spans. Throws on the first bad one, so a produce
+ * request is all-or-nothing per partition. The broker's append path.
  */
 export function validateBatches(buf: Buffer, bytesMax = BATCH_BYTES_MAX): BatchSpan[] {
   if (buf.length === 0) throw new InvalidRecordBatchError('no record batch in request');
@@ -289,10 +290,40 @@ export function validateBatches(buf: Buffer, bytesMax = BATCH_BYTES_MAX): BatchS
   let pos = 0;
   while (pos < buf.length) {
     const size = validateBatch(buf, pos, bytesMax);
+    checkRecordFraming(buf, pos, size);
     spans.push({ pos, size });
     pos += size;
   }
   return spans;
+}
+
+/**
+ * Walks the records of a batch whose header already passed validateBatch, without decoding
+ * them: exactly recordsCount records, each with a length inside the section and an offsetDelta
+ * equal to its index, must fill the (decompressed) records section. Three varint reads per
+ * record and no allocation for uncompressed batches. The header, CRC included, can be
+ * consistent with itself and still lie about the records; such a batch would be stored,
+ * acknowledged and then fail to decode in every consumer.
+ */
+export function checkRecordFraming(buf: Buffer, pos: number, total: number): void {
+  const count = buf.readInt32BE(pos + OFFSET_RECORDS_COUNT);
+  let section = buf.subarray(pos + BATCH_HEADER_BYTES, pos + total);
+  const compression = compressionOf(buf.readInt16BE(pos + OFFSET_ATTRIBUTES));
+  if (compression !== COMPRESSION_NONE) section = codecFor(compression).decompress(section, RECORDS_SECTION_BYTES_MAX);
+  const cur: Cursor = { pos: 0 };
+  const end = section.length;
+  for (let i = 0; i < count; i++) {
+    if (cur.pos >= end) throw new InvalidRecordBatchError(`batch claims ${count} records but holds ${i}`);
+    const length = readVarint(section, cur, end);
+    const recordEnd = cur.pos + length;
+    if (length < RECORD_BYTES_MIN - 1 || recordEnd > end) throw new InvalidRecordBatchError(`record ${i} overruns its batch`);
+    cur.pos += 1; // attributes
+    readVarint(section, cur, recordEnd); // timestampDelta
+    const offsetDelta = readVarint(section, cur, recordEnd);
+    if (offsetDelta !== i) throw new InvalidRecordBatchError(`record ${i} has offsetDelta ${offsetDelta}`);
+    cur.pos = recordEnd;
+  }
+  if (cur.pos !== end) throw new InvalidRecordBatchError(`batch holds more than the ${count} records it claims`);
 }
 
 /** Stamps the offset the broker assigned. The CRC does not cover it. */
