@@ -32,8 +32,9 @@ export class WireClient {
   private nextId = 1;
   private readonly waiters = new Map<number, (r: Response) => void>();
 
-  private constructor(ws: WebSocket) {
+  private constructor(ws: WebSocket, firstCorrelationId: number) {
     this.ws = ws;
+    this.nextId = firstCorrelationId;
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     ws.on('error', () => undefined); // 'close' follows and is what tests look at
     ws.on('message', (data) => {
@@ -53,10 +54,14 @@ export class WireClient {
     });
   }
 
-  static connect(url: string, options: { maxPayload?: number } = {}): Promise<WireClient> {
+  /**
+   * `firstCorrelationId`: fuzz tests start high, so that the ids of their own requests do not
+   * collide with the (mostly small) ids random frames happen to decode to.
+   */
+  static connect(url: string, options: { maxPayload?: number; firstCorrelationId?: number } = {}): Promise<WireClient> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: options.maxPayload ?? 256 * 1024 * 1024 });
-      ws.once('open', () => resolve(new WireClient(ws)));
+      ws.once('open', () => resolve(new WireClient(ws, options.firstCorrelationId ?? 1)));
       ws.once('error', reject);
     });
   }
