@@ -28,6 +28,8 @@ interface StartOptions {
   frameBytesMax?: number;
   fetchWaitMsMax?: number;
   idleTimeoutMs?: number;
+  slowConsumerBytesMax?: number;
+  slowConsumerDropMs?: number;
 }
 
 /** How long a graceful shutdown may take before the process exits anyway. */
@@ -55,6 +57,9 @@ export function registerBrokerCommands(program: Command): void {
     .option('--frame-bytes-max <bytes>', 'largest WebSocket frame accepted', parsePositiveInt('--frame-bytes-max'))
     .option('--fetch-wait-ms-max <ms>', 'cap on a fetch long poll', parseNonNegativeInt('--fetch-wait-ms-max'))
     .option('--idle-timeout-ms <ms>', 'drop connections that answer no ping for this long', parsePositiveInt('--idle-timeout-ms'))
+    .option('--slow-consumer-bytes-max <bytes>', 'bytes queued to a socket above which its fetches are held back',
+      parsePositiveInt('--slow-consumer-bytes-max'))
+    .option('--slow-consumer-drop-ms <ms>', 'drop a connection held back for this long', parsePositiveInt('--slow-consumer-drop-ms'))
     .action(async (opts: StartOptions) => {
       await startBroker(opts).catch(fail);
     });
@@ -81,6 +86,8 @@ function toConfig(opts: StartOptions): BrokerConfigInput {
       frameBytesMax: opts.frameBytesMax,
       fetchWaitMsMax: opts.fetchWaitMsMax,
       idleTimeoutMs: opts.idleTimeoutMs,
+      slowConsumerBufferedBytesMax: opts.slowConsumerBytesMax,
+      slowConsumerDropMs: opts.slowConsumerDropMs,
     },
   };
 }
