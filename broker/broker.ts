@@ -22,6 +22,7 @@ import { PROTOCOL_VERSION } from '../proto/constants.js';
 import { StrataError, UnknownServerError } from '../proto/errors.js';
 import { resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput } from './config.js';
 import { STOP_DRAIN_MS_MAX } from './constants.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { GroupCoordinator } from './groups/group-coordinator.js';
 import { topicViewOf } from './groups/topic-view.js';
 import { createRootLogger, type Logger } from './logger.js';
@@ -50,6 +51,7 @@ export class Broker {
   private starting: Promise<unknown> | null = null;
   private stopped: Promise<void> | null = null;
   private readonly stopping = new AbortController();
+  private dataDirLock: DataDirLock | null = null;
   private logManager: LogManager | null = null;
   private topicManager: TopicManager | null = null;
   private groupCoordinator: GroupCoordinator | null = null;
@@ -129,6 +131,7 @@ export class Broker {
       node: process.version, dataDir: config.dataDir, nodeId: config.nodeId, log: config.log, limits: config.limits,
     }, 'broker starting');
     await mkdir(config.dataDir, { recursive: true });
+    this.dataDirLock = await DataDirLock.acquire(config.dataDir);
 
     const topicsLogger = this.logger.child({ component: 'topics' });
     const serverLogger = this.logger.child({ component: 'server' });
@@ -202,6 +205,7 @@ export class Broker {
       ['groups', () => this.groupCoordinator?.close()],
       ['topics', () => this.topicManager?.close()],
       ['storage', () => this.logManager?.close()],
+      ['lock', () => this.dataDirLock?.release()],
     ];
     let first: unknown = null;
     for (const [what, step] of steps) {
@@ -217,6 +221,7 @@ export class Broker {
     this.topicManager = null;
     this.groupCoordinator = null;
     this.logManager = null;
+    this.dataDirLock = null;
     if (first !== null) throw first instanceof StrataError ? first : new UnknownServerError('broker shutdown failed', { cause: first });
   }
 }
