@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBrokerCommands } from './commands/broker-start.js';
 import { registerConsumeCommand } from './commands/consume.js';
+import { registerGroupCommands } from './commands/group.js';
 import { registerPerfCommands } from './commands/perf.js';
 import { registerProduceCommand } from './commands/produce.js';
 import { registerTopicCommands } from './commands/topic.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerTopicCommands(program);
   registerProduceCommand(program);
   registerConsumeCommand(program);
+  registerGroupCommands(program);
   registerPerfCommands(program);
   return program;
 }

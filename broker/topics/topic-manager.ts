@@ -23,7 +23,7 @@ import type { LogManager } from '../storage/log-manager.js';
 import { Partition } from './partition.js';
 import { effectiveLogConfig, type TopicOverrides } from './topic-config.js';
 import { parsePartitionDirName } from '../storage/log-files.js';
-import { validateTopicName } from './topic-name.js';
+import { validateNewTopicName, validateTopicName } from './topic-name.js';
 import { TopicStore, type StoredTopic } from './topic-store.js';
 
 /** Partitions of a topic created with `partitions: 0` (the proto3 default). */
@@ -95,7 +95,7 @@ export class TopicManager {
   }
 
   async createTopic(name: string, partitions: number, overrides: TopicOverrides): Promise<Topic> {
-    validateTopicName(name);
+    validateNewTopicName(name);
     const count = partitions === 0 ? TOPIC_PARTITIONS_DEFAULT : partitions;
     if (!Number.isSafeInteger(count) || count < 1 || count > this.opts.maxPartitionsPerTopic) {
       throw new InvalidConfigError(`partitions must be in [1, ${this.opts.maxPartitionsPerTopic}], got ${partitions}`);

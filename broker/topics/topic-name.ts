@@ -19,6 +19,17 @@ export function validateTopicName(name: unknown): asserts name is string {
   }
 }
 
+/** Names starting with this are reserved for the broker's own topics (`__consumer_offsets`). */
+export const INTERNAL_TOPIC_PREFIX = '__';
+
+/** validateTopicName, plus: users cannot create names reserved for internal topics. */
+export function validateNewTopicName(name: unknown): asserts name is string {
+  validateTopicName(name);
+  if (name.startsWith(INTERNAL_TOPIC_PREFIX)) {
+    throw new InvalidTopicNameError(`topic names starting with '${INTERNAL_TOPIC_PREFIX}' are reserved for internal topics`);
+  }
+}
+
 export function isValidTopicName(name: unknown): name is string {
   try {
     validateTopicName(name);

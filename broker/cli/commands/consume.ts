@@ -8,6 +8,8 @@ import type { Assignment, ConsumerRecord, Strata } from '../../../client/index.j
 import { parseChoice, parseOffsetSpec, parsePositiveInt, parseNonNegativeInt, parseTime, type OffsetSpec } from '../args.js';
 import { addBrokerOption, withClient, type BrokerOption } from '../client-options.js';
 import { fail, writeOut } from '../output.js';
+import { InvalidConfigError } from '../../../proto/errors.js';
+import { openGroupConsumer } from './group.js';
 
 interface ConsumeOptions extends BrokerOption {
   partition?: number;
@@ -16,6 +18,7 @@ interface ConsumeOptions extends BrokerOption {
   maxMessages?: number;
   exitAtEnd?: boolean;
   format: 'text' | 'json';
+  group?: string;
 }
 
 export function registerConsumeCommand(program: Command): void {
@@ -27,9 +30,11 @@ export function registerConsumeCommand(program: Command): void {
     .option('-n, --max-messages <n>', 'stop after N records', parsePositiveInt('--max-messages'))
     .option('-e, --exit-at-end', 'stop at the end offsets seen at start')
     .option('--format <format>', 'text (value per line) or json (one object per line)',
-      parseChoice('--format', ['text', 'json'] as const), 'text'))
+      parseChoice('--format', ['text', 'json'] as const), 'text')
+    .option('-g, --group <group>', 'consume as a member of this group: share partitions, resume from and commit offsets'))
     .action(async (topic: string, opts: ConsumeOptions) => {
-      await withClient(opts, (client) => consume(client, topic, opts)).catch(fail);
+      await withClient(opts, (client) => (opts.group === undefined ? consume(client, topic, opts) : consumeInGroup(client, topic, opts)))
+        .catch(fail);
     });
 }
 
@@ -74,6 +79,47 @@ async function consume(client: Strata, topic: string, opts: ConsumeOptions): Pro
         if (end !== undefined && record.offset + 1 >= end) remaining.delete(record.partition);
         if (remaining.size === 0) break;
       }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await consumer.close();
+  }
+}
+
+/**
+ * `--group`: partitions come from the group, and start at the group's committed offsets (or, for
+ * partitions it has none for, at --offset earliest|latest). Closing commits what was printed and
+ * leaves the group, so the next run resumes after it. With -e it stops once every partition
+ * this member holds has reached the end it had at start.
+ */
+async function consumeInGroup(client: Strata, topic: string, opts: ConsumeOptions): Promise<void> {
+  if (opts.partition !== undefined || typeof opts.offset === 'number' || opts.fromTime !== undefined) {
+    throw new InvalidConfigError('--group takes partitions and offsets from the group: drop --partition, a numeric --offset and --from-time');
+  }
+  const admin = client.admin();
+  const description = await admin.describeTopic(topic);
+  const ends = new Map<number, number>();
+  if (opts.exitAtEnd) {
+    for (const p of description.partitions) ends.set(p.partition, (await admin.listOffsets(topic, p.partition, 'latest')).offset);
+  }
+  const consumer = await openGroupConsumer(client, opts.group!, [topic], opts.offset === 'latest' ? 'latest' : 'earliest');
+  const atEnd = () => consumer.assignment().every((tp) => consumer.position(tp) >= (ends.get(tp.partition) ?? 0));
+
+  let stop = false;
+  const onSignal = () => { stop = true; void consumer.close(); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let printed = 0;
+  try {
+    if (opts.exitAtEnd && atEnd()) return;
+    for await (const record of consumer) {
+      if (stop) break;
+      const out = writeOut(format(record, opts.format));
+      if (out) await out;
+      printed++;
+      if (opts.maxMessages !== undefined && printed >= opts.maxMessages) break;
+      if (opts.exitAtEnd && atEnd()) break;
     }
   } finally {
     process.off('SIGINT', onSignal);

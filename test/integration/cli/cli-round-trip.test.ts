@@ -77,6 +77,24 @@ describe('strata CLI against a broker child process', () => {
     expect(badArg.stderr).toMatch(/--offset must be a non-negative integer/);
   });
 
+  it('consume --group resumes where the group left off, and group describe shows the lag', async () => {
+    await cli(['topic', 'create', 'grouped', '-p', '2']);
+    await cli(['produce', 'grouped'], Array.from({ length: 30 }, (_, i) => `g${i}`).join('\n'));
+    const first = await cli(['consume', 'grouped', '--group', 'readers', '-e']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout.trim().split('\n').sort()).toEqual(Array.from({ length: 30 }, (_, i) => `g${i}`).sort());
+
+    await cli(['produce', 'grouped'], 'late-1\nlate-2\n');
+    const described = await cli(['group', 'describe', 'readers', '--format', 'json']);
+    const lag = (JSON.parse(described.stdout) as { partitions: Array<{ lag: number }> }).partitions.reduce((n, p) => n + p.lag, 0);
+    expect(lag).toBe(2);
+
+    const second = await cli(['consume', 'grouped', '--group', 'readers', '-e']);
+    expect(second.stdout.trim().split('\n').sort()).toEqual(['late-1', 'late-2']);
+    const bad = await cli(['consume', 'grouped', '--group', 'readers', '--partition', '0']);
+    expect(bad.code).toBe(2);
+  });
+
   it('reports an unreachable broker as a one-line error', async () => {
     const res = await runCli(['topic', 'list', '--broker', 'ws://127.0.0.1:1']);
     expect(res.code).toBe(1);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidTopicNameError } from '../../../proto/errors.js';
-import { isValidTopicName, validateTopicName } from '../../../broker/topics/topic-name.js';
+import { isValidTopicName, validateNewTopicName, validateTopicName } from '../../../broker/topics/topic-name.js';
 
 describe('topic names', () => {
   it('accepts 1 to 249 characters of [a-zA-Z0-9._-]', () => {
@@ -31,5 +31,12 @@ describe('topic names', () => {
 
   it('refuses non-strings', () => {
     for (const v of [undefined, null, 42, {}, ['a']]) expect(() => validateTopicName(v)).toThrow(InvalidTopicNameError);
+  });
+
+  it('reserves names starting with __ for internal topics, for creation only', () => {
+    expect(() => validateNewTopicName('__consumer_offsets')).toThrow(InvalidTopicNameError);
+    expect(() => validateNewTopicName('__anything')).toThrow(/reserved for internal topics/);
+    expect(() => validateNewTopicName('_single-underscore')).not.toThrow();
+    expect(() => validateTopicName('__consumer_offsets')).not.toThrow();
   });
 });
