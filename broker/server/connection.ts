@@ -28,6 +28,7 @@ import {
 } from '../../proto/errors.js';
 import { decodeRequest, encodeResponse, pb, type Request, type ResponseProps } from '../../proto/messages.js';
 import type { BrokerLimits } from '../config.js';
+import { FETCH_RESPONSE_BYTES_MAX } from '../constants.js';
 import type { Logger } from '../logger.js';
 import { peekCorrelationId } from './frame-peek.js';
 import type { ServerStats } from './server-stats.js';
@@ -67,6 +68,8 @@ export class Connection {
   private idleWaiters: Array<() => void> = [];
   private congestedTimer: NodeJS.Timeout | null = null;
   private drainWaiters: Array<() => void> = [];
+  /** Response budgets (max_bytes) of the fetches being read now. */
+  private fetchBytesReading = 0;
 
   constructor(private readonly opts: ConnectionOptions) {
     this.id = opts.id;
@@ -150,28 +153,48 @@ export class Connection {
   /**
    * Runs one request. Fetches pass the slow-consumer gate twice: before reading (so a congested
    * connection starts no new reads) and before sending (so a burst of fetches dispatched before
-   * the first answer went out cannot pile their answers into the send queue).
+   * the first answer went out cannot pile their answers into the send queue). Before reading,
+   * a fetch also reserves its response budget (max_bytes): fetches being read, plus what is
+   * queued, may not pass the cap, so a burst of pipelined fetches cannot make the broker read
+   * maxInFlightRequestsPerConnection x FETCH_RESPONSE_BYTES_MAX into memory before the first
+   * answer shows the socket is slow. One fetch may always run.
    */
   private async serve(req: Request): Promise<void> {
     const isFetch = req.body === 'fetch';
+    const budget = isFetch ? Math.min(req.fetch?.maxBytes || FETCH_RESPONSE_BYTES_MAX, FETCH_RESPONSE_BYTES_MAX) : 0;
     let held = false;
-    if (isFetch && this.isCongested) {
+    if (isFetch && this.mustHoldFetch(budget)) {
       held = true;
       this.opts.stats.fetchesHeld++;
-      if (!(await this.untilDrained())) return;
+      if (!(await this.untilRoomFor(budget))) return;
     }
-    const res = await routeRequest(this.ctx, req);
+    // A socket that died while the fetch was held (terminated as a slow consumer, say) wants
+    // no answer: reading for it would only make garbage.
+    if (isFetch && this.ws.readyState !== WebSocket.OPEN) return;
+    this.fetchBytesReading += budget;
+    let res: ResponseProps | null;
+    try {
+      res = await routeRequest(this.ctx, req);
+    } finally {
+      this.fetchBytesReading -= budget;
+      if (budget > 0) for (const wake of this.drainWaiters.splice(0)) wake();
+    }
     if (!res) return;
     if (isFetch && this.isCongested) {
       if (!held) this.opts.stats.fetchesHeld++;
-      if (!(await this.untilDrained())) return;
+      if (!(await this.untilRoomFor(0, () => this.isCongested))) return;
     }
     this.send(res);
   }
 
-  /** Resolves true once the send queue is back under the cap, false if the connection closed. */
-  private async untilDrained(): Promise<boolean> {
-    while (this.isCongested) {
+  private mustHoldFetch(budget: number): boolean {
+    return this.isCongested
+      || (this.fetchBytesReading > 0 && this.ws.bufferedAmount + this.fetchBytesReading + budget > this.opts.limits.slowConsumerBufferedBytesMax);
+  }
+
+  /** Resolves true once a fetch of `budget` bytes may go on (or `hold` is false), false if the connection closed. */
+  private async untilRoomFor(budget: number, hold = () => this.mustHoldFetch(budget)): Promise<boolean> {
+    while (hold()) {
       await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
       if (this.closed.signal.aborted) return false;
     }
