@@ -11,9 +11,8 @@
  * Producer: lingerMs 0 by default (a record waits for no one; the SDK still packs what is
  * queued in the same tick), acks 'all', idempotent - the SDK's defaults otherwise.
  *
- * Output: a line every 5 s and a final line, shaped as the producer tool's but with
- * percentiles to 0.01 ms, since the interesting ones are below a millisecond or two:
- *   `N records sent, N records received, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, p ms 50th, p ms 95th, p ms 99th, p ms 99.9th.`
+ * Output: a line every 5 s and a final line (plus a steady-state line with --warmup-seconds),
+ * shaped as the producer tool's but with percentiles to 0.01 ms; see perf/e2e-stats.ts.
  */
 import type { Command } from 'commander';
 import type { Acks, Producer, ProducerMessage, Strata } from '../../../client/index.js';
@@ -21,10 +20,9 @@ import { InvalidConfigError } from '../../../client/index.js';
 import { parseChoice, parseNonNegativeInt, parsePositiveInt } from '../args.js';
 import { addBrokerOption, withClient, type BrokerOption } from '../client-options.js';
 import { fail } from '../output.js';
-import { LatencyHistogram } from '../perf/histogram.js';
-import { REPORT_INTERVAL_MS } from '../perf/produce-stats.js';
+import { E2eStats } from '../perf/e2e-stats.js';
 import { ProgressBar } from '../perf/progress.js';
-import { ensureTopic, parsePositiveNumber, randomPayload } from '../perf/perf-args.js';
+import { ensureTopic, parseNonNegativeNumber, parsePositiveNumber, randomPayload } from '../perf/perf-args.js';
 import { Throttler } from '../perf/throttler.js';
 
 export const E2E_TOPIC_DEFAULT = 'strata-perf-e2e';
@@ -47,6 +45,7 @@ export interface E2ePerfOptions extends BrokerOption {
   partitions: number;
   acks: Acks;
   lingerMs: number;
+  warmupSeconds: number;
 }
 
 export function registerPerfE2eCommand(perf: Command): void {
@@ -58,44 +57,12 @@ export function registerPerfE2eCommand(perf: Command): void {
     .option('--topic <topic>', 'topic (created if missing)', E2E_TOPIC_DEFAULT)
     .option('--partitions <n>', 'partitions when creating the topic', parsePositiveInt('--partitions'), 1)
     .option('--acks <acks>', 'none, leader or all', parseChoice('--acks', ['none', 'leader', 'all'] as const), 'all')
-    .option('--linger-ms <ms>', 'producer linger', parseNonNegativeInt('--linger-ms'), 0))
+    .option('--linger-ms <ms>', 'producer linger', parseNonNegativeInt('--linger-ms'), 0)
+    .option('--warmup-seconds <s>', 'also report records sent after the first S seconds alone ("steady state")',
+      parseNonNegativeNumber('--warmup-seconds'), 0))
     .action(async (opts: E2ePerfOptions) => {
       await withClient(opts, (client) => e2ePerf(client, opts)).catch(fail);
     });
-}
-
-/** Latencies and counts of the records the consumer has seen. */
-class E2eStats {
-  readonly total = new LatencyHistogram();
-  private window = new LatencyHistogram();
-  received = 0;
-  bytes = 0;
-  private windowBytes = 0;
-  private windowStartMs: number;
-
-  constructor(readonly startMs: number, private readonly println: (line: string) => void) {
-    this.windowStartMs = startMs;
-  }
-
-  record(latencyMs: number, bytes: number, nowMs: number): void {
-    this.total.record(latencyMs);
-    this.window.record(latencyMs);
-    this.received++;
-    this.bytes += bytes;
-    this.windowBytes += bytes;
-    if (nowMs - this.windowStartMs >= REPORT_INTERVAL_MS) {
-      this.println(`${describe(this.window.count, this.windowBytes, nowMs - this.windowStartMs, this.window, 'received')}.`);
-      this.window = new LatencyHistogram();
-      this.windowBytes = 0;
-      this.windowStartMs = nowMs;
-    }
-  }
-}
-
-function describe(records: number, bytes: number, elapsedMs: number, h: LatencyHistogram, verb: string): string {
-  const s = elapsedMs / 1000;
-  return `${records} records ${verb}, ${(records / s).toFixed(2)} records/sec (${(bytes / 1024 / 1024 / s).toFixed(2)} MB/sec), `
-    + `${h.meanMs().toFixed(2)} ms avg latency, ${h.maxMs().toFixed(2)} ms max latency`;
 }
 
 export async function e2ePerf(client: Strata, opts: E2ePerfOptions): Promise<void> {
@@ -109,7 +76,7 @@ export async function e2ePerf(client: Strata, opts: E2ePerfOptions): Promise<voi
   const target = Math.max(1, Math.round(opts.rate * opts.seconds));
   const progress = new ProgressBar({ unit: 'records', total: target });
   const startMs = performance.now();
-  const stats = new E2eStats(startMs, (line) => progress.println(line));
+  const stats = new E2eStats(startMs, Math.min(opts.warmupSeconds, opts.seconds) * 1000, (line) => progress.println(line));
   let sent = 0;
   let producing = true;
   let lastSeenMs = startMs;
@@ -127,7 +94,7 @@ export async function e2ePerf(client: Strata, opts: E2ePerfOptions): Promise<voi
         const now = performance.now();
         for (const r of batch.records) {
           const value = r.value!;
-          stats.record(now - value.readDoubleLE(0), value.length + (r.key?.length ?? 0), now);
+          stats.record(value.readDoubleLE(0), value.length + (r.key?.length ?? 0), now);
         }
         lastSeenMs = now;
         progress.done = stats.received;
@@ -152,10 +119,7 @@ export async function e2ePerf(client: Strata, opts: E2ePerfOptions): Promise<voi
   if (stats.received < sent) {
     process.stdout.write(`WARNING: received ${stats.received} of ${sent} records; the rest did not arrive within ${DRAIN_MS_MAX} ms.\n`);
   }
-  const h = stats.total;
-  process.stdout.write(`${sent} records sent, ${describe(stats.received, stats.bytes, sendEndMs - startMs, h, 'received')}, `
-    + `${h.percentileMs(0.5).toFixed(2)} ms 50th, ${h.percentileMs(0.95).toFixed(2)} ms 95th, `
-    + `${h.percentileMs(0.99).toFixed(2)} ms 99th, ${h.percentileMs(0.999).toFixed(2)} ms 99.9th.\n`);
+  for (const line of stats.totalLines(sent, sendEndMs)) process.stdout.write(`${line}\n`);
 }
 
 /** Sends `total` records at the throttler's rate; resolves with how many were acknowledged. */

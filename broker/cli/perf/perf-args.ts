@@ -24,6 +24,17 @@ export function parsePositiveNumber(name: string) {
   };
 }
 
+/** A number >= 0, possibly fractional. */
+export function parseNonNegativeNumber(name: string) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value) || value < 0) {
+      throw new InvalidConfigError(`${name} must be a number >= 0, got '${raw}'`);
+    }
+    return value;
+  };
+}
+
 /**
  * Creates `topic` with `partitions` partitions unless it exists; returns false if it existed
  * (its partition count is then left as it is).

@@ -13,6 +13,9 @@ const CONSUMER_HEADER = 'start.time, end.time, data.consumed.in.MB, MB.sec, data
 const E2E_TOTAL = new RegExp(String.raw`^(\d+) records sent, (\d+) records received, ${NUM} records/sec \(${NUM} MB/sec\), `
   + String.raw`${NUM} ms avg latency, ${NUM} ms max latency, ${NUM} ms 50th, ${NUM} ms 95th, ${NUM} ms 99th, ${NUM} ms 99\.9th\.$`);
 
+const E2E_STEADY = new RegExp(String.raw`^(\d+) steady state records received, ${NUM} records/sec \(${NUM} MB/sec\), `
+  + String.raw`${NUM} ms avg latency, ${NUM} ms max latency, ${NUM} ms 50th, ${NUM} ms 95th, ${NUM} ms 99th, ${NUM} ms 99\.9th\.$`);
+
 function lastLine(stdout: string): string {
   const lines = stdout.trim().split('\n');
   return lines[lines.length - 1]!;
@@ -103,10 +106,11 @@ describe('strata perf against a broker child process', () => {
     expect(Number(lastLine(res.stdout).split(', ')[4])).toBe(RECORDS);
   });
 
-  it('perf e2e receives every record it sent and prints ordered latency percentiles', async () => {
-    const res = await cli(['perf', 'e2e', '--rate', '10000', '--seconds', '1', '--topic', 'perf-e2e']);
+  it('perf e2e receives every record it sent and prints ordered latency percentiles, whole run and steady state', async () => {
+    const res = await cli(['perf', 'e2e', '--rate', '10000', '--seconds', '1', '--topic', 'perf-e2e', '--warmup-seconds', '0.5']);
     expect(res.code, res.stderr).toBe(0);
-    const m = E2E_TOTAL.exec(lastLine(res.stdout));
+    const [total, steady] = res.stdout.trim().split('\n').slice(-2);
+    const m = E2E_TOTAL.exec(total!);
     expect(m, res.stdout).not.toBeNull();
     const [sent, received, rate, , avg, max, p50, p95, p99, p999] = m!.slice(1).map(Number);
     expect(sent).toBe(10_000);
@@ -114,6 +118,11 @@ describe('strata perf against a broker child process', () => {
     expect(rate).toBeGreaterThan(0);
     expect(avg).toBeGreaterThan(0);
     expect([p50, p95, p99, p999, max]).toEqual([p50, p95, p99, p999, max].sort((a, b) => a! - b!));
+    // Records sent in the second half: about half of them (the sender keeps a steady rate).
+    const s = E2E_STEADY.exec(steady!);
+    expect(s, res.stdout).not.toBeNull();
+    expect(Number(s![1])).toBeGreaterThan(3_000);
+    expect(Number(s![1])).toBeLessThan(7_000);
   });
 
   it('rejects bad perf arguments with a one-line usage error (exit 2)', async () => {
