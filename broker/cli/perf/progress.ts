@@ -68,9 +68,10 @@ export class ProgressBar {
     const elapsedS = (performance.now() - this.startMs) / 1000;
     const rate = elapsedS > 0 ? this.done / elapsedS : 0;
     const etaS = rate > 0 ? Math.max(0, (total - this.done) / rate) : NaN;
-    const columns = this.stream.columns ?? 80;
+    // A pty without a window size reports 0 columns.
+    const columns = this.stream.columns || 80;
     const line = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH_CHARS - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% `
-      + `${compact(this.done)}/${compact(total)} ${unit}, ${compact(rate)} ${unit}/s, ETA ${Number.isNaN(etaS) ? '?' : `${etaS.toFixed(0)} s`}`;
+      + `${compact(this.done)}/${compact(total)} ${unit} ${compact(rate)}/s ETA ${Number.isNaN(etaS) ? '?' : `${etaS.toFixed(0)} s`}`;
     this.stream.write(`\r\x1b[2K${line.slice(0, Math.max(0, columns - 1))}`);
     this.drawn = true;
   }
