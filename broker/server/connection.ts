@@ -26,6 +26,7 @@ import { WebSocket, type RawData } from 'ws';
 import {
   BrokerShuttingDownError, InvalidRequestError, TooManyRequestsError, UnknownServerError,
 } from '../../proto/errors.js';
+import { encodeFetchResponseFrame } from '../../proto/fetch-response-frame.js';
 import { decodeRequest, encodeResponse, pb, type Request, type ResponseProps } from '../../proto/messages.js';
 import type { BrokerLimits } from '../config.js';
 import { FETCH_RESPONSE_BYTES_MAX } from '../constants.js';
@@ -213,7 +214,11 @@ export class Connection {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     let bytes: Uint8Array;
     try {
-      bytes = encodeResponse(res);
+      // Fetch answers, the bulk of the bytes, skip the generic writer: one exactly-sized buffer
+      // with one copy of the records (proto/fetch-response-frame.ts).
+      bytes = res.fetch != null && res.error == null
+        ? encodeFetchResponseFrame(res.correlationId ?? 0, res.fetch)
+        : encodeResponse(res);
     } catch (err) {
       this.logger.error({ err, correlationId: res.correlationId }, 'response encoding failed');
       bytes = encodeResponse(errorResponse(res.correlationId ?? 0, new UnknownServerError()));
