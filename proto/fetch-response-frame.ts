@@ -118,8 +118,12 @@ function partitionSize(p: PartitionBody, sizes: number[], strings: number[]): nu
 /**
  * Encodes `Response { correlation_id, fetch: body }` into one exactly-sized Buffer. int64 fields
  * must be safe integers (the broker's offsets are); uint32 fields below 2^32.
+ *
+ * `alloc`, if given, supplies the memory (at least the bytes asked): the frame is then its
+ * first `total` bytes, so a caller can recycle frame buffers once the socket has written them.
  */
-export function encodeFetchResponseFrame(correlationId: number, body: FetchBody): Buffer {
+export function encodeFetchResponseFrame(correlationId: number, body: FetchBody,
+  alloc: (bytes: number) => Buffer = Buffer.allocUnsafe): Buffer {
   // Measure pass: sizes of every length-delimited message, in write order, so the write pass
   // does not measure twice. `strings` holds the UTF-8 byte lengths of names and messages.
   const sizes: number[] = [];
@@ -143,7 +147,9 @@ export function encodeFetchResponseFrame(correlationId: number, body: FetchBody)
     fetchSize += fieldSize(topicSize);
   }
   const total = (correlationId ? 1 + uvarintSize(correlationId) : 0) + 2 + uvarintSize(fetchSize) + fetchSize;
-  const buf = Buffer.allocUnsafe(total);
+  const backing = alloc(total);
+  assert.ok(backing.length >= total, 'fetch frame allocator returned too small a buffer');
+  const buf = backing.length === total ? backing : backing.subarray(0, total);
 
   let pos = 0;
   let si = 0;

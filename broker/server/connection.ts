@@ -28,6 +28,7 @@ import {
 } from '../../proto/errors.js';
 import { encodeFetchResponseFrame } from '../../proto/fetch-response-frame.js';
 import { decodeRequest, encodeResponse, pb, type Request, type ResponseProps } from '../../proto/messages.js';
+import { BufferPool, POOL_BUFFER_BYTES_MIN } from '../../client/buffer-pool.js';
 import type { BrokerLimits } from '../config.js';
 import { FETCH_RESPONSE_BYTES_MAX } from '../constants.js';
 import type { Logger } from '../logger.js';
@@ -35,6 +36,20 @@ import { peekCorrelationId } from './frame-peek.js';
 import type { ServerStats } from './server-stats.js';
 import type { BrokerServices, RequestContext } from './request-context.js';
 import { errorResponse, routeRequest } from './request-router.js';
+
+/**
+ * Bytes of fetch frame buffers kept for reuse, across all connections: a few full responses
+ * (FETCH_RESPONSE_BYTES_MAX) so steady replays allocate no new multi-MiB frames, whose external
+ * memory drove much of the broker's GC; bounded so idle memory stays small.
+ */
+const FETCH_FRAME_POOL_BYTES_MAX = 4 * FETCH_RESPONSE_BYTES_MAX;
+
+/**
+ * Recycled fetch frames. A buffer goes back only from ws.send's callback without error (the
+ * socket has written every byte); on failure it is left to the GC, as the socket may still hold
+ * it. Event-loop use only.
+ */
+const fetchFramePool = new BufferPool(FETCH_FRAME_POOL_BYTES_MAX);
 
 /** WebSocket close codes used here (RFC 6455 section 7.4.1). */
 export const CloseCode = {
@@ -213,17 +228,24 @@ export class Connection {
   private send(res: ResponseProps): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     let bytes: Uint8Array;
+    let pooled: Buffer | null = null;
     try {
       // Fetch answers, the bulk of the bytes, skip the generic writer: one exactly-sized buffer
-      // with one copy of the records (proto/fetch-response-frame.ts).
+      // with one copy of the records (proto/fetch-response-frame.ts), from the frame pool.
       bytes = res.fetch != null && res.error == null
-        ? encodeFetchResponseFrame(res.correlationId ?? 0, res.fetch)
+        ? encodeFetchResponseFrame(res.correlationId ?? 0, res.fetch,
+          (n) => n < POOL_BUFFER_BYTES_MIN ? Buffer.allocUnsafe(n) : (pooled = fetchFramePool.acquire(n)))
         : encodeResponse(res);
     } catch (err) {
+      pooled = null;
       this.logger.error({ err, correlationId: res.correlationId }, 'response encoding failed');
       bytes = encodeResponse(errorResponse(res.correlationId ?? 0, new UnknownServerError()));
     }
-    this.ws.send(bytes, { binary: true }, (err) => this.afterSend(err));
+    const backing: Buffer | null = pooled;
+    this.ws.send(bytes, { binary: true }, (err) => {
+      if (!err && backing !== null) fetchFramePool.release(backing);
+      this.afterSend(err);
+    });
     if (!this.isCongested && this.ws.bufferedAmount > this.opts.limits.slowConsumerBufferedBytesMax) {
       this.logger.debug({ bufferedBytes: this.ws.bufferedAmount }, 'connection congested; holding fetches');
       this.congestedTimer = setTimeout(() => {

@@ -55,6 +55,18 @@ describe('encodeFetchResponseFrame', () => {
     expect(Buffer.from(p0!.records).equals(records)).toBe(true);
   });
 
+  it('writes into the front of a larger buffer from the allocator, leaving the rest untouched', () => {
+    const body = { topics: [{ name: 'orders', partitions: [{ partition: 2, highWatermark: 10, logStartOffset: 0, records: Buffer.alloc(40_000, 5) }] }] };
+    const backing = Buffer.alloc(64 * 1024, 0xee);
+    let asked = 0;
+    const frame = encodeFetchResponseFrame(9, body, (n) => { asked = n; return backing; });
+    expect(frame.length).toBe(asked);
+    expect(frame.buffer).toBe(backing.buffer);
+    expect(frame.equals(encodeFetchResponseFrame(9, body))).toBe(true);
+    expect(backing.subarray(asked).every((b) => b === 0xee)).toBe(true);
+    expect(() => encodeFetchResponseFrame(9, body, (n) => Buffer.alloc(n - 1))).toThrow(/too small/);
+  });
+
   it('encodes an empty fetch body so that the body case is still fetch', () => {
     const res = pb.Response.decode(encodeFetchResponseFrame(0, { topics: [] }));
     expect(res.body).toBe('fetch');
