@@ -13,7 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { BATCH_HEADER_BYTES } from '../proto/constants.js';
-import type { BufferPool } from './buffer-pool.js';
+import type { BufferPool } from '../proto/buffer-pool.js';
 import { ProducerBatch } from './producer-batch.js';
 import { PartitionSequence } from './sequence.js';
 

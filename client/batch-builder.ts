@@ -30,7 +30,7 @@ import {
   OFFSET_PRODUCER_ID, OFFSET_RECORDS_COUNT, type RecordHeader,
 } from '../proto/record-batch.js';
 import { varintSize, writeVarint } from '../proto/varint.js';
-import type { BufferPool } from './buffer-pool.js';
+import type { BufferPool } from '../proto/buffer-pool.js';
 
 /** A key or value as the builder accepts it: bytes, a string (written as UTF-8), or null. */
 export type FieldData = Uint8Array | string | null;

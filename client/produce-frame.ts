@@ -13,7 +13,7 @@
  *   PartitionData   1: partition varint, 2: records bytes
  */
 import assert from 'node:assert/strict';
-import type { BufferPool } from './buffer-pool.js';
+import type { BufferPool } from '../proto/buffer-pool.js';
 
 export interface ProducePartition {
   partition: number;

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import type { StrataError } from '../proto/errors.js';
 import { BatchBuilder } from './batch-builder.js';
-import type { BufferPool } from './buffer-pool.js';
+import type { BufferPool } from '../proto/buffer-pool.js';
 
 /** The producer's answer for one record. */
 export interface RecordMetadata {

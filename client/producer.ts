@@ -29,7 +29,7 @@ import { isValidOffset } from '../proto/int64.js';
 import type { RecordHeader } from '../proto/record-batch.js';
 import { RecordAccumulator, type PartitionQueue } from './accumulator.js';
 import { fieldBytes, type FieldData } from './batch-builder.js';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool } from '../proto/buffer-pool.js';
 import { ByteBudget } from './byte-budget.js';
 import { encodeProduceFrame, type ProduceTopic } from './produce-frame.js';
 import type { Connection, RequestBody, ResponseBody } from './connection.js';

@@ -28,7 +28,7 @@ import {
 } from '../../proto/errors.js';
 import { encodeFetchResponseFrame } from '../../proto/fetch-response-frame.js';
 import { decodeRequest, encodeResponse, pb, type Request, type ResponseProps } from '../../proto/messages.js';
-import { BufferPool, POOL_BUFFER_BYTES_MIN } from '../../client/buffer-pool.js';
+import { BufferPool, POOL_BUFFER_BYTES_MIN } from '../../proto/buffer-pool.js';
 import type { BrokerLimits } from '../config.js';
 import { FETCH_RESPONSE_BYTES_MAX } from '../constants.js';
 import type { Logger } from '../logger.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeRequest, encodeRequest } from '../../../proto/messages.js';
-import { BufferPool } from '../../../client/buffer-pool.js';
+import { BufferPool } from '../../../proto/buffer-pool.js';
 import { encodeProduceFrame } from '../../../client/produce-frame.js';
 
 describe('encodeProduceFrame', () => {

@@ -1,5 +1,7 @@
 /**
- * Recycles the producer's batch buffers. A producer at 1M records/s fills ~100 MiB/s of batch
+ * Recycles buffers that carry wire frames: the producer's batch buffers and the broker's fetch
+ * response frames. It lives in proto/ because both sides use it for the bytes they put on the
+ * wire. A producer at 1M records/s fills ~100 MiB/s of batch
  * buffers; allocating each afresh costs page faults on first touch and, because Node keeps
  * large Buffers outside the JS heap, forces garbage collections by "external memory pressure"
  * (measured: a third of all scavenges). Recycling makes the steady state allocation-free.
@@ -12,7 +14,7 @@
  * failure, when the socket might still hold it.
  *
  * Bounds: at most `pooledBytesMax` bytes are kept; releases beyond it are left to the GC.
- * Concurrency: one pool per producer, event-loop use only.
+ * Concurrency: one pool per owner (a producer, or the broker's fetch path), event-loop use only.
  */
 import assert from 'node:assert/strict';
 
