@@ -21,6 +21,13 @@ export interface ConsumerRecord<V = Buffer> {
   key: V | null;
   value: V | null;
   headers: RecordHeader[];
+  /**
+   * Bytes of the key as stored, -1 for a null key (Kafka's `serializedKeySize`). Reading it
+   * decodes nothing, so counting bytes costs no Buffer or string per record.
+   */
+  keySize: number;
+  /** Bytes of the value as stored, -1 for a null value (Kafka's `serializedValueSize`). */
+  valueSize: number;
 }
 
 /** Records of one partition from one fetch, in offset order (`consumer.batches()`). */

@@ -73,6 +73,14 @@ export class FetchedRecord implements ConsumerRecord<unknown> {
     return this.cachedValue;
   }
 
+  get keySize(): number {
+    return this.keyLen;
+  }
+
+  get valueSize(): number {
+    return this.valueLen;
+  }
+
   get headers(): RecordHeader[] {
     if (this.cachedHeaders === undefined) this.cachedHeaders = this.readHeaders();
     return this.cachedHeaders;
@@ -82,7 +90,7 @@ export class FetchedRecord implements ConsumerRecord<unknown> {
   toJSON(): ConsumerRecord<unknown> {
     return {
       topic: this.topic, partition: this.partition, offset: this.offset, timestamp: this.timestamp,
-      key: this.key, value: this.value, headers: this.headers,
+      key: this.key, value: this.value, headers: this.headers, keySize: this.keyLen, valueSize: this.valueLen,
     };
   }
 

@@ -78,10 +78,10 @@ export async function consumePerf(client: Strata, opts: ConsumePerfOptions): Pro
       const rs = batch.records;
       const n = Math.min(rs.length, opts.messages - records);
       for (let i = 0; i < n; i++) {
+        // Sizes as stored, like Kafka's serializedKeySize/ValueSize: no Buffer view per record.
         const r = rs[i]!;
-        const { key, value } = r;
-        if (key !== null) bytes += key.length;
-        if (value !== null) bytes += value.length;
+        if (r.keySize > 0) bytes += r.keySize;
+        if (r.valueSize > 0) bytes += r.valueSize;
       }
       records += n;
       end = lastRecordMs = performance.now();

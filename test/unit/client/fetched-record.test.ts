@@ -25,6 +25,9 @@ describe('decodeFetchedBatch', () => {
         expect(ours.map((r) => ({ offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers })))
           .toEqual(reference);
         for (const r of ours) expect([r.topic, r.partition]).toEqual(['t', 3]);
+        // Sizes as stored, -1 for null, without materialising the fields.
+        expect(ours.map((r) => [r.keySize, r.valueSize]))
+          .toEqual(reference.map((r) => [r.key?.length ?? -1, r.value?.length ?? -1]));
       }), { numRuns: 300 });
   });
 
@@ -32,13 +35,17 @@ describe('decodeFetchedBatch', () => {
     const batch = encodeRecordBatch([{ key: Buffer.from('clé'), value: Buffer.from('valeur €') }, { key: null, value: null }]);
     const [a, b] = decodeFetchedBatch(batch, 0, 't', 0, 0, true, true);
     expect([a!.key, a!.value, b!.key, b!.value]).toEqual(['clé', 'valeur €', null, null]);
+    // Stored bytes, not string length: 'valeur €' is 8 characters in 10 bytes of UTF-8.
+    expect([a!.keySize, a!.valueSize, b!.keySize, b!.valueSize]).toEqual([4, 10, -1, -1]);
   });
 
   it('finds a batch inside a larger buffer and serialises records with all their fields', () => {
     const batch = encodeRecordBatch([{ key: Buffer.from('k'), value: Buffer.from('v'), timestamp: 7, headers: [{ key: 'h', value: null }] }]);
     const buf = Buffer.concat([Buffer.alloc(13, 9), batch]);
     const [r] = decodeFetchedBatch(buf, 13, 't', 1, 0, true, true);
-    expect(JSON.parse(JSON.stringify(r))).toEqual({ topic: 't', partition: 1, offset: 0, timestamp: 7, key: 'k', value: 'v', headers: [{ key: 'h', value: null }] });
+    expect(JSON.parse(JSON.stringify(r))).toEqual({
+      topic: 't', partition: 1, offset: 0, timestamp: 7, key: 'k', value: 'v', headers: [{ key: 'h', value: null }], keySize: 1, valueSize: 1,
+    });
     expect(inspect(r)).toContain("value: 'v'");
   });
 
