@@ -1,35 +1,16 @@
 /**
- * `strata group list|describe|reset|delete` as a process, against a broker child process.
+ * `strata group list|describe|reset|delete` through the real CLI, against a broker child process.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Strata } from '../../../client/index.js';
-import { removeDir, startBrokerProcess, type BrokerProcess, type CommandResult } from '../../helpers/cli.js';
+import { removeDir, runCli, startBrokerProcess, type BrokerProcess, type CommandResult } from '../../helpers/cli.js';
 import { fill } from './group-helpers.js';
-
-const GROUP_CLI = fileURLToPath(new URL('./group-cli-main.mjs', import.meta.url));
-/** Longest one CLI command may take. */
-const COMMAND_MS_MAX = 15_000;
 
 let broker: BrokerProcess;
 
+/** The real `strata` CLI, pointed at this file's broker. */
 function cli(args: string[]): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [GROUP_CLI, ...args, '--broker', broker.url], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`strata ${args.join(' ')} timed out; stderr: ${stderr}`));
-    }, COMMAND_MS_MAX);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runCli([...args, '--broker', broker.url]);
 }
 
 beforeAll(async () => {
