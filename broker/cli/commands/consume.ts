@@ -49,12 +49,14 @@ async function consume(client: Strata, topic: string, opts: ConsumeOptions): Pro
   const assignments: Assignment[] = partitions.map((partition) => ({ topic, partition, offset: start }));
   await consumer.assign(assignments);
 
-  // -e: the end of each partition as it is now; partitions already there are done.
+  // -e: the end of each partition as it is now; partitions starting exactly there are done. One
+  // starting past its end is not: its fetch must run and raise OffsetOutOfRangeError rather
+  // than the command exiting 0 having silently skipped nothing.
   const remaining = new Map<number, number>();
   if (opts.exitAtEnd) {
     for (const partition of partitions) {
       const { offset: end } = await admin.listOffsets(topic, partition, 'latest');
-      if (consumer.position({ topic, partition }) < end) remaining.set(partition, end);
+      if (consumer.position({ topic, partition }) !== end) remaining.set(partition, end);
     }
     if (remaining.size === 0) {
       await consumer.close();

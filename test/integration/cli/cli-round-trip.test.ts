@@ -51,6 +51,10 @@ describe('strata CLI against a broker child process', () => {
     const atEnd = await cli(['consume', 'seq', '--offset', 'latest', '-e']);
     expect(atEnd.code).toBe(0);
     expect(atEnd.stdout).toBe('');
+    // Past the end is an error with the valid range, not a silent empty success.
+    const pastEnd = await cli(['consume', 'seq', '--offset', '99', '-e']);
+    expect(pastEnd.code).toBe(1);
+    expect(pastEnd.stderr).toMatch(/^strata: OffsetOutOfRangeError: .*\[0, 20\]/);
   });
 
   it('lists and describes topics, then deletes one', async () => {
