@@ -46,6 +46,16 @@ export const SEGMENT_INDEX_BYTES_MAX = 1024 * MiB;
  */
 export const INDEX_WRITE_THROUGH_BYTES = 4096;
 
+/**
+ * Broker-wide budget for the in-memory indexes of *sealed* segments (IndexCache): past it the
+ * least recently used unpinned ones are unloaded. 32 MiB holds the indexes of ~6 GiB of log
+ * written in small batches (~5 MiB per GiB, see above) and of thousands of GiB written in
+ * 1 MiB batches (one 8-byte entry per batch); reloading an unloaded segment's indexes costs one
+ * page-cache read of at most a few MiB. Active segments' indexes are not counted: the writer
+ * needs them, and they start at INDEX_ENTRIES_INITIAL entries.
+ */
+export const INDEX_CACHE_BYTES_MAX = 32 * MiB;
+
 /** In-memory index arrays start at this many entries and double, so idle partitions stay small. */
 export const INDEX_ENTRIES_INITIAL = 64;
 
@@ -68,6 +78,16 @@ export const APPEND_QUEUE_BYTES_MAX = 256 * MiB;
  */
 export const WRITE_GROUP_BYTES_MAX = 16 * MiB;
 export const WRITE_GROUP_BUFFERS_MAX = 1024;
+
+/**
+ * Tail cache (tail-cache.ts): memory one partition log may keep for its most recent appends, and
+ * all logs of the process together (tail-cache-budget.ts). A consumer at the end of the log is
+ * answered from it without a threadpool read. 4 MiB is ~400 ms of a 10 MB/s partition, or four
+ * full 1 MiB produce frames; 32 MiB caps 1,000 busy partitions at a few times the broker's
+ * resident memory of its indexes. An entry is charged the whole buffer it keeps alive.
+ */
+export const TAIL_CACHE_PARTITION_BYTES_MAX = 4 * MiB;
+export const TAIL_CACHE_BYTES_MAX = 32 * MiB;
 
 /** A read never asks the file for more than this, whatever maxBytes says (plus one batch). */
 export const READ_BYTES_MAX = 64 * MiB;
@@ -117,3 +137,4 @@ assert.ok(SEGMENT_BYTES_MIN >= BATCH_HEADER_BYTES);
 assert.ok(HEADER_SCAN_READ_BYTES >= HEADER_WALK_BYTES);
 assert.ok(SEGMENT_INDEX_BYTES_MIN >= 2 * TIME_INDEX_ENTRY_BYTES && SEGMENT_INDEX_BYTES_MIN >= 2 * OFFSET_INDEX_ENTRY_BYTES);
 assert.ok(WRITE_GROUP_BYTES_MAX >= BATCH_BYTES_MAX);
+assert.ok(TAIL_CACHE_PARTITION_BYTES_MAX <= TAIL_CACHE_BYTES_MAX);

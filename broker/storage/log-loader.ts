@@ -71,15 +71,21 @@ export async function loadSegments(opts: LoadOptions): Promise<Segment[]> {
       }
       ctx.logger.info({ dir, recoveryPoint: opts.recoveryPoint ?? null, fromSegment: segments[from]!.baseOffset },
         'recovering log after unclean shutdown');
-      return await recoverSegments(segments, from, ctx);
+      return admitSealedIndexes(await recoverSegments(segments, from, ctx));
     }
     const active = segments[segments.length - 1]!;
     const reason = await openActiveSegment(active, ctx);
     if (reason === undefined) return segments;
     ctx.logger.warn({ file: active.logPath, reason }, 'active segment is inconsistent after a clean shutdown; recovering it');
-    return await recoverSegments(segments, segments.length - 1, ctx);
+    return admitSealedIndexes(await recoverSegments(segments, segments.length - 1, ctx));
   } catch (err) {
     for (const s of segments) await s.abandon();
     throw err;
   }
+}
+
+/** Recovery rebuilt sealed segments' indexes in memory: from now on they count in the IndexCache. */
+function admitSealedIndexes(segments: Segment[]): Segment[] {
+  for (const s of segments) s.admitIndexesToCache();
+  return segments;
 }

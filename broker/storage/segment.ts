@@ -14,13 +14,20 @@
  * State: `size`/`nextOffset` describe bytes *placed* by the writer (possibly still being
  * written); `readableBytes` is the prefix below the high watermark that readers may touch.
  *
+ * Indexes: the active segment's are always in memory. A sealed segment's are loaded on demand
+ * (loadIndexes) and are then an entry of the broker-wide IndexCache, which unloads them again
+ * when sealed indexes exceed its budget and nobody holds the segment.
+ *
  * Concurrency: one writer (the owning PartitionLog's serial write path) places, writes, rolls,
  * truncates and seals; any number of readers read concurrently below `readableBytes`, holding a
- * reference (acquire/release) so a deleted segment's files are closed only after they finish.
+ * reference (acquire/release) so a deleted segment's files are closed only after they finish
+ * and its indexes stay loaded while they use them: use `offsetIndex`/`timeIndex` of a sealed
+ * segment only between acquire() and release(), after `await loadIndexes()`.
  */
 import assert from 'node:assert/strict';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../logger.js';
+import { IndexCache, type IndexCacheEntry } from './index-cache.js';
 import { BatchFault, scanBatches } from './batch-scan.js';
 import { HEADER_SCAN_READ_BYTES, INDEX_WRITE_THROUGH_BYTES, RECOVERY_READ_BYTES, RELATIVE_OFFSET_MAX, SEGMENT_INDEX_BYTES_MAX } from './constants.js';
 import { Deferred, readAt, writevAt, type FaultInjector } from './file-io.js';
@@ -51,9 +58,11 @@ export interface SegmentContext {
   readonly config: LogConfig;
   readonly logger: Logger;
   readonly faults?: FaultInjector | undefined;
+  /** Where sealed segments' indexes are accounted. @default IndexCache.shared */
+  readonly indexCache?: IndexCache | undefined;
 }
 
-export class Segment {
+export class Segment implements IndexCacheEntry {
   readonly logPath: string;
   size = 0;
   nextOffset: number;
@@ -72,6 +81,11 @@ export class Segment {
   private refs = 0;
   private idle: Deferred | undefined;
   private closed = false;
+  /**
+   * Entry counts of index files that passed the sanity checks once. Sealed index files do not
+   * change while the broker runs, so a reload after an unload skips the O(entries) walk.
+   */
+  private checkedEntries: { offset: number; time: number } | undefined;
 
   private constructor(
     readonly dir: string,
@@ -137,6 +151,36 @@ export class Segment {
 
   get indexesLoaded(): boolean {
     return this.offsetIdx !== undefined && this.timeIdx !== undefined;
+  }
+
+  /** Bytes of memory the loaded indexes occupy (0 when unloaded). */
+  get indexBytes(): number {
+    return (this.offsetIdx?.memoryBytes ?? 0) + (this.timeIdx?.memoryBytes ?? 0);
+  }
+
+  /** IndexCacheEntry: sealed, loaded, no load running and no reader holding the segment. */
+  get indexesEvictable(): boolean {
+    return this.sealed && this.refs === 0 && this.loading === undefined && this.indexesLoaded;
+  }
+
+  /** IndexCacheEntry: drops the in-memory indexes of an unused sealed segment. */
+  unloadIndexes(): void {
+    assert.ok(this.indexesEvictable, 'unloading indexes that may be in use');
+    this.offsetIdx = undefined;
+    this.timeIdx = undefined;
+  }
+
+  /**
+   * Hands a sealed segment's loaded indexes to the cache (after a load, a seal, or a recovery
+   * that rebuilt them), so that they count against the budget and can be unloaded.
+   */
+  admitIndexesToCache(): void {
+    if (!this.sealed || this.deleted || this.closed || !this.indexesLoaded) return;
+    this.cache.add(this, this.indexBytes);
+  }
+
+  private get cache(): IndexCache {
+    return this.ctx.indexCache ?? IndexCache.shared;
   }
 
   // ---- writer side -------------------------------------------------------------------------
@@ -216,6 +260,16 @@ export class Segment {
    * and makes it active again. Returns the new nextOffset (the cut batch's base offset).
    */
   async truncateTo(offset: number): Promise<number> {
+    // Held so that the cache cannot unload a sealed segment's indexes between the awaits below.
+    this.acquire();
+    try {
+      return await this.truncateToHeld(offset);
+    } finally {
+      this.release();
+    }
+  }
+
+  private async truncateToHeld(offset: number): Promise<number> {
     await this.loadIndexes();
     let cut = { position: this.size, baseOffset: this.nextOffset };
     const start = this.offsetIndex.lookup(offset);
@@ -264,6 +318,8 @@ export class Segment {
     await this.offsetIndex.seal();
     await this.timeIndex.seal();
     this.sealed = true;
+    this.checkedEntries = { offset: this.offsetIndex.entries, time: this.timeIndex.entries };
+    this.admitIndexesToCache();
   }
 
   /**
@@ -271,21 +327,36 @@ export class Segment {
    * and preallocated to the configured size.
    */
   async activate(rebuilt: boolean): Promise<void> {
-    await this.loadIndexes();
-    // Indexes of sealed segments were loaded with the largest capacity; re-create them with the
-    // configured one (at least what they already hold).
-    this.offsetIdx = this.offsetIndex.withCapacity(this.ctx.config.segmentIndexBytes);
-    this.timeIdx = this.timeIndex.withCapacity(this.ctx.config.segmentIndexBytes);
-    await this.offsetIdx.openWritable(rebuilt ? 'replace' : 'existing');
-    await this.timeIdx.openWritable(rebuilt ? 'replace' : 'existing');
-    this.sealed = false;
+    this.acquire();
+    try {
+      await this.loadIndexes();
+      // Active from here on: the writer owns the indexes, the cache must not unload them.
+      this.cache.remove(this);
+      // Indexes of sealed segments were loaded with the largest capacity; re-create them with the
+      // configured one (at least what they already hold).
+      this.offsetIdx = this.offsetIndex.withCapacity(this.ctx.config.segmentIndexBytes);
+      this.timeIdx = this.timeIndex.withCapacity(this.ctx.config.segmentIndexBytes);
+      this.checkedEntries = undefined;
+      await this.offsetIdx.openWritable(rebuilt ? 'replace' : 'existing');
+      await this.timeIdx.openWritable(rebuilt ? 'replace' : 'existing');
+      this.sealed = false;
+    } finally {
+      this.release();
+    }
   }
 
   // ---- indexes of sealed segments ------------------------------------------------------------
 
-  /** Loads the index files once, checking them and rebuilding them from the log when broken. */
+  /**
+   * Loads the index files unless they are in memory (marking them used in the cache), checking
+   * them the first time and rebuilding them from the log when broken. Callers hold the segment
+   * (acquire) so that the indexes stay loaded until they release it.
+   */
   loadIndexes(): Promise<void> {
-    if (this.indexesLoaded) return Promise.resolve();
+    if (this.indexesLoaded) {
+      if (this.sealed) this.cache.touch(this);
+      return Promise.resolve();
+    }
     this.loading ??= this.loadIndexesOnce().finally(() => { this.loading = undefined; });
     return this.loading;
   }
@@ -293,11 +364,16 @@ export class Segment {
   private async loadIndexesOnce(): Promise<void> {
     const offsetIdx = new OffsetIndex(offsetIndexPath(this.dir, this.baseOffset), this.baseOffset, SEGMENT_INDEX_BYTES_MAX);
     const timeIdx = new TimeIndex(timeIndexPath(this.dir, this.baseOffset), this.baseOffset, SEGMENT_INDEX_BYTES_MAX);
-    const reason = (await offsetIdx.load()) ?? (await timeIdx.load())
-      ?? offsetIdx.sanityCheck(this.size, this.nextOffset) ?? timeIdx.sanityCheck(this.nextOffset);
+    const [offsetLoad, timeLoad] = await Promise.all([offsetIdx.load(), timeIdx.load()]);
+    const checked = this.checkedEntries;
+    const unchanged = checked !== undefined && checked.offset === offsetIdx.entries && checked.time === timeIdx.entries;
+    const reason = offsetLoad ?? timeLoad ?? (unchanged ? undefined
+      : offsetIdx.sanityCheck(this.size, this.nextOffset) ?? timeIdx.sanityCheck(this.nextOffset));
     if (reason === undefined) {
       this.offsetIdx = offsetIdx;
       this.timeIdx = timeIdx;
+      this.checkedEntries = { offset: offsetIdx.entries, time: timeIdx.entries };
+      this.admitIndexesToCache();
       const last = timeIdx.lastEntry();
       if (last && last.timestamp > this.maxTimestamp) {
         this.maxTimestamp = last.timestamp;
@@ -313,6 +389,8 @@ export class Segment {
     }
     await this.offsetIndex.writeOut();
     await this.timeIndex.writeOut();
+    this.checkedEntries = { offset: this.offsetIndex.entries, time: this.timeIndex.entries };
+    this.admitIndexesToCache();
   }
 
   /**
@@ -359,8 +437,12 @@ export class Segment {
   }
 
   release(): void {
+    assert.ok(this.refs > 0, 'segment released more often than acquired');
     this.refs--;
-    if (this.refs === 0 && this.idle) this.idle.resolve();
+    if (this.refs !== 0) return;
+    if (this.idle) this.idle.resolve();
+    // Readers may have kept the cache over its budget; this segment can go now if it must.
+    if (this.sealed) this.cache.trim();
   }
 
   // ---- durability and lifecycle --------------------------------------------------------------
@@ -401,6 +483,7 @@ export class Segment {
   /** Waits for readers to finish, closes the handles and removes the three files. */
   async delete(): Promise<void> {
     this.deleted = true;
+    this.cache.remove(this);
     if (this.refs > 0) {
       this.idle = new Deferred();
       await this.idle.promise;
@@ -415,6 +498,7 @@ export class Segment {
 
   private async closeHandles(): Promise<void> {
     this.closed = true;
+    this.cache.remove(this);
     await this.log.close();
   }
 }

@@ -9,7 +9,8 @@
  * written when the segment is sealed or closed (after a crash the active segment's indexes are
  * rebuilt from the log anyway, so nothing depends on the unwritten tail). Sealing or closing trims the file to its real size and fsyncs it, so a
  * cleanly closed index has exactly `entries * entryBytes` bytes. A sealed segment's index is
- * read-only: loaded lazily into memory on first use, with no file handle kept.
+ * read-only: loaded lazily into memory on first use, with no file handle kept, and unloaded again
+ * when the broker-wide IndexCache needs the memory.
  *
  * Indexes are derived data: anything wrong with one (bad size, entries out of order, pointing
  * past the log) is fixed by rebuilding it from the log, so they carry no checksum.
@@ -49,6 +50,11 @@ export abstract class SparseIndex {
 
   get writable(): boolean {
     return this.fh !== undefined;
+  }
+
+  /** Bytes of memory the entries occupy (the array's capacity, which may exceed the entries). */
+  get memoryBytes(): number {
+    return this.mem.length;
   }
 
   /** Reserves the next entry in memory and returns its byte offset in `mem`. */
@@ -139,6 +145,8 @@ export abstract class SparseIndex {
     const fh = this.fh;
     this.fh = undefined;
     await fh.close();
+    // A read-only index never grows again: give back the spare capacity of the doubling array.
+    if (this.mem.length > this.count * this.entryBytes) this.mem = Buffer.from(this.mem.subarray(0, this.count * this.entryBytes));
   }
 
   /** Closes without trimming (after an I/O failure; the next open rebuilds or re-checks). */
