@@ -16,6 +16,10 @@
  *   - read(), offsetForTimestamp() and scanBatchHeaders() run concurrently with all of the
  *     above, never look past the high watermark, and hold a reference on the segment they read
  *     so retention and truncation close its files only after they finish.
+ *   - read() answers from the tail cache (tail-cache.ts) when it holds the offset: the appends
+ *     written most recently, added once their write succeeded, dropped on truncation, rewind,
+ *     retention and close. It answers synchronously, so a fetch woken by a high-watermark
+ *     advance is answered in the same event-loop turn as the fdatasync that caused it.
  *
  * Failure contract:
  *   - A failed write (ENOSPC, EIO...) fails that append and every append queued after it with
@@ -34,7 +38,7 @@ import {
 } from '../../proto/record-batch.js';
 import type { Logger } from '../logger.js';
 import {
-  APPEND_BYTES_MAX, APPEND_QUEUE_BYTES_MAX, LEADER_EPOCH_DEFAULT, VERIFY_CRC_ON_READ_DEFAULT,
+  APPEND_BYTES_MAX, APPEND_QUEUE_BYTES_MAX, LEADER_EPOCH_DEFAULT, TAIL_CACHE_PARTITION_BYTES_MAX, VERIFY_CRC_ON_READ_DEFAULT,
 } from './constants.js';
 import { Deferred, fsyncDir, storageFailure, toStorageError, type FaultInjector } from './file-io.js';
 import { Flusher } from './flusher.js';
@@ -44,6 +48,8 @@ import { findTimestampInSegment, readFromSegment, segmentHeaders } from './log-r
 import { batchMetas, LogWriter, type PendingAppend, type WriterHost } from './log-writer.js';
 import { selectRetainedSegments } from './retention.js';
 import { Segment, type RollReason, type SegmentContext } from './segment.js';
+import { TailCache } from './tail-cache.js';
+import { TailCacheBudget } from './tail-cache-budget.js';
 
 export interface AppendResult {
   /** Offset assigned to the first record of the first batch. */
@@ -79,6 +85,10 @@ export interface PartitionLogOptions {
   recoveryPoint?: number | undefined;
   /** Tests only: inject write/sync failures. */
   faults?: FaultInjector | undefined;
+  /** Memory shared with other logs' tail caches. @default TailCacheBudget.shared */
+  tailCacheBudget?: TailCacheBudget | undefined;
+  /** This log's tail cache limit; 0 turns the cache off. @default TAIL_CACHE_PARTITION_BYTES_MAX */
+  tailCacheBytes?: number | undefined;
 }
 
 /** Counters for tests and metrics. */
@@ -89,6 +99,10 @@ export interface PartitionLogStats {
   /** fdatasync passes (each may sync more than one file). */
   syncs: number;
   rolls: number;
+  /** read() calls answered from the tail cache. */
+  cacheReads: number;
+  /** read() calls that read a segment file. */
+  fileReads: number;
 }
 
 /** A position in the log: everything before `offset` lies before `position` in `segment`. */
@@ -130,7 +144,8 @@ export class PartitionLog extends EventEmitter {
   private closing = false;
   private closed = false;
   private lastFlushMs = Date.now();
-  private readonly counters: PartitionLogStats = { appends: 0, writes: 0, syncs: 0, rolls: 0 };
+  private readonly counters: PartitionLogStats = { appends: 0, writes: 0, syncs: 0, rolls: 0, cacheReads: 0, fileReads: 0 };
+  private readonly cache: TailCache;
 
   private constructor(opts: PartitionLogOptions, segments: Segment[], ctx: SegmentContext, logger: Logger) {
     super();
@@ -147,6 +162,8 @@ export class PartitionLog extends EventEmitter {
     this.hw = this.nextOffset;
     this.writtenMark = { offset: this.nextOffset, segment: active, position: active.size, generation: 0 };
     this.durableMark = this.writtenMark;
+    this.cache = new TailCache(opts.tailCacheBudget ?? TailCacheBudget.shared, opts.tailCacheBytes ?? TAIL_CACHE_PARTITION_BYTES_MAX,
+      (offset, reason) => this.logger.error({ offset, reason }, 'tail cache holds a changed batch (a buffer was modified after append); reading the file'));
     this.writer = new LogWriter(this.writerHost());
     this.flusher = new Flusher<LogMark>({
       takeDirty: () => this.takeDirty(),
@@ -234,7 +251,8 @@ export class PartitionLog extends EventEmitter {
   /**
    * Validates every batch (throwing InvalidRecordBatchError / MessageTooLargeError and writing
    * nothing), assigns offsets by stamping each batch's baseOffset (and partitionLeaderEpoch) in
-   * `batches` itself, and queues the write. `batches` must not be modified afterwards.
+   * `batches` itself, and queues the write. `batches` must never be modified afterwards (nor its
+   * memory reused): once written it is kept in the tail cache and served to readers as is.
    */
   append(batches: Buffer): AppendResult {
     if (this.unhealthy) throw new StorageError(`${this.name} is unhealthy after a failed fsync; it must be reopened`, { cause: this.unhealthy });
@@ -276,7 +294,10 @@ export class PartitionLog extends EventEmitter {
       activeSegment: () => this.active,
       roll: (reason) => this.roll(reason),
       chunkWritten: (chunk, seg) => this.chunkWritten(chunk, seg),
-      rewind: () => { this.nextOffset = this.writtenMark.offset; },
+      rewind: () => {
+        this.nextOffset = this.writtenMark.offset;
+        this.cache.dropFrom(this.nextOffset);
+      },
       fatal: (err) => this.onFlushFailed(err),
       wrote: () => { this.counters.writes++; },
     };
@@ -292,6 +313,8 @@ export class PartitionLog extends EventEmitter {
     const mark: LogMark = { offset: seg.nextOffset, segment: seg, position: seg.size, generation: this.generation };
     this.writtenMark = mark;
     this.dirty.add(seg);
+    // Cached before the high watermark can move past them: a woken fetch reads synchronously.
+    for (const a of chunk) this.cache.add(a.buf, a.batches, seg.baseOffset);
     for (const a of chunk) {
       a.written.resolve();
       if (a.durable !== a.written) this.awaitingDurable.push(a);
@@ -415,12 +438,19 @@ export class PartitionLog extends EventEmitter {
     if (this.closed) throw new StorageError(`${this.name} is closed`);
     this.checkRange(offset);
     if (offset >= this.hw) return { records: EMPTY, highWatermark: this.hw, logStartOffset: this.logStartOffset };
+    const verifyCrc = this.config.verifyCrcOnRead ?? VERIFY_CRC_ON_READ_DEFAULT;
+    const cached = this.cache.read(offset, maxBytes, this.hw, verifyCrc);
+    if (cached !== undefined) {
+      this.counters.cacheReads++;
+      return { records: cached, highWatermark: this.hw, logStartOffset: this.logStartOffset };
+    }
+    this.counters.fileReads++;
     const seg = this.segmentFor(offset);
     seg.acquire();
     try {
       await seg.loadIndexes();
       const records = await readFromSegment(seg, offset, maxBytes, {
-        verifyCrc: this.config.verifyCrcOnRead ?? VERIFY_CRC_ON_READ_DEFAULT,
+        verifyCrc,
         indexIntervalBytes: this.config.indexIntervalBytes,
         name: this.name,
       });
@@ -513,7 +543,9 @@ export class PartitionLog extends EventEmitter {
         }
       }
       const count = selectRetainedSegments(sealed, this.sizeBytes, this.config, nowMs);
-      return this.segments.splice(0, count);
+      const deleted = this.segments.splice(0, count);
+      this.cache.dropBefore(this.logStartOffset);
+      return deleted;
     });
     if (victims.length === 0) return 0;
     this.logger.info({ segments: victims.length, logStartOffset: this.logStartOffset }, 'deleted segments past retention');
@@ -539,6 +571,8 @@ export class PartitionLog extends EventEmitter {
         if (offset >= this.nextOffset) return;
         await this.flusher.idle();
         this.generation++;
+        // Before the first await that changes files: from here on reads go to the file path.
+        this.cache.clear();
         const target = Math.max(offset, this.logStartOffset);
         const idx = this.segments.indexOf(this.segmentFor(target));
         const victims = this.segments.splice(idx + 1);
@@ -577,6 +611,7 @@ export class PartitionLog extends EventEmitter {
     if (this.closed) return;
     this.closing = true;
     this.closed = true;
+    this.cache.clear();
     const err = new StorageError(`${this.name} was abandoned`);
     this.writer.failAll([], err);
     for (const a of this.awaitingDurable) a.durable.reject(err);
@@ -619,6 +654,7 @@ export class PartitionLog extends EventEmitter {
         }
       }
       this.closed = true;
+      this.cache.clear();
       if (failure) throw toStorageError(failure, `${this.name}: close failed`);
     });
   }
