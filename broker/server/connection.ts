@@ -31,6 +31,7 @@ import { decodeRequest, encodeResponse, pb, type Request, type ResponseProps } f
 import { BufferPool, POOL_BUFFER_BYTES_MIN } from '../../proto/buffer-pool.js';
 import type { BrokerLimits } from '../config.js';
 import { FETCH_RESPONSE_BYTES_MAX } from '../constants.js';
+import { releaseReadBuffer } from '../storage/index.js';
 import type { Logger } from '../logger.js';
 import { peekCorrelationId } from './frame-peek.js';
 import type { ServerStats } from './server-stats.js';
@@ -236,6 +237,8 @@ export class Connection {
         ? encodeFetchResponseFrame(res.correlationId ?? 0, res.fetch,
           (n) => n < POOL_BUFFER_BYTES_MIN ? Buffer.allocUnsafe(n) : (pooled = fetchFramePool.acquire(n)))
         : encodeResponse(res);
+      // The frame holds a copy of the records: their read buffers can serve the next fetch.
+      for (const t of res.fetch?.topics ?? []) for (const p of t.partitions ?? []) if (p.records) releaseReadBuffer(p.records);
     } catch (err) {
       pooled = null;
       this.logger.error({ err, correlationId: res.correlationId }, 'response encoding failed');

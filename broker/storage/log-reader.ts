@@ -5,11 +5,21 @@
  * naming the file, byte position and offsets, never as silently served garbage.
  *
  * Callers hold a reference on the segment (acquire/release) and have loaded its indexes.
+ *
+ * Read buffers: fetch reads land in buffers from a pool (READ_BUFFER_POOL_BYTES_MAX). The
+ * records readFromSegment returns are a view of one; whoever is done with them (the broker,
+ * once it has copied them into a Fetch response frame) may hand them back with
+ * releaseReadBuffer(). Buffers never released are simply collected by the GC, and releasing
+ * anything else (a tail-cache buffer, an empty buffer, the same records twice) is a no-op, so a
+ * missed release costs only the allocation the pool would have saved. Event-loop use only.
  */
 import { CorruptLogError } from '../../proto/errors.js';
 import { decodeRecordBatch, readBatchHeader, type BatchHeader } from '../../proto/record-batch.js';
 import { BatchFault, checkBatchCrc, checkBatchHeader, scanBatches, type BatchInfo } from './batch-scan.js';
-import { HEADER_SCAN_READ_BYTES, HEADER_WALK_BYTES, READ_BYTES_MAX, READ_SKIP_BYTES_MAX } from './constants.js';
+import { BufferPool, POOL_BUFFER_BYTES_MIN } from '../../proto/buffer-pool.js';
+import {
+  HEADER_SCAN_READ_BYTES, HEADER_WALK_BYTES, READ_BUFFER_POOL_BYTES_MAX, READ_BYTES_MAX, READ_SKIP_BYTES_MAX,
+} from './constants.js';
 import type { Segment } from './segment.js';
 
 export interface ReadOptions {
@@ -33,10 +43,44 @@ interface Window {
   n: number;
 }
 
-async function readWindow(seg: Segment, pos: number, length: number): Promise<Window> {
-  const buf = Buffer.allocUnsafe(length);
-  const n = await seg.read(buf, 0, length, pos);
-  return { buf, pos, n };
+const readPool = new BufferPool(READ_BUFFER_POOL_BYTES_MAX);
+/**
+ * Pooled buffers currently lent out, by their memory: records are views (subarrays) of them.
+ * Weak, so a buffer nobody releases is still collected (an ephemeron: the value only keeps
+ * its own key alive).
+ */
+const lent = new WeakMap<ArrayBufferLike, Buffer>();
+
+function readBuffer(length: number): Buffer {
+  if (length < POOL_BUFFER_BYTES_MIN) return Buffer.allocUnsafe(length);
+  const buf = readPool.acquire(length);
+  lent.set(buf.buffer, buf);
+  return buf;
+}
+
+/**
+ * Gives the memory of records returned by readFromSegment (or PartitionLog.read) back for
+ * reuse. The caller must hold no other view of them: the next read overwrites the bytes.
+ * Anything that did not come from a pooled read, or was already released, is ignored.
+ */
+export function releaseReadBuffer(records: Uint8Array): void {
+  const buf = lent.get(records.buffer);
+  if (buf === undefined) return;
+  lent.delete(records.buffer);
+  readPool.release(buf);
+}
+
+async function readWindow(seg: Segment, pos: number, length: number, previous?: Window): Promise<Window> {
+  // A window being replaced is dropped unread by anyone else: reuse its buffer first.
+  if (previous !== undefined) releaseReadBuffer(previous.buf);
+  const buf = readBuffer(length);
+  try {
+    const n = await seg.read(buf, 0, length, pos);
+    return { buf, pos, n };
+  } catch (err) {
+    releaseReadBuffer(buf);
+    throw err;
+  }
 }
 
 /**
@@ -52,16 +96,20 @@ export async function readFromSegment(seg: Segment, offset: number, maxBytes: nu
   const skip = Math.min(opts.indexIntervalBytes, READ_SKIP_BYTES_MAX) + HEADER_WALK_BYTES;
   const start = seg.offsetIndex.lookup(offset);
   if (start.position >= end) return Buffer.alloc(0);
+  let win: Window | undefined;
   try {
-    let win = await readWindow(seg, start.position, Math.min(end - start.position, budget + skip));
+    win = await readWindow(seg, start.position, Math.min(end - start.position, budget + skip));
     let expect = start.offset;
     let pos = start.position;
     let first: BatchInfo;
     // Walk to the batch containing `offset`.
     for (;;) {
-      if (pos >= end) return Buffer.alloc(0);
+      if (pos >= end) {
+        releaseReadBuffer(win.buf);
+        return Buffer.alloc(0);
+      }
       if (pos + HEADER_WALK_BYTES > win.pos + win.n) {
-        win = await readWindow(seg, pos, Math.min(end - pos, budget + skip));
+        win = await readWindow(seg, pos, Math.min(end - pos, budget + skip), win);
         if (win.n < HEADER_WALK_BYTES) throw new BatchFault(pos, 'batch header cut off', true);
       }
       const info = checkBatchHeader(win.buf, pos - win.pos, pos, end - pos, expect);
@@ -74,27 +122,29 @@ export async function readFromSegment(seg: Segment, offset: number, maxBytes: nu
     }
     // The first batch is returned whole even when it is larger than maxBytes.
     if (pos + first.size > win.pos + win.n) {
-      win = await readWindow(seg, pos, Math.max(first.size, Math.min(end - pos, budget)));
+      win = await readWindow(seg, pos, Math.max(first.size, Math.min(end - pos, budget)), win);
     }
-    const from = pos - win.pos;
+    const w = win;
+    const from = pos - w.pos;
     let to = from;
     let info: BatchInfo | undefined = first;
     // A bad batch after good ones ends the read before it: the good ones are served, and the
     // next read, starting at the bad batch, reports it. Only a bad first batch throws here.
     while (info !== undefined) {
-      if (opts.verifyCrc && !passes(() => checkBatchCrc(win.buf, to, info!), to > from)) break;
+      if (opts.verifyCrc && !passes(() => checkBatchCrc(w.buf, to, info!), to > from)) break;
       to += info.size;
       pos += info.size;
       expect = info.lastOffset + 1;
       info = undefined;
-      if (pos >= end || to + HEADER_WALK_BYTES > win.n) break;
+      if (pos >= end || to + HEADER_WALK_BYTES > w.n) break;
       let next: BatchInfo | undefined;
-      if (!passes(() => { next = checkBatchHeader(win.buf, to, pos, end - pos, expect); }, true)) break;
-      if (to + next!.size > win.n || to + next!.size - from > budget) break;
+      if (!passes(() => { next = checkBatchHeader(w.buf, to, pos, end - pos, expect); }, true)) break;
+      if (to + next!.size > w.n || to + next!.size - from > budget) break;
       info = next;
     }
-    return win.buf.subarray(from, to);
+    return w.buf.subarray(from, to);
   } catch (err) {
+    if (win !== undefined) releaseReadBuffer(win.buf);
     if (err instanceof BatchFault) throw corruptError(opts.name, seg, err, offset);
     throw err;
   }

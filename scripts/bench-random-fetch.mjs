@@ -1,0 +1,179 @@
+// Broker-level random-offset fetch benchmark (issue 4: "fetch at a random offset of a multi-GiB
+// partition: p99 <= 2 ms, and not growing with the log's size").
+//
+//   npm run bench:random-fetch -- [--sizes-gib 1,4] [--fetches 5000] [--warmup 500]
+//                                  [--max-bytes 1048576] [--segment-bytes N] [--broker-node-args "..."]
+//                                  [--broker-output FILE]   (copy of the broker's stdout/stderr)
+//
+// Starts a real broker process (dist/broker/cli/main.js, 127.0.0.1, port 0, its own temp data
+// dir, --flush interval so the fill is quick; fetches do not depend on the flush policy), creates
+// a one-partition topic and fills it with 100-byte records through the SDK producer (1 MiB
+// batches, 2,000 records per send(), 64 sends in flight) until its .log files reach each size in
+// --sizes-gib. At each size it measures fetch round trips at offsets drawn uniformly from
+// [logStartOffset, highWatermark): one Fetch in flight, max_wait_ms 0, partition_max_bytes and
+// max_bytes 1 MiB (Kafka's max.partition.fetch.bytes default), over the real WebSocket. The call
+// is the SDK's Connection.request('fetch'), the one request a consumer's poll sends: the public
+// Consumer prefetches the next chunk in the background, which would put a second fetch in
+// flight and blur the round trip being measured.
+//
+// Prints a markdown table. The broker is stopped by PID and its data dir removed at the end,
+// also on error or Ctrl-C (scripts/bench/processes.mjs).
+import { createWriteStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { installCleanupHandlers, makeTempDir, removeDir, startChild, stopChild, waitForLine } from './bench/processes.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CLI = path.join(HERE, '..', 'dist', 'broker', 'cli', 'main.js');
+const { Strata } = await import('../dist/client/index.js');
+const { Connection } = await import('../dist/client/connection.js');
+
+const GiB = 2 ** 30;
+const MiB = 2 ** 20;
+const RECORD_VALUE_BYTES = 100;
+const RECORDS_PER_SEND = 2000;
+const SENDS_IN_FLIGHT = 64;
+const TOPIC = 'random-fetch';
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+const sizesGiB = String(arg('--sizes-gib', '1,4')).split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
+const fetches = Number(arg('--fetches', 5000));
+const warmup = Number(arg('--warmup', 500));
+const maxBytes = Number(arg('--max-bytes', MiB));
+const segmentBytes = arg('--segment-bytes', undefined);
+const brokerNodeArgs = String(arg('--broker-node-args', '')).split(' ').filter(Boolean);
+/** Where to copy the broker's stdout and stderr (e.g. its --trace-gc lines), if anywhere. */
+const brokerOutput = arg('--broker-output', undefined);
+
+/** Bytes of the partition's .log files. */
+async function logBytes(dataDir) {
+  const dir = path.join(dataDir, `${TOPIC}-0`);
+  let total = 0;
+  for (const name of await readdir(dir)) if (name.endsWith('.log')) total += (await stat(path.join(dir, name))).size;
+  return total;
+}
+
+/** user+sys CPU seconds of a process so far (from /proc/PID/stat; Linux only). */
+async function cpuSeconds(pid) {
+  try {
+    const { readFile } = await import('node:fs/promises');
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
+async function fill(producer, dataDir, targetBytes) {
+  const payload = Buffer.alloc(RECORD_VALUE_BYTES, 0x61);
+  const messages = Array.from({ length: RECORDS_PER_SEND }, () => ({ value: payload }));
+  const inFlight = new Set();
+  let firstError;
+  let sends = 0;
+  for (;;) {
+    // Check the size every 256 sends (~50 MB): cheap, and overshoot is small at these sizes.
+    if (sends % 256 === 0) {
+      await Promise.all(inFlight);
+      if (firstError) throw firstError;
+      if ((await logBytes(dataDir)) >= targetBytes) return;
+    }
+    const p = producer.send({ topic: TOPIC, messages }).then(() => undefined, (err) => { firstError ??= err; });
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    sends++;
+    if (inFlight.size >= SENDS_IN_FLIGHT) await Promise.race(inFlight);
+  }
+}
+
+function fetchBody(offset) {
+  return {
+    maxWaitMs: 0, minBytes: 0, maxBytes,
+    topics: [{ name: TOPIC, partitions: [{ partition: 0, fetchOffset: offset, partitionMaxBytes: maxBytes }] }],
+  };
+}
+
+async function measure(conn, n) {
+  const first = (await conn.request('fetch', fetchBody(0))).topics[0].partitions[0];
+  const start = Number(first.logStartOffset ?? 0);
+  const end = Number(first.highWatermark);
+  const lat = new Float64Array(n);
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {
+    const offset = start + Math.floor(Math.random() * (end - start));
+    const t0 = performance.now();
+    const res = await conn.request('fetch', fetchBody(offset));
+    lat[i] = performance.now() - t0;
+    const p = res.topics[0].partitions[0];
+    if (p.error && p.error.code) throw new Error(`fetch at ${offset} failed: ${p.error.name} ${p.error.message}`);
+    if (!p.records || p.records.length === 0) throw new Error(`fetch at ${offset} returned no records`);
+    bytes += p.records.length;
+  }
+  lat.sort();
+  const q = (x) => lat[Math.min(n - 1, Math.floor(x * n))];
+  return { records: end - start, p50: q(0.5), p99: q(0.99), p999: q(0.999), max: lat[n - 1], avgBytes: bytes / n };
+}
+
+installCleanupHandlers();
+const dataDir = await makeTempDir('random-fetch');
+const brokerArgs = [...brokerNodeArgs, CLI, 'broker', 'start', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0',
+  '--flush', 'interval', '--log-level', 'warn', ...(segmentBytes ? ['--segment-bytes', segmentBytes] : [])];
+const broker = startChild('strata broker', process.execPath, brokerArgs, { dirs: [dataDir] });
+if (brokerOutput) {
+  const out = createWriteStream(brokerOutput);
+  broker.child.stdout.on('data', (c) => out.write(c));
+  broker.child.stderr.on('data', (c) => out.write(c));
+}
+let client;
+let conn;
+let failed = false;
+try {
+  const [url] = await waitForLine(broker, /wss?:\/\/[^\s"'()]+/);
+  client = new Strata({ brokers: url });
+  await client.admin().createTopic({ name: TOPIC, partitions: 1 });
+  const producer = client.producer({ acks: 'leader', lingerMs: 5 });
+  await producer.connect();
+  conn = new Connection({
+    url, clientId: 'bench-random-fetch', connectTimeoutMs: 10_000, requestTimeoutMs: 30_000,
+    inFlightRequestsMax: 1, queuedRequestsMax: 16,
+  });
+  await conn.connect();
+  const rows = [];
+  for (const gib of sizesGiB) {
+    const t0 = performance.now();
+    await fill(producer, dataDir, gib * GiB);
+    const fillSecs = (performance.now() - t0) / 1000;
+    const bytesOnDisk = await logBytes(dataDir);
+    const load0 = os.loadavg()[0];
+    await measure(conn, warmup);
+    const cpu0 = await cpuSeconds(broker.child.pid);
+    const m = await measure(conn, fetches);
+    const cpu1 = await cpuSeconds(broker.child.pid);
+    rows.push({ gib, bytesOnDisk, fillSecs, load0, load1: os.loadavg()[0], brokerCpuMsPerFetch: ((cpu1 - cpu0) * 1000) / fetches, ...m });
+    process.stderr.write(`${gib} GiB measured\n`);
+  }
+  const f = (x) => x.toFixed(3);
+  console.log(`\n### Random-offset fetch round trips (broker process, one partition, ${RECORD_VALUE_BYTES}-byte records)\n`);
+  console.log(`${fetches} fetches per size after ${warmup} warm-up fetches; one in flight; max_bytes = partition_max_bytes = ${maxBytes} B; max_wait_ms 0; ` +
+    `page cache warm (the log was just written); ${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}.\n`);
+  console.log('| log size | records | fill s | p50 ms | p99 ms | p99.9 ms | max ms | avg bytes/fetch | broker CPU ms/fetch | load avg (1 min) before → after |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const r of rows) {
+    console.log(`| ${(r.bytesOnDisk / GiB).toFixed(2)} GiB | ${r.records.toLocaleString('en-US')} | ${r.fillSecs.toFixed(0)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.p999)} | ${f(r.max)} | ` +
+      `${Math.round(r.avgBytes).toLocaleString('en-US')} | ${r.brokerCpuMsPerFetch.toFixed(3)} | ${r.load0.toFixed(2)} → ${r.load1.toFixed(2)} |`);
+  }
+} catch (err) {
+  failed = true;
+  console.error(err);
+} finally {
+  await conn?.close().catch(() => undefined);
+  await client?.close().catch(() => undefined);
+  await stopChild(broker);
+  await removeDir(dataDir);
+}
+process.exit(failed ? 1 : 0);
