@@ -3,11 +3,19 @@
  * writes and reads at explicit positions (no file cursor, so reads and writes on one handle may
  * run concurrently), directory fsync, and the mapping of OS errors to Strata errors.
  *
+ * Log writes of at most SYNC_WRITE_BYTES_MAX are made with a synchronous writev on the event
+ * loop thread: copying a few KiB into the page cache takes microseconds, while a threadpool
+ * hand-off costs 0.1-1 ms of wake-ups on a busy 2-core box and widens the produce latency tail.
+ * Larger writes stay on the threadpool so MiB copies never stall the event loop. Either way the
+ * bytes only reach the page cache; durability is the flusher's fdatasync, still on the threadpool.
+ *
  * A FaultInjector may be passed down from PartitionLog.open so tests can make writes and syncs
  * fail the way a full or failing disk would; production code passes none.
  */
+import fs from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { NotEnoughSpaceError, StorageError, StrataError } from '../../proto/errors.js';
+import { SYNC_WRITE_BYTES_MAX } from './constants.js';
 
 /** Test hook: each method may return/throw a fault for one operation on `file`. */
 export interface FaultInjector {
@@ -25,7 +33,11 @@ export function ioError(code: string, message = code): NodeJS.ErrnoException {
   return Object.assign(new Error(message), { code });
 }
 
-/** Writes every byte of `buffers` at `position`, looping over short writes. */
+/**
+ * Writes every byte of `buffers` at `position`, looping over short writes: synchronously when
+ * they total at most SYNC_WRITE_BYTES_MAX (the returned promise is then already settled),
+ * through the threadpool otherwise. Faults are injected before either path.
+ */
 export async function writevAt(
   fh: FileHandle, buffers: readonly Buffer[], position: number, faults?: FaultInjector, file = '',
 ): Promise<number> {
@@ -38,6 +50,7 @@ export async function writevAt(
       throw fault.error;
     }
   }
+  if (total <= SYNC_WRITE_BYTES_MAX) return writevAtSync(fh.fd, buffers, position, total);
   let bufs = buffers as Buffer[];
   let pos = position;
   let left = total;
@@ -47,6 +60,21 @@ export async function writevAt(
     left -= bytesWritten;
     pos += bytesWritten;
     if (left > 0) bufs = dropPrefix(bufs, bytesWritten);
+  }
+  return total;
+}
+
+function writevAtSync(fd: number, buffers: readonly Buffer[], position: number, total: number): number {
+  let bufs = buffers as Buffer[];
+  let pos = position;
+  let left = total;
+  while (left > 0) {
+    // Called through the module object so that test preloads wrapping fs.writevSync see it.
+    const written = fs.writevSync(fd, bufs, pos);
+    if (written === 0) throw new StorageError('write made no progress');
+    left -= written;
+    pos += written;
+    if (left > 0) bufs = dropPrefix(bufs, written);
   }
   return total;
 }

@@ -6,7 +6,9 @@
  * and each group is written with one writev per segment it touches, at an explicit position,
  * straight from the callers' buffers (no copy). An append is never split across segments: the
  * log rolls between appends. Each group is one link of the log's serial chain, so truncation,
- * retention and rolls wait for at most one group.
+ * retention and rolls wait for at most one group. A group of at most SYNC_WRITE_BYTES_MAX is
+ * copied into the page cache synchronously (file-io.ts writevAt), so a small produce reaches the
+ * flusher's fdatasync in the event-loop turn that received it; larger groups use the threadpool.
  *
  * On a failed write the failed append and every append queued after it are rejected with
  * NotEnoughSpaceError (ENOSPC/EDQUOT) or StorageError, the segment is cut back to the last good

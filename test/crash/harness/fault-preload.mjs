@@ -14,7 +14,7 @@
  * Every injected failure is counted in $STRATA_FAULT_DIR/<control>.hits (one byte per hit), so
  * the test can tell that the fault really fired.
  */
-import { appendFileSync, readFileSync, readlinkSync } from 'node:fs';
+import fs, { appendFileSync, readFileSync, readlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -65,4 +65,10 @@ if (dir) {
       return original.apply(this, args);
     };
   }
+  // Small log writes are synchronous (storage/file-io.ts calls fs.writevSync(fd, ...)).
+  const writevSync = fs.writevSync;
+  fs.writevSync = function (fd, ...args) {
+    if (fault('write-enospc', { fd })) throw errnoError('ENOSPC', -28, 'write');
+    return writevSync.call(this, fd, ...args);
+  };
 }
