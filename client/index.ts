@@ -17,6 +17,7 @@
 // ---- values ------------------------------------------------------------------------------
 export { Strata, createClient } from './client.js';
 export { Producer } from './producer.js';
+export { SendReceipt } from './send-receipt.js';
 export { Consumer } from './consumer.js';
 export { Admin } from './admin.js';
 export { GroupConsumer } from './group/group-consumer.js';
@@ -64,7 +65,7 @@ export type { RetryOptions } from './retry.js';
 export type { Logger, LogFields } from './logger.js';
 export type { SocketFactory, SocketHandlers, SocketOptions, StrataSocket } from './socket.js';
 export type { Acks, ProducerMessage, ProducerOptions, ProducerRecord } from './producer-options.js';
-export type { RecordMetadata } from './producer-batch.js';
+export type { RecordMetadata, RecordRun } from './send-receipt.js';
 export type { RecordData, HeadersInput } from './values.js';
 export type {
   Assignment, ConsumerBatch, ConsumerOptions, ConsumerRecord, TopicPartition,

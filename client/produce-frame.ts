@@ -11,9 +11,24 @@
  *   ProduceRequest  1: acks varint, 2: timeout_ms varint, 3: topics (repeated, length-delimited)
  *   TopicProduce    1: name string, 2: partitions (repeated, length-delimited)
  *   PartitionData   1: partition varint, 2: records bytes
+ *
+ * In place: a request carrying one batch (the common case: one partition, or one ready batch
+ * per drain) ends with that batch's bytes, so its envelope is a prefix of at most
+ * PRODUCE_FRAME_HEADROOM_BYTES. When the batch lives in a buffer with that much free room
+ * before it (BatchBuilder's headroom), the envelope is written into the room and the frame is
+ * a view from there to the batch's end: no copy of the batch. Copying each ~1 MiB batch into a
+ * fresh frame measured ~7% of a producer's CPU at a million records a second.
  */
 import assert from 'node:assert/strict';
 import type { BufferPool } from '../proto/buffer-pool.js';
+
+/**
+ * Room to keep free before a batch so a one-batch Produce envelope fits in front of it: at
+ * most 47 bytes of tags and varints (10 fields, lengths and ids of at most 5 varint bytes each)
+ * plus the topic name, at most TOPIC_NAME_CHARS_MAX (249) ASCII bytes; rounded up. A longer
+ * name (the broker would refuse it anyway) just takes the copying path.
+ */
+export const PRODUCE_FRAME_HEADROOM_BYTES = 320;
 
 export interface ProducePartition {
   partition: number;
@@ -53,14 +68,22 @@ function fieldSize(contentBytes: number): number {
   return 1 + uvarintSize(contentBytes) + contentBytes;
 }
 
-/** An encoded frame; `backing` is the pooled buffer to release once the socket wrote it. */
+/**
+ * An encoded frame; `backing` is the pooled buffer to release once the socket wrote it (null
+ * when the frame was allocated, or written in place into the caller's buffer).
+ */
 export interface EncodedFrame {
   frame: Buffer;
   backing: Buffer | null;
 }
 
+/**
+ * Encodes the request. `inPlace`, if given, is the buffer the request's only batch is a view
+ * of: when the envelope fits in the bytes before the batch, it is written there and the frame
+ * is a view of `inPlace` (those bytes before the batch are overwritten; nothing else is).
+ */
 export function encodeProduceFrame(correlationId: number, acks: number, timeoutMs: number, topics: readonly ProduceTopic[],
-  pool: BufferPool | null): EncodedFrame {
+  pool: BufferPool | null, inPlace: Buffer | null = null): EncodedFrame {
   // Sizes, innermost first; kept in arrays so the write pass does not measure twice.
   const topicSizes: number[] = [];
   const partSizes: number[] = [];
@@ -82,8 +105,21 @@ export function encodeProduceFrame(correlationId: number, acks: number, timeoutM
     produceSize += fieldSize(topicSize);
   }
   const total = (correlationId !== 0 ? 1 + uvarintSize(correlationId) : 0) + fieldSize(produceSize);
-  const backing = pool !== null ? pool.acquire(total) : null;
-  const buf = backing !== null ? backing.subarray(0, total) : Buffer.allocUnsafe(total);
+  const only = topics.length === 1 && topics[0]!.partitions.length === 1 ? topics[0]!.partitions[0]!.records : null;
+  let buf: Buffer;
+  let backing: Buffer | null = null;
+  let start = -1;
+  if (inPlace !== null && only !== null && only.length > 0 && only.buffer === inPlace.buffer) {
+    // The records field is last, so everything before it is the prefix to fit in front.
+    start = only.byteOffset - inPlace.byteOffset - (total - only.length);
+  }
+  if (start >= 0) {
+    buf = inPlace!.subarray(start, start + total);
+  } else {
+    start = -1;
+    backing = pool !== null ? pool.acquire(total) : null;
+    buf = backing !== null ? backing.subarray(0, total) : Buffer.allocUnsafe(total);
+  }
 
   let pos = 0;
   if (correlationId !== 0) {
@@ -120,7 +156,8 @@ export function encodeProduceFrame(correlationId: number, acks: number, timeoutM
       if (p.records.length > 0) {
         buf[pos++] = TAG_RECORDS;
         pos = writeUvarint(buf, pos, p.records.length);
-        buf.set(p.records, pos);
+        if (start < 0) buf.set(p.records, pos);
+        else assert.equal(buf.byteOffset + pos, p.records.byteOffset, 'in-place envelope does not end at its batch');
         pos += p.records.length;
       }
     }

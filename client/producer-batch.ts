@@ -11,54 +11,59 @@
 import assert from 'node:assert/strict';
 import type { StrataError } from '../proto/errors.js';
 import { BatchBuilder } from './batch-builder.js';
+import { PRODUCE_FRAME_HEADROOM_BYTES } from './produce-frame.js';
 import type { BufferPool } from '../proto/buffer-pool.js';
+import { SendReceipt, type RecordRun } from './send-receipt.js';
 
-/** The producer's answer for one record. */
-export interface RecordMetadata {
-  topic: string;
-  partition: number;
-  /** Offset the broker assigned; -1 when sent with acks 'none' (no answer to learn it from). */
-  offset: number;
-}
+export type { RecordMetadata } from './send-receipt.js';
 
 /**
- * One send() call: resolves when every batch holding one of its records is done. Partitions
- * and offsets are kept as numbers and the RecordMetadata objects built only when the call
- * resolves: objects created per record at send() time would live as long as the batch is in
- * flight, and copying them through young-generation collections measured a fifth of a
- * producer's CPU.
+ * One send() call: resolves when every batch holding one of its records is done. Where its
+ * records went is collected as runs (see send-receipt.ts), placed by each batch as it
+ * completes: no per-record object or array entry lives while the batch is in flight, since
+ * copying those through young-generation collections measured a fifth of a producer's CPU.
  */
 export class PendingSend {
   readonly topic: string;
-  readonly partitions: number[];
-  readonly offsets: number[];
+  readonly recordCount: number;
   /** Batches holding records of this call and not yet done. */
   batchesLeft = 0;
   settled = false;
-  private readonly resolveFn: (results: RecordMetadata[]) => void;
+  private runs: RecordRun[] = [];
+  /** Whether `runs` is in record order so far (runs of one batch are; batches may finish out of order). */
+  private sorted = true;
+  private readonly resolveFn: (receipt: SendReceipt) => void;
   private readonly rejectFn: (err: Error) => void;
 
-  constructor(topic: string, recordCount: number, resolve: (r: RecordMetadata[]) => void, reject: (err: Error) => void) {
+  constructor(topic: string, recordCount: number, resolve: (receipt: SendReceipt) => void, reject: (err: Error) => void) {
     this.topic = topic;
-    this.partitions = new Array<number>(recordCount).fill(-1);
-    this.offsets = new Array<number>(recordCount).fill(-1);
+    this.recordCount = recordCount;
     this.resolveFn = resolve;
     this.rejectFn = reject;
+  }
+
+  /** Records start .. start + count - 1 of this call are stored from `baseOffset` (-1: unknown) of `partition`. */
+  placed(start: number, count: number, partition: number, baseOffset: number): void {
+    const runs = this.runs;
+    const last = runs.length > 0 ? runs[runs.length - 1]! : undefined;
+    if (last !== undefined && last.start > start) this.sorted = false;
+    runs.push({ start, count, partition, baseOffset });
   }
 
   batchDone(): void {
     if (--this.batchesLeft === 0 && !this.settled) {
       this.settled = true;
-      const { topic, partitions, offsets } = this;
-      const results = new Array<RecordMetadata>(partitions.length);
-      for (let i = 0; i < results.length; i++) results[i] = { topic, partition: partitions[i]!, offset: offsets[i]! };
-      this.resolveFn(results);
+      const runs = this.runs;
+      if (!this.sorted) runs.sort((a, b) => a.start - b.start);
+      this.runs = [];
+      this.resolveFn(new SendReceipt(this.topic, this.recordCount, runs));
     }
   }
 
   fail(err: Error): void {
     if (this.settled) return;
     this.settled = true;
+    this.runs = [];
     this.rejectFn(err);
   }
 }
@@ -76,11 +81,13 @@ export class ProducerBatch {
   state: BatchState = 'open';
   /** Holds the records until the batch is sealed into `bytes`. */
   builder: BatchBuilder | null;
-  /** The send() calls with records here, and where each one's records start in the batch. */
-  readonly sends: PendingSend[] = [];
-  private readonly sendStarts: number[] = [];
-  /** For each record of the batch, its index in its send() call. */
-  private readonly indexInSend: number[] = [];
+  /**
+   * Runs of records here: run r holds `runInfo[3r + 2]` consecutive records of the send() call
+   * `runSends[r]`, from its record `runInfo[3r]`, stored from position `runInfo[3r + 1]` of
+   * the batch. A call's records are appended together, so its runs are adjacent here.
+   */
+  private readonly runSends: PendingSend[] = [];
+  private readonly runInfo: number[] = [];
   /** Pooled buffer the sealed bytes live in, released once the broker acknowledged them. */
   backing: Buffer | null = null;
   /** Bytes charged to the producer's buffer for this batch (released when it is done). */
@@ -103,7 +110,8 @@ export class ProducerBatch {
     this.acks = acks;
     this.order = order;
     this.createdAtMs = nowMs;
-    this.builder = new BatchBuilder(initialBytes, pool);
+    // Headroom only helps when the sealed bytes stay in the pooled buffer the frame can reuse.
+    this.builder = new BatchBuilder(initialBytes, pool, pool !== null ? PRODUCE_FRAME_HEADROOM_BYTES : 0);
   }
 
   /** Encoded size so far (exact, uncompressed), header included. */
@@ -112,20 +120,27 @@ export class ProducerBatch {
   }
 
   /**
-   * Books a record the caller has just written into `builder`: record `index` of `send`, and
-   * the buffer bytes charged for it.
+   * Books `count` records the caller has just written into `builder`: records `index` ..
+   * `index + count - 1` of `send`, and the buffer bytes charged for them.
    */
-  append(send: PendingSend, index: number, bufferedBytes: number): void {
-    assert.ok(this.state === 'open');
-    // Records of one send() are appended together, so checking the last entry dedupes.
-    if (this.sends.length === 0 || this.sends[this.sends.length - 1] !== send) {
-      this.sends.push(send);
-      this.sendStarts.push(this.recordCount);
+  append(send: PendingSend, index: number, count: number, bufferedBytes: number): void {
+    assert.ok(this.state === 'open' && count > 0);
+    const { runSends, runInfo } = this;
+    const r = runSends.length - 1;
+    if (r >= 0 && runSends[r] === send) {
+      const k = 3 * r;
+      if (runInfo[k]! + runInfo[k + 2]! === index) {
+        runInfo[k + 2] = runInfo[k + 2]! + count;
+      } else {
+        runSends.push(send);
+        runInfo.push(index, this.recordCount, count);
+      }
+    } else {
       send.batchesLeft++;
+      runSends.push(send);
+      runInfo.push(index, this.recordCount, count);
     }
-    send.partitions[index] = this.partition;
-    this.indexInSend.push(index);
-    this.recordCount++;
+    this.recordCount += count;
     this.bufferedBytes += bufferedBytes;
   }
 
@@ -133,22 +148,19 @@ export class ProducerBatch {
   complete(baseOffset: number): void {
     assert.ok(this.state !== 'done' && this.state !== 'failed');
     this.state = 'done';
-    const { sends, sendStarts, indexInSend } = this;
-    if (baseOffset >= 0) {
-      for (let s = 0; s < sends.length; s++) {
-        const offsets = sends[s]!.offsets;
-        const end = s + 1 < sends.length ? sendStarts[s + 1]! : this.recordCount;
-        for (let j = sendStarts[s]!; j < end; j++) offsets[indexInSend[j]!] = baseOffset + j;
-      }
+    const { runSends, runInfo } = this;
+    for (let r = 0; r < runSends.length; r++) {
+      const k = 3 * r;
+      runSends[r]!.placed(runInfo[k]!, runInfo[k + 2]!, this.partition, baseOffset < 0 ? -1 : baseOffset + runInfo[k + 1]!);
     }
-    for (const send of sends) send.batchDone();
+    for (let r = 0; r < runSends.length; r++) if (r === 0 || runSends[r] !== runSends[r - 1]) runSends[r]!.batchDone();
     this.finish();
   }
 
   fail(err: Error): void {
     if (this.state === 'done' || this.state === 'failed') return;
     this.state = 'failed';
-    for (const send of this.sends) send.fail(err);
+    for (const send of this.runSends) send.fail(err);
     this.finish();
   }
 

@@ -6,9 +6,17 @@
  * shapes and for how latency is counted).
  *
  * Load shape: each of `--producers` producers (one WebSocket each) gets an equal share of the
- * records and the rate, and hands them to send() RECORDS_PER_SEND at a time with at most
- * SENDS_IN_FLIGHT_MAX calls awaiting acknowledgement. Throttled, a call carries the records
- * due in THROTTLE_SLICE_MS, so the load is smooth rather than one burst per second.
+ * records and the rate, and hands them to the public SDK's `producer.sendMany()`
+ * RECORDS_PER_SEND at a time with at most SENDS_IN_FLIGHT_MAX calls awaiting acknowledgement.
+ * Throttled, a call carries the records due in THROTTLE_SLICE_MS, so the load is smooth rather
+ * than one burst per second.
+ *
+ * Against Kafka's tool: kafka-producer-perf-test calls send() once per record with a callback
+ * and lets the client batch; here each record is still its own message object (one per
+ * record, as Kafka allocates a ProducerRecord each), but they are handed over in calls of
+ * RECORDS_PER_SEND, and each call is answered by one SendReceipt (runs of offsets) rather than
+ * one metadata object per record. An application producing at this rate would use the same
+ * calls; `send()`, which answers per record, measured 0.15-0.35 µs more client CPU per record.
  */
 import type { Command } from 'commander';
 import type { Acks, Producer, ProducerMessage, Strata } from '../../../client/index.js';
@@ -21,9 +29,9 @@ import { ProgressBar } from '../perf/progress.js';
 import { Throttler } from '../perf/throttler.js';
 
 /**
- * Records per send() call unthrottled. 2,000 × 100 B ≈ 200 KB: a fifth of a default 1 MiB
- * batch, so several calls share a batch and the per-call overhead (a promise, a metadata
- * array) is spread over many records.
+ * Records per sendMany() call unthrottled. 2,000 × 100 B ≈ 200 KB: a fifth of a default 1 MiB
+ * batch, so several calls share a batch and the per-call overhead (a promise, a receipt) is
+ * spread over many records.
  */
 export const RECORDS_PER_SEND_DEFAULT = 2_000;
 /**
@@ -111,7 +119,7 @@ async function sendShare(producer: Producer, share: number, throttler: Throttler
     for (let j = 0; j < n; j++) messages[j] = { value: payload };
     sent += n;
     const t0 = performance.now();
-    const p = producer.send({ topic: opts.topic, messages }).then(() => {
+    const p = producer.sendMany({ topic: opts.topic, messages }).then(() => {
       const now = performance.now();
       stats.record(n, n * payload.length, now - t0, now);
       progress.done = stats.acknowledged;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BATCH_HEADER_BYTES } from '../../../proto/constants.js';
 import { varintSize } from '../../../proto/varint.js';
 import { RecordAccumulator } from '../../../client/accumulator.js';
-import { PendingSend, type RecordMetadata } from '../../../client/producer-batch.js';
+import { PendingSend } from '../../../client/producer-batch.js';
+import type { RecordMetadata } from '../../../client/send-receipt.js';
 
 const ACKS_ALL = 0;
 
@@ -21,7 +22,7 @@ function setup(lingerMs = 5, batchBytes = 1000, inFlight = 5) {
   const closed: Array<[string, number]> = [];
   acc.onBatchClosed = (b) => closed.push([b.topic, b.partition]);
   const results: RecordMetadata[][] = [];
-  const send = new PendingSend('t', 1000, (r) => results.push(r), () => {});
+  const send = new PendingSend('t', 1000, (r) => results.push(r.toRecordMetadata()), () => {});
   let n = 0;
   /**
    * Appends a record whose value makes its encoded size exactly `bytes` (null key, no
@@ -36,7 +37,7 @@ function setup(lingerMs = 5, batchBytes = 1000, inFlight = 5) {
     const sizeBefore = batch.sizeBytes;
     batch.builder!.append(null, -1, Buffer.alloc(valueBytes), valueBytes, now, undefined);
     expect(batch.sizeBytes - sizeBefore).toBe(bytes);
-    batch.append(send, n++, bytes);
+    batch.append(send, n++, 1, bytes);
     acc.closeIfFull(q);
     return acc.closedCount !== before;
   };

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { COMPRESSION_GZIP, COMPRESSION_NONE } from '../../../proto/constants.js';
 import { decodeRecordBatch, encodeRecordBatch, validateBatch, type RecordInput } from '../../../proto/record-batch.js';
 import { BatchBuilder, fieldBytes, type FieldData } from '../../../client/batch-builder.js';
+import { BufferPool } from '../../../proto/buffer-pool.js';
 
 function build(records: Array<{ key: FieldData; value: FieldData; timestamp: number; headers?: RecordInput['headers'] }>,
   seal = { compression: COMPRESSION_NONE, producerId: -1, producerEpoch: -1, baseSequence: -1 }, initialBytes = 64): Buffer {
@@ -31,6 +32,20 @@ describe('BatchBuilder', () => {
       })), { producerId: pid, producerEpoch: 2, baseSequence: seq });
       expect(ours.equals(reference)).toBe(true);
     }), { numRuns: 300 });
+  });
+
+  it('leaves headroom before the sealed batch in its pooled buffer, through growth, with the same bytes', () => {
+    const records = Array.from({ length: 300 }, (_, i) => ({ key: null, value: Buffer.alloc(100, i % 256), timestamp: 1000 + i }));
+    const seal = { compression: COMPRESSION_NONE, producerId: 3, producerEpoch: 0, baseSequence: 0 };
+    const plain = build(records, seal, 100);
+    const b = new BatchBuilder(100, new BufferPool(1 << 22), 320);
+    for (const r of records) b.append(r.key, -1, r.value, 100, r.timestamp, undefined);
+    expect(b.sizeBytes).toBe(plain.length);
+    const sealed = b.seal(seal);
+    expect(sealed.equals(plain)).toBe(true);
+    expect(b.backing).not.toBeNull();
+    expect(sealed.buffer).toBe(b.backing!.buffer);
+    expect(sealed.byteOffset - b.backing!.byteOffset).toBe(320);
   });
 
   it('grows its buffer past the initial size without losing records', () => {
