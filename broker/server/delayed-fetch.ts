@@ -7,7 +7,9 @@
  * high-watermark event (Partition.onHighWatermark, one Set per partition, so thousands of
  * parked fetches cost no EventEmitter listeners). An advance triggers one new read pass; passes
  * never overlap, and advances during a pass trigger exactly one more. A consumer parked at the
- * end of a log therefore gets a new batch one read after its high watermark moves.
+ * end of a log therefore gets a new batch one read after its high watermark moves; that read is
+ * answered from the log's tail cache, so the answer is sent in the event-loop turn in which the
+ * covering fdatasync completed, with no threadpool read in between.
  *
  * Every exit path runs `cleanup`, which unsubscribes, clears the timer and removes the abort
  * listeners, so nothing outlives the request.
