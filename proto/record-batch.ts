@@ -310,55 +310,9 @@ export function checkRecordFraming(buf: Buffer, pos: number, total: number): voi
   let section = buf.subarray(pos + BATCH_HEADER_BYTES, pos + total);
   const compression = compressionOf(buf.readInt16BE(pos + OFFSET_ATTRIBUTES));
   if (compression !== COMPRESSION_NONE) section = codecFor(compression).decompress(section, RECORDS_SECTION_BYTES_MAX);
+  const cur: Cursor = { pos: 0 };
   const end = section.length;
-  // Fast walk: every record whose three varints are short (the usual case) is checked here
-  // without a cursor object or a call per varint; the first record that is not (a varint of 5
-  // bytes or more, or one cut short) hands over to the careful walk, which reports exactly.
-  let p = 0;
-  let i = 0;
-  for (; i < count; i++) {
-    if (p >= end) break;
-    const length = readShortVarint(section, p, end);
-    if (length !== length) break; // NaN: not short, or truncated
-    const recordStart = varintEnd;
-    const recordEnd = recordStart + length;
-    if (length < RECORD_BYTES_MIN - 1 || recordEnd > end) break;
-    const timestampDelta = readShortVarint(section, recordStart + 1, recordEnd);
-    if (timestampDelta !== timestampDelta) break;
-    const offsetDelta = readShortVarint(section, varintEnd, recordEnd);
-    if (offsetDelta !== i) break;
-    p = recordEnd;
-  }
-  if (i === count && p === end) return;
-  checkRecordFramingFrom(section, count, i, p);
-}
-
-/** Position after the varint readShortVarint read last (module scratch, so a read allocates nothing). */
-let varintEnd = 0;
-
-/**
- * The zig-zag varint at `pos` if it takes at most 4 bytes (|value| < 2^27), else NaN (also when
- * it runs past `end`). Sets varintEnd.
- */
-function readShortVarint(buf: Buffer, pos: number, end: number): number {
-  let z = 0;
-  for (let shift = 0; shift < 28; shift += 7) {
-    if (pos >= end) return NaN;
-    const b = buf[pos++]!;
-    z |= (b & 0x7f) << shift;
-    if (b < 0x80) {
-      varintEnd = pos;
-      return (z >>> 1) ^ -(z & 1);
-    }
-  }
-  return NaN;
-}
-
-/** The careful walk of checkRecordFraming, from record `first` at `pos` of the section. */
-function checkRecordFramingFrom(section: Buffer, count: number, first: number, pos: number): void {
-  const cur: Cursor = { pos };
-  const end = section.length;
-  for (let i = first; i < count; i++) {
+  for (let i = 0; i < count; i++) {
     if (cur.pos >= end) throw new InvalidRecordBatchError(`batch claims ${count} records but holds ${i}`);
     const length = readVarint(section, cur, end);
     const recordEnd = cur.pos + length;
