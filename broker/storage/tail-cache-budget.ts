@@ -53,13 +53,21 @@ export class TailCacheBudget {
     this.bytesHeld -= entry.cost;
   }
 
+  /** Array slots the queue holds (live, dead or already passed): about twice the live entries at most. */
+  get queueSlots(): number {
+    return this.queue.length;
+  }
+
   private compact(): void {
-    while (this.head < this.queue.length && !this.queue[this.head]?.live) this.head++;
+    // Passed slots are cleared and the array is cut once they are the larger part: a dead entry
+    // still holds its append's buffer (a whole produce frame), so skipping it by `head` alone kept
+    // every evicted frame alive (measured: broker RSS grew with the produce rate, ~13 MB/s).
+    while (this.head < this.queue.length && !this.queue[this.head]?.live) this.queue[this.head++] = undefined;
     const length = this.queue.length - this.head;
     if (this.head === this.queue.length) {
       this.queue = [];
       this.head = 0;
-    } else if (length > 2 * this.live + 64) {
+    } else if (this.head > length || length > 2 * this.live + 64) {
       this.queue = this.queue.slice(this.head).filter((e) => e?.live);
       this.head = 0;
     }
