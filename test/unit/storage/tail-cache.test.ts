@@ -58,7 +58,9 @@ describe('tail cache', () => {
       fc.integer({ min: 2048, max: 40_000 }),
       fc.constantFrom<LogConfig['flushPolicy']>('always', 'never'),
       async (steps, cacheBytes, flushPolicy) => {
-        const config = smallConfig({ segmentBytes: 8192, indexIntervalBytes: 256, flushPolicy });
+        // The largest generated append (4 batches of 8 records of 400 bytes) is ~13.4 KB: segments
+        // must hold it, yet stay small enough that reads meet segment boundaries.
+        const config = smallConfig({ segmentBytes: 16_384, indexIntervalBytes: 256, flushPolicy });
         const budget = new TailCacheBudget(1 << 20);
         const cached = await open(config, { tailCacheBudget: budget, tailCacheBytes: cacheBytes });
         const plain = await open(config, { tailCacheBytes: 0 });
