@@ -47,7 +47,7 @@ import { loadSegments } from './log-loader.js';
 import { findTimestampInSegment, readFromSegment, segmentHeaders } from './log-reader.js';
 import { batchMetas, LogWriter, type PendingAppend, type WriterHost } from './log-writer.js';
 import { selectRetainedSegments } from './retention.js';
-import { Segment, type RollReason, type SegmentContext } from './segment.js';
+import { NO_TIMESTAMP, Segment, type RollReason, type SegmentContext } from './segment.js';
 import { TailCache } from './tail-cache.js';
 import { TailCacheBudget } from './tail-cache-budget.js';
 
@@ -531,17 +531,10 @@ export class PartitionLog extends EventEmitter {
    * never the active one. Moves logStartOffset. Returns the number of segments deleted.
    */
   async deleteRetainedSegments(nowMs = Date.now()): Promise<number> {
+    if (this.config.retentionMs >= 0) await this.learnMaxTimestamps(nowMs);
     const victims = await this.exclusive(async () => {
       if (this.closed) return [];
       const sealed = this.segments.slice(0, -1);
-      for (const s of sealed) {
-        s.acquire();
-        try {
-          await s.loadIndexes();
-        } finally {
-          s.release();
-        }
-      }
       const count = selectRetainedSegments(sealed, this.sizeBytes, this.config, nowMs);
       const deleted = this.segments.splice(0, count);
       this.cache.dropBefore(this.logStartOffset);
@@ -555,6 +548,30 @@ export class PartitionLog extends EventEmitter {
     }
     await fsyncDir(this.dir);
     return victims.length;
+  }
+
+  /**
+   * Time retention needs the largest timestamp of each candidate segment. A segment knows it
+   * once its indexes were loaded since the log was opened (unloading by the index cache keeps
+   * it), so only segments never loaded are loaded here, oldest first, up to the first one still
+   * within retention (selection stops there too). This runs outside the serial chain: each load
+   * is a file read, and holding the chain meanwhile would stall every append behind it. A load
+   * that fails aborts the pass before anything is selected.
+   */
+  private async learnMaxTimestamps(nowMs: number): Promise<void> {
+    for (const s of this.segments.slice(0, -1)) {
+      if (this.closed) return;
+      if (s.deleted) continue;
+      if (s.maxTimestamp === NO_TIMESTAMP && !s.indexesLoaded) {
+        s.acquire();
+        try {
+          await s.loadIndexes();
+        } finally {
+          s.release();
+        }
+      }
+      if (nowMs - s.maxTimestamp <= this.config.retentionMs) return;
+    }
   }
 
   /**

@@ -163,4 +163,19 @@ describe('index cache', () => {
     await log.append(batch(1)).written;
     expect((await readAll(log, end)).map((r) => r.offset)).toEqual([end]);
   });
+
+  it('a retention pass after a restart loads only the indexes it needs to decide, and still deletes by time', async () => {
+    const bases = await writeLog(dir);
+    expect(bases.length).toBeGreaterThanOrEqual(8);
+    // Record timestamps are 1_700_000_000_000 + i; a day's retention keeps them all at that time.
+    const day = 86_400_000;
+    log = await openLog(dir, smallConfig({ segmentBytes: SEGMENT_BYTES, retentionMs: day }));
+    const loadedBefore = IndexCache.shared.size;
+    expect(await log.deleteRetainedSegments(1_700_000_000_000 + 1000)).toBe(0);
+    // The oldest segment is within retention, so no other sealed segment needs its indexes.
+    expect(IndexCache.shared.size - loadedBefore).toBeLessThanOrEqual(1);
+    // Two days later every sealed segment has expired: each is loaded to learn so, then deleted.
+    expect(await log.deleteRetainedSegments(1_700_000_000_000 + 2 * day)).toBe(bases.length - 1);
+    expect(log.logStartOffset).toBe(bases.at(-1));
+  });
 });
