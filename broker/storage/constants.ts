@@ -133,6 +133,15 @@ export const HEADER_WALK_BYTES = BATCH_HEADER_BYTES;
 export const RECOVERY_READ_BYTES = 16 * MiB;
 
 /**
+ * Deleted segments' .log files are truncated by this much per step before the unlink (see
+ * file-io.ts `deleteInSteps`), with LOG_DELETE_STEP_PAUSE_MS between steps: at most ~4 GB/s
+ * of deletion, each step a small journal transaction.
+ */
+export const LOG_DELETE_STEP_BYTES = 8 * MiB;
+/** Pause between two truncation steps of a deleted .log, so appends' fdatasyncs slip in between. */
+export const LOG_DELETE_STEP_PAUSE_MS = 2;
+
+/**
  * Whether read() checks the CRC32C of every batch it returns. With the native CRC (~5 GB/s) this
  * costs ~0.2 ms per MiB and guarantees corrupt bytes are never served; turn off via
  * LogConfig.verifyCrcOnRead when the CPU matters more.

@@ -29,8 +29,10 @@ import { open, unlink, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../logger.js';
 import { IndexCache, type IndexCacheEntry } from './index-cache.js';
 import { BatchFault, scanBatches } from './batch-scan.js';
-import { HEADER_SCAN_READ_BYTES, INDEX_WRITE_THROUGH_BYTES, RECOVERY_READ_BYTES, RELATIVE_OFFSET_MAX, SEGMENT_INDEX_BYTES_MAX } from './constants.js';
-import { Deferred, readAt, writevAt, type FaultInjector } from './file-io.js';
+import {
+  HEADER_SCAN_READ_BYTES, INDEX_WRITE_THROUGH_BYTES, LOG_DELETE_STEP_BYTES, RECOVERY_READ_BYTES, RELATIVE_OFFSET_MAX, SEGMENT_INDEX_BYTES_MAX,
+} from './constants.js';
+import { Deferred, noop, readAt, truncateInSteps, writevAt, type FaultInjector } from './file-io.js';
 import type { LogConfig } from './log-config.js';
 import { logFilePath, offsetIndexPath, timeIndexPath } from './log-files.js';
 import { OffsetIndex } from './offset-index.js';
@@ -480,7 +482,11 @@ export class Segment implements IndexCacheEntry {
     await this.closeHandles().catch(() => undefined);
   }
 
-  /** Waits for readers to finish, closes the handles and removes the three files. */
+  /**
+   * Waits for readers to finish, closes the handles and removes the three files. A large .log
+   * is truncated in steps first (truncateInSteps: one huge unlink stalls appends' fdatasyncs).
+   * The data is gone either way, so a failed step only skips to the unlink.
+   */
   async delete(): Promise<void> {
     this.deleted = true;
     this.cache.remove(this);
@@ -488,6 +494,7 @@ export class Segment implements IndexCacheEntry {
       this.idle = new Deferred();
       await this.idle.promise;
     }
+    if (!this.closed && this.size > LOG_DELETE_STEP_BYTES) await truncateInSteps(this.log, this.size).catch(noop);
     await this.abandon();
     for (const p of [this.logPath, offsetIndexPath(this.dir, this.baseOffset), timeIndexPath(this.dir, this.baseOffset)]) {
       await unlink(p).catch((err: NodeJS.ErrnoException) => {

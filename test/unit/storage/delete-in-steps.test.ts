@@ -1,0 +1,56 @@
+import { readdir, stat, writeFile, open } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LOG_DELETE_STEP_BYTES } from '../../../broker/storage/constants.js';
+import { truncateInSteps } from '../../../broker/storage/file-io.js';
+import type { PartitionLog } from '../../../broker/storage/partition-log.js';
+import { batch, openLog, readAll, smallConfig, tempDir } from './helpers.js';
+
+describe('deleting large segment files in steps', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let log: PartitionLog | undefined;
+  beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+  afterEach(async () => {
+    if (log && !log.isClosed) await log.close();
+    log = undefined;
+    await cleanup();
+  });
+
+  it('truncateInSteps shrinks a file through intermediate sizes down to empty', async () => {
+    const file = path.join(dir, 'big.log');
+    await writeFile(file, Buffer.alloc(1024 * 1024, 1));
+    const fh = await open(file, 'r+');
+    const seen = new Set<number>();
+    let done = false;
+    const shrinking = truncateInSteps(fh, 1024 * 1024, 128 * 1024, 5).finally(() => { done = true; });
+    while (!done) {
+      seen.add((await stat(file)).size);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await shrinking;
+    await fh.close();
+    expect((await stat(file)).size).toBe(0);
+    // One truncate to zero would show only the full and the empty size.
+    expect([...seen].some((s) => s > 0 && s < 1024 * 1024 && s % (128 * 1024) === 0)).toBe(true);
+  });
+
+  it('retention deletes a segment larger than one step and keeps serving the rest', async () => {
+    const valueBytes = 100 * 1024;
+    const perSegment = Math.ceil(LOG_DELETE_STEP_BYTES / valueBytes) + 2;
+    log = await openLog(dir, smallConfig({ segmentBytes: (perSegment + 1) * (valueBytes + 200), retentionBytes: 1 }));
+    for (let i = 0; i < perSegment * 2 + 1; i++) log.append(batch(1, { tag: `b${i}`, valueBytes }));
+    await log.flush();
+    expect(log.segmentCount).toBeGreaterThanOrEqual(2);
+    const firstLog = path.join(dir, (await readdir(dir)).filter((n) => n.endsWith('.log')).sort()[0]!);
+    expect((await stat(firstLog)).size).toBeGreaterThan(LOG_DELETE_STEP_BYTES);
+
+    const deleted = await log.deleteRetainedSegments();
+    expect(deleted).toBeGreaterThanOrEqual(1);
+    await expect(stat(firstLog)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await readdir(dir)).filter((n) => n.endsWith('.log')).length).toBe(log.segmentCount);
+    const left = await readAll(log);
+    expect(left[0]!.offset).toBe(log.logStartOffset);
+    expect(left.at(-1)!.offset).toBe(perSegment * 2);
+  });
+});
