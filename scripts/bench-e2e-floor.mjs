@@ -2,7 +2,7 @@
 // 100k rec/s, flush always: p50 <= 2, p99 <= 5, p99.9 <= 10 ms")
 //
 //   npm run bench:e2e-floor -- [--rate 100000] [--seconds 15] [--warmup-seconds 3] [--rounds 3]
-//                               [--record-size 100] [--modes floor-fsync,floor-nofsync,strata]
+//                               [--record-size 100] [--modes floor-fsync,floor-append,floor-nofsync,strata]
 //
 // Runs, alternately in each round, the same fixed-rate workload through:
 //   - floor-fsync: the least a Node broker with fsync-before-ack can do. A bare `ws` server (with
@@ -11,7 +11,10 @@
 //     frame returns, acks it to the producer and pushes the frame's bytes to every consumer. No
 //     protobuf, no RecordBatch, no CRC, no offsets, no indexes, no fetch requests (push instead
 //     of long poll): each of those is work Strata does and the floor does not.
-//   - floor-nofsync: the same without the fdatasync, to show what the disk adds.
+//   - floor-append: as floor-fsync, but appending to a growing file, as a log segment grows
+//     (Strata's .log files are not preallocated): each fdatasync then also commits the new size
+//     and block allocation through the filesystem journal.
+//   - floor-nofsync: as floor-fsync without the fdatasync, to show what the disk adds.
 //   - strata: `strata perf e2e` against a Strata broker process with --flush always.
 // Each mode gets its own server process and its own client process; the client sends every
 // millisecond what is due at --rate (as `strata perf e2e` does: one frame per millisecond, the
@@ -50,12 +53,15 @@ function arg(name, fallback) {
 
 // --- floor server (child process) ---------------------------------------------------------------
 if (process.argv[2] === '--floor-server') {
-  const [dir, fsyncArg] = process.argv.slice(3);
-  const fsync = fsyncArg === 'fsync';
+  const [dir, mode] = process.argv.slice(3);
+  const fsync = mode !== 'floor-nofsync';
+  const append = mode === 'floor-append';
   const fd = fs.openSync(path.join(dir, 'floor.log'), 'w+');
-  const zeros = Buffer.alloc(2 ** 20);
-  for (let at = 0; at < FLOOR_FILE_BYTES; at += zeros.length) fs.writeSync(fd, zeros, 0, zeros.length, at);
-  fs.fsyncSync(fd);
+  if (!append) {
+    const zeros = Buffer.alloc(2 ** 20);
+    for (let at = 0; at < FLOOR_FILE_BYTES; at += zeros.length) fs.writeSync(fd, zeros, 0, zeros.length, at);
+    fs.fsyncSync(fd);
+  }
   let position = 0;
   /** Frames written but not yet covered by an fdatasync: [producer socket, frame]. */
   let waiting = [];
@@ -87,7 +93,7 @@ if (process.argv[2] === '--floor-server') {
       return;
     }
     socket.on('message', (frame) => {
-      if (position + frame.length > FLOOR_FILE_BYTES) position = 0;
+      if (!append && position + frame.length > FLOOR_FILE_BYTES) position = 0;
       fs.writeSync(fd, frame, 0, frame.length, position);
       position += frame.length;
       if (!fsync) { publish([[socket, frame]]); return; }
@@ -170,7 +176,13 @@ else {
   const warmupSeconds = Number(arg('--warmup-seconds', 3));
   const rounds = Number(arg('--rounds', 3));
   const recordSize = Number(arg('--record-size', 100));
-  const modes = String(arg('--modes', 'floor-fsync,floor-nofsync,strata')).split(',');
+  const MODES = ['floor-fsync', 'floor-append', 'floor-nofsync', 'strata'];
+  const modes = String(arg('--modes', MODES.join(','))).split(',');
+  const unknown = modes.filter((m) => !MODES.includes(m));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench-e2e-floor: unknown mode(s) ${unknown.join(', ')}; known: ${MODES.join(', ')}\n`);
+    process.exit(2);
+  }
   installCleanupHandlers();
 
   /** Total and steal jiffies of all CPUs, from the first line of /proc/stat. */
@@ -194,7 +206,7 @@ else {
     const server = mode === 'strata'
       ? startChild('strata broker', process.execPath, [CLI, 'broker', 'start', '--data-dir', path.join(dir, 'data'), '--host', '127.0.0.1',
         '--port', '0', '--flush', 'always', '--log-level', 'warn'], { dirs: [dir] })
-      : startChild('floor server', process.execPath, [HERE, '--floor-server', dir, mode === 'floor-fsync' ? 'fsync' : 'nofsync'], { dirs: [dir] });
+      : startChild('floor server', process.execPath, [HERE, '--floor-server', dir, mode], { dirs: [dir] });
     try {
       const [url] = await waitForLine(server, /wss?:\/\/[^\s"'()]+/);
       const c0 = cpuTimes();
