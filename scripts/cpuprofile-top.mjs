@@ -2,8 +2,11 @@
 // Sums self time per function and per file from V8 .cpuprofile files (`node --cpu-prof`), so a
 // profile can be read without DevTools and quoted in notes.
 //
-//   node scripts/cpuprofile-top.mjs [--top N] FILE.cpuprofile...
+//   node scripts/cpuprofile-top.mjs [--top N] [--last-seconds S] FILE.cpuprofile...
 //
+// --last-seconds keeps only the samples of the profile's last S seconds: a benchmark's broker is
+// profiled for its whole life, and this cuts away the fill or warm-up that came before the part
+// being measured.
 // Self time of a node = the sampling intervals (timeDeltas) of the samples that landed in it.
 // "(idle)" is the event loop waiting in epoll; percentages are of the busy (non-idle) time.
 // Native functions without a script (writev, fdatasync, read, writeBuffers) include time the
@@ -14,13 +17,15 @@ const TOP_DEFAULT = 25;
 
 const args = process.argv.slice(2);
 let top = TOP_DEFAULT;
+let lastSeconds = Infinity;
 const files = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--top') top = Number(args[++i]);
+  else if (args[i] === '--last-seconds') lastSeconds = Number(args[++i]);
   else files.push(args[i]);
 }
-if (files.length === 0 || !Number.isInteger(top) || top < 1) {
-  process.stderr.write('usage: node scripts/cpuprofile-top.mjs [--top N] FILE.cpuprofile...\n');
+if (files.length === 0 || !Number.isInteger(top) || top < 1 || !(lastSeconds > 0)) {
+  process.stderr.write('usage: node scripts/cpuprofile-top.mjs [--top N] [--last-seconds S] FILE.cpuprofile...\n');
   process.exit(2);
 }
 
@@ -41,7 +46,13 @@ for (const file of files) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map();
-  for (let i = 0; i < profile.samples.length; i++) {
+  // Samples are in time order; find the first one inside the window.
+  let first = 0;
+  if (Number.isFinite(lastSeconds)) {
+    let fromEndUs = 0;
+    for (first = profile.samples.length; first > 0 && fromEndUs < lastSeconds * 1e6; first--) fromEndUs += profile.timeDeltas[first - 1] ?? 0;
+  }
+  for (let i = first; i < profile.samples.length; i++) {
     const id = profile.samples[i];
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
