@@ -134,7 +134,7 @@ export const RECOVERY_READ_BYTES = 16 * MiB;
 
 /**
  * Deleted segments' .log files are truncated by this much per step before the unlink (see
- * file-io.ts `deleteInSteps`), with LOG_DELETE_STEP_PAUSE_MS between steps: at most ~4 GB/s
+ * file-io.ts `truncateInSteps`), with LOG_DELETE_STEP_PAUSE_MS between steps: at most ~4 GB/s
  * of deletion, each step a small journal transaction.
  */
 export const LOG_DELETE_STEP_BYTES = 8 * MiB;

@@ -17,8 +17,10 @@ export const LOG_SUFFIX = '.log';
 export const OFFSET_INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
 
+/** A segment .log being deleted is renamed to end with this before it is shrunk (removed on open). */
+export const DELETED_SUFFIX = '.deleted';
 /** Suffixes of files that never hold committed data: removed on open. */
-export const TEMP_SUFFIXES: readonly string[] = ['.tmp', '.cleaned', '.swap', '.deleted'];
+export const TEMP_SUFFIXES: readonly string[] = ['.tmp', '.cleaned', '.swap', DELETED_SUFFIX];
 
 /** Digits in a base-offset file name: enough for any int64 offset. */
 export const BASE_OFFSET_DIGITS = 20;

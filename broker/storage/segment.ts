@@ -25,16 +25,16 @@
  * segment only between acquire() and release(), after `await loadIndexes()`.
  */
 import assert from 'node:assert/strict';
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../logger.js';
 import { IndexCache, type IndexCacheEntry } from './index-cache.js';
 import { BatchFault, scanBatches } from './batch-scan.js';
 import {
   HEADER_SCAN_READ_BYTES, INDEX_WRITE_THROUGH_BYTES, LOG_DELETE_STEP_BYTES, RECOVERY_READ_BYTES, RELATIVE_OFFSET_MAX, SEGMENT_INDEX_BYTES_MAX,
 } from './constants.js';
-import { Deferred, noop, readAt, truncateInSteps, writevAt, type FaultInjector } from './file-io.js';
+import { Deferred, fsyncDir, readAt, truncateInSteps, writevAt, type FaultInjector } from './file-io.js';
 import type { LogConfig } from './log-config.js';
-import { logFilePath, offsetIndexPath, timeIndexPath } from './log-files.js';
+import { DELETED_SUFFIX, logFilePath, offsetIndexPath, timeIndexPath } from './log-files.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
 
@@ -484,8 +484,10 @@ export class Segment implements IndexCacheEntry {
 
   /**
    * Waits for readers to finish, closes the handles and removes the three files. A large .log
-   * is truncated in steps first (truncateInSteps: one huge unlink stalls appends' fdatasyncs).
-   * The data is gone either way, so a failed step only skips to the unlink.
+   * is truncated in steps first (truncateInSteps: one huge unlink stalls appends' fdatasyncs),
+   * after a durable rename to `.deleted`: a crash mid-way then leaves a leftover the loader
+   * removes, never a cut-short segment that would come back as the start of the log. The data
+   * is gone either way, so a failed rename or step only skips to the unlink.
    */
   async delete(): Promise<void> {
     this.deleted = true;
@@ -494,9 +496,19 @@ export class Segment implements IndexCacheEntry {
       this.idle = new Deferred();
       await this.idle.promise;
     }
-    if (!this.closed && this.size > LOG_DELETE_STEP_BYTES) await truncateInSteps(this.log, this.size).catch(noop);
+    let logPath = this.logPath;
+    if (!this.closed && this.size > LOG_DELETE_STEP_BYTES) {
+      try {
+        await rename(this.logPath, `${this.logPath}${DELETED_SUFFIX}`);
+        logPath = `${this.logPath}${DELETED_SUFFIX}`;
+        await fsyncDir(this.dir);
+        await truncateInSteps(this.log, this.size);
+      } catch {
+        // Falls through to the unlink of whichever name the file has.
+      }
+    }
     await this.abandon();
-    for (const p of [this.logPath, offsetIndexPath(this.dir, this.baseOffset), timeIndexPath(this.dir, this.baseOffset)]) {
+    for (const p of [logPath, offsetIndexPath(this.dir, this.baseOffset), timeIndexPath(this.dir, this.baseOffset)]) {
       await unlink(p).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
       });

@@ -1,4 +1,4 @@
-import { readdir, stat, writeFile, open } from 'node:fs/promises';
+import { open, readdir, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LOG_DELETE_STEP_BYTES } from '../../../broker/storage/constants.js';
@@ -45,12 +45,48 @@ describe('deleting large segment files in steps', () => {
     const firstLog = path.join(dir, (await readdir(dir)).filter((n) => n.endsWith('.log')).sort()[0]!);
     expect((await stat(firstLog)).size).toBeGreaterThan(LOG_DELETE_STEP_BYTES);
 
-    const deleted = await log.deleteRetainedSegments();
+    // While it shrinks, the file must not be under its segment name: a crash then would bring a
+    // cut-short segment back as the start of the log.
+    const fullSize = (await stat(firstLog)).size;
+    const sizesUnderSegmentName = new Set<number>();
+    let done = false;
+    const deleting = log.deleteRetainedSegments().finally(() => { done = true; });
+    while (!done) {
+      const size = await stat(firstLog).then((st) => st.size, () => undefined);
+      if (size !== undefined) sizesUnderSegmentName.add(size);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const deleted = await deleting;
     expect(deleted).toBeGreaterThanOrEqual(1);
+    expect([...sizesUnderSegmentName].every((size) => size === fullSize)).toBe(true);
     await expect(stat(firstLog)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await readdir(dir)).filter((n) => n.endsWith('.deleted'))).toEqual([]);
     expect((await readdir(dir)).filter((n) => n.endsWith('.log')).length).toBe(log.segmentCount);
     const left = await readAll(log);
     expect(left[0]!.offset).toBe(log.logStartOffset);
+    expect(left.at(-1)!.offset).toBe(perSegment * 2);
+  });
+
+  it('a crash in the middle of a delete leaves nothing that reopens as part of the log', async () => {
+    const valueBytes = 100 * 1024;
+    const perSegment = Math.ceil(LOG_DELETE_STEP_BYTES / valueBytes) + 2;
+    log = await openLog(dir, smallConfig({ segmentBytes: (perSegment + 1) * (valueBytes + 200) }));
+    for (let i = 0; i < perSegment * 2 + 1; i++) log.append(batch(1, { tag: `b${i}`, valueBytes }));
+    await log.flush();
+    const bases = log.segmentBaseOffsets();
+    await log.close();
+    // The state a crash leaves after the rename and some truncation steps: the .log renamed and
+    // cut short, its index files still there.
+    const first = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort()[0]!;
+    const doomed = path.join(dir, `${first}.deleted`);
+    await rename(path.join(dir, first), doomed);
+    await truncate(doomed, LOG_DELETE_STEP_BYTES / 2 + 7);
+
+    log = await openLog(dir, smallConfig({ segmentBytes: (perSegment + 1) * (valueBytes + 200) }), { recover: true });
+    expect(log.logStartOffset).toBe(bases[1]);
+    expect((await readdir(dir)).filter((n) => n.startsWith(first.slice(0, -'.log'.length)))).toEqual([]);
+    const left = await readAll(log);
+    expect(left[0]!.offset).toBe(bases[1]);
     expect(left.at(-1)!.offset).toBe(perSegment * 2);
   });
 });
