@@ -137,7 +137,7 @@ export class Broker {
     const serverLogger = this.logger.child({ component: 'server' });
 
     // LogManager binds { component: 'storage' } itself.
-    this.logManager = await LogManager.open({ dataDir: config.dataDir, logger: this.logger, defaultConfig: config.log });
+    this.logManager = await LogManager.open({ dataDir: config.dataDir, logger: this.logger, defaultConfig: config.log, memory: config.memory });
     this.logger.info({ cleanShutdown: this.logManager.cleanShutdown }, 'storage opened');
     const producerIds = await ProducerIdAllocator.open(config.dataDir, topicsLogger);
     this.topicManager = await TopicManager.open({

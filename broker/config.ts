@@ -13,7 +13,9 @@ import {
   SLOW_CONSUMER_DROP_MS_DEFAULT, TOPICS_MAX_DEFAULT,
 } from './constants.js';
 import type { LogLevel } from './logger.js';
+import { INDEX_CACHE_BYTES_MAX, TAIL_CACHE_BYTES_MAX, TAIL_CACHE_PARTITION_BYTES_MAX } from './storage/constants.js';
 import { DEFAULT_LOG_CONFIG, validateLogConfig as validateStorageLogConfig, type LogConfig } from './storage/log-config.js';
+import type { StorageMemory } from './storage/log-manager.js';
 
 /** Bounds on what clients can make the broker hold. */
 export interface BrokerLimits {
@@ -51,6 +53,8 @@ export interface BrokerConfig {
   /** @default 'info' */
   logLevel: LogLevel;
   limits: BrokerLimits;
+  /** Memory budgets of the storage caches (sealed indexes, tail caches). */
+  memory: StorageMemory;
 }
 
 /** What callers pass: only dataDir is required. */
@@ -62,7 +66,14 @@ export interface BrokerConfigInput {
   log?: Partial<LogConfig>;
   logLevel?: LogLevel;
   limits?: Partial<BrokerLimits>;
+  memory?: Partial<StorageMemory>;
 }
+
+export const MEMORY_DEFAULT: Readonly<StorageMemory> = Object.freeze({
+  indexCacheBytes: INDEX_CACHE_BYTES_MAX,
+  tailCacheBytes: TAIL_CACHE_BYTES_MAX,
+  tailCachePartitionBytes: TAIL_CACHE_PARTITION_BYTES_MAX,
+});
 
 export const LIMITS_DEFAULT: Readonly<BrokerLimits> = Object.freeze({
   maxConnections: CONNECTIONS_MAX_DEFAULT,
@@ -104,7 +115,17 @@ export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
   checkInt('limits.slowConsumerBufferedBytesMax', limits.slowConsumerBufferedBytesMax, 1024, Number.MAX_SAFE_INTEGER);
   checkInt('limits.slowConsumerDropMs', limits.slowConsumerDropMs, 1, 24 * 60 * 60_000);
 
-  return { dataDir: input.dataDir, host, port, nodeId, log, logLevel, limits };
+  const memory: StorageMemory = { ...MEMORY_DEFAULT, ...stripUndefined(input.memory ?? {}) };
+  // 0 is allowed for each: no sealed index stays loaded once its readers are done, or no tail
+  // caching; both only cost speed, never correctness.
+  checkInt('memory.indexCacheBytes', memory.indexCacheBytes, 0, Number.MAX_SAFE_INTEGER);
+  checkInt('memory.tailCacheBytes', memory.tailCacheBytes, 0, Number.MAX_SAFE_INTEGER);
+  checkInt('memory.tailCachePartitionBytes', memory.tailCachePartitionBytes, 0, Number.MAX_SAFE_INTEGER);
+  if (memory.tailCacheBytes > 0 && memory.tailCachePartitionBytes > memory.tailCacheBytes) {
+    throw new InvalidConfigError(`memory.tailCachePartitionBytes (${memory.tailCachePartitionBytes}) must not exceed memory.tailCacheBytes (${memory.tailCacheBytes})`);
+  }
+
+  return { dataDir: input.dataDir, host, port, nodeId, log, logLevel, limits, memory };
 }
 
 /**

@@ -24,12 +24,15 @@ import {
   consumeCleanShutdownMarker, readRecoveryCheckpoint, writeCleanShutdownMarker, writeRecoveryCheckpoint, type RecoveryPoints,
 } from './checkpoint.js';
 import {
-  CHECKPOINT_INTERVAL_MS, MANAGER_TICK_MS, RETENTION_CHECK_INTERVAL_MS, ROLL_CHECK_INTERVAL_MS,
+  CHECKPOINT_INTERVAL_MS, INDEX_CACHE_BYTES_MAX, MANAGER_TICK_MS, RETENTION_CHECK_INTERVAL_MS, ROLL_CHECK_INTERVAL_MS,
+  TAIL_CACHE_BYTES_MAX, TAIL_CACHE_PARTITION_BYTES_MAX,
 } from './constants.js';
 import { fsyncDir, type FaultInjector } from './file-io.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
 import { DELETE_DIR_SUFFIX, isTempFileName, parsePartitionDirName, partitionDirName } from './log-files.js';
+import { IndexCache } from './index-cache.js';
 import { PartitionLog } from './partition-log.js';
+import { TailCacheBudget } from './tail-cache-budget.js';
 
 export interface LogManagerIntervals {
   /** How often interval flushes are considered. @default MANAGER_TICK_MS */
@@ -51,6 +54,18 @@ export interface LogManagerOptions {
   intervals?: Partial<LogManagerIntervals>;
   /** Tests only: passed to every PartitionLog. */
   faults?: FaultInjector;
+  /** Memory budgets of this manager's storage caches (its own, not shared with other managers). */
+  memory?: Partial<StorageMemory>;
+}
+
+/** Budgets for the storage caches of one broker. */
+export interface StorageMemory {
+  /** Sealed segments' in-memory indexes, all partitions together. @default INDEX_CACHE_BYTES_MAX */
+  indexCacheBytes: number;
+  /** Tail caches of all partitions together; 0 turns tail caching off. @default TAIL_CACHE_BYTES_MAX */
+  tailCacheBytes: number;
+  /** One partition's tail cache; 0 turns tail caching off. @default TAIL_CACHE_PARTITION_BYTES_MAX */
+  tailCachePartitionBytes: number;
 }
 
 export class LogManager {
@@ -62,6 +77,9 @@ export class LogManager {
   private readonly logger: Logger;
   private readonly intervals: LogManagerIntervals;
   private readonly faults: FaultInjector | undefined;
+  private readonly indexCache: IndexCache;
+  private readonly tailCacheBudget: TailCacheBudget;
+  private readonly tailCachePartitionBytes: number;
   private readonly open = new Map<string, PartitionLog>();
   private readonly opening = new Map<string, Promise<PartitionLog>>();
   /** Recovery points from the checkpoint at start-up, kept for logs not opened yet. */
@@ -79,6 +97,9 @@ export class LogManager {
     this.defaultConfig = opts.defaultConfig ?? { ...DEFAULT_LOG_CONFIG };
     this.faults = opts.faults;
     this.recoveryPoints = points;
+    this.indexCache = new IndexCache(opts.memory?.indexCacheBytes ?? INDEX_CACHE_BYTES_MAX);
+    this.tailCacheBudget = new TailCacheBudget(opts.memory?.tailCacheBytes ?? TAIL_CACHE_BYTES_MAX);
+    this.tailCachePartitionBytes = opts.memory?.tailCacheBytes === 0 ? 0 : opts.memory?.tailCachePartitionBytes ?? TAIL_CACHE_PARTITION_BYTES_MAX;
     this.intervals = {
       tickMs: opts.intervals?.tickMs ?? MANAGER_TICK_MS,
       rollCheckMs: opts.intervals?.rollCheckMs ?? ROLL_CHECK_INTERVAL_MS,
@@ -116,6 +137,14 @@ export class LogManager {
    * Recovers it from its recovery point if the last shutdown was unclean. Opening an open log
    * returns it with `config` applied.
    */
+  /** Bytes the storage caches hold now, against their budgets (for stats and tests). */
+  get memoryUse(): { indexCacheBytes: number; indexCacheBytesMax: number; tailCacheBytes: number; tailCacheBytesMax: number } {
+    return {
+      indexCacheBytes: this.indexCache.cachedBytes, indexCacheBytesMax: this.indexCache.bytesMax,
+      tailCacheBytes: this.tailCacheBudget.bytes, tailCacheBytesMax: this.tailCacheBudget.bytesMax,
+    };
+  }
+
   async openLog(topic: string, partition: number, config: LogConfig = this.defaultConfig): Promise<PartitionLog> {
     if (this.closed) throw new BrokerShuttingDownError('log manager is closed');
     const key = partitionDirName(topic, partition);
@@ -147,6 +176,7 @@ export class LogManager {
     const log = await PartitionLog.open({
       dir, topic, partition, config, logger: this.logger, recover,
       recoveryPoint: this.recoveryPoints.get(key)?.offset, faults: this.faults,
+      indexCache: this.indexCache, tailCacheBudget: this.tailCacheBudget, tailCacheBytes: this.tailCachePartitionBytes,
     });
     this.open.set(key, log);
     return log;

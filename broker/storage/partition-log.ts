@@ -49,6 +49,7 @@ import { batchMetas, LogWriter, type PendingAppend, type WriterHost } from './lo
 import { selectRetainedSegments } from './retention.js';
 import { NO_TIMESTAMP, Segment, type RollReason, type SegmentContext } from './segment.js';
 import { TailCache } from './tail-cache.js';
+import type { IndexCache } from './index-cache.js';
 import { TailCacheBudget } from './tail-cache-budget.js';
 
 export interface AppendResult {
@@ -89,6 +90,8 @@ export interface PartitionLogOptions {
   tailCacheBudget?: TailCacheBudget | undefined;
   /** This log's tail cache limit; 0 turns the cache off. @default TAIL_CACHE_PARTITION_BYTES_MAX */
   tailCacheBytes?: number | undefined;
+  /** Where this log's sealed segments' indexes are accounted. @default IndexCache.shared */
+  indexCache?: IndexCache | undefined;
 }
 
 /** Counters for tests and metrics. */
@@ -181,6 +184,7 @@ export class PartitionLog extends EventEmitter {
       get config() { return log?.config ?? opts.config; },
       logger,
       faults: opts.faults,
+      indexCache: opts.indexCache,
     };
     const segments = await loadSegments({ dir: opts.dir, ctx, recover: opts.recover, recoveryPoint: opts.recoveryPoint });
     log = new PartitionLog(opts, segments, ctx, logger);

@@ -30,6 +30,9 @@ interface StartOptions {
   idleTimeoutMs?: number;
   slowConsumerBytesMax?: number;
   slowConsumerDropMs?: number;
+  indexCacheBytes?: number;
+  tailCacheBytes?: number;
+  tailCachePartitionBytes?: number;
 }
 
 /** How long a graceful shutdown may take before the process exits anyway. */
@@ -60,6 +63,12 @@ export function registerBrokerCommands(program: Command): void {
     .option('--slow-consumer-bytes-max <bytes>', 'bytes queued to a socket above which its fetches are held back',
       parsePositiveInt('--slow-consumer-bytes-max'))
     .option('--slow-consumer-drop-ms <ms>', 'drop a connection held back for this long', parsePositiveInt('--slow-consumer-drop-ms'))
+    .option('--index-cache-bytes <bytes>', 'memory for sealed segments\' indexes, all partitions (default: 32 MiB)',
+      parseNonNegativeInt('--index-cache-bytes'))
+    .option('--tail-cache-bytes <bytes>', 'memory for recently written batches, all partitions; 0 turns it off (default: 32 MiB)',
+      parseNonNegativeInt('--tail-cache-bytes'))
+    .option('--tail-cache-partition-bytes <bytes>', 'memory for recently written batches, per partition (default: 1 MiB)',
+      parseNonNegativeInt('--tail-cache-partition-bytes'))
     .action(async (opts: StartOptions) => {
       await startBroker(opts).catch(fail);
     });
@@ -88,6 +97,11 @@ function toConfig(opts: StartOptions): BrokerConfigInput {
       idleTimeoutMs: opts.idleTimeoutMs,
       slowConsumerBufferedBytesMax: opts.slowConsumerBytesMax,
       slowConsumerDropMs: opts.slowConsumerDropMs,
+    },
+    memory: {
+      indexCacheBytes: opts.indexCacheBytes,
+      tailCacheBytes: opts.tailCacheBytes,
+      tailCachePartitionBytes: opts.tailCachePartitionBytes,
     },
   };
 }

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { FRAME_BYTES_MAX } from '../../../proto/constants.js';
 import { InvalidConfigError } from '../../../proto/errors.js';
-import { LIMITS_DEFAULT, resolveBrokerConfig } from '../../../broker/config.js';
+import { LIMITS_DEFAULT, MEMORY_DEFAULT, resolveBrokerConfig } from '../../../broker/config.js';
 import { DEFAULT_LOG_CONFIG } from '../../../broker/storage/log-config.js';
 
 describe('resolveBrokerConfig', () => {
   it('fills every default from one required field', () => {
     const cfg = resolveBrokerConfig({ dataDir: '/tmp/x' });
-    expect(cfg).toEqual({ dataDir: '/tmp/x', host: '127.0.0.1', port: 7171, nodeId: 0, logLevel: 'info', log: DEFAULT_LOG_CONFIG, limits: LIMITS_DEFAULT });
+    expect(cfg).toEqual({ dataDir: '/tmp/x', host: '127.0.0.1', port: 7171, nodeId: 0, logLevel: 'info', log: DEFAULT_LOG_CONFIG, limits: LIMITS_DEFAULT, memory: MEMORY_DEFAULT });
     expect(cfg.limits.frameBytesMax).toBe(FRAME_BYTES_MAX);
   });
 
@@ -16,6 +16,11 @@ describe('resolveBrokerConfig', () => {
     expect(cfg.port).toBe(0);
     expect(cfg.log).toEqual({ ...DEFAULT_LOG_CONFIG, flushPolicy: 'never' });
     expect(cfg.limits).toEqual({ ...LIMITS_DEFAULT, maxTopics: 3 });
+  });
+
+  it('takes tail caching off entirely with a broker-wide budget of 0, whatever the per-partition one', () => {
+    expect(resolveBrokerConfig({ dataDir: 'd', memory: { tailCacheBytes: 0 } }).memory)
+      .toEqual({ ...MEMORY_DEFAULT, tailCacheBytes: 0 });
   });
 
   it.each([
@@ -30,6 +35,8 @@ describe('resolveBrokerConfig', () => {
     ['frames above the wire maximum', { dataDir: 'd', limits: { frameBytesMax: FRAME_BYTES_MAX + 1 } }],
     ['more partitions than the wire allows', { dataDir: 'd', limits: { maxPartitionsPerTopic: 1_000_000 } }],
     ['a string where a number belongs', { dataDir: 'd', limits: { idleTimeoutMs: '100' } }],
+    ['a negative index cache', { dataDir: 'd', memory: { indexCacheBytes: -1 } }],
+    ['a per-partition tail cache above the broker-wide one', { dataDir: 'd', memory: { tailCacheBytes: 1024, tailCachePartitionBytes: 2048 } }],
   ])('refuses %s', (_what, input) => {
     expect(() => resolveBrokerConfig(input as never)).toThrow(InvalidConfigError);
   });
