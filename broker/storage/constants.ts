@@ -52,7 +52,7 @@ export const INDEX_WRITE_THROUGH_BYTES = 4096;
  * written in small batches (~5 MiB per GiB, see above) and of thousands of GiB written in
  * 1 MiB batches (one 8-byte entry per batch); reloading an unloaded segment's indexes costs one
  * page-cache read of at most a few MiB. Active segments' indexes are not counted: the writer
- * needs them, and they start at INDEX_ENTRIES_INITIAL entries.
+ * needs them, and they start at INDEX_ENTRIES_INITIAL entries. Default of `--index-cache-bytes`.
  */
 export const INDEX_CACHE_BYTES_MAX = 32 * MiB;
 
@@ -87,7 +87,7 @@ export const WRITE_GROUP_BUFFERS_MAX = 1024;
  * are promoted to V8's old space with their produce frames. Measured with perf e2e at 100k rec/s
  * and --trace-gc: 4 MiB gave 15 mark-compacts (pauses up to 7.4 ms) in 12 s, 1 MiB gave 1, as
  * without the cache. 32 MiB caps 1,000 busy partitions. An entry is charged the whole buffer it
- * keeps alive.
+ * keeps alive. Defaults of `--tail-cache-partition-bytes` and `--tail-cache-bytes` (per broker).
  */
 export const TAIL_CACHE_PARTITION_BYTES_MAX = 1 * MiB;
 export const TAIL_CACHE_BYTES_MAX = 32 * MiB;
