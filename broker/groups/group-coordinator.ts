@@ -25,7 +25,7 @@ import {
   SESSION_TIMEOUT_MS_DEFAULT, SESSION_TIMEOUT_MS_MAX, SESSION_TIMEOUT_MS_MIN, SUBSCRIPTION_TOPICS_MAX,
 } from './constants.js';
 import { validateGroupId } from './group-id.js';
-import type { JoinOutcome } from './group-member.js';
+import type { JoinOutcome, KafkaMemberInfo } from './group-member.js';
 import { Group, type GroupState, type MemberDescription } from './group.js';
 import { OffsetStore, type OffsetWrite } from './offset-store.js';
 import type { GroupTopicView } from './topic-view.js';
@@ -55,6 +55,14 @@ export interface JoinInput {
   /** 0: default. */
   rebalanceTimeoutMs: number;
   owned: readonly TopicPartition[];
+  /**
+   * Strategies the member accepts, in its order of preference (a Kafka member offers several
+   * protocols); when set, `strategy` is ignored and the group's current strategy wins if it is
+   * among them. Names that are not strategies are skipped.
+   */
+  strategies?: readonly string[];
+  /** Set for a member joining over the Kafka protocol. */
+  kafka?: KafkaMemberInfo;
 }
 
 export interface CommitInput extends TopicPartition {
@@ -135,7 +143,9 @@ export class GroupCoordinator {
   join(input: JoinInput, signal?: AbortSignal): Promise<JoinOutcome> {
     this.checkOpen();
     validateGroupId(input.groupId);
-    const strategy = input.strategy === '' ? STRATEGY_DEFAULT : input.strategy;
+    const strategy = input.strategies
+      ? this.chooseStrategy(input.groupId, input.strategies)
+      : input.strategy === '' ? STRATEGY_DEFAULT : input.strategy;
     if (!isStrategyName(strategy)) throw new InvalidConfigError(`unknown assignment strategy ${JSON.stringify(strategy)}`);
     const topics = [...new Set(input.topics)];
     if (topics.length === 0) throw new InvalidRequestError('a member must subscribe to at least one topic');
@@ -162,7 +172,10 @@ export class GroupCoordinator {
     try {
       return group.join({
         memberId: input.memberId,
-        settings: { clientId: input.clientId, topics, strategy, sessionTimeoutMs, rebalanceTimeoutMs },
+        settings: {
+          clientId: input.clientId, topics, strategy, sessionTimeoutMs, rebalanceTimeoutMs,
+          ...(input.kafka ? { kafka: input.kafka } : {}),
+        },
         owned: input.owned,
       }, signal);
     } finally {
@@ -177,6 +190,15 @@ export class GroupCoordinator {
     const group = this.groups.get(groupId);
     if (!group) return Promise.reject(new UnknownMemberIdError(`member ${memberId} is not in group ${groupId}`));
     return group.heartbeat(memberId, generationId, Math.min(Math.max(0, maxWaitMs), HEARTBEAT_WAIT_MS_MAX), signal);
+  }
+
+  /** A Kafka member's SyncGroup: its assignment in `generationId` (see Group.syncAssignment). */
+  sync(groupId: string, memberId: string, generationId: number): TopicPartition[] {
+    this.checkOpen();
+    validateGroupId(groupId);
+    const group = this.groups.get(groupId);
+    if (!group) throw new UnknownMemberIdError(`member ${memberId} is not in group ${groupId}`);
+    return group.syncAssignment(memberId, generationId);
   }
 
   leave(groupId: string, memberId: string): void {
@@ -351,6 +373,15 @@ export class GroupCoordinator {
     for (const g of this.groups.values()) g.close(new BrokerShuttingDownError('broker is shutting down'));
     this.groups.clear();
     await this.store.close();
+  }
+
+  /** The group's strategy if the member accepts it, else the member's first known one. */
+  private chooseStrategy(groupId: string, offered: readonly string[]): string {
+    const known = offered.filter(isStrategyName);
+    const current = this.groups.get(groupId)?.strategy ?? null;
+    if (current !== null && known.includes(current)) return current;
+    if (known.length === 0) throw new InvalidConfigError(`none of the offered strategies ${JSON.stringify(offered)} is supported`);
+    return known[0]!;
   }
 
   private checkOpen(): void {

@@ -20,6 +20,18 @@ export interface MemberSettings {
   strategy: StrategyName;
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
+  /** Set for a member that joined over the Kafka protocol; DescribeGroups returns it. */
+  kafka?: KafkaMemberInfo;
+}
+
+/**
+ * What a Kafka-protocol member sent with its JoinGroup: the name of the protocol (assignor) the
+ * group runs for it, its ConsumerProtocolSubscription bytes as sent, and where it connects from.
+ */
+export interface KafkaMemberInfo {
+  readonly protocolName: string;
+  readonly metadata: Buffer;
+  readonly clientHost: string;
 }
 
 /** A parked JoinGroup: settled once, by the rebalance completing or by the member going away. */

@@ -45,7 +45,7 @@ import {
 } from './assignor.js';
 import { assignorFor } from './assignors.js';
 import { GROUP_MEMBERS_MAX } from './constants.js';
-import { GroupMember, type JoinOutcome, type MemberSettings } from './group-member.js';
+import { GroupMember, type JoinOutcome, type KafkaMemberInfo, type MemberSettings } from './group-member.js';
 
 export type GroupState = 'empty' | 'rebalancing' | 'stable';
 
@@ -72,6 +72,8 @@ export interface MemberDescription {
   clientId: string;
   topics: readonly string[];
   assignment: TopicPartition[];
+  /** Present for members that joined over the Kafka protocol. */
+  kafka?: KafkaMemberInfo;
 }
 
 /** Member ids are `<clientId prefix>-<uuid>`; the prefix only helps humans reading logs. */
@@ -180,6 +182,22 @@ export class Group {
     });
   }
 
+  /**
+   * A Kafka member's SyncGroup: its share of the generation its JoinGroup was answered with.
+   * The broker assigned it already when the round completed (there is no leader assignment to
+   * wait for), so this only checks the member is still in that generation.
+   */
+  syncAssignment(memberId: string, generationId: number): TopicPartition[] {
+    const member = this.members.get(memberId);
+    if (!member) throw new UnknownMemberIdError(`member ${memberId} is not in group ${this.groupId}`);
+    member.touch();
+    if (this.state === 'rebalancing') throw new RebalanceInProgressError(`group ${this.groupId} is rebalancing; rejoin`);
+    if (generationId !== this.generationId) {
+      throw new IllegalGenerationError(`generation ${generationId} is stale; group ${this.groupId} is at ${this.generationId}`);
+    }
+    return member.assignment;
+  }
+
   leave(memberId: string): void {
     const member = this.members.get(memberId);
     if (!member) throw new UnknownMemberIdError(`member ${memberId} is not in group ${this.groupId}`);
@@ -219,6 +237,7 @@ export class Group {
   describeMembers(): MemberDescription[] {
     return [...this.members.values()].map((m) => ({
       memberId: m.memberId, clientId: m.settings.clientId, topics: m.settings.topics, assignment: m.assignment,
+      ...(m.settings.kafka ? { kafka: m.settings.kafka } : {}),
     }));
   }
 
