@@ -96,6 +96,12 @@ export const PRODUCER_ID_BLOCK_SIZE = 1_000;
  */
 export const PRODUCER_STATE_REBUILD_OFFSETS = 500_000;
 
+/**
+ * The leader epoch of a single-node broker's partitions, stamped into every batch appended as
+ * leader (partitionLeaderEpoch). One broker is the only leader there ever was: epoch 0.
+ */
+export const LEADER_EPOCH_DEFAULT = 0;
+
 /** Highest value of a producer sequence; the next one wraps to 0. */
 export const PRODUCER_SEQUENCE_MAX = 0x7fff_ffff;
 

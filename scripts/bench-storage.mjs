@@ -14,8 +14,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { silentLogger } from '../dist/broker/logger.js';
 import { DEFAULT_LOG_CONFIG } from '../dist/broker/storage/log-config.js';
-import { releaseReadBuffer } from '../dist/broker/storage/log-reader.js';
-import { PartitionLog } from '../dist/broker/storage/partition-log.js';
+import { LocalLog } from '../dist/broker/storage/local-log.js';
 import { encodeRecordBatch } from '../dist/proto/record-batch.js';
 
 const RECORD_VALUE_BYTES = 100;
@@ -41,7 +40,7 @@ function makeBatch(targetBytes) {
 }
 
 async function openLog(dir, flushPolicy) {
-  return PartitionLog.open({
+  return LocalLog.open({
     dir, topic: 'bench', partition: 0, logger: silentLogger(), recover: false,
     config: { ...DEFAULT_LOG_CONFIG, flushPolicy, flushIntervalMs: 1000 },
   });
@@ -59,7 +58,7 @@ async function appendBench(root, policy, batchBytes, appenders) {
   await Promise.all(Array.from({ length: appenders }, async () => {
     const buf = Buffer.from(template.buf);
     while (performance.now() < deadline) {
-      await log.append(buf).durable;
+      await log.appendAsLeader(buf, 0).durable;
       appends++;
     }
   }));
@@ -89,22 +88,22 @@ async function readBench(root) {
   await Promise.all(bufs.map(async (buf) => {
     while (written < total) {
       written += buf.length;
-      await log.append(buf).written;
+      await log.appendAsLeader(buf, 0).written;
     }
   }));
   await log.flush();
   const writeSecs = (performance.now() - t0) / 1000;
-  const end = log.highWatermark;
+  const end = log.writtenEndOffset;
   const lat = [];
   let bytes = 0;
   for (let i = 0; i < READS; i++) {
     const offset = Math.floor(Math.random() * end);
     const s = performance.now();
-    const r = await log.read(offset, READ_MAX_BYTES);
+    const r = await log.read(offset, READ_MAX_BYTES, end);
     lat.push(performance.now() - s);
     bytes += r.records.length;
     // As the broker does once the records are copied into a Fetch frame.
-    releaseReadBuffer(r.records);
+    r.release();
   }
   lat.sort((a, b) => a - b);
   const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];

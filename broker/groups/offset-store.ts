@@ -1,6 +1,6 @@
 /**
  * Committed offsets, durable in the broker's own log: the internal topic `__consumer_offsets`
- * with OFFSETS_TOPIC_PARTITIONS partitions, written through the ordinary PartitionLog as
+ * with OFFSETS_TOPIC_PARTITIONS partitions, written through the ordinary LocalLog as
  * RecordBatch v2 records (layout in offset-record.ts). All of a group's offsets go to partition
  * crc32c(group) % OFFSETS_TOPIC_PARTITIONS, so one commit is one append to one log.
  *
@@ -36,7 +36,8 @@ import type { Logger } from '../logger.js';
 import type { FaultInjector } from '../storage/file-io.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { LogManager } from '../storage/log-manager.js';
-import type { PartitionLog } from '../storage/partition-log.js';
+import { LEADER_EPOCH_DEFAULT } from '../constants.js';
+import type { LocalLog } from '../storage/local-log.js';
 import { partitionKey, parsePartitionKey, type PartitionKey, type TopicPartition } from './assignor.js';
 import {
   OFFSETS_COMPACT_RATIO, OFFSETS_COMPACT_RECORDS_MIN, OFFSETS_COMPACT_RETRY_MS, OFFSETS_REPLAY_READ_BYTES, OFFSETS_SEGMENT_BYTES,
@@ -62,7 +63,7 @@ interface Entry extends CommittedOffset {
 
 interface Shard {
   readonly index: number;
-  readonly log: PartitionLog;
+  readonly log: LocalLog;
   /** Records in the log from its start (replayed, appended, or snapshot). */
   records: number;
   /** Groups homed here; kept to size the live set cheaply. */
@@ -216,7 +217,7 @@ export class OffsetStore {
     for (let i = 0; i < records.length; i += OFFSETS_SNAPSHOT_BATCH_RECORDS) {
       batches.push(encodeRecordBatch(records.slice(i, i + OFFSETS_SNAPSHOT_BATCH_RECORDS)));
     }
-    const result = shard.log.append(batches.length === 1 ? batches[0]! : Buffer.concat(batches));
+    const result = shard.log.appendAsLeader(batches.length === 1 ? batches[0]! : Buffer.concat(batches), LEADER_EPOCH_DEFAULT);
     const durable = result.durable;
     shard.inflight.add(durable);
     try {
@@ -257,9 +258,11 @@ export class OffsetStore {
     let offset = log.logStartOffset;
     let records = 0;
     let skipped = 0;
-    while (offset < log.highWatermark) {
-      const { records: bytes } = await log.read(offset, OFFSETS_REPLAY_READ_BYTES);
-      assert.ok(bytes.length > 0, 'a read below the high watermark returns at least one batch');
+    // Replay runs before the store serves anything: everything in the log is in the file.
+    const end = log.writtenEndOffset;
+    while (offset < end) {
+      const { records: bytes } = await log.read(offset, OFFSETS_REPLAY_READ_BYTES, end);
+      assert.ok(bytes.length > 0, 'a read below the written end returns at least one batch');
       let pos = 0;
       while (pos < bytes.length) {
         const { records: decoded } = decodeRecordBatch(bytes, pos);
@@ -338,7 +341,7 @@ export class OffsetStore {
       for (let i = 0; i < snapshot.length; i += OFFSETS_SNAPSHOT_BATCH_RECORDS) {
         const batch = encodeRecordBatch(snapshot.slice(i, i + OFFSETS_SNAPSHOT_BATCH_RECORDS));
         snapshotBytes += batch.length;
-        durables.push(log.append(batch).durable);
+        durables.push(log.appendAsLeader(batch, LEADER_EPOCH_DEFAULT).durable);
       }
       await Promise.all(durables);
       // Delete every sealed segment before the snapshot through size retention: with

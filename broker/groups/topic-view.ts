@@ -26,10 +26,10 @@ export function topicViewOf(topics: TopicManager): GroupTopicView {
     partitionCount: (topic) => topics.getTopic(topic)?.partitions.length,
     partitionOffsets: (topic, partition) => {
       const p = topics.getPartition(topic, partition);
-      return p ? { logStartOffset: p.log.logStartOffset, highWatermark: p.log.highWatermark } : undefined;
+      return p ? { logStartOffset: p.logStartOffset, highWatermark: p.highWatermark } : undefined;
     },
     offsetForTimestamp: async (topic, partition, timestampMs) => {
-      const found = await topics.partition(topic, partition).log.offsetForTimestamp(timestampMs);
+      const found = await topics.partition(topic, partition).offsetForTimestamp(timestampMs);
       return found ? found.offset : null;
     },
   };

@@ -31,9 +31,9 @@ import { decodeRequest, encodeResponse, pb, type Request, type ResponseProps } f
 import { BufferPool, POOL_BUFFER_BYTES_MIN } from '../../proto/buffer-pool.js';
 import type { BrokerLimits } from '../config.js';
 import { FETCH_RESPONSE_BYTES_MAX } from '../constants.js';
-import { releaseReadBuffer } from '../storage/index.js';
 import type { Logger } from '../logger.js';
 import { peekCorrelationId } from './frame-peek.js';
+import type { HeldReadBuffers } from './fetch-reader.js';
 import type { ServerStats } from './server-stats.js';
 import type { BrokerServices, RequestContext } from './request-context.js';
 import { errorResponse, routeRequest } from './request-router.js';
@@ -238,7 +238,7 @@ export class Connection {
           (n) => n < POOL_BUFFER_BYTES_MIN ? Buffer.allocUnsafe(n) : (pooled = fetchFramePool.acquire(n)))
         : encodeResponse(res);
       // The frame holds a copy of the records: their read buffers can serve the next fetch.
-      for (const t of res.fetch?.topics ?? []) for (const p of t.partitions ?? []) if (p.records) releaseReadBuffer(p.records);
+      (res.fetch as Partial<HeldReadBuffers> | null | undefined)?.release?.();
     } catch (err) {
       pooled = null;
       this.logger.error({ err, correlationId: res.correlationId }, 'response encoding failed');

@@ -14,7 +14,7 @@
  * Every exit path runs `cleanup`, which unsubscribes, clears the timer and removes the abort
  * listeners, so nothing outlives the request.
  */
-import type { Partition } from '../topics/partition.js';
+import type { Partition } from '../partition/partition.js';
 import { readFetchPass, type FetchPass, type FetchTarget } from './fetch-reader.js';
 
 export interface DelayedFetchOptions {
@@ -49,8 +49,15 @@ export function waitForFetchData(opts: DelayedFetchOptions): Promise<FetchPass |
       opts.connectionClosed.removeEventListener('abort', onClosed);
       opts.stopping.removeEventListener('abort', onDeadline);
     };
+    /** A pass nobody answers with gives its read buffers back (never the caller's first pass). */
+    const discard = (pass: FetchPass | null): void => {
+      if (pass !== null && pass !== opts.first) pass.release();
+    };
     const finish = (pass: FetchPass | null): void => {
-      if (done) return;
+      if (done) {
+        discard(pass);
+        return;
+      }
       cleanup();
       resolve(pass);
     };
@@ -75,11 +82,15 @@ export function waitForFetchData(opts: DelayedFetchOptions): Promise<FetchPass |
         do {
           again = false;
           const result = await pass();
-          if (done) return;
+          if (done) {
+            discard(result);
+            return;
+          }
           if (result && (result.bytes >= opts.minBytes || result.errors > 0)) {
             finish(result);
             return;
           }
+          discard(result);
         } while (again);
         reading = false;
       })();
@@ -104,7 +115,7 @@ export function waitForFetchData(opts: DelayedFetchOptions): Promise<FetchPass |
     opts.first.reads.forEach((read, i) => {
       const source = opts.targets[i]!.source;
       if (!source || read.error) return;
-      if (source.log.highWatermark !== read.highWatermark) moved = true;
+      if (source.highWatermark !== read.highWatermark) moved = true;
       if (seen.has(source)) return;
       seen.add(source);
       unsubscribes.push(source.onHighWatermark(onWake));

@@ -8,12 +8,15 @@
  * the response budget, even if it exceeds their own partition budget (so a partition behind a
  * large batch is not starved just because it is never first). Bytes are never split mid-batch.
  *
- * The records are the stored bytes exactly as the log returns them: no decoding, no copying.
+ * The records are the stored bytes exactly as the partition returns them: no decoding, no
+ * copying. Some lie in recycled read buffers: `release()` of the pass hands them back, to be
+ * called once nothing looks at the records any more (the response frame holds a copy, or the
+ * pass was superseded by a later one). A pass never released only costs the pool a buffer.
  */
 import { OffsetOutOfRangeError, UnknownTopicError, errorToWire, type WireError } from '../../proto/errors.js';
 import { BATCH_LENGTH_PREFIX_BYTES } from '../../proto/constants.js';
 import { OFFSET_BATCH_LENGTH } from '../../proto/record-batch.js';
-import type { Partition } from '../topics/partition.js';
+import type { Partition } from '../partition/partition.js';
 
 export interface FetchTarget {
   readonly topic: string;
@@ -32,7 +35,13 @@ export interface PartitionRead {
   readonly records: Buffer;
 }
 
-export interface FetchPass {
+/** Read buffers a fetch holds until its answer is encoded. */
+export interface HeldReadBuffers {
+  /** Gives the pass's recycled read buffers back; its records must not be used afterwards. */
+  release(): void;
+}
+
+export interface FetchPass extends HeldReadBuffers {
   readonly reads: PartitionRead[];
   /** Record bytes across all partitions. */
   readonly bytes: number;
@@ -44,11 +53,12 @@ const EMPTY: Buffer = Buffer.alloc(0);
 
 export async function readFetchPass(targets: readonly FetchTarget[], maxBytes: number): Promise<FetchPass> {
   const reads: PartitionRead[] = [];
+  const releases: Array<() => void> = [];
   let bytes = 0;
   let errors = 0;
   for (const target of targets) {
-    const log = target.source?.log;
-    if (!log) {
+    const source = target.source;
+    if (!source) {
       errors++;
       reads.push({ target, error: errorToWire(new UnknownTopicError(`unknown topic or partition ${target.topic}-${target.partition}`)),
         highWatermark: -1, logStartOffset: -1, records: EMPTY });
@@ -58,25 +68,26 @@ export async function readFetchPass(targets: readonly FetchTarget[], maxBytes: n
     try {
       if (!Number.isSafeInteger(target.fetchOffset) || target.fetchOffset < 0) {
         throw new OffsetOutOfRangeError({ offset: target.fetchOffset, topic: target.topic, partition: target.partition,
-          range: { logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset } });
+          range: { logStartOffset: source.logStartOffset, logEndOffset: source.logEndOffset } });
       }
       let records: Buffer = EMPTY;
       if (bytes === 0 || remaining > 0) {
         const limit = Math.min(target.partitionMaxBytes, remaining);
-        const res = await log.read(target.fetchOffset, limit);
+        const res = await source.read(target.fetchOffset, limit, 'high-watermark');
+        releases.push(res.release);
         // The first partition with data keeps at least one batch; later ones only what fits.
         records = trimToWholeBatches(res.records, bytes === 0 ? limit : remaining, bytes === 0);
         bytes += records.length;
         reads.push({ target, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset, records });
       } else {
-        reads.push({ target, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, records });
+        reads.push({ target, highWatermark: source.highWatermark, logStartOffset: source.logStartOffset, records });
       }
     } catch (err) {
       errors++;
-      reads.push({ target, error: errorToWire(err), highWatermark: log.highWatermark, logStartOffset: log.logStartOffset, records: EMPTY });
+      reads.push({ target, error: errorToWire(err), highWatermark: source.highWatermark, logStartOffset: source.logStartOffset, records: EMPTY });
     }
   }
-  return { reads, bytes, errors };
+  return { reads, bytes, errors, release: () => { for (const release of releases.splice(0)) release(); } };
 }
 
 /**

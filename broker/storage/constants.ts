@@ -148,9 +148,6 @@ export const LOG_DELETE_STEP_PAUSE_MS = 2;
  */
 export const VERIFY_CRC_ON_READ_DEFAULT = true;
 
-/** partitionLeaderEpoch stamped into every batch: Strata has a single leader, epoch 0. */
-export const LEADER_EPOCH_DEFAULT = 0;
-
 /** LogManager housekeeping periods. */
 export const MANAGER_TICK_MS = 100;
 /** Retention and age-based roll checks (Kafka's log.retention.check.interval.ms). */

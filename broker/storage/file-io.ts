@@ -9,7 +9,7 @@
  * Larger writes stay on the threadpool so MiB copies never stall the event loop. Either way the
  * bytes only reach the page cache; durability is the flusher's fdatasync, still on the threadpool.
  *
- * A FaultInjector may be passed down from PartitionLog.open so tests can make writes and syncs
+ * A FaultInjector may be passed down from LocalLog.open so tests can make writes and syncs
  * fail the way a full or failing disk would; production code passes none.
  */
 import fs from 'node:fs';

@@ -3,10 +3,10 @@
  * internal to it.
  */
 export { LogManager } from './log-manager.js';
-export { PartitionLog } from './partition-log.js';
+export { LocalLog } from './local-log.js';
 export { DEFAULT_LOG_CONFIG, validateLogConfig } from './log-config.js';
-export { releaseReadBuffer } from './log-reader.js';
+export { UnexpectedAppendOffsetError } from './unexpected-append-offset-error.js';
 
 export type { LogManagerIntervals, LogManagerOptions } from './log-manager.js';
-export type { AppendResult, PartitionLogOptions, PartitionLogStats, ReadResult } from './partition-log.js';
+export type { AppendResult, LocalLogOptions, LocalLogStats, LogEndListener, LogReadResult } from './local-log.js';
 export type { FlushPolicy, LogConfig } from './log-config.js';

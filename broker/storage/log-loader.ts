@@ -61,7 +61,7 @@ export async function loadSegments(opts: LoadOptions): Promise<Segment[]> {
     throw err;
   }
   // Sealed segments end where the next one starts; the active one's end is found by scanning.
-  for (let i = 0; i + 1 < segments.length; i++) segments[i]!.nextOffset = segments[i + 1]!.baseOffset;
+  for (let i = 0; i + 1 < segments.length; i++) segments[i]!.assumeNextOffset(segments[i + 1]!.baseOffset);
 
   try {
     if (opts.recover) {

@@ -31,7 +31,7 @@ import { fsyncDir, type FaultInjector } from './file-io.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
 import { DELETE_DIR_SUFFIX, isTempFileName, parsePartitionDirName, partitionDirName } from './log-files.js';
 import { IndexCache } from './index-cache.js';
-import { PartitionLog } from './partition-log.js';
+import { LocalLog } from './local-log.js';
 import { TailCacheBudget } from './tail-cache-budget.js';
 
 export interface LogManagerIntervals {
@@ -52,7 +52,7 @@ export interface LogManagerOptions {
   defaultConfig?: LogConfig;
   /** Housekeeping periods; tests shorten them. */
   intervals?: Partial<LogManagerIntervals>;
-  /** Tests only: passed to every PartitionLog. */
+  /** Tests only: passed to every LocalLog. */
   faults?: FaultInjector;
   /** Memory budgets of this manager's storage caches (its own, not shared with other managers). */
   memory?: Partial<StorageMemory>;
@@ -80,13 +80,13 @@ export class LogManager {
   private readonly indexCache: IndexCache;
   private readonly tailCacheBudget: TailCacheBudget;
   private readonly tailCachePartitionBytes: number;
-  private readonly open = new Map<string, PartitionLog>();
-  private readonly opening = new Map<string, Promise<PartitionLog>>();
+  private readonly open = new Map<string, LocalLog>();
+  private readonly opening = new Map<string, Promise<LocalLog>>();
   /** Recovery points from the checkpoint at start-up, kept for logs not opened yet. */
   private readonly recoveryPoints: RecoveryPoints;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly busy = new Set<string>();
-  private readonly flushing = new Set<PartitionLog>();
+  private readonly flushing = new Set<LocalLog>();
   private checkpointChain: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -145,7 +145,7 @@ export class LogManager {
     };
   }
 
-  async openLog(topic: string, partition: number, config: LogConfig = this.defaultConfig): Promise<PartitionLog> {
+  async openLog(topic: string, partition: number, config: LogConfig = this.defaultConfig): Promise<LocalLog> {
     if (this.closed) throw new BrokerShuttingDownError('log manager is closed');
     const key = partitionDirName(topic, partition);
     const existing = this.open.get(key);
@@ -161,7 +161,7 @@ export class LogManager {
     return pending;
   }
 
-  private async openLogOnce(key: string, topic: string, partition: number, config: LogConfig): Promise<PartitionLog> {
+  private async openLogOnce(key: string, topic: string, partition: number, config: LogConfig): Promise<LocalLog> {
     const dir = path.join(this.dataDir, key);
     let existed = true;
     try {
@@ -173,7 +173,7 @@ export class LogManager {
       await fsyncDir(this.dataDir);
     }
     const recover = existed && !this.cleanShutdown;
-    const log = await PartitionLog.open({
+    const log = await LocalLog.open({
       dir, topic, partition, config, logger: this.logger, recover,
       recoveryPoint: this.recoveryPoints.get(key)?.offset, faults: this.faults,
       indexCache: this.indexCache, tailCacheBudget: this.tailCacheBudget, tailCacheBytes: this.tailCachePartitionBytes,
@@ -182,11 +182,11 @@ export class LogManager {
     return log;
   }
 
-  getLog(topic: string, partition: number): PartitionLog | undefined {
+  getLog(topic: string, partition: number): LocalLog | undefined {
     return this.open.get(partitionDirName(topic, partition));
   }
 
-  logs(): Iterable<PartitionLog> {
+  logs(): Iterable<LocalLog> {
     return this.open.values();
   }
 
@@ -264,7 +264,7 @@ export class LogManager {
     const run = this.checkpointChain.then(async () => {
       const points: RecoveryPoints = new Map(this.recoveryPoints);
       for (const [key, log] of this.open) {
-        points.set(key, { topic: log.topic, partition: log.partition, offset: log.recoveryPoint });
+        points.set(key, { topic: log.topic, partition: log.partition, offset: log.durableEndOffset });
       }
       await writeRecoveryCheckpoint(this.dataDir, points);
     });

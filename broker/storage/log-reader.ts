@@ -1,26 +1,31 @@
 /**
  * Read paths over one segment: fetch reads (whole batches from the one containing an offset),
- * timestamp lookups and header scans. Readers never look past `segment.readableBytes` (the high
- * watermark) and check every batch header they walk over; bad bytes surface as CorruptLogError
- * naming the file, byte position and offsets, never as silently served garbage.
+ * timestamp lookups and header scans. Readers never look past `segment.writtenBytes` (bytes
+ * whose write completed) nor return a batch reaching the caller's offset bound
+ * (`maxOffsetExclusive`: a batch is served only if its last offset is below it), and they check
+ * every batch header they walk over; bad bytes surface as CorruptLogError naming the file, byte
+ * position and offsets, never as silently served garbage.
  *
  * Callers hold a reference on the segment (acquire/release) and have loaded its indexes.
  *
  * Read buffers: fetch reads land in buffers from a pool (READ_BUFFER_POOL_BYTES_MAX). The
  * records readFromSegment returns are a view of one; whoever is done with them (the broker,
- * once it has copied them into a Fetch response frame) may hand them back with
- * releaseReadBuffer(). Buffers never released are simply collected by the GC, and releasing
- * anything else (a tail-cache buffer, an empty buffer, the same records twice) is a no-op, so a
- * missed release costs only the allocation the pool would have saved. Event-loop use only.
+ * once it has copied them into a Fetch response frame) hands them back through the `release()`
+ * of the read result (LocalLog.read). Buffers never released are simply collected by the GC,
+ * and releasing anything else (a tail-cache buffer, an empty buffer, the same records twice) is
+ * a no-op, so a missed release costs only the allocation the pool would have saved. Event-loop
+ * use only.
  */
-import { CorruptLogError } from '../../proto/errors.js';
+import { CorruptLogError, StrataError } from '../../proto/errors.js';
 import { decodeRecordBatch, readBatchHeader, type BatchHeader } from '../../proto/record-batch.js';
 import { BatchFault, checkBatchCrc, checkBatchHeader, scanBatches, type BatchInfo } from './batch-scan.js';
 import { BufferPool, POOL_BUFFER_BYTES_MIN } from '../../proto/buffer-pool.js';
 import {
   HEADER_SCAN_READ_BYTES, HEADER_WALK_BYTES, READ_BUFFER_POOL_BYTES_MAX, READ_BYTES_MAX, READ_SKIP_BYTES_MAX,
 } from './constants.js';
+import { storageFailure } from './file-io.js';
 import type { Segment } from './segment.js';
+import type { SegmentList } from './segment-list.js';
 
 export interface ReadOptions {
   verifyCrc: boolean;
@@ -59,9 +64,9 @@ function readBuffer(length: number): Buffer {
 }
 
 /**
- * Gives the memory of records returned by readFromSegment (or PartitionLog.read) back for
- * reuse. The caller must hold no other view of them: the next read overwrites the bytes.
- * Anything that did not come from a pooled read, or was already released, is ignored.
+ * Gives the memory of records returned by readFromSegment back for reuse. The caller must hold
+ * no other view of them: the next read overwrites the bytes. Anything that did not come from a
+ * pooled read, or was already released, is ignored.
  */
 export function releaseReadBuffer(records: Uint8Array): void {
   const buf = lent.get(records.buffer);
@@ -84,13 +89,16 @@ async function readWindow(seg: Segment, pos: number, length: number, previous?: 
 }
 
 /**
- * Whole batches from the one containing `offset`, up to `maxBytes` but at least one batch.
- * Usually one positional read: from the index entry at or before `offset`, `maxBytes` plus one
- * index interval (the most that lies between an index entry and the wanted batch when batches
- * are small). Returns an empty buffer if `offset` is not below the segment's readable end.
+ * Whole batches from the one containing `offset`, up to `maxBytes` but at least one batch, each
+ * ending below `maxOffsetExclusive`. Usually one positional read: from the index entry at or
+ * before `offset`, `maxBytes` plus one index interval (the most that lies between an index entry
+ * and the wanted batch when batches are small). Returns an empty buffer if `offset` is not
+ * below the segment's written end, and null if the batch holding `offset` reaches the bound.
  */
-export async function readFromSegment(seg: Segment, offset: number, maxBytes: number, opts: ReadOptions): Promise<Buffer> {
-  const end = seg.readableBytes;
+export async function readFromSegment(
+  seg: Segment, offset: number, maxBytes: number, maxOffsetExclusive: number, opts: ReadOptions,
+): Promise<Buffer | null> {
+  const end = seg.writtenBytes;
   const budget = Number.isFinite(maxBytes) ? Math.max(0, Math.min(maxBytes, READ_BYTES_MAX)) : 0;
   // Bytes expected between the index entry and the wanted batch (more are read if needed).
   const skip = Math.min(opts.indexIntervalBytes, READ_SKIP_BYTES_MAX) + HEADER_WALK_BYTES;
@@ -104,9 +112,9 @@ export async function readFromSegment(seg: Segment, offset: number, maxBytes: nu
     let first: BatchInfo;
     // Walk to the batch containing `offset`.
     for (;;) {
-      if (pos >= end) {
+      if (pos >= end || expect >= maxOffsetExclusive) {
         releaseReadBuffer(win.buf);
-        return Buffer.alloc(0);
+        return pos >= end ? Buffer.alloc(0) : null;
       }
       if (pos + HEADER_WALK_BYTES > win.pos + win.n) {
         win = await readWindow(seg, pos, Math.min(end - pos, budget + skip), win);
@@ -119,6 +127,10 @@ export async function readFromSegment(seg: Segment, offset: number, maxBytes: nu
       }
       expect = info.lastOffset + 1;
       pos += info.size;
+    }
+    if (first.lastOffset >= maxOffsetExclusive) {
+      releaseReadBuffer(win.buf);
+      return null;
     }
     // The first batch is returned whole even when it is larger than maxBytes.
     if (pos + first.size > win.pos + win.n) {
@@ -139,7 +151,7 @@ export async function readFromSegment(seg: Segment, offset: number, maxBytes: nu
       if (pos >= end || to + HEADER_WALK_BYTES > w.n) break;
       let next: BatchInfo | undefined;
       if (!passes(() => { next = checkBatchHeader(w.buf, to, pos, end - pos, expect); }, true)) break;
-      if (to + next!.size > w.n || to + next!.size - from > budget) break;
+      if (to + next!.size > w.n || to + next!.size - from > budget || next!.lastOffset >= maxOffsetExclusive) break;
       info = next;
     }
     return w.buf.subarray(from, to);
@@ -162,17 +174,19 @@ function passes(check: () => void, tolerate: boolean): boolean {
 }
 
 /**
- * First record at or after `timestamp` in this segment (below its readable end), using the time
- * index to skip every batch known to be older.
+ * First record at or after `timestamp` in this segment, in batches ending below
+ * `maxOffsetExclusive` and its written end, using the time index to skip every batch known to
+ * be older.
  */
 export async function findTimestampInSegment(
-  seg: Segment, timestamp: number, name: string,
+  seg: Segment, timestamp: number, maxOffsetExclusive: number, name: string,
 ): Promise<{ offset: number; timestamp: number } | undefined> {
   const before = seg.timeIndex.lastBefore(timestamp);
   const start = seg.offsetIndex.lookup(before ? before.offset + 1 : seg.baseOffset);
   const window = Buffer.allocUnsafe(HEADER_SCAN_READ_BYTES);
   try {
-    for await (const b of scanBatches(seg.log, { from: start.position, to: seg.readableBytes, expectOffset: start.offset, mode: 'header', window })) {
+    for await (const b of scanBatches(seg.log, { from: start.position, to: seg.writtenBytes, expectOffset: start.offset, mode: 'header', window })) {
+      if (b.lastOffset >= maxOffsetExclusive) break;
       if (b.maxTimestamp < timestamp) continue;
       const buf = Buffer.allocUnsafe(b.size);
       await seg.read(buf, 0, b.size, b.position);
@@ -193,17 +207,72 @@ export async function findTimestampInSegment(
   return undefined;
 }
 
-/** Headers of the batches of this segment from the one containing `fromOffset`, below its readable end. */
-export async function* segmentHeaders(seg: Segment, fromOffset: number, name: string): AsyncGenerator<BatchHeader> {
+/**
+ * Headers of the batches of this segment from the one containing `fromOffset`, ending below
+ * `maxOffsetExclusive` and its written end.
+ */
+export async function* segmentHeaders(seg: Segment, fromOffset: number, maxOffsetExclusive: number, name: string): AsyncGenerator<BatchHeader> {
   const start = seg.offsetIndex.lookup(fromOffset);
   const window = Buffer.allocUnsafe(HEADER_SCAN_READ_BYTES);
   try {
-    for await (const b of scanBatches(seg.log, { from: start.position, to: seg.readableBytes, expectOffset: start.offset, mode: 'header', window })) {
+    for await (const b of scanBatches(seg.log, { from: start.position, to: seg.writtenBytes, expectOffset: start.offset, mode: 'header', window })) {
+      if (b.lastOffset >= maxOffsetExclusive) return;
       if (b.lastOffset < fromOffset) continue;
       yield readBatchHeader(b.buf, b.at);
     }
   } catch (err) {
     if (err instanceof BatchFault) throw corruptError(name, seg, err, fromOffset);
     throw err;
+  }
+}
+
+/** Typed errors pass through; an OS error (e.g. a handle closed under a read) becomes StorageError. */
+export function readFailure(err: unknown, name: string): StrataError {
+  return err instanceof StrataError ? err : storageFailure(err, `${name}: read failed`);
+}
+
+/** First offset of the log whose record timestamp is >= `timestampMs`, in batches ending below `bound`. */
+export async function findTimestampInLog(
+  segments: SegmentList, timestampMs: number, bound: number, name: string,
+): Promise<{ offset: number; timestamp: number } | null> {
+  for (const seg of segments.all()) {
+    if (seg.baseOffset >= bound) break;
+    if (seg.deleted || seg.writtenBytes === 0) continue;
+    seg.acquire();
+    try {
+      await seg.loadIndexes();
+      if (seg.maxTimestamp < timestampMs) continue;
+      const found = await findTimestampInSegment(seg, timestampMs, bound, name);
+      if (found) return found;
+    } catch (err) {
+      throw readFailure(err, name);
+    } finally {
+      seg.release();
+    }
+  }
+  return null;
+}
+
+/** Headers of the log's batches from the one containing `fromOffset`, ending below `bound`. */
+export async function* logHeaders(segments: SegmentList, fromOffset: number, bound: number, name: string): AsyncGenerator<BatchHeader> {
+  let from = Math.max(fromOffset, segments.first.baseOffset);
+  while (from < bound) {
+    const seg = segments.segmentFor(from);
+    seg.acquire();
+    try {
+      await seg.loadIndexes();
+      for await (const h of segmentHeaders(seg, from, bound, name)) {
+        yield h;
+        from = h.baseOffset + h.lastOffsetDelta + 1;
+      }
+    } catch (err) {
+      throw readFailure(err, name);
+    } finally {
+      seg.release();
+    }
+    // Move to the next segment (or stop if this one was the last one below the bound).
+    const next = segments.after(seg.baseOffset);
+    if (next === undefined || next.baseOffset >= bound) break;
+    from = Math.max(from, next.baseOffset);
   }
 }

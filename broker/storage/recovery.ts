@@ -41,14 +41,13 @@ export async function recoverSegments(segments: Segment[], from: number, ctx: Se
     }
     const isLast = i === segments.length - 1;
     const fileBytes = seg.size;
-    seg.sealed = !isLast;
-    const fault = await seg.rebuildIndexes(isLast ? ctx.config.segmentIndexBytes : 0, window);
+    const fault = await seg.rebuildIndexes(isLast ? ctx.config.segmentIndexBytes : 0, window, !isLast);
     expect = seg.nextOffset;
     if (fault) {
       ctx.logger.warn({
         file: seg.logPath, position: fault.position, bytesDropped: fileBytes - seg.size, reason: fault.reason, torn: fault.torn,
       }, 'truncating log at the first invalid batch');
-      await seg.log.truncate(seg.size);
+      await seg.dropInvalidTail();
       keep = i + 1;
       break;
     }
@@ -66,15 +65,10 @@ export async function recoverSegments(segments: Segment[], from: number, ctx: Se
   for (let i = from; i < kept.length; i++) {
     const seg = kept[i]!;
     await seg.sync();
-    if (seg !== active) {
-      seg.sealed = true;
-      await seg.offsetIndex.writeOut();
-      await seg.timeIndex.writeOut();
-    }
+    if (seg !== active) await seg.sealRecovered();
   }
   // A segment scanned as sealed may have become the last one; a final time-index entry in it
   // is still a valid entry, so only the capacity changes.
-  active.sealed = false;
   await active.activate(true);
   if (dropped.length > 0) await fsyncDir(active.dir);
   return kept;
@@ -110,13 +104,9 @@ export async function openActiveSegment(seg: Segment, ctx: SegmentContext): Prom
     throw err;
   }
   if (lastTime && lastTime.offset >= nextOffset) return 'time index points past the log end';
-  seg.setIndexes(offsetIdx, timeIdx);
-  seg.nextOffset = nextOffset;
-  seg.maxTimestamp = maxTimestamp;
-  seg.offsetOfMaxTimestamp = offsetOfMax;
-  seg.bytesSinceIndexEntry = seg.size - from.position;
-  seg.readableBytes = seg.size;
-  seg.sealed = false;
-  await seg.activate(false);
+  await seg.restoreTail({
+    offsetIndex: offsetIdx, timeIndex: timeIdx, nextOffset, maxTimestamp, offsetOfMaxTimestamp: offsetOfMax,
+    bytesSinceIndexEntry: seg.size - from.position,
+  });
   return undefined;
 }

@@ -6,6 +6,7 @@
  * Kafka's rules, so operators' expectations carry over. The active segment is never passed in.
  */
 import type { LogConfig } from './log-config.js';
+import { NO_TIMESTAMP, type Segment } from './segment.js';
 
 export interface RetainableSegment {
   /** Largest record timestamp in the segment. */
@@ -30,4 +31,28 @@ export function selectRetainedSegments(
     }
   }
   return Math.max(byTime, bySize);
+}
+
+/**
+ * Time retention needs the largest timestamp of each candidate segment. A segment knows it
+ * once its indexes were loaded since the log was opened (unloading by the index cache keeps
+ * it), so only segments never loaded are loaded here, oldest first, up to the first one still
+ * within retention (selection stops there too). The log runs this outside its serial chain:
+ * each load is a file read, and holding the chain meanwhile would stall every append behind
+ * it. A load that fails aborts the pass before anything is selected.
+ */
+export async function learnMaxTimestamps(sealed: readonly Segment[], nowMs: number, retentionMs: number, stopped: () => boolean): Promise<void> {
+  for (const s of sealed) {
+    if (stopped()) return;
+    if (s.deleted) continue;
+    if (s.maxTimestamp === NO_TIMESTAMP && !s.indexesLoaded) {
+      s.acquire();
+      try {
+        await s.loadIndexes();
+      } finally {
+        s.release();
+      }
+    }
+    if (nowMs - s.maxTimestamp <= retentionMs) return;
+  }
 }

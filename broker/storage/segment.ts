@@ -11,15 +11,17 @@
  * recovery already does; the measured fdatasync cost here did not justify it). Index files are
  * preallocated, and trimmed when the segment is sealed or closed.
  *
- * State: `size`/`nextOffset` describe bytes *placed* by the writer (possibly still being
- * written); `readableBytes` is the prefix below the high watermark that readers may touch.
+ * State, all read-only to callers: `size`/`nextOffset` describe bytes *placed* by the writer
+ * (possibly still being written); `writtenBytes` is the prefix whose write has completed, the
+ * most any reader may touch. Which offsets a reader may return is the caller's bound (the log's
+ * reads take a maximum offset); the segment only knows bytes.
  *
  * Indexes: the active segment's are always in memory. A sealed segment's are loaded on demand
  * (loadIndexes) and are then an entry of the broker-wide IndexCache, which unloads them again
  * when sealed indexes exceed its budget and nobody holds the segment.
  *
- * Concurrency: one writer (the owning PartitionLog's serial write path) places, writes, rolls,
- * truncates and seals; any number of readers read concurrently below `readableBytes`, holding a
+ * Concurrency: one writer (the owning LocalLog's serial write path) places, writes, rolls,
+ * truncates and seals; any number of readers read concurrently below `writtenBytes`, holding a
  * reference (acquire/release) so a deleted segment's files are closed only after they finish
  * and its indexes stay loaded while they use them: use `offsetIndex`/`timeIndex` of a sealed
  * segment only between acquire() and release(), after `await loadIndexes()`.
@@ -64,18 +66,29 @@ export interface SegmentContext {
   readonly indexCache?: IndexCache | undefined;
 }
 
+/** What a clean open learnt about the active segment from its indexes and tail scan. */
+export interface SegmentTail {
+  readonly offsetIndex: OffsetIndex;
+  readonly timeIndex: TimeIndex;
+  readonly nextOffset: number;
+  readonly maxTimestamp: number;
+  readonly offsetOfMaxTimestamp: number;
+  /** Bytes after the last offset-index entry. */
+  readonly bytesSinceIndexEntry: number;
+}
+
 export class Segment implements IndexCacheEntry {
   readonly logPath: string;
-  size = 0;
-  nextOffset: number;
-  readableBytes = 0;
-  maxTimestamp = NO_TIMESTAMP;
-  offsetOfMaxTimestamp: number;
-  bytesSinceIndexEntry = 0;
-  /** Wall-clock ms age-based rolling counts from: when the first batch was placed. */
-  rollBaseMs: number;
-  sealed = false;
-  deleted = false;
+
+  private placed = 0;
+  private written = 0;
+  private next: number;
+  private maxTs = NO_TIMESTAMP;
+  private offsetOfMaxTs: number;
+  private sinceIndexEntry = 0;
+  private rollBase: number;
+  private isSealed = false;
+  private isDeleted = false;
 
   private offsetIdx: OffsetIndex | undefined;
   private timeIdx: TimeIndex | undefined;
@@ -97,9 +110,48 @@ export class Segment implements IndexCacheEntry {
     nowMs: number,
   ) {
     this.logPath = logFilePath(dir, baseOffset);
-    this.nextOffset = baseOffset;
-    this.offsetOfMaxTimestamp = baseOffset;
-    this.rollBaseMs = nowMs;
+    this.next = baseOffset;
+    this.offsetOfMaxTs = baseOffset;
+    this.rollBase = nowMs;
+  }
+
+  /** Bytes placed by the writer (some may still be in flight to the file). */
+  get size(): number {
+    return this.placed;
+  }
+
+  /** Bytes whose write completed: readers never read past this. */
+  get writtenBytes(): number {
+    return this.written;
+  }
+
+  /** The offset after the last placed batch. */
+  get nextOffset(): number {
+    return this.next;
+  }
+
+  /** Largest record timestamp placed (NO_TIMESTAMP when unknown or empty). */
+  get maxTimestamp(): number {
+    return this.maxTs;
+  }
+
+  get offsetOfMaxTimestamp(): number {
+    return this.offsetOfMaxTs;
+  }
+
+  /** Wall-clock ms age-based rolling counts from: when the first batch was placed. */
+  get rollBaseMs(): number {
+    return this.rollBase;
+  }
+
+  /** Sealed segments take no more appends; their index files are trimmed and read-only. */
+  get sealed(): boolean {
+    return this.isSealed;
+  }
+
+  /** Set once delete() began: the segment is leaving the log. */
+  get deleted(): boolean {
+    return this.isDeleted;
   }
 
   /** Creates the three files of a new, empty, active segment. The caller fsyncs the directory. */
@@ -129,10 +181,19 @@ export class Segment implements IndexCacheEntry {
     const st = await log.stat();
     const birth = st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs;
     const seg = new Segment(dir, baseOffset, log, ctx, birth);
-    seg.sealed = true;
-    seg.size = st.size;
-    seg.readableBytes = st.size;
+    seg.isSealed = true;
+    seg.placed = st.size;
+    seg.written = st.size;
     return seg;
+  }
+
+  /**
+   * A sealed segment opened without a scan ends where the next one begins (the loader's
+   * knowledge; a recovery scan replaces it with what the bytes say).
+   */
+  assumeNextOffset(nextOffset: number): void {
+    assert.ok(this.isSealed && nextOffset >= this.baseOffset, 'only a sealed segment ends where the next begins');
+    this.next = nextOffset;
   }
 
   get offsetIndex(): OffsetIndex {
@@ -145,10 +206,20 @@ export class Segment implements IndexCacheEntry {
     return this.timeIdx;
   }
 
-  /** Installs indexes loaded and checked by the caller (the active segment on a clean open). */
-  setIndexes(offsetIndex: OffsetIndex, timeIndex: TimeIndex): void {
-    this.offsetIdx = offsetIndex;
-    this.timeIdx = timeIndex;
+  /**
+   * Clean open of the active segment: installs the indexes and tail state the caller loaded and
+   * checked (recovery.ts openActiveSegment), then makes the segment writable.
+   */
+  async restoreTail(tail: SegmentTail): Promise<void> {
+    this.offsetIdx = tail.offsetIndex;
+    this.timeIdx = tail.timeIndex;
+    this.next = tail.nextOffset;
+    this.maxTs = tail.maxTimestamp;
+    this.offsetOfMaxTs = tail.offsetOfMaxTimestamp;
+    this.sinceIndexEntry = tail.bytesSinceIndexEntry;
+    this.written = this.placed;
+    this.isSealed = false;
+    await this.activate(false);
   }
 
   get indexesLoaded(): boolean {
@@ -189,11 +260,11 @@ export class Segment implements IndexCacheEntry {
 
   /** Why an append of `bytes` ending at `lastOffset` must go to a new segment, if it must. */
   rollReason(bytes: number, lastOffset: number, nowMs: number, config: LogConfig): RollReason | undefined {
-    if (this.size === 0) return undefined;
-    if (this.size + bytes > config.segmentBytes) return 'size';
+    if (this.placed === 0) return undefined;
+    if (this.placed + bytes > config.segmentBytes) return 'size';
     if (lastOffset - this.baseOffset > RELATIVE_OFFSET_MAX) return 'offset';
     if (this.offsetIndex.isFull || this.timeIndex.isFull) return 'index';
-    if (nowMs - this.rollBaseMs > config.segmentMs) return 'age';
+    if (nowMs - this.rollBase > config.segmentMs) return 'age';
     return undefined;
   }
 
@@ -202,55 +273,58 @@ export class Segment implements IndexCacheEntry {
    * index entries. Also used by rebuilds, so indexes come out the same either way.
    */
   placeBatch(baseOffset: number, lastOffset: number, maxTimestamp: number, bytes: number, indexIntervalBytes: number): number {
-    const position = this.size;
-    if (position === 0) this.rollBaseMs = Date.now();
-    if (maxTimestamp > this.maxTimestamp) {
-      this.maxTimestamp = maxTimestamp;
-      this.offsetOfMaxTimestamp = lastOffset;
+    const position = this.placed;
+    if (position === 0) this.rollBase = Date.now();
+    if (maxTimestamp > this.maxTs) {
+      this.maxTs = maxTimestamp;
+      this.offsetOfMaxTs = lastOffset;
     }
-    if (this.bytesSinceIndexEntry >= indexIntervalBytes) {
+    if (this.sinceIndexEntry >= indexIntervalBytes) {
       // A full index only costs lookup precision; the writer rolls before the next append.
       if (!this.offsetIndex.isFull) this.offsetIndex.append(baseOffset, position);
-      this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
-      this.bytesSinceIndexEntry = 0;
+      this.timeIndex.maybeAppend(this.maxTs, this.offsetOfMaxTs);
+      this.sinceIndexEntry = 0;
     }
-    this.bytesSinceIndexEntry += bytes;
-    this.size = position + bytes;
-    this.nextOffset = lastOffset + 1;
+    this.sinceIndexEntry += bytes;
+    this.placed = position + bytes;
+    this.next = lastOffset + 1;
     return position;
   }
 
   snapshot(): SegmentSnapshot {
     return {
-      size: this.size,
-      nextOffset: this.nextOffset,
-      maxTimestamp: this.maxTimestamp,
-      offsetOfMaxTimestamp: this.offsetOfMaxTimestamp,
-      bytesSinceIndexEntry: this.bytesSinceIndexEntry,
+      size: this.placed,
+      nextOffset: this.next,
+      maxTimestamp: this.maxTs,
+      offsetOfMaxTimestamp: this.offsetOfMaxTs,
+      bytesSinceIndexEntry: this.sinceIndexEntry,
       offsetEntries: this.offsetIndex.entries,
       timeEntries: this.timeIndex.entries,
-      rollBaseMs: this.rollBaseMs,
+      rollBaseMs: this.rollBase,
     };
   }
 
   /** Writes placed bytes at `position` (one writev), and index entries once a page is pending. */
   async write(buffers: readonly Buffer[], position: number): Promise<void> {
     const log = writevAt(this.log, buffers, position, this.ctx.faults, this.logPath);
+    let bytes: number;
     if (this.offsetIndex.unwrittenBytes < INDEX_WRITE_THROUGH_BYTES && this.timeIndex.unwrittenBytes < INDEX_WRITE_THROUGH_BYTES) {
-      await log;
-      return;
+      bytes = await log;
+    } else {
+      [bytes] = await Promise.all([log, this.offsetIndex.writeThrough(), this.timeIndex.writeThrough()]);
     }
-    await Promise.all([log, this.offsetIndex.writeThrough(), this.timeIndex.writeThrough()]);
+    // Writes are serial and contiguous, so the written prefix simply grows to this write's end.
+    this.written = Math.max(this.written, position + bytes);
   }
 
   /** Undoes placements after a failed write: memory first, then the file is cut back. */
   async rollback(snap: SegmentSnapshot): Promise<void> {
-    this.size = snap.size;
-    this.nextOffset = snap.nextOffset;
-    this.maxTimestamp = snap.maxTimestamp;
-    this.offsetOfMaxTimestamp = snap.offsetOfMaxTimestamp;
-    this.bytesSinceIndexEntry = snap.bytesSinceIndexEntry;
-    this.rollBaseMs = snap.rollBaseMs;
+    this.placed = snap.size;
+    this.next = snap.nextOffset;
+    this.maxTs = snap.maxTimestamp;
+    this.offsetOfMaxTs = snap.offsetOfMaxTimestamp;
+    this.sinceIndexEntry = snap.bytesSinceIndexEntry;
+    this.rollBase = snap.rollBaseMs;
     this.offsetIndex.truncateEntries(snap.offsetEntries);
     this.timeIndex.truncateEntries(snap.timeEntries);
     await this.log.truncate(snap.size);
@@ -273,40 +347,41 @@ export class Segment implements IndexCacheEntry {
 
   private async truncateToHeld(offset: number): Promise<number> {
     await this.loadIndexes();
-    let cut = { position: this.size, baseOffset: this.nextOffset };
+    let cut = { position: this.placed, baseOffset: this.next };
     const start = this.offsetIndex.lookup(offset);
     const window = Buffer.allocUnsafe(HEADER_SCAN_READ_BYTES);
-    for await (const b of scanBatches(this.log, { from: start.position, to: this.size, expectOffset: start.offset, mode: 'header', window })) {
+    for await (const b of scanBatches(this.log, { from: start.position, to: this.placed, expectOffset: start.offset, mode: 'header', window })) {
       if (b.lastOffset >= offset) {
         cut = { position: b.position, baseOffset: b.baseOffset };
         break;
       }
     }
+    // Readers stop at the cut before the bytes after it disappear from the file.
+    this.written = Math.min(this.written, cut.position);
     this.offsetIndex.truncateTo(cut.baseOffset);
     this.timeIndex.truncateTo(cut.baseOffset);
     await this.log.truncate(cut.position);
     await this.syncFile(this.log, this.logPath);
-    this.size = cut.position;
-    this.readableBytes = Math.min(this.readableBytes, cut.position);
-    this.nextOffset = cut.baseOffset;
+    this.placed = cut.position;
+    this.next = cut.baseOffset;
     await this.recomputeTail(window);
-    if (this.sealed) await this.activate(false);
+    if (this.isSealed) await this.activate(false);
     return cut.baseOffset;
   }
 
   /** Recomputes the largest timestamp and index spacing from the indexes and the log tail. */
   private async recomputeTail(window: Buffer): Promise<void> {
     const lastTime = this.timeIndex.lastEntry();
-    this.maxTimestamp = lastTime?.timestamp ?? NO_TIMESTAMP;
-    this.offsetOfMaxTimestamp = lastTime?.offset ?? this.baseOffset;
+    this.maxTs = lastTime?.timestamp ?? NO_TIMESTAMP;
+    this.offsetOfMaxTs = lastTime?.offset ?? this.baseOffset;
     const from = lastTime ? this.offsetIndex.lookup(lastTime.offset + 1) : { offset: this.baseOffset, position: 0 };
-    for await (const b of scanBatches(this.log, { from: from.position, to: this.size, expectOffset: from.offset, mode: 'header', window })) {
-      if (b.maxTimestamp > this.maxTimestamp) {
-        this.maxTimestamp = b.maxTimestamp;
-        this.offsetOfMaxTimestamp = b.lastOffset;
+    for await (const b of scanBatches(this.log, { from: from.position, to: this.placed, expectOffset: from.offset, mode: 'header', window })) {
+      if (b.maxTimestamp > this.maxTs) {
+        this.maxTs = b.maxTimestamp;
+        this.offsetOfMaxTs = b.lastOffset;
       }
     }
-    this.bytesSinceIndexEntry = this.size - (this.offsetIndex.lastEntry()?.position ?? 0);
+    this.sinceIndexEntry = this.placed - (this.offsetIndex.lastEntry()?.position ?? 0);
   }
 
   /**
@@ -315,11 +390,11 @@ export class Segment implements IndexCacheEntry {
    * flusher (the segment stays dirty until then).
    */
   async seal(): Promise<void> {
-    if (this.sealed) return;
-    if (this.size > 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+    if (this.isSealed) return;
+    if (this.placed > 0) this.timeIndex.maybeAppend(this.maxTs, this.offsetOfMaxTs, true);
     await this.offsetIndex.seal();
     await this.timeIndex.seal();
-    this.sealed = true;
+    this.isSealed = true;
     this.checkedEntries = { offset: this.offsetIndex.entries, time: this.timeIndex.entries };
     this.admitIndexesToCache();
   }
@@ -341,7 +416,7 @@ export class Segment implements IndexCacheEntry {
       this.checkedEntries = undefined;
       await this.offsetIdx.openWritable(rebuilt ? 'replace' : 'existing');
       await this.timeIdx.openWritable(rebuilt ? 'replace' : 'existing');
-      this.sealed = false;
+      this.isSealed = false;
     } finally {
       this.release();
     }
@@ -356,7 +431,7 @@ export class Segment implements IndexCacheEntry {
    */
   loadIndexes(): Promise<void> {
     if (this.indexesLoaded) {
-      if (this.sealed) this.cache.touch(this);
+      if (this.isSealed) this.cache.touch(this);
       return Promise.resolve();
     }
     this.loading ??= this.loadIndexesOnce().finally(() => { this.loading = undefined; });
@@ -370,16 +445,16 @@ export class Segment implements IndexCacheEntry {
     const checked = this.checkedEntries;
     const unchanged = checked !== undefined && checked.offset === offsetIdx.entries && checked.time === timeIdx.entries;
     const reason = offsetLoad ?? timeLoad ?? (unchanged ? undefined
-      : offsetIdx.sanityCheck(this.size, this.nextOffset) ?? timeIdx.sanityCheck(this.nextOffset));
+      : offsetIdx.sanityCheck(this.placed, this.next) ?? timeIdx.sanityCheck(this.next));
     if (reason === undefined) {
       this.offsetIdx = offsetIdx;
       this.timeIdx = timeIdx;
       this.checkedEntries = { offset: offsetIdx.entries, time: timeIdx.entries };
       this.admitIndexesToCache();
       const last = timeIdx.lastEntry();
-      if (last && last.timestamp > this.maxTimestamp) {
-        this.maxTimestamp = last.timestamp;
-        this.offsetOfMaxTimestamp = last.offset;
+      if (last && last.timestamp > this.maxTs) {
+        this.maxTs = last.timestamp;
+        this.offsetOfMaxTs = last.offset;
       }
       return;
     }
@@ -398,19 +473,21 @@ export class Segment implements IndexCacheEntry {
   /**
    * Rescans the log from byte 0 with full CRC checks and rebuilds both indexes in memory
    * (capacity `indexBytes`, 0 = the largest). Returns the first fault, if any; `size` and
-   * `nextOffset` then describe the valid prefix.
+   * `nextOffset` then describe the valid prefix. `sealed` says whether the segment is rebuilt
+   * as a sealed one (a final time-index entry) or as the active one (recovery decides).
    */
-  async rebuildIndexes(indexBytes: number, window: Buffer | undefined): Promise<BatchFault | undefined> {
+  async rebuildIndexes(indexBytes: number, window: Buffer | undefined, sealed = this.isSealed): Promise<BatchFault | undefined> {
+    this.isSealed = sealed;
     const cap = indexBytes > 0 ? indexBytes : SEGMENT_INDEX_BYTES_MAX;
     this.offsetIdx = new OffsetIndex(offsetIndexPath(this.dir, this.baseOffset), this.baseOffset, cap);
     this.timeIdx = new TimeIndex(timeIndexPath(this.dir, this.baseOffset), this.baseOffset, cap);
-    const fileBytes = this.size;
-    this.size = 0;
-    this.nextOffset = this.baseOffset;
-    this.maxTimestamp = NO_TIMESTAMP;
-    this.offsetOfMaxTimestamp = this.baseOffset;
-    this.bytesSinceIndexEntry = 0;
-    const rollBase = this.rollBaseMs;
+    const fileBytes = this.placed;
+    this.placed = 0;
+    this.next = this.baseOffset;
+    this.maxTs = NO_TIMESTAMP;
+    this.offsetOfMaxTs = this.baseOffset;
+    this.sinceIndexEntry = 0;
+    const rollBase = this.rollBase;
     const buf = window ?? Buffer.allocUnsafe(Math.max(1, Math.min(fileBytes, RECOVERY_READ_BYTES)));
     const interval = this.ctx.config.indexIntervalBytes;
     let fault: BatchFault | undefined;
@@ -422,10 +499,22 @@ export class Segment implements IndexCacheEntry {
       if (!(err instanceof BatchFault)) throw err;
       fault = err;
     }
-    this.rollBaseMs = rollBase;
-    this.readableBytes = this.size;
-    if (this.sealed && this.size > 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+    this.rollBase = rollBase;
+    this.written = this.placed;
+    if (this.isSealed && this.placed > 0) this.timeIndex.maybeAppend(this.maxTs, this.offsetOfMaxTs, true);
     return fault;
+  }
+
+  /** Recovery: cuts the file back to the valid prefix rebuildIndexes found. */
+  async dropInvalidTail(): Promise<void> {
+    await this.log.truncate(this.placed);
+  }
+
+  /** Recovery: a rebuilt segment that is not the last one is written out as sealed. */
+  async sealRecovered(): Promise<void> {
+    this.isSealed = true;
+    await this.offsetIndex.writeOut();
+    await this.timeIndex.writeOut();
   }
 
   // ---- readers -------------------------------------------------------------------------------
@@ -444,7 +533,7 @@ export class Segment implements IndexCacheEntry {
     if (this.refs !== 0) return;
     if (this.idle) this.idle.resolve();
     // Readers may have kept the cache over its budget; this segment can go now if it must.
-    if (this.sealed) this.cache.trim();
+    if (this.isSealed) this.cache.trim();
   }
 
   // ---- durability and lifecycle --------------------------------------------------------------
@@ -466,7 +555,7 @@ export class Segment implements IndexCacheEntry {
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.offsetIdx?.writable) {
-      if (this.size > 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+      if (this.placed > 0) this.timeIndex.maybeAppend(this.maxTs, this.offsetOfMaxTs, true);
       await this.offsetIndex.seal();
       await this.timeIndex.seal();
     }
@@ -490,19 +579,19 @@ export class Segment implements IndexCacheEntry {
    * is gone either way, so a failed rename or step only skips to the unlink.
    */
   async delete(): Promise<void> {
-    this.deleted = true;
+    this.isDeleted = true;
     this.cache.remove(this);
     if (this.refs > 0) {
       this.idle = new Deferred();
       await this.idle.promise;
     }
     let logPath = this.logPath;
-    if (!this.closed && this.size > LOG_DELETE_STEP_BYTES) {
+    if (!this.closed && this.placed > LOG_DELETE_STEP_BYTES) {
       try {
         await rename(this.logPath, `${this.logPath}${DELETED_SUFFIX}`);
         logPath = `${this.logPath}${DELETED_SUFFIX}`;
         await fsyncDir(this.dir);
-        await truncateInSteps(this.log, this.size);
+        await truncateInSteps(this.log, this.placed);
       } catch {
         // Falls through to the unlink of whichever name the file has.
       }

@@ -18,7 +18,7 @@ import { TAIL_CACHE_BYTES_MAX } from './constants.js';
 import type { TailCacheEntry } from './tail-cache.js';
 
 export class TailCacheBudget {
-  /** The budget every PartitionLog uses unless given another. */
+  /** The budget every LocalLog uses unless given another. */
   static readonly shared = new TailCacheBudget(TAIL_CACHE_BYTES_MAX);
 
   private queue: (TailCacheEntry | undefined)[] = [];

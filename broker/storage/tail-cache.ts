@@ -7,11 +7,11 @@
  * the `.log` (offsets and leader epoch stamped; append() forbids modifying it afterwards), with
  * its batches' offsets and sizes and the base offset of the segment it went to. Entries are
  * contiguous: each starts where the previous one ends. Only appends whose write succeeded are
- * added (PartitionLog.chunkWritten), so a failed write never reaches the cache.
+ * added (LocalLog.chunkWritten), so a failed write never reaches the cache.
  *
  * Reads mirror log-reader.ts's readFromSegment byte for byte: whole batches from the one holding
  * the offset, at most maxBytes (capped at READ_BYTES_MAX) but at least one batch, never a batch
- * at or past the high watermark, never across a segment boundary (a file read covers one
+ * reaching the caller's offset bound, never across a segment boundary (a file read covers one
  * segment). A read the cache cannot answer in full (offset below the oldest entry) returns
  * undefined and the caller reads the file.
  *
@@ -97,10 +97,11 @@ export class TailCache {
 
   /**
    * Whole batches from the one holding `offset`, as readFromSegment would return them from the
-   * file, or undefined when the cache does not hold `offset`. `highWatermark` bounds the batches.
+   * file, or undefined when the cache does not hold `offset`. Only batches whose last offset is
+   * below `maxOffsetExclusive` are returned.
    */
-  read(offset: number, maxBytes: number, highWatermark: number, verifyCrc: boolean): Buffer | undefined {
-    if (this.size === 0 || offset >= highWatermark) return undefined;
+  read(offset: number, maxBytes: number, maxOffsetExclusive: number, verifyCrc: boolean): Buffer | undefined {
+    if (this.size === 0 || offset >= maxOffsetExclusive) return undefined;
     let i = this.find(offset);
     if (i < 0) return undefined;
     const budget = Number.isFinite(maxBytes) ? Math.max(0, Math.min(maxBytes, READ_BYTES_MAX)) : 0;
@@ -119,7 +120,7 @@ export class TailCache {
       let stop = false;
       for (; b < e.batches.length; b++) {
         const batch = e.batches[b]!;
-        if (batch.lastOffset >= highWatermark || (total > 0 && total + batch.size > budget)) {
+        if (batch.lastOffset >= maxOffsetExclusive || (total > 0 && total + batch.size > budget)) {
           stop = true;
           break;
         }

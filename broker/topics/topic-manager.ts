@@ -20,7 +20,7 @@ import {
 import type { Logger } from '../logger.js';
 import type { LogConfig } from '../storage/log-config.js';
 import type { LogManager } from '../storage/log-manager.js';
-import { Partition } from './partition.js';
+import { Partition } from '../partition/partition.js';
 import { effectiveLogConfig, type TopicOverrides } from './topic-config.js';
 import { parsePartitionDirName } from '../storage/log-files.js';
 import { validateNewTopicName, validateTopicName } from './topic-name.js';
@@ -161,12 +161,7 @@ export class TopicManager {
     try {
       for (let i = 0; i < stored.partitions; i++) {
         const log = await this.opts.logManager.openLog(stored.name, i, logConfig);
-        const partition = new Partition(stored.name, i, log, this.opts.logger.child({ topic: stored.name, partition: i }));
-        partitions.push(partition);
-        const scanned = await partition.rebuildProducerState();
-        if (partition.producers.size > 0) {
-          this.opts.logger.debug({ topic: stored.name, partition: i, scanned, producers: partition.producers.size }, 'producer state rebuilt');
-        }
+        partitions.push(await Partition.open({ topic: stored.name, index: i, log, logger: this.opts.logger.child({ topic: stored.name, partition: i }) }));
       }
     } catch (err) {
       for (const p of partitions) p.detach();

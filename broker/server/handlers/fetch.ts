@@ -9,14 +9,14 @@
  */
 import { FETCH_PARTITION_BYTES_DEFAULT, FETCH_RESPONSE_BYTES_MAX } from '../../constants.js';
 import { waitForFetchData } from '../delayed-fetch.js';
-import { readFetchPass, type FetchPass, type FetchTarget } from '../fetch-reader.js';
+import { readFetchPass, type FetchPass, type FetchTarget, type HeldReadBuffers } from '../fetch-reader.js';
 import { NO_RESPONSE, type NoResponse, type RequestContext } from '../request-context.js';
 import type { strata } from '../../../proto/gen/strata.js';
 
 export async function handleFetch(
   ctx: RequestContext,
   req: strata.v1.FetchRequest.$Properties,
-): Promise<strata.v1.FetchResponse.$Properties | NoResponse> {
+): Promise<(strata.v1.FetchResponse.$Properties & HeldReadBuffers) | NoResponse> {
   const { topics, config, stopping } = ctx.services;
   const maxWaitMs = Math.min(req.maxWaitMs ?? 0, config.limits.fetchWaitMsMax);
   const minBytes = req.minBytes ?? 0;
@@ -47,13 +47,16 @@ export async function handleFetch(
       lookup: (topic, partition) => topics.getPartition(topic, partition),
       onError: (err) => ctx.logger.error({ err }, 'fetch read pass failed'),
     });
+    // The first pass is superseded either way: its read buffers can serve other fetches.
+    if (waited !== pass) pass.release();
     if (waited === null) return NO_RESPONSE; // the connection is gone
     pass = waited;
   }
   return toResponse(pass);
 }
 
-function toResponse(pass: FetchPass): strata.v1.FetchResponse.$Properties {
+/** The response, holding the pass's read buffers until the transport has encoded it. */
+function toResponse(pass: FetchPass): strata.v1.FetchResponse.$Properties & HeldReadBuffers {
   const byTopic = new Map<string, strata.v1.PartitionFetchResponse.$Properties[]>();
   for (const read of pass.reads) {
     let list = byTopic.get(read.target.topic);
@@ -66,5 +69,5 @@ function toResponse(pass: FetchPass): strata.v1.FetchResponse.$Properties {
       records: read.records,
     });
   }
-  return { topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
+  return { topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })), release: pass.release };
 }

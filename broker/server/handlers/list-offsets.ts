@@ -22,15 +22,15 @@ export async function handleListOffsets(
       const index = q.partition ?? 0;
       const timestamp = Number(q.timestamp ?? 0);
       try {
-        const log = topics.partition(name, index).log;
+        const partition = topics.partition(name, index);
         if (timestamp === OFFSET_LATEST) {
-          partitions.push({ partition: index, offset: log.highWatermark, timestamp: -1 });
+          partitions.push({ partition: index, offset: partition.highWatermark, timestamp: -1 });
         } else if (timestamp === OFFSET_EARLIEST) {
-          partitions.push({ partition: index, offset: log.logStartOffset, timestamp: -1 });
+          partitions.push({ partition: index, offset: partition.logStartOffset, timestamp: -1 });
         } else if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
           throw new InvalidRequestError(`timestamp ${timestamp} is neither a time nor -1/-2`);
         } else {
-          const found = await log.offsetForTimestamp(timestamp);
+          const found = await partition.offsetForTimestamp(timestamp);
           partitions.push({ partition: index, offset: found ? found.offset : -1, timestamp: found ? found.timestamp : -1 });
         }
       } catch (err) {

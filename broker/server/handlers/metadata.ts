@@ -29,12 +29,12 @@ export async function handleMetadata(
         config: overridesToWire(topic.config),
         partitions: topic.partitions.map((p) => ({
           partition: p.index,
-          error: p.log.healthy ? null : errorToWire(new StorageError(
+          error: p.healthy ? null : errorToWire(new StorageError(
             `${name}-${p.index} is unhealthy after a failed fsync and acknowledges nothing until the broker restarts`)),
-          logStartOffset: p.log.logStartOffset,
-          logEndOffset: p.log.logEndOffset,
-          sizeBytes: p.log.sizeBytes,
-          segmentCount: p.log.segmentCount,
+          logStartOffset: p.logStartOffset,
+          logEndOffset: p.logEndOffset,
+          sizeBytes: p.sizeBytes,
+          segmentCount: p.segmentCount,
           leader: config.nodeId,
         })),
       });

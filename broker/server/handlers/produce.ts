@@ -2,12 +2,12 @@
  * Produce: append each partition's batches and answer per partition.
  *
  * The append itself (idempotence check, validation, offset assignment) is synchronous in
- * Partition.append; only the acknowledgement waits. acks=ALL waits for `durable`, acks=LEADER
- * for `written`, both bounded by the request's timeout (RequestTimedOutError, retriable: an
+ * Partition.appendAsLeader; only the acknowledgement waits. acks=ALL waits for `committed` (the
+ * high watermark passed the batch), acks=LEADER for `written`, both bounded by the request's timeout (RequestTimedOutError, retriable: an
  * idempotent retry is then answered as a duplicate). acks=NONE appends and sends nothing, not
  * even errors; those are logged.
  *
- * Both `written` and `durable` always get a rejection handler, whichever one is awaited, so a
+ * Both `written` and `committed` always get a rejection handler, whichever one is awaited, so a
  * failing disk never turns into an unhandled rejection.
  */
 import { InvalidRequestError, InvalidRecordBatchError, errorToWire } from '../../../proto/errors.js';
@@ -15,9 +15,16 @@ import { pb } from '../../../proto/messages.js';
 import { PRODUCE_TIMEOUT_MS_DEFAULT, PRODUCE_TIMEOUT_MS_MAX } from '../../constants.js';
 import { NO_RESPONSE, type NoResponse, type RequestContext } from '../request-context.js';
 import { asBuffer, withTimeout } from '../with-timeout.js';
+import type { Acks } from '../../partition/partition.js';
 import type { strata } from '../../../proto/gen/strata.js';
 
 const noop = (): void => undefined;
+
+const ACKS_NAMES: Readonly<Record<number, Acks>> = {
+  [pb.Acks.ACKS_ALL]: 'all',
+  [pb.Acks.ACKS_LEADER]: 'leader',
+  [pb.Acks.ACKS_NONE]: 'none',
+};
 
 export async function handleProduce(
   ctx: RequestContext,
@@ -52,17 +59,17 @@ export async function handleProduce(
         const partition = topics.partition(name, index);
         const records = asBuffer(pd.records);
         if (records.length === 0) throw new InvalidRecordBatchError('no record batch in request');
-        const result = partition.append(records);
+        const result = partition.appendAsLeader(records, ACKS_NAMES[acks]);
         out.baseOffset = result.baseOffset;
         out.lastOffset = result.lastOffset;
         out.logAppendTimeMs = result.logAppendTimeMs;
-        out.logStartOffset = partition.log.logStartOffset;
+        out.logStartOffset = partition.logStartOffset;
         result.written.catch(noop);
-        result.durable.catch(noop);
+        result.committed?.catch(noop);
         if (acks === pb.Acks.ACKS_NONE) {
-          result.written.then(() => result.durable).catch(fail);
+          result.written.catch(fail);
         } else {
-          const ack = acks === pb.Acks.ACKS_ALL ? result.durable : result.written;
+          const ack = result.committed ?? result.written;
           waits.push(withTimeout(ack, timeoutMs, 'produce').then(noop, fail));
         }
       } catch (err) {

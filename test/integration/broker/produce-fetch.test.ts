@@ -206,7 +206,7 @@ describe('broker produce and fetch', () => {
     const consumer = await RawClient.connect(b.url);
     const partition = b.broker.topics!.getPartition('data', 1)!;
     const before = partition.waiterCount;
-    consumer.send(fetchReq('data', 1, Number(partition.log.highWatermark), { maxWaitMs: 10_000, minBytes: 1 }));
+    consumer.send(fetchReq('data', 1, Number(partition.highWatermark), { maxWaitMs: 10_000, minBytes: 1 }));
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(partition.waiterCount).toBe(before + 1);
     consumer.close();

@@ -3,13 +3,13 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LOG_DELETE_STEP_BYTES } from '../../../broker/storage/constants.js';
 import { truncateInSteps } from '../../../broker/storage/file-io.js';
-import type { PartitionLog } from '../../../broker/storage/partition-log.js';
+import type { LocalLog } from '../../../broker/storage/local-log.js';
 import { batch, openLog, readAll, smallConfig, tempDir } from './helpers.js';
 
 describe('deleting large segment files in steps', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
-  let log: PartitionLog | undefined;
+  let log: LocalLog | undefined;
   beforeEach(async () => ({ dir, cleanup } = await tempDir()));
   afterEach(async () => {
     if (log && !log.isClosed) await log.close();
@@ -39,7 +39,7 @@ describe('deleting large segment files in steps', () => {
     const valueBytes = 100 * 1024;
     const perSegment = Math.ceil(LOG_DELETE_STEP_BYTES / valueBytes) + 2;
     log = await openLog(dir, smallConfig({ segmentBytes: (perSegment + 1) * (valueBytes + 200), retentionBytes: 1 }));
-    for (let i = 0; i < perSegment * 2 + 1; i++) log.append(batch(1, { tag: `b${i}`, valueBytes }));
+    for (let i = 0; i < perSegment * 2 + 1; i++) log.appendAsLeader(batch(1, { tag: `b${i}`, valueBytes }), 0);
     await log.flush();
     expect(log.segmentCount).toBeGreaterThanOrEqual(2);
     const firstLog = path.join(dir, (await readdir(dir)).filter((n) => n.endsWith('.log')).sort()[0]!);
@@ -71,7 +71,7 @@ describe('deleting large segment files in steps', () => {
     const valueBytes = 100 * 1024;
     const perSegment = Math.ceil(LOG_DELETE_STEP_BYTES / valueBytes) + 2;
     log = await openLog(dir, smallConfig({ segmentBytes: (perSegment + 1) * (valueBytes + 200) }));
-    for (let i = 0; i < perSegment * 2 + 1; i++) log.append(batch(1, { tag: `b${i}`, valueBytes }));
+    for (let i = 0; i < perSegment * 2 + 1; i++) log.appendAsLeader(batch(1, { tag: `b${i}`, valueBytes }), 0);
     await log.flush();
     const bases = log.segmentBaseOffsets();
     await log.close();

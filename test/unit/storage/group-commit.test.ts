@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PartitionLog } from '../../../broker/storage/partition-log.js';
+import type { LocalLog } from '../../../broker/storage/local-log.js';
 import { batch, openLog, readAll, smallConfig, tempDir } from './helpers.js';
 
 describe('group commit', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
-  let log: PartitionLog | undefined;
+  let log: LocalLog | undefined;
   beforeEach(async () => ({ dir, cleanup } = await tempDir()));
   afterEach(async () => {
     if (log && !log.isClosed) await log.close();
@@ -16,14 +16,14 @@ describe('group commit', () => {
   it('covers many concurrent appends with fewer writes and fdatasyncs than appends', async () => {
     log = await openLog(dir, smallConfig({ flushPolicy: 'always', segmentBytes: 1 << 20 }));
     const results = [];
-    for (let i = 0; i < 200; i++) results.push(log.append(batch(5, { tag: `a${i}` })));
+    for (let i = 0; i < 200; i++) results.push(log.appendAsLeader(batch(5, { tag: `a${i}` }), 0));
     await Promise.all(results.map((r) => r.durable));
     const s = log.stats;
     expect(s.appends).toBe(200);
     expect(s.writes).toBeLessThan(200);
     expect(s.syncs).toBeLessThan(200);
     expect(s.syncs).toBeGreaterThan(0);
-    expect(log.highWatermark).toBe(1000);
+    expect(log.durableEndOffset).toBe(1000);
     expect((await readAll(log)).length).toBe(1000);
   });
 
@@ -34,13 +34,13 @@ describe('group commit', () => {
     log = await openLog(dir, smallConfig({ flushPolicy: 'always' }), {
       faults: { sync: async () => { syncCalls++; await gate; } },
     });
-    const first = log.append(batch(1));
+    const first = log.appendAsLeader(batch(1), 0);
     await first.written;
     await new Promise((r) => setTimeout(r, 5)); // the first fsync is now blocked in the hook
     expect(syncCalls).toBe(1);
     const later = [];
     for (let i = 0; i < 50; i++) {
-      later.push(log.append(batch(1)));
+      later.push(log.appendAsLeader(batch(1), 0));
       await new Promise((r) => setImmediate(r));
     }
     await Promise.all(later.map((r) => r.written));
@@ -48,23 +48,24 @@ describe('group commit', () => {
     for (const r of later) void r.durable.then(() => durableCount++);
     await new Promise((r) => setTimeout(r, 5));
     expect(durableCount).toBe(0); // written but not acknowledged: the fsync has not returned
-    expect(log.highWatermark).toBe(0);
+    expect(log.durableEndOffset).toBe(0);
+    expect(log.writtenEndOffset).toBe(51);
     const next = gate;
     gate = Promise.resolve();
     release();
     await next;
     await Promise.all(later.map((r) => r.durable));
     expect(syncCalls).toBe(2); // the first pass plus one pass for all 50 later appends
-    expect(log.highWatermark).toBe(51);
+    expect(log.durableEndOffset).toBe(51);
   });
 
   it("resolves durable together with written under 'interval' and 'never'", async () => {
     for (const flushPolicy of ['interval', 'never'] as const) {
       const l = await openLog(dir + '', smallConfig({ flushPolicy }), { dir: `${dir}/${flushPolicy}` });
-      const r = l.append(batch(2));
+      const r = l.appendAsLeader(batch(2), 0);
       expect(r.durable).toBe(r.written);
       await r.durable;
-      expect(l.highWatermark).toBe(2);
+      expect(l.writtenEndOffset).toBe(2);
       expect(l.stats.syncs).toBe(0);
       await l.flush();
       expect(l.stats.syncs).toBe(1);

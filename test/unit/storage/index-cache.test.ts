@@ -4,7 +4,7 @@ import { INDEX_CACHE_BYTES_MAX } from '../../../broker/storage/constants.js';
 import { IndexCache } from '../../../broker/storage/index-cache.js';
 import { offsetIndexPath } from '../../../broker/storage/log-files.js';
 import { readFromSegment } from '../../../broker/storage/log-reader.js';
-import type { PartitionLog } from '../../../broker/storage/partition-log.js';
+import type { LocalLog } from '../../../broker/storage/local-log.js';
 import { Segment, type SegmentContext } from '../../../broker/storage/segment.js';
 import { batch, decodeAll, logger, openLog, readAll, smallConfig, tempDir } from './helpers.js';
 
@@ -17,7 +17,7 @@ const RECORDS_PER_APPEND = 5;
 async function writeLog(dir: string): Promise<number[]> {
   const log = await openLog(dir, smallConfig({ segmentBytes: SEGMENT_BYTES }));
   let last;
-  for (let i = 0; i < APPENDS; i++) last = log.append(batch(RECORDS_PER_APPEND, { valueBytes: 80, tag: `a${i}` }));
+  for (let i = 0; i < APPENDS; i++) last = log.appendAsLeader(batch(RECORDS_PER_APPEND, { valueBytes: 80, tag: `a${i}` }), 0);
   await last!.written;
   const bases = log.segmentBaseOffsets();
   await log.close();
@@ -29,18 +29,18 @@ async function openSealed(dir: string, bases: number[], ctx: SegmentContext): Pr
   const out: Segment[] = [];
   for (let i = 0; i + 1 < bases.length; i++) {
     const seg = await Segment.openExisting(dir, bases[i]!, ctx);
-    seg.nextOffset = bases[i + 1]!;
+    seg.assumeNextOffset(bases[i + 1]!);
     out.push(seg);
   }
   return out;
 }
 
-/** Reads a segment's first batches the way PartitionLog.read does: held, indexes loaded. */
+/** Reads a segment's first batches the way LocalLog.read does: held, indexes loaded. */
 async function readHeld(seg: Segment): Promise<Buffer> {
   seg.acquire();
   try {
     await seg.loadIndexes();
-    return Buffer.from(await readFromSegment(seg, seg.baseOffset, 1 << 20, { verifyCrc: true, indexIntervalBytes: 256, name: 't-0' }));
+    return Buffer.from((await readFromSegment(seg, seg.baseOffset, 1 << 20, seg.nextOffset, { verifyCrc: true, indexIntervalBytes: 256, name: 't-0' }))!);
   } finally {
     seg.release();
   }
@@ -50,7 +50,7 @@ describe('index cache', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
   let segments: Segment[] = [];
-  let log: PartitionLog | undefined;
+  let log: LocalLog | undefined;
   beforeEach(async () => ({ dir, cleanup } = await tempDir()));
   afterEach(async () => {
     for (const s of segments) await s.abandon();
@@ -145,7 +145,7 @@ describe('index cache', () => {
     IndexCache.shared.setBytesMax(0);
     log = await openLog(dir, smallConfig({ segmentBytes: SEGMENT_BYTES }));
     let last;
-    for (let i = 0; i < APPENDS; i++) last = log.append(batch(RECORDS_PER_APPEND, { valueBytes: 80, tag: `a${i}` }));
+    for (let i = 0; i < APPENDS; i++) last = log.appendAsLeader(batch(RECORDS_PER_APPEND, { valueBytes: 80, tag: `a${i}` }), 0);
     await last!.written;
     expect(log.segmentCount).toBeGreaterThanOrEqual(8);
     expect(IndexCache.shared.cachedBytes).toBe(0);
@@ -154,13 +154,13 @@ describe('index cache', () => {
     expect(records.map((r) => r.value)).toEqual(
       Array.from({ length: APPENDS * RECORDS_PER_APPEND }, (_, i) => `a${Math.floor(i / RECORDS_PER_APPEND)}-${i % RECORDS_PER_APPEND}`));
     // Reads from the middle of sealed segments and timestamp lookups reload indexes as needed.
-    const mid = decodeAll((await log.read(97, 1)).records);
+    const mid = decodeAll((await log.read(97, 1, log.writtenEndOffset)).records);
     expect(mid[0]!.offset).toBeLessThanOrEqual(97);
     expect(mid.at(-1)!.offset).toBeGreaterThanOrEqual(97);
-    expect(await log.offsetForTimestamp(1_700_000_000_003)).toEqual({ offset: 3, timestamp: 1_700_000_000_003 });
+    expect(await log.offsetForTimestamp(1_700_000_000_003, log.writtenEndOffset)).toEqual({ offset: 3, timestamp: 1_700_000_000_003 });
     expect(IndexCache.shared.cachedBytes).toBe(0);
     const end = APPENDS * RECORDS_PER_APPEND;
-    await log.append(batch(1)).written;
+    await log.appendAsLeader(batch(1), 0).written;
     expect((await readAll(log, end)).map((r) => r.offset)).toEqual([end]);
   });
 

@@ -30,7 +30,7 @@ describe('LogManager', () => {
     const log = await m1.openLog('orders', 3, smallConfig());
     expect(log.dir).toBe(path.join(dir, 'orders-3'));
     expect(m1.getLog('orders', 3)).toBe(log);
-    await log.append(batch(5)).written;
+    await log.appendAsLeader(batch(5), 0).written;
     await m1.close();
     await stat(path.join(dir, CLEAN_SHUTDOWN_FILE));
     expect(await readFile(path.join(dir, RECOVERY_CHECKPOINT_FILE), 'utf8')).toBe('0\n1\norders 3 5\n');
@@ -46,7 +46,7 @@ describe('LogManager', () => {
   it('treats a run that never closed as unclean and recovers the log', async () => {
     const m1 = await openManager();
     const log = await m1.openLog('t', 0, smallConfig());
-    await log.append(batch(7)).written;
+    await log.appendAsLeader(batch(7), 0).written;
     managers.splice(0); // simulate a crash: never closed
     const m2 = await openManager();
     expect(m2.cleanShutdown).toBe(false);
@@ -59,7 +59,7 @@ describe('LogManager', () => {
     for (const damage of ['missing', 'garbled'] as const) {
       const m1 = await openManager();
       const log = await m1.openLog('t', 0, smallConfig({ segmentBytes: 1024 }));
-      for (let i = 0; i < 20; i++) log.append(batch(2, { valueBytes: 50 }));
+      for (let i = 0; i < 20; i++) log.appendAsLeader(batch(2, { valueBytes: 50 }), 0);
       await log.flush();
       await m1.checkpoint(); // recovery point 40, in the last segment
       const secondBase = log.segmentBaseOffsets()[1]!;
@@ -85,7 +85,7 @@ describe('LogManager', () => {
   it('scans only from the checkpointed recovery point after a crash', async () => {
     const m1 = await openManager();
     const log = await m1.openLog('t', 0, smallConfig({ segmentBytes: 1024 }));
-    for (let i = 0; i < 20; i++) log.append(batch(2, { valueBytes: 50 }));
+    for (let i = 0; i < 20; i++) log.appendAsLeader(batch(2, { valueBytes: 50 }), 0);
     await log.flush();
     expect(log.segmentCount).toBeGreaterThan(2);
     await m1.checkpoint();
@@ -109,7 +109,7 @@ describe('LogManager', () => {
     });
     managers.push(m);
     const log = await m.openLog('t', 0, smallConfig({ flushPolicy: 'interval', flushIntervalMs: 10, segmentMs: 20, retentionMs: 60_000 }));
-    log.append(batch(1, { timestamp: 1 })); // ancient record: past retention once its segment is sealed
+    log.appendAsLeader(batch(1, { timestamp: 1 }), 0); // ancient record: past retention once its segment is sealed
     m.start();
     const checkpoint = (): Promise<string> => readFile(path.join(dir, RECOVERY_CHECKPOINT_FILE), 'utf8').catch(() => '');
     const deadline = Date.now() + 5_000;

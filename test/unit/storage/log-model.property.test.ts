@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OffsetOutOfRangeError } from '../../../proto/errors.js';
 import type { LogConfig } from '../../../broker/storage/log-config.js';
-import { PartitionLog } from '../../../broker/storage/partition-log.js';
+import { LocalLog } from '../../../broker/storage/local-log.js';
 import { batch, decodeAll, logger, tempDir } from './helpers.js';
 
 interface ModelBatch {
@@ -55,8 +55,8 @@ const CONFIG: LogConfig = {
 async function run(flushPolicy: LogConfig['flushPolicy'], commands: Command[]): Promise<void> {
   const { dir, cleanup } = await tempDir('strata-model-');
   const config = { ...CONFIG, flushPolicy };
-  const open = (recover: boolean): Promise<PartitionLog> =>
-    PartitionLog.open({ dir, topic: 't', partition: 0, config, logger, recover });
+  const open = (recover: boolean): Promise<LocalLog> =>
+    LocalLog.open({ dir, topic: 't', partition: 0, config, logger, recover });
   let log = await open(false);
   let model: ModelBatch[] = [];
   let start = 0;
@@ -78,21 +78,21 @@ async function run(flushPolicy: LogConfig['flushPolicy'], commands: Command[]): 
             added.push({ baseOffset: next, values: timestamps.map((_, i) => `m${t}-${i}`), timestamps });
             next += b.count;
           }
-          const r = log.append(Buffer.concat(bufs));
+          const r = log.appendAsLeader(Buffer.concat(bufs), 0);
           expect(r.baseOffset).toBe(end());
           await r.durable;
           model.push(...added);
           expect(log.logEndOffset).toBe(end());
-          expect(log.highWatermark).toBe(end());
+          expect(log.writtenEndOffset).toBe(end());
           break;
         }
         case 'read': {
           const offset = start + Math.floor(cmd.at * (end() - start + 2)) - (cmd.at < 0.05 ? 1 : 0);
           if (offset < start || offset > end()) {
-            await expect(log.read(offset, cmd.maxBytes)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+            await expect(log.read(offset, cmd.maxBytes, log.writtenEndOffset)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
             break;
           }
-          const got = decodeAll((await log.read(offset, cmd.maxBytes)).records);
+          const got = decodeAll((await log.read(offset, cmd.maxBytes, log.writtenEndOffset)).records);
           if (offset === end()) {
             expect(got).toEqual([]);
             break;
@@ -132,7 +132,7 @@ async function run(flushPolicy: LogConfig['flushPolicy'], commands: Command[]): 
         }
         case 'timestamp': {
           const hit = records().find((r) => r.ts >= cmd.ts);
-          expect(await log.offsetForTimestamp(cmd.ts)).toEqual(hit ? { offset: hit.offset, timestamp: hit.ts } : null);
+          expect(await log.offsetForTimestamp(cmd.ts, log.writtenEndOffset)).toEqual(hit ? { offset: hit.offset, timestamp: hit.ts } : null);
           break;
         }
         case 'reopen': {
@@ -167,8 +167,8 @@ async function run(flushPolicy: LogConfig['flushPolicy'], commands: Command[]): 
     }
     // Final full comparison.
     const all: { offset: number; value: string }[] = [];
-    for (let next = start; next < log.highWatermark;) {
-      const got = decodeAll((await log.read(next, 2000)).records).filter((r) => r.offset >= next);
+    for (let next = start; next < log.writtenEndOffset;) {
+      const got = decodeAll((await log.read(next, 2000, log.writtenEndOffset)).records).filter((r) => r.offset >= next);
       all.push(...got.map((r) => ({ offset: r.offset, value: r.value })));
       next = got.at(-1)!.offset + 1;
     }
@@ -179,7 +179,7 @@ async function run(flushPolicy: LogConfig['flushPolicy'], commands: Command[]): 
   }
 }
 
-describe('PartitionLog against an in-memory model', () => {
+describe('LocalLog against an in-memory model', () => {
   it('matches the model under random appends, reads, rolls, truncations, retention and reopens', async () => {
     await fc.assert(fc.asyncProperty(fc.constantFrom('always' as const, 'interval' as const, 'never' as const), fc.array(commandArb, { minLength: 1, maxLength: 40 }), run), { numRuns: Number(process.env.MODEL_RUNS ?? 150) });
   }, 60_000);

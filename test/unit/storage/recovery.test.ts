@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CorruptLogError } from '../../../proto/errors.js';
 import type { Logger } from '../../../broker/logger.js';
-import { PartitionLog } from '../../../broker/storage/partition-log.js';
+import { LocalLog } from '../../../broker/storage/local-log.js';
 import type { LogConfig } from '../../../broker/storage/log-config.js';
 import { batch, logger, readAll, smallConfig, tempDir } from './helpers.js';
 
@@ -21,8 +21,8 @@ interface Fixture {
   activeBatches: { position: number; baseOffset: number; size: number }[];
 }
 
-async function open(dir: string, recover: boolean, recoveryPoint?: number, log = logger): Promise<PartitionLog> {
-  return PartitionLog.open({ dir, topic: 't', partition: 0, config: CONFIG, logger: log, recover, recoveryPoint });
+async function open(dir: string, recover: boolean, recoveryPoint?: number, log = logger): Promise<LocalLog> {
+  return LocalLog.open({ dir, topic: 't', partition: 0, config: CONFIG, logger: log, recover, recoveryPoint });
 }
 
 function capture(): { logger: Logger; lines: Record<string, unknown>[] } {
@@ -56,14 +56,14 @@ describe('recovery', () => {
     const values: string[] = [];
     for (let i = 0; i < 40; i++) {
       const count = 1 + (i % 4);
-      log.append(batch(count, { tag: `b${i}`, valueBytes: 10 + (i % 3) * 15 }));
+      log.appendAsLeader(batch(count, { tag: `b${i}`, valueBytes: 10 + (i % 3) * 15 }), 0);
       for (let j = 0; j < count; j++) values.push(`b${i}-${j}`);
     }
     await log.flush();
     const bases = log.segmentBaseOffsets();
     const activeBatches: Fixture['activeBatches'] = [];
     let position = 0;
-    for await (const h of log.scanBatchHeaders(bases.at(-1)!)) {
+    for await (const h of log.scanBatchHeaders(bases.at(-1)!, log.writtenEndOffset)) {
       activeBatches.push({ position, baseOffset: h.baseOffset, size: 12 + h.batchLength });
       position += 12 + h.batchLength;
     }
@@ -75,14 +75,14 @@ describe('recovery', () => {
   });
   afterAll(async () => cleanup());
 
-  async function expectPrefix(log: PartitionLog, count: number): Promise<void> {
+  async function expectPrefix(log: LocalLog, count: number): Promise<void> {
     expect(log.logEndOffset).toBe(count);
-    expect(log.highWatermark).toBe(count);
+    expect(log.writtenEndOffset).toBe(count);
     const recs = await readAll(log, 0, 300);
     expect(recs.map((r) => r.value)).toEqual(fixture.values.slice(0, count));
     // Index lookups land on the right batch from every offset.
     for (let o = 0; o < count; o += 7) {
-      const r = await log.read(o, 1);
+      const r = await log.read(o, 1, log.writtenEndOffset);
       expect(r.records.length).toBeGreaterThan(0);
     }
   }
@@ -105,13 +105,13 @@ describe('recovery', () => {
       const log = await open(dir, !clean, clean ? undefined : fixture.bases.at(-1));
       expect(log.logEndOffset).toBe(last.baseOffset);
       expect((await stat(path.join(dir, activeLog))).size).toBe(last.position);
-      const tail = await log.read(last.baseOffset - 1, 1 << 20);
+      const tail = await log.read(last.baseOffset - 1, 1 << 20, log.writtenEndOffset);
       expect(tail.records.length).toBeGreaterThan(0);
       await log.abandon();
     }
     const log = await open(dir, true);
     await expectPrefix(log, last.baseOffset);
-    await log.append(batch(1, { tag: 'next' })).written;
+    await log.appendAsLeader(batch(1, { tag: 'next' }), 0).written;
     expect((await readAll(log, last.baseOffset)).map((r) => r.value)).toEqual(['next-0']);
     await log.close();
   });
@@ -164,8 +164,8 @@ describe('recovery', () => {
     const log = await open(dir, true, fixture.bases.at(-1));
     expect(log.logEndOffset).toBe(fixture.values.length);
     const lastOfFirst = fixture.bases[1]! - 1;
-    await expect(log.read(lastOfFirst, 1 << 20)).rejects.toBeInstanceOf(CorruptLogError);
-    await expect(log.read(0, 10)).resolves.toBeDefined();
+    await expect(log.read(lastOfFirst, 1 << 20, log.writtenEndOffset)).rejects.toBeInstanceOf(CorruptLogError);
+    await expect(log.read(0, 10, log.writtenEndOffset)).resolves.toBeDefined();
     await log.close();
   });
 
@@ -196,13 +196,13 @@ describe('recovery', () => {
     data.writeInt32BE(0x7fffffff, victim.pos + 8); // absurd batchLength
     await writeFile(file, data);
     for (const verifyCrcOnRead of [true, false]) {
-      const log = await PartitionLog.open({ dir, topic: 't', partition: 0, config: { ...CONFIG, verifyCrcOnRead }, logger, recover: false });
-      const err = await log.read(victim.base, 1 << 20).catch((e: unknown) => e);
+      const log = await LocalLog.open({ dir, topic: 't', partition: 0, config: { ...CONFIG, verifyCrcOnRead }, logger, recover: false });
+      const err = await log.read(victim.base, 1 << 20, log.writtenEndOffset).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(CorruptLogError);
       expect((err as Error).message).toContain(`byte ${victim.pos}`);
       // Before the damage, and in later segments, reads still work.
-      expect((await log.read(fixture.bases[1]!, 1)).records.length).toBeGreaterThan(0);
-      expect((await log.read(fixture.bases[2]!, 1 << 20)).records.length).toBeGreaterThan(0);
+      expect((await log.read(fixture.bases[1]!, 1, log.writtenEndOffset)).records.length).toBeGreaterThan(0);
+      expect((await log.read(fixture.bases[2]!, 1 << 20, log.writtenEndOffset)).records.length).toBeGreaterThan(0);
       await log.close();
     }
   });

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PartitionLog } from '../../../broker/storage/partition-log.js';
+import type { LocalLog } from '../../../broker/storage/local-log.js';
 import { selectRetainedSegments } from '../../../broker/storage/retention.js';
 import { batch, openLog, readAll, smallConfig, tempDir } from './helpers.js';
 
@@ -29,10 +29,10 @@ describe('selectRetainedSegments', () => {
   });
 });
 
-describe('PartitionLog.deleteRetainedSegments', () => {
+describe('LocalLog.deleteRetainedSegments', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
-  let log: PartitionLog | undefined;
+  let log: LocalLog | undefined;
   beforeEach(async () => ({ dir, cleanup } = await tempDir()));
   afterEach(async () => {
     if (log && !log.isClosed) await log.close();
@@ -40,9 +40,9 @@ describe('PartitionLog.deleteRetainedSegments', () => {
     await cleanup();
   });
 
-  async function filled(cfg: Parameters<typeof smallConfig>[0]): Promise<PartitionLog> {
+  async function filled(cfg: Parameters<typeof smallConfig>[0]): Promise<LocalLog> {
     const l = await openLog(dir, smallConfig({ segmentBytes: 1024, ...cfg }));
-    for (let i = 0; i < 30; i++) l.append(batch(2, { valueBytes: 40, timestamps: [i * 1000, i * 1000 + 1] }));
+    for (let i = 0; i < 30; i++) l.appendAsLeader(batch(2, { valueBytes: 40, timestamps: [i * 1000, i * 1000 + 1] }), 0);
     await l.flush();
     return l;
   }
@@ -65,7 +65,7 @@ describe('PartitionLog.deleteRetainedSegments', () => {
     const active = log.segmentBaseOffsets().at(-1);
     await log.deleteRetainedSegments();
     expect(log.segmentBaseOffsets()).toEqual([active]);
-    await log.append(batch(1)).written;
+    await log.appendAsLeader(batch(1), 0).written;
     expect((await readAll(log)).at(-1)!.offset).toBe(60);
     const timeOnly = await log.deleteRetainedSegments(Number.MAX_SAFE_INTEGER);
     expect(timeOnly).toBe(0);
@@ -78,7 +78,7 @@ describe('PartitionLog.deleteRetainedSegments', () => {
 
   it('lets a read in flight finish on a segment being deleted', async () => {
     log = await filled({ retentionBytes: 0 });
-    const reading = log.read(0, 1 << 20);
+    const reading = log.read(0, 1 << 20, log.writtenEndOffset);
     await log.deleteRetainedSegments();
     const r = await reading;
     expect(r.records.length).toBeGreaterThan(0);

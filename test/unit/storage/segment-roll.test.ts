@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PartitionLog } from '../../../broker/storage/partition-log.js';
+import type { LocalLog } from '../../../broker/storage/local-log.js';
 import { Segment } from '../../../broker/storage/segment.js';
 import { RELATIVE_OFFSET_MAX } from '../../../broker/storage/constants.js';
 import { batch, logger, openLog, readAll, smallConfig, tempDir } from './helpers.js';
@@ -9,7 +9,7 @@ import { batch, logger, openLog, readAll, smallConfig, tempDir } from './helpers
 describe('segment rolling', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
-  let log: PartitionLog | undefined;
+  let log: LocalLog | undefined;
   beforeEach(async () => ({ dir, cleanup } = await tempDir()));
   afterEach(async () => {
     if (log && !log.isClosed) await log.close();
@@ -21,7 +21,7 @@ describe('segment rolling', () => {
     log = await openLog(dir, smallConfig({ segmentBytes: 4096 }));
     const one = batch(5, { valueBytes: 80 });
     let last;
-    for (let i = 0; i < 40; i++) last = log.append(Buffer.from(one));
+    for (let i = 0; i < 40; i++) last = log.appendAsLeader(Buffer.from(one), 0);
     await last!.written;
     expect(log.segmentCount).toBeGreaterThanOrEqual(5);
     const bases = log.segmentBaseOffsets();
@@ -38,27 +38,27 @@ describe('segment rolling', () => {
     log = await openLog(dir, smallConfig({ segmentMs: 60_000 }));
     await log.maybeRoll(Date.now() + 120_000);
     expect(log.segmentCount).toBe(1); // empty: nothing to roll
-    await log.append(batch(3)).written;
+    await log.appendAsLeader(batch(3), 0).written;
     await log.maybeRoll(Date.now() + 30_000);
     expect(log.segmentCount).toBe(1);
     await log.maybeRoll(Date.now() + 120_000);
     expect(log.segmentBaseOffsets()).toEqual([0, 3]);
-    await log.append(batch(2)).written;
+    await log.appendAsLeader(batch(2), 0).written;
     expect((await readAll(log)).map((r) => r.offset)).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('rolls by age on append once the active segment is older than segmentMs', async () => {
     log = await openLog(dir, smallConfig({ segmentMs: 1 }));
-    await log.append(batch(1)).written;
+    await log.appendAsLeader(batch(1), 0).written;
     await new Promise((r) => setTimeout(r, 5));
-    await log.append(batch(1)).written;
+    await log.appendAsLeader(batch(1), 0).written;
     expect(log.segmentBaseOffsets()).toEqual([0, 1]);
   });
 
   it('rolls when the offset index is full', async () => {
     // 64-byte index files: 8 offset entries; an entry per batch with indexIntervalBytes 0.
     log = await openLog(dir, smallConfig({ segmentIndexBytes: 64, indexIntervalBytes: 0 }));
-    for (let i = 0; i < 20; i++) await log.append(batch(1, { timestamp: 1000 })).written;
+    for (let i = 0; i < 20; i++) await log.appendAsLeader(batch(1, { timestamp: 1000 }), 0).written;
     expect(log.segmentBaseOffsets()).toEqual([0, 8, 16]);
     expect((await readAll(log)).length).toBe(20);
   });
@@ -66,7 +66,7 @@ describe('segment rolling', () => {
   it('rolls when the time index is full (one slot kept for the seal entry)', async () => {
     // 64 bytes hold 5 time entries; 4 are usable for growing timestamps.
     log = await openLog(dir, smallConfig({ segmentIndexBytes: 64, indexIntervalBytes: 0 }));
-    for (let i = 0; i < 10; i++) await log.append(batch(1, { timestamp: 1000 + i })).written;
+    for (let i = 0; i < 10; i++) await log.appendAsLeader(batch(1, { timestamp: 1000 + i }), 0).written;
     expect(log.segmentBaseOffsets()).toEqual([0, 4, 8]);
   });
 

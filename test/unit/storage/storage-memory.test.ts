@@ -21,10 +21,10 @@ describe('storage cache budgets per LogManager', () => {
   /** Appends 40 batches (~10 sealed segments) and reads everything back twice. */
   async function exercise(m: LogManager): Promise<{ cacheReads: number; fileReads: number }> {
     const log = await m.openLog('t', 0);
-    for (let i = 0; i < 40; i++) await log.append(batch(3, { tag: `b${i}`, valueBytes: 300 })).written;
+    for (let i = 0; i < 40; i++) await log.appendAsLeader(batch(3, { tag: `b${i}`, valueBytes: 300 }), 0).written;
     for (let pass = 0; pass < 2; pass++) expect((await readAll(log)).map((r) => r.offset)).toEqual(Array.from({ length: 120 }, (_, i) => i));
     // The newest batch: answered from the tail cache when there is one.
-    await log.read(119, 1 << 20);
+    await log.read(119, 1 << 20, log.writtenEndOffset);
     return { cacheReads: log.stats.cacheReads, fileReads: log.stats.fileReads };
   }
 

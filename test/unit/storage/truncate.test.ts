@@ -1,13 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StorageError } from '../../../proto/errors.js';
-import type { PartitionLog } from '../../../broker/storage/partition-log.js';
+import type { LocalLog } from '../../../broker/storage/local-log.js';
 import { batch, openLog, readAll, smallConfig, tempDir } from './helpers.js';
 
-describe('PartitionLog.truncateTo', () => {
+describe('LocalLog.truncateTo', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
-  let log: PartitionLog | undefined;
+  let log: LocalLog | undefined;
   beforeEach(async () => ({ dir, cleanup } = await tempDir()));
   afterEach(async () => {
     if (log && !log.isClosed) await log.close();
@@ -15,9 +15,9 @@ describe('PartitionLog.truncateTo', () => {
     await cleanup();
   });
 
-  async function filled(): Promise<PartitionLog> {
+  async function filled(): Promise<LocalLog> {
     const l = await openLog(dir, smallConfig({ segmentBytes: 1024, indexIntervalBytes: 100 }));
-    for (let i = 0; i < 40; i++) l.append(batch(3, { valueBytes: 20, tag: `b${i}`, timestamps: [i * 10, i * 10 + 1, i * 10 + 2] }));
+    for (let i = 0; i < 40; i++) l.appendAsLeader(batch(3, { valueBytes: 20, tag: `b${i}`, timestamps: [i * 10, i * 10 + 1, i * 10 + 2] }), 0);
     await l.flush();
     return l;
   }
@@ -27,15 +27,15 @@ describe('PartitionLog.truncateTo', () => {
     const segmentsBefore = log.segmentCount;
     await log.truncateTo(31); // inside the batch [30, 32]
     expect(log.logEndOffset).toBe(30);
-    expect(log.highWatermark).toBe(30);
+    expect(log.writtenEndOffset).toBe(30);
     expect(log.segmentCount).toBeLessThan(segmentsBefore);
     expect((await readAll(log)).map((r) => r.offset)).toEqual([...Array(30).keys()]);
     const logs = (await readdir(dir)).filter((n) => n.endsWith('.log'));
     expect(logs.length).toBe(log.segmentCount);
     // Appends continue at the new end, and time lookups ignore the dropped batches.
-    await log.append(batch(2, { tag: 'new', timestamps: [5_000, 5_001] })).written;
+    await log.appendAsLeader(batch(2, { tag: 'new', timestamps: [5_000, 5_001] }), 0).written;
     expect(log.logEndOffset).toBe(32);
-    expect(await log.offsetForTimestamp(300)).toEqual({ offset: 30, timestamp: 5_000 });
+    expect(await log.offsetForTimestamp(300, log.writtenEndOffset)).toEqual({ offset: 30, timestamp: 5_000 });
     const recs = await readAll(log, 29);
     expect(recs.map((r) => r.value)).toEqual(['b9-2', 'new-0', 'new-1']);
   });
@@ -43,7 +43,7 @@ describe('PartitionLog.truncateTo', () => {
   it('survives a clean reopen after truncating into a sealed segment', async () => {
     log = await filled();
     await log.truncateTo(9);
-    await log.append(batch(1, { tag: 'after' })).written;
+    await log.appendAsLeader(batch(1, { tag: 'after' }), 0).written;
     await log.close();
     log = await openLog(dir, smallConfig({ segmentBytes: 1024, indexIntervalBytes: 100 }));
     expect(log.logEndOffset).toBe(10);
@@ -53,7 +53,7 @@ describe('PartitionLog.truncateTo', () => {
   it('survives an unclean reopen: truncated bytes do not come back', async () => {
     log = await filled();
     await log.truncateTo(60);
-    await log.append(batch(3, { valueBytes: 20, tag: 'x' })).written;
+    await log.appendAsLeader(batch(3, { valueBytes: 20, tag: 'x' }), 0).written;
     await log.abandon();
     log = await openLog(dir, smallConfig({ segmentBytes: 1024, indexIntervalBytes: 100 }), { recover: true });
     expect(log.logEndOffset).toBe(63);
@@ -68,15 +68,15 @@ describe('PartitionLog.truncateTo', () => {
     expect(log.logEndOffset).toBe(0);
     expect(log.segmentCount).toBe(1);
     expect(log.sizeBytes).toBe(0);
-    await log.append(batch(1)).written;
+    await log.appendAsLeader(batch(1), 0).written;
     expect((await readAll(log)).map((r) => r.offset)).toEqual([0]);
   });
 
   it('makes appends made while it runs fail instead of racing it', async () => {
     log = await filled();
     const running = log.truncateTo(3);
-    expect(() => log!.append(batch(1))).toThrow(StorageError);
+    expect(() => log!.appendAsLeader(batch(1), 0)).toThrow(StorageError);
     await running;
-    expect(log.append(batch(1)).baseOffset).toBe(3);
+    expect(log.appendAsLeader(batch(1), 0).baseOffset).toBe(3);
   });
 });

@@ -3,13 +3,13 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NotEnoughSpaceError, StorageError } from '../../../proto/errors.js';
 import { ioError, type FaultInjector } from '../../../broker/storage/file-io.js';
-import type { PartitionLog } from '../../../broker/storage/partition-log.js';
+import type { LocalLog } from '../../../broker/storage/local-log.js';
 import { batch, openLog, readAll, smallConfig, tempDir } from './helpers.js';
 
 describe('write and fsync failures', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
-  let log: PartitionLog | undefined;
+  let log: LocalLog | undefined;
   beforeEach(async () => ({ dir, cleanup } = await tempDir()));
   afterEach(async () => {
     if (log && !log.isClosed) await log.abandon();
@@ -24,10 +24,10 @@ describe('write and fsync failures', () => {
       write: (_file, _bytes) => (failNext ? ((failNext = false), { bytesWritten: 30, error: ioError('ENOSPC') }) : undefined),
     };
     log = await openLog(dir, smallConfig(), { faults });
-    await log.append(batch(3, { tag: 'ok' })).written;
+    await log.appendAsLeader(batch(3, { tag: 'ok' }), 0).written;
     const sizeBefore = (await stat(path.join(dir, '00000000000000000000.log'))).size;
     failNext = true;
-    const failed = [log.append(batch(2)), log.append(batch(2)), log.append(batch(2))];
+    const failed = [log.appendAsLeader(batch(2), 0), log.appendAsLeader(batch(2), 0), log.appendAsLeader(batch(2), 0)];
     for (const r of failed) await expect(r.written).rejects.toBeInstanceOf(NotEnoughSpaceError);
     await expect(failed[0]!.durable).rejects.toBeInstanceOf(NotEnoughSpaceError);
     expect(log.logEndOffset).toBe(3);
@@ -36,7 +36,7 @@ describe('write and fsync failures', () => {
     expect((await stat(path.join(dir, '00000000000000000000.log'))).size).toBe(sizeBefore);
     expect((await readAll(log)).map((r) => r.value)).toEqual(['ok-0', 'ok-1', 'ok-2']);
     // Space is back: appends succeed at the rewound offset.
-    const again = log.append(batch(1, { tag: 'again' }));
+    const again = log.appendAsLeader(batch(1, { tag: 'again' }), 0);
     expect(again.baseOffset).toBe(3);
     await again.written;
     expect((await readAll(log)).map((r) => r.value)).toEqual(['ok-0', 'ok-1', 'ok-2', 'again-0']);
@@ -50,10 +50,10 @@ describe('write and fsync failures', () => {
     log = await openLog(dir, smallConfig(), {
       faults: { write: () => (fail ? ((fail = false), { bytesWritten: 0, error: ioError('EIO') }) : undefined) },
     });
-    const r = log.append(batch(1));
+    const r = log.appendAsLeader(batch(1), 0);
     await expect(r.written).rejects.toBeInstanceOf(StorageError);
     await expect(r.written).rejects.not.toBeInstanceOf(NotEnoughSpaceError);
-    await log.append(batch(1)).written;
+    await log.appendAsLeader(batch(1), 0).written;
   });
 
   it('marks the log unhealthy after a failed fsync and never acknowledges again', async () => {
@@ -61,18 +61,18 @@ describe('write and fsync failures', () => {
     log = await openLog(dir, smallConfig({ flushPolicy: 'always' }), {
       faults: { sync: () => { if (failSync) throw ioError('EIO', 'EIO: i/o error, fdatasync'); } },
     });
-    await log.append(batch(2)).durable;
+    await log.appendAsLeader(batch(2), 0).durable;
     failSync = true;
-    const r = log.append(batch(2));
+    const r = log.appendAsLeader(batch(2), 0);
     await r.written;
     await expect(r.durable).rejects.toBeInstanceOf(StorageError);
     expect(log.healthy).toBe(false);
-    expect(log.highWatermark).toBe(2);
+    expect(log.durableEndOffset).toBe(2);
     failSync = false; // even if the disk "recovers", the log does not retry blindly
-    expect(() => log!.append(batch(1))).toThrow(StorageError);
+    expect(() => log!.appendAsLeader(batch(1), 0)).toThrow(StorageError);
     await expect(log.flush()).rejects.toBeInstanceOf(StorageError);
-    // Reads keep working below the high watermark.
-    expect((await readAll(log)).map((x) => x.offset)).toEqual([0, 1]);
+    // Reads bounded by the durable end keep working.
+    expect((await readAll(log, 0, 1 << 20, log.durableEndOffset)).map((x) => x.offset)).toEqual([0, 1]);
     await expect(log.close()).rejects.toBeInstanceOf(StorageError);
     // Reopening recovers and serves everything that reached the file.
     log = await openLog(dir, smallConfig({ flushPolicy: 'always' }), { recover: true });

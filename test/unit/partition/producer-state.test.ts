@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidProducerEpochError, InvalidRecordBatchError, OutOfOrderSequenceError } from '../../../proto/errors.js';
 import { PRODUCER_BATCHES_REMEMBERED, PRODUCER_SEQUENCE_MAX } from '../../../broker/constants.js';
-import { ProducerStateTable, addSequence, type BatchIdentity } from '../../../broker/topics/producer-state.js';
+import { ProducerStateTable, addSequence, type BatchIdentity } from '../../../broker/partition/producer-state.js';
 
 const PID = 42;
 

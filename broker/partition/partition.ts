@@ -1,0 +1,340 @@
+/**
+ * One partition as the broker serves it (Kafka's Partition + UnifiedLog): its LocalLog, the high
+ * watermark, the leader epoch, the idempotent-producer state, and the fan-out of high-watermark
+ * advances to parked fetches and acks=all produces.
+ *
+ * High watermark: what consumers may read, and what an acks=all produce waits for. Single node:
+ * the log's durable end under flush policy 'always' (no consumer sees a record an OS crash
+ * could take back), its written end under 'interval'/'never'. It only moves forward, except
+ * that a truncation brings it back to the new log end. (A cluster replaces the rule with the
+ * minimum over the in-sync replicas; the local log knows none of this.)
+ *
+ * Concurrency: `appendAsLeader` is synchronous from the sequence check through the log's offset
+ * assignment to recording the batch, so two produces for the same producer can never both pass
+ * the check (the check-then-act race is closed by running in one tick). Writes complete later
+ * through the returned promises; a failed write rolls the producer state back. High-watermark
+ * listeners and commit waiters run synchronously inside the log's write and flush paths.
+ *
+ * The broker works per batch: it reads the 61-byte headers (producer id, epoch, sequence,
+ * lastOffsetDelta) and leaves records alone. Validation (length, magic, CRC) is the log's.
+ */
+import type { Logger } from '../logger.js';
+import { CorruptLogError, InvalidRequestError, OutOfOrderSequenceError, StorageError } from '../../proto/errors.js';
+import { Deferred, noop } from '../storage/file-io.js';
+import type { LocalLog, LogReadResult } from '../storage/local-log.js';
+import { LEADER_EPOCH_DEFAULT, PRODUCER_STATE_REBUILD_OFFSETS } from '../constants.js';
+import { readBatchIdentities, type BatchSpanIdentity } from './batch-identities.js';
+import { CommitWaiters } from './commit-waiters.js';
+import { ProducerStateTable, type PendingPosition, type ProducerBatch } from './producer-state.js';
+
+/** How many replicas must hold an append before it is acknowledged (the produce's acks). */
+export type Acks = 'all' | 'leader' | 'none';
+
+/** Consumers read up to the high watermark; (later) followers up to the log end. */
+export type ReadIsolation = 'high-watermark' | 'log-end';
+
+export interface PartitionAppendResult {
+  /** True when every batch was a retry of batches already in the log: nothing was appended. */
+  readonly duplicate: boolean;
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  /** -1 for duplicates: the original append time is not remembered. */
+  readonly logAppendTimeMs: number;
+  /** Settles when the bytes are written to the leader's file (acks=leader). */
+  readonly written: Promise<void>;
+  /**
+   * acks=all only (null otherwise): settles when the high watermark passes lastOffset, and
+   * rejects if the append fails first (write or fsync failure, truncation, close).
+   */
+  readonly committed: Promise<void> | null;
+}
+
+export interface PartitionReadResult extends LogReadResult {
+  readonly highWatermark: number;
+  readonly logStartOffset: number;
+}
+
+export type HighWatermarkListener = (highWatermark: number) => void;
+
+/** The completion promises of an appended idempotent batch, while its write may still fail. */
+interface Completion {
+  readonly written: Promise<void>;
+  readonly durable: Promise<void>;
+}
+
+export interface PartitionOptions {
+  readonly topic: string;
+  readonly index: number;
+  readonly log: LocalLog;
+  readonly logger: Logger;
+}
+
+export class Partition {
+  readonly topic: string;
+  readonly index: number;
+  /** The local replica's log. Server code reads and writes through the partition instead. */
+  readonly log: LocalLog;
+  readonly producers = new ProducerStateTable();
+  private readonly logger: Logger;
+  private hw: number;
+  private epoch = LEADER_EPOCH_DEFAULT;
+  private readonly commits = new CommitWaiters();
+  /**
+   * Completions of remembered batches appended by this process. A retry that arrives while the
+   * original is still in flight waits on the original's promises: acknowledging on the high
+   * watermark alone could confirm a batch whose write then failed and whose offsets were
+   * reused. Weak, so forgotten batches drop out on their own; batches rebuilt from the log have
+   * no entry, being on disk already.
+   */
+  private readonly completions = new WeakMap<ProducerBatch, Completion>();
+  private readonly hwListeners = new Set<HighWatermarkListener>();
+  private readonly onWritten = (end: number): void => {
+    if (this.log.config.flushPolicy !== 'always') this.advanceHighWatermark(end);
+  };
+  private readonly onDurable = (end: number): void => {
+    if (this.log.config.flushPolicy === 'always') this.advanceHighWatermark(end);
+  };
+
+  constructor(opts: PartitionOptions) {
+    this.topic = opts.topic;
+    this.index = opts.index;
+    this.log = opts.log;
+    this.logger = opts.logger;
+    // Everything a log holds when it is opened was recovered and made durable.
+    this.hw = this.log.writtenEndOffset;
+    this.log.on('written', this.onWritten);
+    this.log.on('durable', this.onDurable);
+    // Retention must not delete what consumers have not been allowed to see yet.
+    this.log.retentionLimit = () => this.hw;
+  }
+
+  /** Wraps an opened log and rebuilds the producer state from its tail. */
+  static async open(opts: PartitionOptions): Promise<Partition> {
+    const partition = new Partition(opts);
+    try {
+      const scanned = await partition.rebuildProducerState();
+      if (partition.producers.size > 0) {
+        opts.logger.debug({ scanned, producers: partition.producers.size }, 'producer state rebuilt');
+      }
+    } catch (err) {
+      partition.detach();
+      throw err;
+    }
+    return partition;
+  }
+
+  // ---- state -----------------------------------------------------------------------------------
+
+  /** What consumers may read (exclusive). */
+  get highWatermark(): number {
+    return this.hw;
+  }
+
+  get logStartOffset(): number {
+    return this.log.logStartOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.log.logEndOffset;
+  }
+
+  /** The epoch of the current leader, stamped into every batch appended as leader. */
+  get leaderEpoch(): number {
+    return this.epoch;
+  }
+
+  /** False after an fsync error: nothing is acknowledged until the broker restarts. */
+  get healthy(): boolean {
+    return this.log.healthy;
+  }
+
+  get sizeBytes(): number {
+    return this.log.sizeBytes;
+  }
+
+  get segmentCount(): number {
+    return this.log.segmentCount;
+  }
+
+  /** Parked fetches and other high-watermark listeners (for tests and metrics). */
+  get waiterCount(): number {
+    return this.hwListeners.size;
+  }
+
+  // ---- append ----------------------------------------------------------------------------------
+
+  /**
+   * Appends one or more back-to-back batches as the leader, applying idempotent-producer checks
+   * to batches with a producer id. Throws synchronously (nothing appended) on invalid batches,
+   * sequence gaps, stale epochs, or an unhealthy log. A request mixing retried and new batches of
+   * the same producer is refused with OutOfOrderSequenceError, since it cannot be half-applied.
+   */
+  appendAsLeader(records: Buffer, acks: Acks): PartitionAppendResult {
+    if (acks !== 'all' && acks !== 'leader' && acks !== 'none') throw new InvalidRequestError(`unknown acks ${String(acks)}`);
+    const spans = readBatchIdentities(records);
+    // Unparseable framing: let the log's validation produce the precise error.
+    if (spans === null || spans.every((s) => s.id.producerId < 0)) return this.appendNew(records, null, acks);
+
+    const pending = new Map<number, PendingPosition>();
+    const duplicates: ProducerBatch[] = [];
+    let fresh = 0;
+    for (const { id } of spans) {
+      if (id.producerId < 0) {
+        fresh++;
+        continue;
+      }
+      const prior = pending.get(id.producerId);
+      const verdict = this.producers.check(id, prior);
+      if (verdict.kind === 'duplicate') {
+        duplicates.push(verdict.batch);
+      } else {
+        fresh++;
+        pending.set(id.producerId, { epoch: id.epoch, lastSeq: verdict.lastSeq });
+      }
+    }
+    if (duplicates.length > 0 && fresh > 0) {
+      throw new OutOfOrderSequenceError('request mixes retried and new batches for one partition');
+    }
+    if (duplicates.length > 0) return this.answerDuplicate(duplicates, acks);
+    return this.appendNew(records, spans, acks);
+  }
+
+  private appendNew(records: Buffer, spans: BatchSpanIdentity[] | null, acks: Acks): PartitionAppendResult {
+    const result = this.log.appendAsLeader(records, this.epoch);
+    if (spans !== null) {
+      // Offsets are contiguous from baseOffset in batch order; record each idempotent batch in
+      // the same tick as the append, before any other request can run.
+      const recorded: Array<[number, ProducerBatch]> = [];
+      let base = result.baseOffset;
+      for (const { id } of spans) {
+        const last = base + id.lastOffsetDelta;
+        if (id.producerId >= 0) recorded.push([id.producerId, this.producers.record(id, base, last)]);
+        base = last + 1;
+      }
+      if (recorded.length > 0) {
+        const completion: Completion = { written: result.written, durable: result.durable };
+        for (const [, batch] of recorded) this.completions.set(batch, completion);
+        result.written.catch(() => {
+          for (const [producerId, batch] of recorded) this.producers.rollback(producerId, batch);
+        });
+      }
+    }
+    return {
+      duplicate: false,
+      baseOffset: result.baseOffset,
+      lastOffset: result.lastOffset,
+      logAppendTimeMs: result.logAppendTimeMs,
+      written: result.written,
+      committed: acks === 'all' ? this.committedAfter(result.durable, result.lastOffset) : null,
+    };
+  }
+
+  /** Answers a retry with the original offsets, once the originals are written / committed. */
+  private answerDuplicate(batches: ProducerBatch[], acks: Acks): PartitionAppendResult {
+    const baseOffset = batches[0]!.baseOffset;
+    const lastOffset = batches[batches.length - 1]!.lastOffset;
+    const pending = batches.map((b) => this.completions.get(b)).filter((c): c is Completion => c !== undefined);
+    const written = Promise.all(pending.map((c) => c.written)).then(noop);
+    const durable = Promise.all(pending.map((c) => c.durable)).then(noop);
+    const committed = acks === 'all' ? this.committedAfter(durable, lastOffset) : null;
+    return { duplicate: true, baseOffset, lastOffset, logAppendTimeMs: -1, written, committed };
+  }
+
+  /**
+   * Settles once the high watermark passes `lastOffset` after `durable` resolved; rejects with
+   * `durable`'s failure. Waiting on `durable` too matters: a write that fails rewinds the log
+   * end, and offsets below a high watermark reached later could then be other records.
+   */
+  private committedAfter(durable: Promise<void>, lastOffset: number): Promise<void> {
+    const committed = new Deferred();
+    durable.then(() => this.commits.wait(lastOffset, this.hw, committed), (err: unknown) => committed.reject(err));
+    return committed.promise;
+  }
+
+  // ---- high watermark --------------------------------------------------------------------------
+
+  private advanceHighWatermark(offset: number): void {
+    if (offset <= this.hw) return;
+    this.hw = offset;
+    this.commits.release(offset);
+    // Copy: a listener usually unsubscribes itself when it fires.
+    for (const listener of [...this.hwListeners]) {
+      try {
+        listener(offset);
+      } catch (err) {
+        this.logger.error({ err }, 'high watermark listener failed');
+      }
+    }
+  }
+
+  /** Calls `listener` on every high-watermark advance until the returned function is called. */
+  onHighWatermark(listener: HighWatermarkListener): () => void {
+    this.hwListeners.add(listener);
+    return () => this.hwListeners.delete(listener);
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------
+
+  /**
+   * Whole batches from the one holding `offset`, up to `maxBytes` but at least one batch, never
+   * a batch reaching the isolation's bound: the high watermark for consumers, the written log
+   * end for replicas. Throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset].
+   * `release()` of the result gives recycled read buffers back once the records were copied.
+   */
+  async read(offset: number, maxBytes: number, isolation: ReadIsolation): Promise<PartitionReadResult> {
+    const bound = isolation === 'high-watermark' ? this.hw : this.log.writtenEndOffset;
+    const res = await this.log.read(offset, maxBytes, bound);
+    return { records: res.records, release: res.release, highWatermark: this.hw, logStartOffset: this.log.logStartOffset };
+  }
+
+  /** First offset whose record timestamp is >= `timestampMs`, below the high watermark. */
+  offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
+    return this.log.offsetForTimestamp(timestampMs, this.hw);
+  }
+
+  // ---- recovery and lifecycle ------------------------------------------------------------------
+
+  /**
+   * Rebuilds producer state from the batch headers of the log's tail (the last
+   * PRODUCER_STATE_REBUILD_OFFSETS offsets), so a producer retrying a batch written just
+   * before a crash is answered as a duplicate. Returns the number of batch headers read.
+   *
+   * A corrupt batch header (bit rot in a sealed segment) must not keep the partition, and so
+   * the broker, from starting: its reads already report CorruptLogError for that range. The
+   * scan logs it and goes on from the next segment; batches in the skipped range are unknown
+   * to the producer state, as if they were older than the rebuilt tail.
+   */
+  async rebuildProducerState(): Promise<number> {
+    this.producers.clear();
+    const end = this.log.writtenEndOffset;
+    let from = Math.max(this.log.logStartOffset, end - PRODUCER_STATE_REBUILD_OFFSETS);
+    let scanned = 0;
+    for (;;) {
+      try {
+        for await (const h of this.log.scanBatchHeaders(from, end)) {
+          scanned++;
+          this.producers.replay(
+            { producerId: h.producerId, epoch: h.producerEpoch, firstSeq: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta },
+            h.baseOffset,
+          );
+          from = h.baseOffset + h.lastOffsetDelta + 1;
+        }
+        return scanned;
+      } catch (err) {
+        if (!(err instanceof CorruptLogError)) throw err;
+        const next = this.log.segmentBaseOffsets().find((base) => base > from);
+        this.logger.error({ err, offset: from, resumeAt: next ?? null }, 'corrupt batch while rebuilding producer state; skipping to the next segment');
+        if (next === undefined) return scanned;
+        from = next;
+      }
+    }
+  }
+
+  /** Stops listening to the log; the log itself is closed by its LogManager. */
+  detach(): void {
+    this.log.off('written', this.onWritten);
+    this.log.off('durable', this.onDurable);
+    this.hwListeners.clear();
+    this.commits.rejectAll(new StorageError(`${this.topic}-${this.index} was closed`));
+  }
+}
