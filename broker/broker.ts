@@ -30,6 +30,7 @@ import { BROKER_VERSION } from './server/broker-version.js';
 import type { BrokerServices } from './server/request-context.js';
 import { newServerStats, type ServerStats } from './server/server-stats.js';
 import { WsServer } from './server/ws-server.js';
+import { KafkaServer } from './kafka/kafka-server.js';
 import { LogManager } from './storage/log-manager.js';
 import { ProducerIdAllocator } from './topics/producer-ids.js';
 import { TopicManager } from './topics/topic-manager.js';
@@ -56,6 +57,7 @@ export class Broker {
   private topicManager: TopicManager | null = null;
   private groupCoordinator: GroupCoordinator | null = null;
   private server: WsServer | null = null;
+  private kafkaServer: KafkaServer | null = null;
   private boundAddress: BrokerAddress | null = null;
   /** Counters of the last server, kept readable after stop(). */
   private lastStats: ServerStats = newServerStats();
@@ -85,6 +87,12 @@ export class Broker {
   /** Consumer groups and committed offsets, for embedding programs and tests; null before start(). */
   get groups(): GroupCoordinator | null {
     return this.groupCoordinator;
+  }
+
+  /** The Kafka listener's bound and advertised addresses; null when it is off or not started. */
+  get kafkaAddress(): { bound: BrokerAddress; advertised: BrokerAddress } | null {
+    const bound = this.kafkaServer?.address;
+    return bound ? { bound, advertised: this.kafkaServer!.advertised } : null;
   }
 
   /** Open client connections (0 when not running). */
@@ -174,6 +182,24 @@ export class Broker {
     this.boundAddress = { host: config.host, port: addr.port };
     const url = formatUrl(this.boundAddress);
     this.logger.info({ url, topics: this.topicManager.size }, 'broker listening');
+    if (config.kafka) {
+      this.kafkaServer = new KafkaServer({
+        host: config.kafka.host,
+        port: config.kafka.port,
+        advertise: config.kafka.advertise ?? undefined,
+        maxConnections: config.limits.maxConnections,
+        limits: {
+          frameBytesMax: config.limits.frameBytesMax,
+          maxInFlight: config.limits.maxInFlightRequestsPerConnection,
+          idleTimeoutMs: config.kafka.idleTimeoutMs,
+          slowConsumerBufferedBytesMax: config.limits.slowConsumerBufferedBytesMax,
+          slowConsumerDropMs: config.limits.slowConsumerDropMs,
+        },
+        services,
+        logger: this.logger.child({ component: 'kafka' }),
+      });
+      await this.kafkaServer.start();
+    }
     return { url, port: addr.port };
   }
 
@@ -187,10 +213,12 @@ export class Broker {
     this.logger.info('broker stopping');
     this.stopping.abort();
     try {
+      const kafkaStopped = this.kafkaServer?.stop();
       if (this.server) {
         this.server.stopAccepting();
         await this.server.drain(STOP_DRAIN_MS_MAX);
       }
+      await kafkaStopped;
     } finally {
       await this.teardown();
       this.state = 'stopped';
@@ -201,6 +229,7 @@ export class Broker {
   /** Closes whatever start() opened, in reverse order; logs (and keeps going past) failures. */
   private async teardown(): Promise<void> {
     const steps: Array<[string, () => Promise<void> | undefined]> = [
+      ['kafka', () => this.kafkaServer?.stop()],
       ['server', () => this.server?.closeAll()],
       ['groups', () => this.groupCoordinator?.close()],
       ['topics', () => this.topicManager?.close()],
@@ -218,6 +247,7 @@ export class Broker {
     }
     if (this.server) this.lastStats = this.server.stats;
     this.server = null;
+    this.kafkaServer = null;
     this.topicManager = null;
     this.groupCoordinator = null;
     this.logManager = null;

@@ -8,7 +8,7 @@ import { FRAME_BYTES_MAX } from '../proto/constants.js';
 import { InvalidConfigError } from '../proto/errors.js';
 import {
   CONNECTIONS_MAX_DEFAULT, FETCH_WAIT_MS_MAX_CEILING, FETCH_WAIT_MS_MAX_DEFAULT, HOST_DEFAULT,
-  IDLE_TIMEOUT_MS_DEFAULT, IDLE_TIMEOUT_MS_MIN, IN_FLIGHT_REQUESTS_PER_CONNECTION_DEFAULT, NODE_ID_DEFAULT,
+  IDLE_TIMEOUT_MS_DEFAULT, IDLE_TIMEOUT_MS_MIN, IN_FLIGHT_REQUESTS_PER_CONNECTION_DEFAULT, KAFKA_IDLE_TIMEOUT_MS_DEFAULT, NODE_ID_DEFAULT,
   PARTITIONS_PER_TOPIC_DEFAULT_MAX, PARTITIONS_PER_TOPIC_MAX, PORT_DEFAULT, SLOW_CONSUMER_BUFFERED_BYTES_MAX_DEFAULT,
   SLOW_CONSUMER_DROP_MS_DEFAULT, TOPICS_MAX_DEFAULT,
 } from './constants.js';
@@ -39,6 +39,18 @@ export interface BrokerLimits {
   slowConsumerDropMs: number;
 }
 
+/** The Kafka-protocol listener (broker/kafka/). */
+export interface KafkaListenerConfig {
+  /** @default '127.0.0.1' (the CLI's --kafka-listen) */
+  host: string;
+  /** 0 lets the OS pick a free port. @default 9092 (the CLI's --kafka-listen) */
+  port: number;
+  /** The address Metadata and FindCoordinator give clients; the bound address when unset. */
+  advertise: { host: string; port: number } | null;
+  /** A connection with nothing in flight and no bytes received for this long is closed. @default 600000 */
+  idleTimeoutMs: number;
+}
+
 export interface BrokerConfig {
   /** Directory holding topics.json, producer-ids.json and one directory per partition. */
   dataDir: string;
@@ -55,6 +67,8 @@ export interface BrokerConfig {
   limits: BrokerLimits;
   /** Memory budgets of the storage caches (sealed indexes, tail caches). */
   memory: StorageMemory;
+  /** null: no Kafka listener (the default for embedding; the CLI turns it on at 127.0.0.1:9092). */
+  kafka: KafkaListenerConfig | null;
 }
 
 /** What callers pass: only dataDir is required. */
@@ -67,6 +81,8 @@ export interface BrokerConfigInput {
   logLevel?: LogLevel;
   limits?: Partial<BrokerLimits>;
   memory?: Partial<StorageMemory>;
+  /** Omitted or null: no Kafka listener. */
+  kafka?: (Partial<KafkaListenerConfig> & { port: number }) | null;
 }
 
 export const MEMORY_DEFAULT: Readonly<StorageMemory> = Object.freeze({
@@ -125,7 +141,25 @@ export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
     throw new InvalidConfigError(`memory.tailCachePartitionBytes (${memory.tailCachePartitionBytes}) must not exceed memory.tailCacheBytes (${memory.tailCacheBytes})`);
   }
 
-  return { dataDir: input.dataDir, host, port, nodeId, log, logLevel, limits, memory };
+  return { dataDir: input.dataDir, host, port, nodeId, log, logLevel, limits, memory, kafka: resolveKafkaConfig(input.kafka) };
+}
+
+function resolveKafkaConfig(input: BrokerConfigInput['kafka']): KafkaListenerConfig | null {
+  if (input === undefined || input === null) return null;
+  const kafka: KafkaListenerConfig = {
+    host: input.host ?? HOST_DEFAULT,
+    port: input.port,
+    advertise: input.advertise ?? null,
+    idleTimeoutMs: input.idleTimeoutMs ?? KAFKA_IDLE_TIMEOUT_MS_DEFAULT,
+  };
+  if (typeof kafka.host !== 'string' || kafka.host.length === 0) throw new InvalidConfigError('kafka.host must be a non-empty string');
+  checkInt('kafka.port', kafka.port, 0, 65_535);
+  checkInt('kafka.idleTimeoutMs', kafka.idleTimeoutMs, IDLE_TIMEOUT_MS_MIN, 24 * 60 * 60_000);
+  if (kafka.advertise) {
+    if (typeof kafka.advertise.host !== 'string' || kafka.advertise.host.length === 0) throw new InvalidConfigError('kafka.advertise.host must be a non-empty string');
+    checkInt('kafka.advertise.port', kafka.advertise.port, 1, 65_535);
+  }
+  return kafka;
 }
 
 /**

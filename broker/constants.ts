@@ -56,6 +56,15 @@ export const FETCH_PARTITION_BYTES_DEFAULT = 1 * MiB;
 export const IDLE_TIMEOUT_MS_DEFAULT = 60_000;
 export const IDLE_TIMEOUT_MS_MIN = 100;
 
+/** Kafka's default port, the CLI's --kafka-listen default. */
+export const KAFKA_PORT_DEFAULT = 9092;
+/**
+ * Kafka connections idle this long (nothing in flight, no bytes received) are closed: Kafka's
+ * connections.max.idle.ms. Kafka clients send no pings, so a WebSocket-like minute would close
+ * every quiet producer; clients reconnect when they next need the connection.
+ */
+export const KAFKA_IDLE_TIMEOUT_MS_DEFAULT = 10 * 60_000;
+
 /**
  * Slow consumers: once a socket has this many bytes queued in user space (ws.bufferedAmount),
  * the connection stops serving fetches until it drains. 64 MiB holds four full fetch responses.

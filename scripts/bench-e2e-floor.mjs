@@ -205,7 +205,7 @@ else {
     const dir = await makeTempDir('e2e-floor');
     const server = mode === 'strata'
       ? startChild('strata broker', process.execPath, [CLI, 'broker', 'start', '--data-dir', path.join(dir, 'data'), '--host', '127.0.0.1',
-        '--port', '0', '--flush', 'always', '--log-level', 'warn'], { dirs: [dir] })
+        '--port', '0', '--kafka-listen', 'off', '--flush', 'always', '--log-level', 'warn'], { dirs: [dir] })
       : startChild('floor server', process.execPath, [HERE, '--floor-server', dir, mode], { dirs: [dir] });
     try {
       const [url] = await waitForLine(server, /wss?:\/\/[^\s"'()]+/);

@@ -196,7 +196,7 @@ if (process.argv[2] === '--fill') {
 
 installCleanupHandlers();
 const dataDir = await makeTempDir('random-fetch');
-const brokerArgs = [...brokerNodeArgs, CLI, 'broker', 'start', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0',
+const brokerArgs = [...brokerNodeArgs, CLI, 'broker', 'start', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--kafka-listen', 'off',
   '--flush', 'interval', '--log-level', 'warn', ...(segmentBytes ? ['--segment-bytes', segmentBytes] : [])];
 const broker = startChild('strata broker', process.execPath, brokerArgs, { dirs: [dataDir] });
 if (brokerOutput) {

@@ -39,6 +39,19 @@ export function parseChoice<T extends string>(name: string, choices: readonly T[
   };
 }
 
+/** HOST:PORT (an IPv6 host in brackets: [::1]:9092); `allowOff` also accepts 'off' (null). */
+export function parseHostPort(name: string, opts: { allowOff?: boolean; portMin?: number } = {}) {
+  return (raw: string): { host: string; port: number } | null => {
+    if (opts.allowOff && raw === 'off') return null;
+    const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(raw.trim());
+    const port = m ? Number(m[3]) : NaN;
+    if (!m || !Number.isSafeInteger(port) || port < (opts.portMin ?? 0) || port > 65_535) {
+      throw new InvalidConfigError(`${name} must be HOST:PORT${opts.allowOff ? " or 'off'" : ''}, got '${raw}'`);
+    }
+    return { host: m[1] ?? m[2]!, port };
+  };
+}
+
 /** Where a consumer starts: an offset, or the log's start or end. */
 export type OffsetSpec = number | 'earliest' | 'latest';
 

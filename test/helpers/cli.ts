@@ -17,6 +17,8 @@ const COMMAND_MS_MAX = 30_000;
 
 export interface BrokerProcess {
   url: string;
+  /** host:port of the Kafka listener; null unless started with --kafka-listen. */
+  kafka: string | null;
   dataDir: string;
   child: ChildProcess;
   /** SIGTERM and wait for exit; resolves with the exit code. */
@@ -25,21 +27,28 @@ export interface BrokerProcess {
   kill(): Promise<void>;
 }
 
-/** Starts `strata broker start` on port 0; `dataDir` defaults to a fresh temp dir. */
+/**
+ * Starts `strata broker start` on port 0; `dataDir` defaults to a fresh temp dir. The Kafka
+ * listener is off unless `args` has --kafka-listen (its default port, 9092, would collide
+ * between tests running side by side).
+ */
 export async function startBrokerProcess(args: string[] = [], dataDir?: string): Promise<BrokerProcess> {
   const dir = dataDir ?? await mkdtemp(join(tmpdir(), 'strata-cli-'));
-  const child = spawn(process.execPath, [CLI_PATH, 'broker', 'start', '--data-dir', dir, '--port', '0', '--log-level', 'warn', ...args], {
+  const kafkaArgs = args.includes('--kafka-listen') ? [] : ['--kafka-listen', 'off'];
+  const child = spawn(process.execPath, [CLI_PATH, 'broker', 'start', '--data-dir', dir, '--port', '0', '--log-level', 'warn', ...kafkaArgs, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  let kafka: string | null = null;
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`broker did not start: ${stderr}`)), BROKER_READY_MS_MAX);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const match = /ws:\/\/[^\s]+/.exec(out);
-      if (match) {
+      if (match && out.includes('\n')) {
+        kafka = /kafka:\/\/(\S+)/.exec(out)?.[1] ?? null;
         clearTimeout(timer);
         resolve(match[0]);
       }
@@ -55,6 +64,7 @@ export async function startBrokerProcess(args: string[] = [], dataDir?: string):
   });
   return {
     url,
+    kafka,
     dataDir: dir,
     child,
     async stop() {

@@ -5,10 +5,10 @@
 import type { Command } from 'commander';
 import { Broker } from '../../broker.js';
 import type { BrokerConfigInput } from '../../config.js';
-import { HOST_DEFAULT, PORT_DEFAULT } from '../../constants.js';
+import { HOST_DEFAULT, KAFKA_PORT_DEFAULT, PORT_DEFAULT } from '../../constants.js';
 import { createRootLogger, type LogLevel } from '../../logger.js';
 import type { FlushPolicy } from '../../storage/log-config.js';
-import { parseChoice, parseIntOrUnlimited, parseNonNegativeInt, parsePositiveInt } from '../args.js';
+import { parseChoice, parseHostPort, parseIntOrUnlimited, parseNonNegativeInt, parsePositiveInt } from '../args.js';
 import { EXIT_OK, fail } from '../output.js';
 
 interface StartOptions {
@@ -33,7 +33,12 @@ interface StartOptions {
   indexCacheBytes?: number;
   tailCacheBytes?: number;
   tailCachePartitionBytes?: number;
+  kafkaListen: { host: string; port: number } | null;
+  kafkaAdvertise?: { host: string; port: number } | null;
+  kafkaIdleTimeoutMs?: number;
 }
+
+const KAFKA_LISTEN_DEFAULT = `${HOST_DEFAULT}:${KAFKA_PORT_DEFAULT}`;
 
 /** How long a graceful shutdown may take before the process exits anyway. */
 const SHUTDOWN_MS_MAX = 30_000;
@@ -69,6 +74,11 @@ export function registerBrokerCommands(program: Command): void {
       parseNonNegativeInt('--tail-cache-bytes'))
     .option('--tail-cache-partition-bytes <bytes>', 'memory for recently written batches, per partition (default: 1 MiB)',
       parseNonNegativeInt('--tail-cache-partition-bytes'))
+    .option('--kafka-listen <host:port>', `Kafka protocol listener (port 0: any free port; 'off': none)`,
+      parseHostPort('--kafka-listen', { allowOff: true }), parseHostPort('--kafka-listen')(KAFKA_LISTEN_DEFAULT))
+    .option('--kafka-advertise <host:port>', 'address Kafka clients are told to connect to (default: the listen address)',
+      parseHostPort('--kafka-advertise', { portMin: 1 }))
+    .option('--kafka-idle-timeout-ms <ms>', 'close Kafka connections idle this long (default: 600000)', parsePositiveInt('--kafka-idle-timeout-ms'))
     .action(async (opts: StartOptions) => {
       await startBroker(opts).catch(fail);
     });
@@ -103,15 +113,28 @@ function toConfig(opts: StartOptions): BrokerConfigInput {
       tailCacheBytes: opts.tailCacheBytes,
       tailCachePartitionBytes: opts.tailCachePartitionBytes,
     },
+    kafka: opts.kafkaListen === null ? null : {
+      host: opts.kafkaListen.host, port: opts.kafkaListen.port, advertise: opts.kafkaAdvertise ?? null, idleTimeoutMs: opts.kafkaIdleTimeoutMs,
+    },
   };
+}
+
+function formatHostPort(a: { host: string; port: number }): string {
+  return `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+}
+
+function sameAddress(a: { host: string; port: number }, b: { host: string; port: number }): boolean {
+  return a.host === b.host && a.port === b.port;
 }
 
 async function startBroker(opts: StartOptions): Promise<void> {
   const logger = createRootLogger(opts.logLevel);
   const broker = new Broker(toConfig(opts), logger);
   const { url } = await broker.start();
+  const kafka = broker.kafkaAddress;
+  const kafkaPart = kafka ? ` and kafka://${formatHostPort(kafka.bound)}${sameAddress(kafka.bound, kafka.advertised) ? '' : ` advertised as ${formatHostPort(kafka.advertised)}`}` : '';
   // The one line scripts and tests wait for.
-  process.stdout.write(`strata broker listening on ${url} (data: ${opts.dataDir}, flush: ${opts.flush ?? 'always'})\n`);
+  process.stdout.write(`strata broker listening on ${url}${kafkaPart} (data: ${opts.dataDir}, flush: ${opts.flush ?? 'always'})\n`);
 
   let stopping = false;
   const shutdown = (signal: string) => {

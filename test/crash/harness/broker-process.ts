@@ -64,7 +64,7 @@ export interface StartOptions {
 
 export async function startBroker(dataDir: string, opts: StartOptions = {}): Promise<BrokerChild> {
   const args = [
-    CLI_PATH, 'broker', 'start', '--data-dir', dataDir, '--port', '0',
+    CLI_PATH, 'broker', 'start', '--data-dir', dataDir, '--port', '0', '--kafka-listen', 'off',
     '--flush', opts.flush ?? 'always', '--log-level', opts.logLevel ?? 'info', ...(opts.args ?? []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });

@@ -1,0 +1,42 @@
+/**
+ * DescribeConfigs: a topic's settings, or this broker's defaults, under Kafka's names
+ * (topic-configs.ts). No synonyms or documentation are kept.
+ */
+import { UnknownTopicError } from '../../../proto/errors.js';
+import { effectiveLogConfig } from '../../topics/topic-config.js';
+import { kafkaErrorCode, kafkaErrorMessage, KafkaError } from '../kafka-errors.js';
+import { ConfigSource, describeBrokerConfigs, describeTopicConfigs, RESOURCE_BROKER, RESOURCE_TOPIC, type ConfigEntry } from '../topic-configs.js';
+import type { KafkaHandler } from './types.js';
+
+export const handleDescribeConfigs: KafkaHandler<'describeConfigs'> = async (ctx, req) => {
+  const { topics, config } = ctx.services;
+  return {
+    results: req.body.resources.map((r) => {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      try {
+        let entries: ConfigEntry[];
+        if (r.resourceType === RESOURCE_TOPIC) {
+          const topic = topics.getTopic(r.resourceName);
+          if (!topic) throw new UnknownTopicError(`unknown topic ${r.resourceName}`);
+          entries = describeTopicConfigs(effectiveLogConfig(config.log, topic.config, r.resourceName), topic.config);
+        } else if (r.resourceType === RESOURCE_BROKER && (r.resourceName === '' || r.resourceName === String(config.nodeId))) {
+          entries = describeBrokerConfigs(config.log);
+        } else {
+          return { ...base, errorCode: KafkaError.INVALID_REQUEST, errorMessage: `resource type ${r.resourceType} ${r.resourceName} is not described by this broker`, configs: [] };
+        }
+        const keys = r.configurationKeys === null ? null : new Set(r.configurationKeys);
+        return {
+          ...base,
+          errorCode: KafkaError.NONE,
+          errorMessage: null,
+          configs: entries.filter((e) => keys === null || keys.has(e.name)).map((e) => ({
+            name: e.name, value: e.value, readOnly: e.readOnly, isDefault: e.source === ConfigSource.DEFAULT_CONFIG,
+            configSource: e.source, isSensitive: false, synonyms: [], configType: e.type, documentation: null,
+          })),
+        };
+      } catch (err) {
+        return { ...base, errorCode: kafkaErrorCode(err), errorMessage: kafkaErrorMessage(err), configs: [] };
+      }
+    }),
+  };
+};

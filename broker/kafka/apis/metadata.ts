@@ -1,0 +1,51 @@
+/**
+ * Metadata: the one broker (this listener's advertised address), and per topic its partitions,
+ * all led by this node at leader epoch 0 with itself as the only replica. v0 asks for all topics
+ * with an empty list, v1+ with null. Topics are not created on demand: an unknown one gets
+ * UNKNOWN_TOPIC_OR_PARTITION, as on a Kafka broker with auto.create.topics.enable=false.
+ */
+import { StorageError, UnknownTopicError } from '../../../proto/errors.js';
+import { validateTopicName } from '../../topics/topic-name.js';
+import { kafkaErrorCode, KafkaError } from '../kafka-errors.js';
+import type { KafkaHandler } from './types.js';
+
+/** Strata has no cluster id of its own yet; a constant one lets clients compare it. */
+export const CLUSTER_ID = 'strata';
+export const LEADER_EPOCH = 0;
+
+export const handleMetadata: KafkaHandler<'metadata'> = async (ctx, req) => {
+  const { topics, config } = ctx.services;
+  const nodeId = config.nodeId;
+  const asked = req.body.topics;
+  const names = asked === null || (req.apiVersion === 0 && asked.length === 0)
+    ? topics.listTopics()
+    : asked.map((t) => t.name ?? '');
+  return {
+    brokers: [{ nodeId, host: ctx.advertised.host, port: ctx.advertised.port, rack: null }],
+    clusterId: CLUSTER_ID,
+    controllerId: nodeId,
+    topics: names.map((name) => {
+      try {
+        validateTopicName(name);
+        const topic = topics.getTopic(name);
+        if (!topic) throw new UnknownTopicError(`unknown topic ${name}`);
+        return {
+          errorCode: KafkaError.NONE,
+          name,
+          isInternal: false,
+          partitions: topic.partitions.map((p) => ({
+            errorCode: p.log.healthy ? KafkaError.NONE : kafkaErrorCode(new StorageError()),
+            partitionIndex: p.index,
+            leaderId: nodeId,
+            leaderEpoch: LEADER_EPOCH,
+            replicaNodes: [nodeId],
+            isrNodes: [nodeId],
+            offlineReplicas: [],
+          })),
+        };
+      } catch (err) {
+        return { errorCode: kafkaErrorCode(err), name, partitions: [] };
+      }
+    }),
+  };
+};

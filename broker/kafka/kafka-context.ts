@@ -1,0 +1,26 @@
+/**
+ * What a Kafka API handler may use: the broker's services, the connection's identity (client id
+ * from the request header, the peer address), the address clients should reach this listener at
+ * (Metadata and FindCoordinator name it), and the signal that aborts parked work when the
+ * connection closes or the broker stops.
+ */
+import type { Logger } from '../logger.js';
+import type { BrokerServices } from '../server/request-context.js';
+
+export interface KafkaAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface KafkaContext {
+  readonly services: BrokerServices;
+  /** Where clients reach this listener: --kafka-advertise, else the bound address. */
+  readonly advertised: KafkaAddress;
+  readonly remote: string;
+  readonly clientId: string;
+  /** Aborted when the connection closes or the broker starts stopping. */
+  readonly abort: AbortSignal;
+  /** Aborted only when the connection closes. */
+  readonly connectionClosed: AbortSignal;
+  readonly logger: Logger;
+}
