@@ -17,7 +17,7 @@ import type { KafkaHandler } from './types.js';
 
 export const handleJoinGroup: KafkaHandler<'joinGroup'> = async (ctx, req) => {
   const b = req.body;
-  const fail = (errorCode: number) => ({ errorCode, generationId: -1, protocolName: null, leader: '', memberId: b.memberId, members: [] });
+  const fail = (errorCode: number) => ({ errorCode, generationId: -1, protocolName: '', leader: '', memberId: b.memberId, members: [] });
   if (b.sessionTimeoutMs < SESSION_TIMEOUT_MS_MIN || b.sessionTimeoutMs > SESSION_TIMEOUT_MS_MAX) return fail(KafkaError.INVALID_SESSION_TIMEOUT);
   const rebalanceTimeoutMs = req.apiVersion >= 1 ? b.rebalanceTimeoutMs : b.sessionTimeoutMs;
   if (b.protocolType !== CONSUMER_PROTOCOL_TYPE || b.protocols.length === 0) return fail(KafkaError.INCONSISTENT_GROUP_PROTOCOL);
