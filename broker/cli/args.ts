@@ -39,10 +39,13 @@ export function parseChoice<T extends string>(name: string, choices: readonly T[
   };
 }
 
-/** HOST:PORT (an IPv6 host in brackets: [::1]:9092); `allowOff` also accepts 'off' (null). */
+/**
+ * HOST:PORT (an IPv6 host in brackets: [::1]:9092); `allowOff` also accepts 'off', returned as
+ * the string (commander drops a null a parser returns).
+ */
 export function parseHostPort(name: string, opts: { allowOff?: boolean; portMin?: number } = {}) {
-  return (raw: string): { host: string; port: number } | null => {
-    if (opts.allowOff && raw === 'off') return null;
+  return (raw: string): { host: string; port: number } | 'off' => {
+    if (opts.allowOff && raw === 'off') return 'off';
     const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(raw.trim());
     const port = m ? Number(m[3]) : NaN;
     if (!m || !Number.isSafeInteger(port) || port < (opts.portMin ?? 0) || port > 65_535) {

@@ -33,8 +33,8 @@ interface StartOptions {
   indexCacheBytes?: number;
   tailCacheBytes?: number;
   tailCachePartitionBytes?: number;
-  kafkaListen: { host: string; port: number } | null;
-  kafkaAdvertise?: { host: string; port: number } | null;
+  kafkaListen: { host: string; port: number } | 'off';
+  kafkaAdvertise?: { host: string; port: number };
   kafkaIdleTimeoutMs?: number;
 }
 
@@ -75,7 +75,7 @@ export function registerBrokerCommands(program: Command): void {
     .option('--tail-cache-partition-bytes <bytes>', 'memory for recently written batches, per partition (default: 1 MiB)',
       parseNonNegativeInt('--tail-cache-partition-bytes'))
     .option('--kafka-listen <host:port>', `Kafka protocol listener (port 0: any free port; 'off': none)`,
-      parseHostPort('--kafka-listen', { allowOff: true }), parseHostPort('--kafka-listen')(KAFKA_LISTEN_DEFAULT))
+      parseHostPort('--kafka-listen', { allowOff: true }), parseHostPort('--kafka-listen')(KAFKA_LISTEN_DEFAULT) as { host: string; port: number })
     .option('--kafka-advertise <host:port>', 'address Kafka clients are told to connect to (default: the listen address)',
       parseHostPort('--kafka-advertise', { portMin: 1 }))
     .option('--kafka-idle-timeout-ms <ms>', 'close Kafka connections idle this long (default: 600000)', parsePositiveInt('--kafka-idle-timeout-ms'))
@@ -113,7 +113,7 @@ function toConfig(opts: StartOptions): BrokerConfigInput {
       tailCacheBytes: opts.tailCacheBytes,
       tailCachePartitionBytes: opts.tailCachePartitionBytes,
     },
-    kafka: opts.kafkaListen === null ? null : {
+    kafka: opts.kafkaListen === 'off' ? null : {
       host: opts.kafkaListen.host, port: opts.kafkaListen.port, advertise: opts.kafkaAdvertise ?? null, idleTimeoutMs: opts.kafkaIdleTimeoutMs,
     },
   };

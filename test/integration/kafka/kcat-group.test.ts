@@ -33,8 +33,12 @@ describe('kcat balanced consumer group', () => {
         const d = await describeGroup('pair');
         return d.state === 'stable' && d.members.length === 2 && d.members.every((m) => m.assignment.length === 3);
       });
+      // 20 records into each partition (keyless records would stick to one partition a while).
       const first = Array.from({ length: 120 }, (_, i) => `first-${i}`);
-      expect((await kcat(broker.bootstrap, ['-P', '-t', 'six'], `${first.join('\n')}\n`)).code).toBe(0);
+      for (let p = 0; p < 6; p++) {
+        const mine = first.filter((_, i) => i % 6 === p);
+        expect((await kcat(broker.bootstrap, ['-P', '-t', 'six', '-p', String(p)], `${mine.join('\n')}\n`)).code).toBe(0);
+      }
       await eventually('every record consumed', () => lines(a.output()).length + lines(b.output()).length >= first.length);
       const aParts = partitions(a.output());
       const bParts = partitions(b.output());
