@@ -27,7 +27,6 @@ import {
   type KafkaRequest,
 } from '../../proto/kafka/index.js';
 import type { Logger } from '../logger.js';
-import { releaseReadBuffer } from '../storage/index.js';
 import type { BrokerServices } from '../server/request-context.js';
 import { FrameSplitter } from './frame-splitter.js';
 import { dispatch, NO_RESPONSE, servedApiKeys } from './kafka-apis.js';
@@ -55,8 +54,8 @@ export interface KafkaConnectionOptions {
 interface Slot {
   done: boolean;
   chunks: Buffer[] | null;
-  /** Read buffers to hand back once the answer has been written. */
-  release: Buffer[];
+  /** Hands a fetch's read buffers back once its answer has been written. */
+  release: (() => void) | null;
   closeAfter: boolean;
 }
 
@@ -137,7 +136,7 @@ export class KafkaConnection {
       this.socket.destroy();
       return;
     }
-    const slot: Slot = { done: false, chunks: null, release: [], closeAfter: false };
+    const slot: Slot = { done: false, chunks: null, release: null, closeAfter: false };
     this.queue.push(slot);
     if (decoded.kind === 'unsupported') {
       const u = decoded.unsupported;
@@ -183,7 +182,7 @@ export class KafkaConnection {
         this.closing = true;
       } else if (body !== NO_RESPONSE) {
         slot.chunks = encodeResponse(req.api, req.apiVersion, req.correlationId, body as never);
-        if (req.api === 'fetch') slot.release = fetchedRecords(body);
+        if (req.api === 'fetch') slot.release = (body as { release?: () => void }).release ?? null;
       }
     } catch (err) {
       this.opts.logger.error({ err, api: req.api, version: req.apiVersion }, 'kafka request failed; closing');
@@ -205,7 +204,7 @@ export class KafkaConnection {
         const last = slot.chunks.length - 1;
         slot.chunks.forEach((c, i) => {
           if (i < last) this.socket.write(c);
-          else this.socket.write(c, () => { for (const r of slot.release) releaseReadBuffer(r); });
+          else this.socket.write(c, () => slot.release?.());
         });
       }
       if (slot.closeAfter) {
@@ -256,12 +255,4 @@ export class KafkaConnection {
     for (const wake of this.drainWaiters.splice(0)) wake();
     this.opts.onClose(this);
   }
-}
-
-function fetchedRecords(body: unknown): Buffer[] {
-  const out: Buffer[] = [];
-  for (const t of (body as { responses: Array<{ partitions: Array<{ records?: Buffer | null }> }> }).responses) {
-    for (const p of t.partitions) if (p.records && p.records.length > 0) out.push(p.records);
-  }
-  return out;
 }

@@ -9,7 +9,6 @@
 import { handleFetch as fetchRead } from '../../server/handlers/fetch.js';
 import { NO_RESPONSE as WS_NO_RESPONSE, type RequestContext } from '../../server/request-context.js';
 import { kafkaCodeOfWire, KafkaError } from '../kafka-errors.js';
-import { LEADER_EPOCH } from './metadata.js';
 import { NO_RESPONSE, type KafkaHandler } from './types.js';
 
 export const handleFetch: KafkaHandler<'fetch'> = async (ctx, req) => {
@@ -19,10 +18,11 @@ export const handleFetch: KafkaHandler<'fetch'> = async (ctx, req) => {
   const topics = body.topics.map((t) => ({
     name: t.topic,
     partitions: t.partitions.filter((p) => {
-      // Single node: every partition is at epoch 0. A newer epoch means the client saw a
-      // leader this broker does not know of.
-      if (p.currentLeaderEpoch > LEADER_EPOCH) fenced.add(`${t.topic}\u0000${p.partition}`);
-      return p.currentLeaderEpoch <= LEADER_EPOCH;
+      // A newer epoch than the partition's means the client saw a leader this broker does not know.
+      const epoch = ctx.services.topics.getPartition(t.topic, p.partition)?.leaderEpoch ?? -1;
+      const newer = p.currentLeaderEpoch > epoch && epoch >= 0;
+      if (newer) fenced.add(`${t.topic}\u0000${p.partition}`);
+      return !newer;
     }).map((p) => ({ partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: Math.max(0, p.partitionMaxBytes) })),
   }));
   const wsCtx: RequestContext = { services: ctx.services, connectionClosed: ctx.connectionClosed, logger: ctx.logger };
@@ -30,6 +30,8 @@ export const handleFetch: KafkaHandler<'fetch'> = async (ctx, req) => {
     maxWaitMs: Math.max(0, body.maxWaitMs), minBytes: Math.max(0, body.minBytes), maxBytes: Math.max(0, body.maxBytes), topics,
   });
   if (read === WS_NO_RESPONSE) return NO_RESPONSE;
+  // The records below are views of recycled read buffers: the connection hands them back
+  // (`release`) once the answer has been written to the socket.
   const byKey = new Map<string, { error: { code: number } | null; highWatermark: number; logStartOffset: number; records: Buffer }>();
   for (const t of read.topics ?? []) {
     for (const p of t.partitions ?? []) {
@@ -42,6 +44,7 @@ export const handleFetch: KafkaHandler<'fetch'> = async (ctx, req) => {
     }
   }
   return {
+    release: read.release,
     sessionId: 0,
     responses: body.topics.map((t) => ({
       topic: t.topic,

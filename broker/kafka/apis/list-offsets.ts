@@ -6,7 +6,6 @@
 import { OFFSET_EARLIEST, OFFSET_LATEST } from '../../../proto/constants.js';
 import { InvalidRequestError } from '../../../proto/errors.js';
 import { kafkaErrorCode, KafkaError } from '../kafka-errors.js';
-import { LEADER_EPOCH } from './metadata.js';
 import type { KafkaHandler } from './types.js';
 
 export const handleListOffsets: KafkaHandler<'listOffsets'> = async (ctx, req) => {
@@ -16,21 +15,22 @@ export const handleListOffsets: KafkaHandler<'listOffsets'> = async (ctx, req) =
       name: t.name,
       partitions: await Promise.all(t.partitions.map(async (p) => {
         try {
-          if (p.currentLeaderEpoch > LEADER_EPOCH) {
+          const partition = topics.partition(t.name, p.partitionIndex);
+          if (p.currentLeaderEpoch > partition.leaderEpoch) {
             return { partitionIndex: p.partitionIndex, errorCode: KafkaError.UNKNOWN_LEADER_EPOCH };
           }
-          const log = topics.partition(t.name, p.partitionIndex).log;
           let offset: number;
           let timestamp = -1;
-          if (p.timestamp === OFFSET_LATEST) offset = log.highWatermark;
-          else if (p.timestamp === OFFSET_EARLIEST) offset = log.logStartOffset;
+          if (p.timestamp === OFFSET_LATEST) offset = partition.highWatermark;
+          else if (p.timestamp === OFFSET_EARLIEST) offset = partition.logStartOffset;
           else if (p.timestamp < 0) throw new InvalidRequestError(`timestamp ${p.timestamp} is neither a time nor -1/-2`);
           else {
-            const found = await log.offsetForTimestamp(p.timestamp);
-            offset = found && found.offset < log.highWatermark ? found.offset : -1;
-            timestamp = offset >= 0 ? found!.timestamp : -1;
+            // Searched below the high watermark only: consumers may not see past it.
+            const found = await partition.offsetForTimestamp(p.timestamp);
+            offset = found ? found.offset : -1;
+            timestamp = found ? found.timestamp : -1;
           }
-          return { partitionIndex: p.partitionIndex, errorCode: KafkaError.NONE, offset, timestamp, leaderEpoch: LEADER_EPOCH, oldStyleOffsets: [] };
+          return { partitionIndex: p.partitionIndex, errorCode: KafkaError.NONE, offset, timestamp, leaderEpoch: partition.leaderEpoch, oldStyleOffsets: [] };
         } catch (err) {
           return { partitionIndex: p.partitionIndex, errorCode: kafkaErrorCode(err) };
         }

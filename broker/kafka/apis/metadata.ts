@@ -1,6 +1,6 @@
 /**
  * Metadata: the one broker (this listener's advertised address), and per topic its partitions,
- * all led by this node at leader epoch 0 with itself as the only replica. v0 asks for all topics
+ * all led by this node (at the partition's leader epoch) with itself as the only replica. v0 asks for all topics
  * with an empty list, v1+ with null. Topics are not created on demand: an unknown one gets
  * UNKNOWN_TOPIC_OR_PARTITION, as on a Kafka broker with auto.create.topics.enable=false.
  */
@@ -11,7 +11,6 @@ import type { KafkaHandler } from './types.js';
 
 /** Strata has no cluster id of its own yet; a constant one lets clients compare it. */
 export const CLUSTER_ID = 'strata';
-export const LEADER_EPOCH = 0;
 
 export const handleMetadata: KafkaHandler<'metadata'> = async (ctx, req) => {
   const { topics, config } = ctx.services;
@@ -34,10 +33,10 @@ export const handleMetadata: KafkaHandler<'metadata'> = async (ctx, req) => {
           name,
           isInternal: false,
           partitions: topic.partitions.map((p) => ({
-            errorCode: p.log.healthy ? KafkaError.NONE : kafkaErrorCode(new StorageError()),
+            errorCode: p.healthy ? KafkaError.NONE : kafkaErrorCode(new StorageError()),
             partitionIndex: p.index,
             leaderId: nodeId,
-            leaderEpoch: LEADER_EPOCH,
+            leaderEpoch: p.leaderEpoch,
             replicaNodes: [nodeId],
             isrNodes: [nodeId],
             offlineReplicas: [],
