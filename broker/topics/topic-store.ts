@@ -8,12 +8,15 @@
  *     "topics": [ { "name": "orders", "partitions": 3, "config": { "retentionMs": 86400000 },
  *                   "createdAtMs": 1700000000000 } ] }
  *
- * `config` holds only the topic's overrides (see topic-config.ts). A missing file is an empty
- * broker. A file that does not parse is refused (CorruptLogError) rather than treated as empty,
+ * `config` holds only the topic's overrides (see topic-config.ts). An optional
+ * `"deleting": ["name", ...]` lists topics whose removal is persisted but whose partition
+ * directories may still exist (a crash between the two); the next start finishes those deletes.
+ * A missing file is an empty broker. A file that does not parse is refused (CorruptLogError) rather than treated as empty,
  * because starting without it would silently orphan every partition directory.
  *
- * Concurrency: mutations are serialized on an internal promise chain; each write persists the
- * in-memory state at the moment it runs. A failed write undoes its own change and rejects.
+ * Concurrency: one write runs at a time and persists the in-memory state at the moment it
+ * starts; changes made meanwhile ride on the next write together. A failed write undoes the
+ * changes it carried and rejects their callers.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -33,10 +36,20 @@ export interface StoredTopic {
   readonly createdAtMs: number;
 }
 
+interface QueuedWrite {
+  readonly undo: () => void;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
 export class TopicStore {
   readonly path: string;
   private readonly topics = new Map<string, StoredTopic>();
-  private chain: Promise<void> = Promise.resolve();
+  private readonly deletingNames = new Set<string>();
+  /** Changes waiting for the next write of the file. */
+  private queued: QueuedWrite[] = [];
+  /** The write loop while it runs; null when idle. */
+  private writing: Promise<void> | null = null;
 
   private constructor(path: string, private readonly logger: Logger) {
     this.path = path;
@@ -53,7 +66,9 @@ export class TopicStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return store;
       throw new StorageError(`cannot read ${store.path}`, { cause: err });
     }
-    for (const topic of parseTopicsFile(text, store.path)) store.topics.set(topic.name, topic);
+    const parsed = parseTopicsFile(text, store.path);
+    for (const topic of parsed.topics) store.topics.set(topic.name, topic);
+    for (const name of parsed.deleting) if (!store.topics.has(name)) store.deletingNames.add(name);
     return store;
   }
 
@@ -69,54 +84,102 @@ export class TopicStore {
     return [...this.topics.values()];
   }
 
-  /** Adds a topic and persists; rejects (and forgets the topic) if the write fails. */
-  add(topic: StoredTopic): Promise<void> {
-    this.topics.set(topic.name, topic);
-    return this.persist(() => this.topics.delete(topic.name));
+  /** Names whose deletion was persisted but whose directories may not all be gone yet. */
+  deleting(): string[] {
+    return [...this.deletingNames];
   }
 
-  /** Removes a topic and persists; rejects (and restores the topic) if the write fails. */
+  isDeleting(name: string): boolean {
+    return this.deletingNames.has(name);
+  }
+
+  /**
+   * Adds a topic and persists; rejects (and forgets the topic) if the write fails. A name still
+   * marked as deleting loses the mark in the same write: the caller removed its old directories
+   * first, and the next start must not delete the new topic's.
+   */
+  add(topic: StoredTopic): Promise<void> {
+    const wasDeleting = this.deletingNames.delete(topic.name);
+    this.topics.set(topic.name, topic);
+    return this.persist(() => {
+      this.topics.delete(topic.name);
+      if (wasDeleting) this.deletingNames.add(topic.name);
+    });
+  }
+
+  /**
+   * Removes a topic and marks it as deleting, in one write; rejects (and restores the topic) if
+   * the write fails. Once this resolves the topic is gone for good: a crash before its
+   * directories are removed is finished by the next start (see `deleting()`), so no directory
+   * is left behind that belongs to no topic.
+   */
   remove(name: string): Promise<void> {
     const old = this.topics.get(name);
     if (!old) return Promise.resolve();
     this.topics.delete(name);
-    return this.persist(() => this.topics.set(name, old));
+    this.deletingNames.add(name);
+    return this.persist(() => {
+      this.topics.set(name, old);
+      this.deletingNames.delete(name);
+    });
+  }
+
+  /** Drops the deleting mark once the topic's directories are gone. */
+  finishDelete(name: string): Promise<void> {
+    if (!this.deletingNames.delete(name)) return Promise.resolve();
+    return this.persist(() => this.deletingNames.add(name));
   }
 
   /** Resolves once every write queued so far has finished. */
   async settled(): Promise<void> {
-    await this.chain;
+    while (this.writing) await this.writing;
   }
 
+  /**
+   * Queues a write of the whole file. Changes made while a write runs are persisted together by
+   * the next one (group commit): creating 10,000 topics is then a handful of writes, not 10,000
+   * rewrites of a growing file, each with two fsyncs. A failed write undoes every change it
+   * carried, newest first, and rejects each caller.
+   */
   private persist(undo: () => void): Promise<void> {
-    const run = this.chain.then(async () => {
+    return new Promise<void>((resolve, reject) => {
+      this.queued.push({ undo, resolve, reject });
+      this.writing ??= this.writeQueued();
+    });
+  }
+
+  private async writeQueued(): Promise<void> {
+    while (this.queued.length > 0) {
+      const group = this.queued.splice(0);
       try {
         await writeFileAtomic(this.path, this.serialize());
+        for (const w of group) w.resolve();
       } catch (err) {
-        undo();
-        this.logger.error({ err, file: this.path }, 'topics.json write failed');
-        throw new StorageError(`cannot write ${this.path}`, { cause: err });
+        for (let i = group.length - 1; i >= 0; i--) group[i]!.undo();
+        this.logger.error({ err, file: this.path, changes: group.length }, 'topics.json write failed');
+        const failure = new StorageError(`cannot write ${this.path}`, { cause: err });
+        for (const w of group) w.reject(failure);
       }
-    });
-    // The chain must keep going after a failed write; the caller still sees the rejection.
-    this.chain = run.catch(() => undefined);
-    return run;
+    }
+    this.writing = null;
   }
 
   private serialize(): string {
     const topics = [...this.topics.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return JSON.stringify({ version: FORMAT_VERSION, topics }, null, 2) + '\n';
+    const doc: { version: number; topics: StoredTopic[]; deleting?: string[] } = { version: FORMAT_VERSION, topics };
+    if (this.deletingNames.size > 0) doc.deleting = [...this.deletingNames].sort();
+    return JSON.stringify(doc, null, 2) + '\n';
   }
 }
 
-function parseTopicsFile(text: string, path: string): StoredTopic[] {
+function parseTopicsFile(text: string, path: string): { topics: StoredTopic[]; deleting: string[] } {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
     throw new CorruptLogError(`${path} is not valid JSON`, { cause: err });
   }
-  const root = doc as { version?: unknown; topics?: unknown };
+  const root = doc as { version?: unknown; topics?: unknown; deleting?: unknown };
   if (!root || typeof root !== 'object' || root.version !== FORMAT_VERSION || !Array.isArray(root.topics)) {
     throw new CorruptLogError(`${path} is not a version ${FORMAT_VERSION} topics file`);
   }
@@ -145,5 +208,17 @@ function parseTopicsFile(text: string, path: string): StoredTopic[] {
     out.push({ name, partitions: t.partitions as number, config, createdAtMs });
     seen.add(name);
   }
-  return out;
+  const deleting: string[] = [];
+  if (root.deleting !== undefined) {
+    if (!Array.isArray(root.deleting)) throw new CorruptLogError(`${path} has a "deleting" entry that is not a list`);
+    for (const name of root.deleting as unknown[]) {
+      try {
+        validateTopicName(name);
+      } catch (err) {
+        throw new CorruptLogError(`${path} lists an invalid topic name ${JSON.stringify(name)} as deleting`, { cause: err });
+      }
+      deleting.push(name as string);
+    }
+  }
+  return { topics: out, deleting };
 }

@@ -1,10 +1,14 @@
 /**
  * CreateTopics: each topic succeeds or fails on its own; failures (bad name, already exists,
- * bad config, limit reached) go in that topic's result, never in Response.error. Topics are
- * created one after another so the maxTopics check sees every earlier creation.
+ * bad config, limit reached) go in that topic's result, never in Response.error. The topics of
+ * one request are created side by side (TopicManager.createTopics) and share their topics.json
+ * writes; the maxTopics check counts creations in progress, so it still holds. A name listed
+ * more than once in one request is refused in every entry (as Kafka does): answers are matched
+ * by name, so two outcomes for one name could not be told apart.
  */
-import { errorToWire } from '../../../proto/errors.js';
+import { InvalidRequestError, errorToWire } from '../../../proto/errors.js';
 import { overridesFromWire } from '../../topics/topic-config.js';
+import type { NewTopicSpec } from '../../topics/topic-manager.js';
 import type { RequestContext } from '../request-context.js';
 import type { strata } from '../../../proto/gen/strata.js';
 
@@ -12,16 +16,26 @@ export async function handleCreateTopics(
   ctx: RequestContext,
   req: strata.v1.CreateTopicsRequest.$Properties,
 ): Promise<strata.v1.CreateTopicsResponse.$Properties> {
-  const results: strata.v1.TopicResult.$Properties[] = [];
-  for (const t of req.topics ?? []) {
-    const name = t.name ?? '';
+  const requested = req.topics ?? [];
+  const results: strata.v1.TopicResult.$Properties[] = requested.map((t) => ({ name: t.name ?? '' }));
+  const specs: NewTopicSpec[] = [];
+  const slots: number[] = [];
+  const seen = new Map<string, number>();
+  for (const t of requested) seen.set(t.name ?? '', (seen.get(t.name ?? '') ?? 0) + 1);
+  requested.forEach((t, i) => {
     try {
-      await ctx.services.topics.createTopic(name, t.partitions ?? 0, overridesFromWire(t.config));
-      results.push({ name });
+      if (seen.get(t.name ?? '')! > 1) throw new InvalidRequestError(`topic ${t.name ?? ''} is listed more than once in one request`);
+      specs.push({ name: t.name ?? '', partitions: t.partitions ?? 0, overrides: overridesFromWire(t.config) });
+      slots.push(i);
     } catch (err) {
-      ctx.logger.debug({ err, topic: name }, 'create topic refused');
-      results.push({ name, error: errorToWire(err) });
+      results[i]!.error = errorToWire(err);
     }
-  }
+  });
+  const outcomes = await ctx.services.topics.createTopics(specs);
+  outcomes.forEach((outcome, j) => {
+    if (!(outcome instanceof Error)) return;
+    ctx.logger.debug({ err: outcome, topic: specs[j]!.name }, 'create topic refused');
+    results[slots[j]!]!.error = errorToWire(outcome);
+  });
   return { topics: results };
 }

@@ -1,10 +1,12 @@
-import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from '../../../broker/broker.js';
 import { silentLogger } from '../../../broker/logger.js';
 import { InvalidConfigError } from '../../../proto/errors.js';
+import { TopicStore } from '../../../broker/topics/topic-store.js';
+import { Strata } from '../../../client/index.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { RawClient } from './raw-client.js';
 
@@ -38,6 +40,60 @@ describe('Broker lifecycle', () => {
     const c = await RawClient.connect(b.url);
     expect((await c.request({ listTopics: {} })).listTopics!.names).toEqual([]);
     c.close();
+    // A topic created under the stray's name starts empty: the stray files are not adopted.
+    await writeFile(join(dataDir, 'ghost-0', '00000000000000000000.log'), Buffer.alloc(200, 7));
+    const strata = new Strata({ brokers: b.url });
+    cleanup.push(() => strata.close());
+    await strata.admin().createTopic({ name: 'ghost', partitions: 1 });
+    expect((await strata.admin().listOffsets('ghost', 0, 'latest')).offset).toBe(0);
+  });
+
+  it('finishes at start a topic delete that was interrupted after it was persisted', async () => {
+    const b = await startTestBroker();
+    const dataDir = b.dataDir;
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const strata = new Strata({ brokers: b.url });
+    await strata.admin().createTopic({ name: 'doomed', partitions: 2 });
+    await strata.admin().createTopic({ name: 'kept', partitions: 1 });
+    const producer = strata.producer();
+    await producer.send({ topic: 'doomed', messages: [{ value: 'old-1' }, { value: 'old-2' }] });
+    await producer.close();
+    await strata.close();
+    await b.stop({ keepDir: true });
+    // What a kill -9 right after the delete's topics.json write leaves: the topic is gone from
+    // the file, marked deleting, and its directories are all still there.
+    const store = await TopicStore.open(dataDir, silentLogger());
+    await store.remove('doomed');
+    expect((await readdir(dataDir)).filter((n) => n.startsWith('doomed-')).sort()).toEqual(['doomed-0', 'doomed-1']);
+
+    const again = await startTestBroker({ dataDir });
+    cleanup.push(() => again.stop({ keepDir: true }));
+    expect((await readdir(dataDir)).filter((n) => n.startsWith('doomed'))).toEqual([]);
+    expect((await TopicStore.open(dataDir, silentLogger())).deleting()).toEqual([]);
+    const client = new Strata({ brokers: again.url });
+    cleanup.push(() => client.close());
+    expect(await client.admin().listTopics()).toEqual(['kept']);
+    await client.admin().createTopic({ name: 'doomed', partitions: 2 });
+    expect((await client.admin().listOffsets('doomed', 0, 'latest')).offset).toBe(0);
+    expect((await client.admin().listOffsets('doomed', 1, 'latest')).offset).toBe(0);
+  });
+
+  it('creates every topic of one large CreateTopics request, each with its own outcome', async () => {
+    const b = await startTestBroker();
+    cleanup.push(() => b.stop());
+    const strata = new Strata({ brokers: b.url });
+    cleanup.push(() => strata.close());
+    const admin = strata.admin();
+    const names = Array.from({ length: 300 }, (_, i) => ({ name: `bulk-${i}`, partitions: 1 }));
+    const results = await admin.createTopics([...names, { name: 'twice', partitions: 1 }, { name: 'twice', partitions: 1 },
+      { name: 'bad/name', partitions: 1 }]);
+    expect(results.slice(0, 300).filter((r) => r.error !== null)).toEqual([]);
+    expect(results.slice(300).map((r) => r.error?.name)).toEqual(['InvalidRequestError', 'InvalidRequestError', 'InvalidTopicNameError']);
+    const restarted = await b.restart();
+    cleanup.push(() => restarted.stop());
+    const after = new Strata({ brokers: restarted.url });
+    cleanup.push(() => after.close());
+    expect((await after.admin().listTopics()).length).toBe(300);
   });
 
   it('validates its config in the constructor', () => {
