@@ -57,6 +57,37 @@ export {
   InvalidGroupIdError,
   NoOffsetForPartitionError,
   GroupIdNotFoundError,
+  CorruptMessageError,
+  UnsupportedCompressionTypeError,
+  UnsupportedForMessageFormatError,
+  InvalidTimestampError,
+  PolicyViolationError,
+  InvalidProducerIdMappingError,
+  DuplicateSequenceNumberError,
+  InvalidPartitionsError,
+  CoordinatorNotAvailableError,
+  NotCoordinatorError,
+  CoordinatorLoadInProgressError,
+  InvalidSessionTimeoutError,
+  InconsistentGroupProtocolError,
+  MemberIdRequiredError,
+  FencedInstanceIdError,
+  GroupMaxSizeReachedError,
+  NotLeaderOrFollowerError,
+  LeaderNotAvailableError,
+  FencedLeaderEpochError,
+  UnknownLeaderEpochError,
+  NotEnoughReplicasError,
+  NotEnoughReplicasAfterAppendError,
+  NotControllerError,
+  InvalidReplicationFactorError,
+  TopicAuthorizationFailedError,
+  GroupAuthorizationFailedError,
+  ClusterAuthorizationFailedError,
+  SaslAuthenticationFailedError,
+  UnsupportedSaslMechanismError,
+  IllegalSaslStateError,
+  ThrottlingQuotaExceededError,
 } from '../proto/errors.js';
 
 // ---- types -------------------------------------------------------------------------------
@@ -82,5 +113,5 @@ export type {
   TopicResult,
 } from './admin.js';
 export type { RecordHeader } from '../proto/record-batch.js';
-export type { OffsetRange } from '../proto/errors.js';
+export type { OffsetRange, ErrorSpec, StrataErrorOptions } from '../proto/errors.js';
 export type { CompressionName } from '../proto/compression.js';
