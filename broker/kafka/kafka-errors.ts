@@ -3,7 +3,7 @@
  * number in the one error table (proto/errors.ts); anything else is a bug and goes out as
  * UNKNOWN_SERVER_ERROR (-1).
  */
-import { ErrorCode, StrataError } from '../../proto/errors.js';
+import { errorSpec, kafkaErrorCode, StrataError } from '../../proto/errors.js';
 
 /** Kafka's numbers (org.apache.kafka.common.protocol.Errors) used by the Kafka listener itself. */
 export const KafkaError = {
@@ -44,39 +44,8 @@ export const KafkaError = {
   INVALID_RECORD: 87,
 } as const;
 
-/** Strata code → Kafka code, for the entries of the error table. */
-const KAFKA_CODE_BY_STRATA: Readonly<Record<number, number>> = {
-  [ErrorCode.UNKNOWN_SERVER_ERROR]: KafkaError.UNKNOWN_SERVER_ERROR,
-  [ErrorCode.OFFSET_OUT_OF_RANGE]: KafkaError.OFFSET_OUT_OF_RANGE,
-  [ErrorCode.INVALID_RECORD_BATCH]: KafkaError.CORRUPT_MESSAGE,
-  [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]: KafkaError.UNKNOWN_TOPIC_OR_PARTITION,
-  [ErrorCode.MESSAGE_TOO_LARGE]: KafkaError.MESSAGE_TOO_LARGE,
-  [ErrorCode.NOT_ENOUGH_SPACE]: KafkaError.KAFKA_STORAGE_ERROR,
-  [ErrorCode.INVALID_TOPIC_NAME]: KafkaError.INVALID_TOPIC_EXCEPTION,
-  [ErrorCode.TOPIC_ALREADY_EXISTS]: KafkaError.TOPIC_ALREADY_EXISTS,
-  [ErrorCode.INVALID_REQUEST]: KafkaError.INVALID_REQUEST,
-  [ErrorCode.UNSUPPORTED_VERSION]: KafkaError.UNSUPPORTED_VERSION,
-  [ErrorCode.REQUEST_TIMED_OUT]: KafkaError.REQUEST_TIMED_OUT,
-  [ErrorCode.OUT_OF_ORDER_SEQUENCE]: KafkaError.OUT_OF_ORDER_SEQUENCE_NUMBER,
-  [ErrorCode.INVALID_PRODUCER_EPOCH]: KafkaError.INVALID_PRODUCER_EPOCH,
-  [ErrorCode.UNKNOWN_PRODUCER_ID]: KafkaError.UNKNOWN_PRODUCER_ID,
-  [ErrorCode.STORAGE_ERROR]: KafkaError.KAFKA_STORAGE_ERROR,
-  [ErrorCode.INVALID_CONFIG]: KafkaError.INVALID_CONFIG,
-  [ErrorCode.BROKER_SHUTTING_DOWN]: KafkaError.LEADER_NOT_AVAILABLE,
-  [ErrorCode.LIMIT_EXCEEDED]: KafkaError.POLICY_VIOLATION,
-  [ErrorCode.CORRUPT_LOG]: KafkaError.CORRUPT_MESSAGE,
-  [ErrorCode.ILLEGAL_GENERATION]: KafkaError.ILLEGAL_GENERATION,
-  [ErrorCode.UNKNOWN_MEMBER_ID]: KafkaError.UNKNOWN_MEMBER_ID,
-  [ErrorCode.REBALANCE_IN_PROGRESS]: KafkaError.REBALANCE_IN_PROGRESS,
-  [ErrorCode.GROUP_NOT_EMPTY]: KafkaError.NON_EMPTY_GROUP,
-  [ErrorCode.INVALID_GROUP_ID]: KafkaError.INVALID_GROUP_ID,
-  [ErrorCode.GROUP_ID_NOT_FOUND]: KafkaError.GROUP_ID_NOT_FOUND,
-};
-
-export function kafkaErrorCode(err: unknown): number {
-  if (err instanceof StrataError) return KAFKA_CODE_BY_STRATA[err.code] ?? KafkaError.UNKNOWN_SERVER_ERROR;
-  return KafkaError.UNKNOWN_SERVER_ERROR;
-}
+/** Kafka's code for a thrown value: the one error table's `kafkaCode`, -1 for untyped errors. */
+export { kafkaErrorCode };
 
 /** The message to put in a response's error_message field (never a stack trace). */
 export function kafkaErrorMessage(err: unknown): string {
@@ -86,5 +55,5 @@ export function kafkaErrorMessage(err: unknown): string {
 /** The Kafka code for an error already in its wire form (what today's handlers return). */
 export function kafkaCodeOfWire(err: { code: number } | null | undefined): number {
   if (!err || err.code === 0) return KafkaError.NONE;
-  return KAFKA_CODE_BY_STRATA[err.code] ?? KafkaError.UNKNOWN_SERVER_ERROR;
+  return errorSpec(err.code)?.kafkaCode ?? KafkaError.UNKNOWN_SERVER_ERROR;
 }
