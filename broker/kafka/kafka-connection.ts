@@ -20,6 +20,10 @@
  *   it, since no layout the client expects can carry it).
  *
  * Concurrency: event-loop only. `closed` aborts parked work (long-poll fetches, joins).
+ *
+ * This class carries its own in-flight, ordering, slow-consumer and idle logic because the
+ * transport-agnostic connection core (broker/server/, SEAMS.md) had not landed when it was
+ * written; it moves onto that core, keeping the behaviour above, once the core exists.
  */
 import type { Socket } from 'node:net';
 import {
