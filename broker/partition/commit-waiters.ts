@@ -48,6 +48,13 @@ export class CommitWaiters {
     }
   }
 
+  /** Fails the waiters at or past `offset` (the log was truncated there). */
+  rejectFrom(offset: number, err: Error): void {
+    let i = this.waiters.length;
+    while (i > this.head && this.waiters[i - 1]!.lastOffset >= offset) i--;
+    for (const w of this.waiters.splice(i)) w.done.reject(err);
+  }
+
   /** Fails every waiter (the partition goes away or stops leading). */
   rejectAll(err: Error): void {
     const waiting = this.waiters.slice(this.head);

@@ -20,11 +20,15 @@
  */
 import type { Logger } from '../logger.js';
 import { CorruptLogError, InvalidRequestError, OutOfOrderSequenceError, StorageError } from '../../proto/errors.js';
+import { readBatchHeader } from '../../proto/record-batch.js';
 import { Deferred, noop } from '../storage/file-io.js';
 import type { LocalLog, LogReadResult } from '../storage/local-log.js';
 import { LEADER_EPOCH_DEFAULT, PRODUCER_STATE_REBUILD_OFFSETS } from '../constants.js';
 import { readBatchIdentities, type BatchSpanIdentity } from './batch-identities.js';
 import { CommitWaiters } from './commit-waiters.js';
+import {
+  formatEpochCheckpoint, LeaderEpochCache, rebuildEpochs, type EpochEndOffset, type EpochEntry, type EpochFileState, type ProbeBatch,
+} from './leader-epoch-cache.js';
 import { ProducerStateTable, type PendingPosition, type ProducerBatch } from './producer-state.js';
 
 /** How many replicas must hold an append before it is acknowledged (the produce's acks). */
@@ -67,6 +71,16 @@ export interface PartitionOptions {
   readonly index: number;
   readonly log: LocalLog;
   readonly logger: Logger;
+  /** The partition's leader epochs. @default an empty cache for the log's directory */
+  readonly epochs?: LeaderEpochCache;
+}
+
+/** What a follower append returns: the offsets the batches carried, and when they are written. */
+export interface FollowerAppendResult {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  /** Settles when the bytes are in the file and any new epoch entry is in the checkpoint. */
+  readonly written: Promise<void>;
 }
 
 export class Partition {
@@ -78,6 +92,7 @@ export class Partition {
   private readonly logger: Logger;
   private hw: number;
   private epoch = LEADER_EPOCH_DEFAULT;
+  private readonly epochs: LeaderEpochCache;
   private readonly commits = new CommitWaiters();
   /**
    * Completions of remembered batches appended by this process. A retry that arrives while the
@@ -100,6 +115,7 @@ export class Partition {
     this.index = opts.index;
     this.log = opts.log;
     this.logger = opts.logger;
+    this.epochs = opts.epochs ?? LeaderEpochCache.empty(opts.log.dir);
     // Everything a log holds when it is opened was recovered and made durable.
     this.hw = this.log.writtenEndOffset;
     this.log.on('written', this.onWritten);
@@ -108,10 +124,18 @@ export class Partition {
     this.log.retentionLimit = () => this.hw;
   }
 
-  /** Wraps an opened log and rebuilds the producer state from its tail. */
+  /**
+   * Wraps an opened log: loads the leader-epoch checkpoint and brings it in line with the log
+   * (rebuilt from batch headers when missing, garbled or behind), becomes leader at the
+   * single-node epoch, and rebuilds the producer state from the log's tail.
+   */
   static async open(opts: PartitionOptions): Promise<Partition> {
-    const partition = new Partition(opts);
+    const { cache, state } = await LeaderEpochCache.load(opts.log.dir);
+    if (state === 'garbled') opts.logger.warn({ file: cache.path }, 'leader epoch checkpoint is garbled; rebuilding it from the log');
+    const partition = new Partition({ ...opts, epochs: cache });
     try {
+      await partition.reconcileEpochs(state);
+      await partition.makeLeader(LEADER_EPOCH_DEFAULT);
       const scanned = await partition.rebuildProducerState();
       if (partition.producers.size > 0) {
         opts.logger.debug({ scanned, producers: partition.producers.size }, 'producer state rebuilt');
@@ -201,6 +225,12 @@ export class Partition {
 
   private appendNew(records: Buffer, spans: BatchSpanIdentity[] | null, acks: Acks): PartitionAppendResult {
     const result = this.log.appendAsLeader(records, this.epoch);
+    // The first append of an epoch the checkpoint does not know yet (makeLeader records it up
+    // front; a full truncation forgets it) is acknowledged only once the entry is on disk.
+    const epochWrite = this.epochs.latestEpoch < this.epoch && this.epochs.assign(this.epoch, result.baseOffset)
+      ? this.epochs.persist() : null;
+    const written = epochWrite ? Promise.all([result.written, epochWrite]).then(noop) : result.written;
+    const durable = epochWrite ? Promise.all([result.durable, epochWrite]).then(noop) : result.durable;
     if (spans !== null) {
       // Offsets are contiguous from baseOffset in batch order; record each idempotent batch in
       // the same tick as the append, before any other request can run.
@@ -212,7 +242,7 @@ export class Partition {
         base = last + 1;
       }
       if (recorded.length > 0) {
-        const completion: Completion = { written: result.written, durable: result.durable };
+        const completion: Completion = { written, durable };
         for (const [, batch] of recorded) this.completions.set(batch, completion);
         result.written.catch(() => {
           for (const [producerId, batch] of recorded) this.producers.rollback(producerId, batch);
@@ -224,9 +254,28 @@ export class Partition {
       baseOffset: result.baseOffset,
       lastOffset: result.lastOffset,
       logAppendTimeMs: result.logAppendTimeMs,
-      written: result.written,
-      committed: acks === 'all' ? this.committedAfter(result.durable, result.lastOffset) : null,
+      written,
+      committed: acks === 'all' ? this.committedAfter(durable, result.lastOffset) : null,
     };
+  }
+
+  /**
+   * Appends a leader's batches as they are (offsets and epochs kept; see
+   * LocalLog.appendAsFollower), records each new epoch they start in the checkpoint, and
+   * replays their producer ids. The high watermark is not this append's business: a follower
+   * learns it from its leader.
+   */
+  appendAsFollower(records: Buffer): FollowerAppendResult {
+    const result = this.log.appendAsFollower(records);
+    let changed = false;
+    for (let pos = 0; pos < records.length;) {
+      const h = readBatchHeader(records, pos);
+      if (h.partitionLeaderEpoch > this.epochs.latestEpoch) changed = this.epochs.assign(h.partitionLeaderEpoch, h.baseOffset) || changed;
+      this.producers.replay({ producerId: h.producerId, epoch: h.producerEpoch, firstSeq: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta }, h.baseOffset);
+      pos += 12 + h.batchLength;
+    }
+    const written = changed ? Promise.all([result.written, this.epochs.persist()]).then(noop) : result.written;
+    return { baseOffset: result.baseOffset, lastOffset: result.lastOffset, written };
   }
 
   /** Answers a retry with the original offsets, once the originals are written / committed. */
@@ -271,6 +320,86 @@ export class Partition {
   onHighWatermark(listener: HighWatermarkListener): () => void {
     this.hwListeners.add(listener);
     return () => this.hwListeners.delete(listener);
+  }
+
+  // ---- leader epochs -----------------------------------------------------------------------------
+
+  /**
+   * This replica leads from now on, in `epoch` (never lower than the current one): the epoch
+   * starts at the log end, and the entry is on disk before this resolves (Kafka's makeLeader).
+   * An empty log records its first epoch with its first append instead (appendNew waits for
+   * that write before acknowledging), so creating a topic costs no checkpoint write per partition.
+   */
+  async makeLeader(epoch: number): Promise<void> {
+    if (!Number.isSafeInteger(epoch) || epoch < this.epoch) throw new RangeError(`leader epoch ${epoch} is below ${this.epoch}`);
+    this.epoch = epoch;
+    if (this.log.logEndOffset === this.log.logStartOffset) return;
+    if (this.epochs.latestEpoch < epoch && this.epochs.assign(epoch, this.log.logEndOffset)) await this.epochs.persist();
+  }
+
+  /** OffsetsForLeaderEpoch: where `epoch` ended in this log (see LeaderEpochCache.endOffsetFor). */
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    return this.epochs.endOffsetFor(epoch, this.log.logEndOffset);
+  }
+
+  /** The leader epochs of this log and their start offsets, oldest first. */
+  epochEntries(): EpochEntry[] {
+    return this.epochs.entries();
+  }
+
+  /**
+   * Brings the epoch cache in line with the log after opening: entries past the log end go (a
+   * crash after a truncation, before the checkpoint was rewritten), and epochs the log holds
+   * beyond the latest entry (a crash before the checkpoint was written, or no file at all) are
+   * found from batch headers. A corrupt header stops the search where it is: the log's reads
+   * report that range, and the broker must still start.
+   */
+  private async reconcileEpochs(file: EpochFileState): Promise<void> {
+    const end = this.log.writtenEndOffset;
+    const before = formatEpochCheckpoint(this.epochs.entries());
+    this.epochs.truncateFromEnd(end);
+    const from = Math.max(this.log.logStartOffset, this.epochs.latestStartOffset);
+    const probe: ProbeBatch = async (offset) => {
+      for await (const h of this.log.scanBatchHeaders(offset, end)) {
+        return { baseOffset: h.baseOffset, lastOffset: h.baseOffset + h.lastOffsetDelta, epoch: h.partitionLeaderEpoch };
+      }
+      return undefined;
+    };
+    try {
+      const probes = await rebuildEpochs(this.epochs, probe, from, end);
+      if (probes > 2) this.logger.debug({ probes, epochs: this.epochs.entries().length }, 'leader epochs found in the log');
+    } catch (err) {
+      if (!(err instanceof CorruptLogError)) throw err;
+      this.logger.error({ err }, 'corrupt batch while finding leader epochs in the log; the epoch checkpoint may miss some');
+    }
+    const changed = formatEpochCheckpoint(this.epochs.entries()) !== before;
+    // A missing file with an empty log stays missing: the first append writes it.
+    if (changed || file === 'garbled') await this.epochs.persist();
+  }
+
+  // ---- truncation --------------------------------------------------------------------------------
+
+  /**
+   * Drops everything from the batch holding `offset` on (a replica cutting a divergent tail):
+   * the log, the epochs that started there, the high watermark if it was past the new end, and
+   * the producer state, rebuilt from what remains. Returns the new log end.
+   */
+  async truncateTo(offset: number): Promise<number> {
+    const end = await this.log.truncateTo(offset);
+    if (this.hw > end) this.hw = end;
+    this.commits.rejectFrom(end, new StorageError(`${this.topic}-${this.index} was truncated to ${end}`));
+    if (this.epochs.truncateFromEnd(end)) await this.epochs.persist();
+    await this.rebuildProducerState();
+    return end;
+  }
+
+  /** Empties the log and starts it at `offset` (Kafka's truncateFullyAndStartAt): no epoch, no producer is known. */
+  async truncateFullyAndStartAt(offset: number): Promise<void> {
+    await this.log.truncateFullyAndStartAt(offset);
+    this.hw = offset;
+    this.commits.rejectAll(new StorageError(`${this.topic}-${this.index} was emptied`));
+    this.producers.clear();
+    if (this.epochs.clear()) await this.epochs.persist();
   }
 
   // ---- reads -----------------------------------------------------------------------------------
