@@ -1,0 +1,36 @@
+/**
+ * What a live broker tells the cluster about itself, at `brokers/<id>` under its lease:
+ *
+ *   { "id": 2, "endpoints": { "ws": "ws://127.0.0.1:40123" }, "startedAtMs": 1700000000000 }
+ *
+ * `endpoints` maps a listener name to the address clients should use for it ('ws' always;
+ * 'kafka' once the broker runs a Kafka listener), so Metadata on any listener can advertise
+ * every broker's address for that listener.
+ */
+import { CorruptLogError } from '../../proto/errors.js';
+import { intField, parseJsonObject } from './cluster-json.js';
+
+export interface BrokerInfo {
+  readonly id: number;
+  readonly endpoints: Readonly<Record<string, string>>;
+  readonly startedAtMs: number;
+}
+
+export function serializeBrokerInfo(info: BrokerInfo): string {
+  return JSON.stringify({ id: info.id, endpoints: info.endpoints, startedAtMs: info.startedAtMs });
+}
+
+export function parseBrokerInfo(text: string, key: string): BrokerInfo {
+  const doc = parseJsonObject(text, key);
+  const id = intField(doc, 'id', key, 0);
+  const startedAtMs = intField(doc, 'startedAtMs', key, 0);
+  const raw = doc.endpoints;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new CorruptLogError(`etcd key ${key}: endpoints must be an object`);
+  const endpoints: Record<string, string> = {};
+  for (const [name, url] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof url !== 'string') throw new CorruptLogError(`etcd key ${key}: endpoint ${name} must be a string`);
+    endpoints[name] = url;
+  }
+  if (typeof endpoints.ws !== 'string') throw new CorruptLogError(`etcd key ${key}: no ws endpoint`);
+  return { id, endpoints, startedAtMs };
+}

@@ -1,0 +1,60 @@
+/**
+ * ClusterMetadata of a broker that runs alone (no --cluster): topics.json through TopicManager,
+ * one broker that leads every partition with epoch 0. Exactly what the broker did before
+ * clusters existed; `npm start` needs no etcd.
+ */
+import { EventEmitter } from 'node:events';
+import { InvalidConfigError } from '../../proto/errors.js';
+import type { TopicManager } from '../topics/topic-manager.js';
+import type { BrokerInfo } from './broker-info.js';
+import type { ClusterMetadata, CreateTopicRequest, PartitionInfo, TopicInfo } from './cluster-metadata.js';
+
+export class SingleNodeMetadata implements ClusterMetadata {
+  readonly mode = 'single-node' as const;
+  private readonly events = new EventEmitter();
+
+  constructor(readonly localBrokerId: number, private readonly topics: TopicManager, private readonly endpoints: () => Readonly<Record<string, string>>) {}
+
+  brokers(): readonly BrokerInfo[] {
+    return [{ id: this.localBrokerId, endpoints: this.endpoints(), startedAtMs: 0 }];
+  }
+
+  controllerId(): number {
+    return this.localBrokerId;
+  }
+
+  topicNames(): string[] {
+    return this.topics.listTopics();
+  }
+
+  topic(name: string): TopicInfo | undefined {
+    const t = this.topics.getTopic(name);
+    if (!t) return undefined;
+    return { name: t.name, partitions: t.partitions.length, replicationFactor: 1, minInsyncReplicas: 1, config: t.overrides, createdAtMs: t.createdAtMs };
+  }
+
+  partition(topic: string, partition: number): PartitionInfo | undefined {
+    if (!this.topics.getPartition(topic, partition)) return undefined;
+    const me = this.localBrokerId;
+    return { topic, partition, replicas: [me], leader: me, leaderEpoch: 0, isr: [me] };
+  }
+
+  async createTopic(req: CreateTopicRequest): Promise<TopicInfo> {
+    const rf = req.replicationFactor ?? 1;
+    if (rf !== 1) throw new InvalidConfigError(`replication factor ${rf} needs a cluster: this broker runs alone (start brokers with --cluster)`);
+    if ((req.minInsyncReplicas ?? 1) !== 1) throw new InvalidConfigError(`min.insync.replicas ${req.minInsyncReplicas} is larger than the replication factor 1`);
+    await this.topics.createTopic(req.name, req.partitions, req.config);
+    this.events.emit('change');
+    return this.topic(req.name)!;
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    await this.topics.deleteTopic(name);
+    this.events.emit('change');
+  }
+
+  onChange(listener: () => void): () => void {
+    this.events.on('change', listener);
+    return () => this.events.off('change', listener);
+  }
+}
