@@ -11,16 +11,11 @@
  */
 import { CorruptLogError } from '../../proto/errors.js';
 import { parseStoredOverrides, type TopicOverrides } from '../topics/topic-config.js';
+import type { TopicInfo } from './cluster-metadata.js';
 import { brokerListField, intField, parseJsonObject, stringField } from './cluster-json.js';
 import { REPLICATION_FACTOR_MAX } from './constants.js';
 
-export interface TopicRecord {
-  readonly name: string;
-  readonly partitions: number;
-  readonly replicationFactor: number;
-  readonly minInsyncReplicas: number;
-  readonly config: TopicOverrides;
-  readonly createdAtMs: number;
+export interface TopicRecord extends TopicInfo {
   readonly assignment: readonly (readonly number[])[];
 }
 
