@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import {
-  InvalidConfigError, LimitExceededError, RequestTimedOutError, TopicAlreadyExistsError, UnknownTopicError,
+  InvalidConfigError, InvalidReplicationFactorError, LimitExceededError, RequestTimedOutError, TopicAlreadyExistsError, UnknownTopicError,
 } from '../../proto/errors.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { effectiveLogConfig } from '../topics/topic-config.js';
@@ -80,7 +80,7 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     }
     const rf = req.replicationFactor ?? 1;
     if (!Number.isSafeInteger(rf) || rf < 1 || rf > REPLICATION_FACTOR_MAX) {
-      throw new InvalidConfigError(`replication factor must be in [1, ${REPLICATION_FACTOR_MAX}], got ${rf}`);
+      throw new InvalidReplicationFactorError(`replication factor must be in [1, ${REPLICATION_FACTOR_MAX}], got ${rf}`);
     }
     const minIsr = req.minInsyncReplicas ?? defaultMinInsyncReplicas(rf);
     if (!Number.isSafeInteger(minIsr) || minIsr < 1 || minIsr > rf) {
@@ -92,7 +92,7 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     if (view.topics.size >= this.opts.maxTopics) throw new LimitExceededError(`the cluster holds its maximum of ${this.opts.maxTopics} topics`);
     const live = [...view.liveBrokerIds()];
     if (rf > live.length) {
-      throw new InvalidConfigError(`replication factor ${rf} is larger than the ${live.length} live broker${live.length === 1 ? '' : 's'} (${live.sort((a, b) => a - b).join(', ')})`);
+      throw new InvalidReplicationFactorError(`replication factor ${rf} is larger than the ${live.length} live broker${live.length === 1 ? '' : 's'} (${live.sort((a, b) => a - b).join(', ')})`);
     }
     const existing = [...view.topics.values()].flatMap((t) => t.value.assignment);
     const record: TopicRecord = {

@@ -9,7 +9,7 @@
  * yet in the list. Ties are broken by a rotation that starts one broker further per partition,
  * so equal brokers take turns instead of the lowest id winning every tie.
  */
-import { InvalidConfigError } from '../../proto/errors.js';
+import { InvalidReplicationFactorError } from '../../proto/errors.js';
 
 export interface BrokerLoad {
   /** Partitions whose preferred leader the broker is. */
@@ -20,16 +20,16 @@ export interface BrokerLoad {
 
 /**
  * `existing`: the replica lists of every partition already in the cluster (first = preferred
- * leader). Throws InvalidConfigError when the replication factor exceeds the live brokers; the
- * caller turns that into its own typed error if it wants a more specific one.
+ * leader). Throws InvalidReplicationFactorError when the replication factor exceeds the live
+ * brokers or is below 1.
  */
 export function assignReplicas(
   partitions: number, replicationFactor: number, liveBrokers: readonly number[], existing: Iterable<readonly number[]>,
 ): number[][] {
   const brokers = [...new Set(liveBrokers)].sort((a, b) => a - b);
-  if (replicationFactor < 1) throw new InvalidConfigError(`replication factor must be at least 1, got ${replicationFactor}`);
+  if (replicationFactor < 1) throw new InvalidReplicationFactorError(`replication factor must be at least 1, got ${replicationFactor}`);
   if (replicationFactor > brokers.length) {
-    throw new InvalidConfigError(`replication factor ${replicationFactor} is larger than the ${brokers.length} live brokers`);
+    throw new InvalidReplicationFactorError(`replication factor ${replicationFactor} is larger than the ${brokers.length} live brokers`);
   }
   const load = new Map<number, BrokerLoad>(brokers.map((b) => [b, { leaders: 0, replicas: 0 }]));
   for (const replicas of existing) {

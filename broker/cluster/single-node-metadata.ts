@@ -4,7 +4,7 @@
  * clusters existed; `npm start` needs no etcd.
  */
 import { EventEmitter } from 'node:events';
-import { InvalidConfigError } from '../../proto/errors.js';
+import { InvalidConfigError, InvalidReplicationFactorError } from '../../proto/errors.js';
 import type { TopicManager } from '../topics/topic-manager.js';
 import type { BrokerInfo } from './broker-info.js';
 import type { ClusterMetadata, CreateTopicRequest, PartitionInfo, TopicInfo } from './cluster-metadata.js';
@@ -41,7 +41,7 @@ export class SingleNodeMetadata implements ClusterMetadata {
 
   async createTopic(req: CreateTopicRequest): Promise<TopicInfo> {
     const rf = req.replicationFactor ?? 1;
-    if (rf !== 1) throw new InvalidConfigError(`replication factor ${rf} needs a cluster: this broker runs alone (start brokers with --cluster)`);
+    if (rf !== 1) throw new InvalidReplicationFactorError(`replication factor ${rf} needs a cluster: this broker runs alone (start brokers with --cluster)`);
     if ((req.minInsyncReplicas ?? 1) !== 1) throw new InvalidConfigError(`min.insync.replicas ${req.minInsyncReplicas} is larger than the replication factor 1`);
     await this.topics.createTopic(req.name, req.partitions, req.config);
     this.events.emit('change');

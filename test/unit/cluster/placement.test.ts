@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { InvalidConfigError } from '../../../proto/errors.js';
+import { InvalidReplicationFactorError } from '../../../proto/errors.js';
 import { assignReplicas } from '../../../broker/cluster/placement.js';
 
 function loads(assignment: readonly (readonly number[])[]): { leaders: Map<number, number>; replicas: Map<number, number> } {
@@ -52,8 +52,8 @@ describe('replica placement', () => {
   });
 
   it('refuses a replication factor above the live brokers, and below 1', () => {
-    expect(() => assignReplicas(1, 4, [1, 2, 3], [])).toThrow(InvalidConfigError);
+    expect(() => assignReplicas(1, 4, [1, 2, 3], [])).toThrow(InvalidReplicationFactorError);
     expect(() => assignReplicas(1, 4, [1, 2, 3], [])).toThrow(/larger than the 3 live brokers/);
-    expect(() => assignReplicas(1, 0, [1, 2, 3], [])).toThrow(InvalidConfigError);
+    expect(() => assignReplicas(1, 0, [1, 2, 3], [])).toThrow(InvalidReplicationFactorError);
   });
 });
