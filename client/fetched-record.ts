@@ -127,7 +127,8 @@ export class FetchedRecord implements ConsumerRecord<unknown> {
  */
 export function decodeFetchedBatch(chunk: Buffer, pos: number, topic: string, partition: number, fromOffset: number,
   checkCrc: boolean, utf8: boolean): FetchedRecord[] {
-  const total = checkCrc ? validateBatch(chunk, pos, Number.MAX_SAFE_INTEGER) : batchTotalBytes(chunk, pos);
+  // Batches of a compacted topic may hold fewer records than their offsets span.
+  const total = checkCrc ? validateBatch(chunk, pos, Number.MAX_SAFE_INTEGER, 'compacted') : batchTotalBytes(chunk, pos);
   const header = readBatchHeader(chunk, pos);
   let section = chunk;
   let start = pos + BATCH_HEADER_BYTES;
@@ -143,6 +144,8 @@ export function decodeFetchedBatch(chunk: Buffer, pos: number, topic: string, pa
   const out = new Array<FetchedRecord>(recordsCount);
   let kept = 0;
   const cur: Cursor = { pos: start };
+  const lastOffsetDelta = header.lastOffsetDelta;
+  let previousDelta = -1;
   for (let i = 0; i < recordsCount; i++) {
     const length = readVarint(section, cur, end);
     const recordEnd = cur.pos + length;
@@ -150,6 +153,9 @@ export function decodeFetchedBatch(chunk: Buffer, pos: number, topic: string, pa
     cur.pos += 1; // attributes
     const timestampDelta = readVarint(section, cur, recordEnd);
     const offsetDelta = readVarint(section, cur, recordEnd);
+    // Offsets only grow inside a batch; a compacted batch may skip some (removed records).
+    if (offsetDelta <= previousDelta || offsetDelta > lastOffsetDelta) throw new InvalidRecordBatchError(`record ${i} has offsetDelta ${offsetDelta}`);
+    previousDelta = offsetDelta;
     const keyLen = readVarint(section, cur, recordEnd);
     const keyPos = cur.pos;
     if (keyLen < -1 || keyPos + keyLen > recordEnd) throw new InvalidRecordBatchError(`record ${i} key overruns its record`);

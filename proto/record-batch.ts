@@ -235,12 +235,22 @@ export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
 }
 
 /**
- * Checks the batch at `pos`: enough bytes for its header and declared length, length within
- * `bytesMax`, magic 2, CRC32C, counts that agree, and int64 fields that are safe integers. Returns its total size in bytes. Reads
- * only the header and hashes the rest: no per-record work, so the broker can call it on every
- * batch it accepts.
+ * How offsets may lie inside a batch. `dense`: as a producer builds it, record i has offsetDelta
+ * i and lastOffsetDelta is recordsCount - 1 (what appends as leader must be). `compacted`: as the
+ * log cleaner may leave it, some records removed but the batch still spanning its original
+ * offsets: offset deltas strictly increase up to lastOffsetDelta, and recordsCount may be 0 (a
+ * batch kept only for its producer id and offset range). Every reader of stored batches
+ * (fetches, recovery, the SDK consumer, a follower copying its leader) accepts both.
  */
-export function validateBatch(buf: Buffer, pos = 0, bytesMax = BATCH_BYTES_MAX): number {
+export type OffsetLayout = 'dense' | 'compacted';
+
+/**
+ * Checks the batch at `pos`: enough bytes for its header and declared length, length within
+ * `bytesMax`, magic 2, CRC32C, counts that agree (per `layout`), and int64 fields that are safe
+ * integers. Returns its total size in bytes. Reads only the header and hashes the rest: no
+ * per-record work, so the broker can call it on every batch it accepts.
+ */
+export function validateBatch(buf: Buffer, pos = 0, bytesMax = BATCH_BYTES_MAX, layout: OffsetLayout = 'dense'): number {
   const left = buf.length - pos;
   if (left < BATCH_HEADER_BYTES) {
     throw new InvalidRecordBatchError(`batch header needs ${BATCH_HEADER_BYTES} bytes, ${left} left`);
@@ -256,9 +266,16 @@ export function validateBatch(buf: Buffer, pos = 0, bytesMax = BATCH_BYTES_MAX):
   if (stored !== actual) throw new InvalidRecordBatchError(`batch CRC mismatch: stored ${stored}, computed ${actual}`);
   const count = buf.readInt32BE(pos + OFFSET_RECORDS_COUNT);
   const lastDelta = buf.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA);
-  if (count <= 0 || count > BATCH_RECORDS_MAX) throw new InvalidRecordBatchError(`batch recordsCount ${count} is out of range`);
-  if (lastDelta !== count - 1) {
-    throw new InvalidRecordBatchError(`batch lastOffsetDelta ${lastDelta} does not match recordsCount ${count}`);
+  if (layout === 'dense') {
+    if (count <= 0 || count > BATCH_RECORDS_MAX) throw new InvalidRecordBatchError(`batch recordsCount ${count} is out of range`);
+    if (lastDelta !== count - 1) {
+      throw new InvalidRecordBatchError(`batch lastOffsetDelta ${lastDelta} does not match recordsCount ${count}`);
+    }
+  } else {
+    if (count < 0 || count > BATCH_RECORDS_MAX) throw new InvalidRecordBatchError(`batch recordsCount ${count} is out of range`);
+    if (lastDelta < Math.max(0, count - 1)) {
+      throw new InvalidRecordBatchError(`batch lastOffsetDelta ${lastDelta} cannot span recordsCount ${count}`);
+    }
   }
   // Readers turn these int64 fields into numbers and refuse unsafe ones; a batch holding one
   // would be stored, acknowledged and then unreadable. (The base offset is the broker's to stamp.)
@@ -284,13 +301,13 @@ export interface BatchSpan {
  * (checkRecordFraming), and returns their spans. Throws on the first bad one, so a produce
  * request is all-or-nothing per partition. The broker's append path.
  */
-export function validateBatches(buf: Buffer, bytesMax = BATCH_BYTES_MAX): BatchSpan[] {
+export function validateBatches(buf: Buffer, bytesMax = BATCH_BYTES_MAX, layout: OffsetLayout = 'dense'): BatchSpan[] {
   if (buf.length === 0) throw new InvalidRecordBatchError('no record batch in request');
   const spans: BatchSpan[] = [];
   let pos = 0;
   while (pos < buf.length) {
-    const size = validateBatch(buf, pos, bytesMax);
-    checkRecordFraming(buf, pos, size);
+    const size = validateBatch(buf, pos, bytesMax, layout);
+    checkRecordFraming(buf, pos, size, layout);
     spans.push({ pos, size });
     pos += size;
   }
@@ -300,13 +317,16 @@ export function validateBatches(buf: Buffer, bytesMax = BATCH_BYTES_MAX): BatchS
 /**
  * Walks the records of a batch whose header already passed validateBatch, without decoding
  * them: exactly recordsCount records, each with a length inside the section and an offsetDelta
- * equal to its index, must fill the (decompressed) records section. Three varint reads per
+ * equal to its index (`dense`) or above the previous one and at most lastOffsetDelta
+ * (`compacted`), must fill the (decompressed) records section. Three varint reads per
  * record and no allocation for uncompressed batches. The header, CRC included, can be
  * consistent with itself and still lie about the records; such a batch would be stored,
  * acknowledged and then fail to decode in every consumer.
  */
-export function checkRecordFraming(buf: Buffer, pos: number, total: number): void {
+export function checkRecordFraming(buf: Buffer, pos: number, total: number, layout: OffsetLayout = 'dense'): void {
   const count = buf.readInt32BE(pos + OFFSET_RECORDS_COUNT);
+  const lastDelta = buf.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA);
+  let previous = -1;
   let section = buf.subarray(pos + BATCH_HEADER_BYTES, pos + total);
   const compression = compressionOf(buf.readInt16BE(pos + OFFSET_ATTRIBUTES));
   if (compression !== COMPRESSION_NONE) section = codecFor(compression).decompress(section, RECORDS_SECTION_BYTES_MAX);
@@ -320,7 +340,10 @@ export function checkRecordFraming(buf: Buffer, pos: number, total: number): voi
     cur.pos += 1; // attributes
     readVarint(section, cur, recordEnd); // timestampDelta
     const offsetDelta = readVarint(section, cur, recordEnd);
-    if (offsetDelta !== i) throw new InvalidRecordBatchError(`record ${i} has offsetDelta ${offsetDelta}`);
+    if (layout === 'dense' ? offsetDelta !== i : offsetDelta <= previous || offsetDelta > lastDelta) {
+      throw new InvalidRecordBatchError(`record ${i} has offsetDelta ${offsetDelta}`);
+    }
+    previous = offsetDelta;
     cur.pos = recordEnd;
   }
   if (cur.pos !== end) throw new InvalidRecordBatchError(`batch holds more than the ${count} records it claims`);
@@ -342,11 +365,12 @@ export function lastOffsetOf(buf: Buffer, pos = 0): number {
 
 /**
  * Decodes every record of the batch at `pos`. Keys, values and header values are views into
- * `buf` (or into the decompressed section), not copies.
+ * `buf` (or into the decompressed section), not copies. Stored batches may be compacted
+ * (offsets with gaps, see OffsetLayout), so both layouts decode.
  * `verifyCrc` defaults to true: clients should not trust bytes they did not check.
  */
 export function decodeRecordBatch(buf: Buffer, pos = 0, verifyCrc = true): { header: BatchHeader; records: DecodedRecord[] } {
-  const total = verifyCrc ? validateBatch(buf, pos, Number.MAX_SAFE_INTEGER) : batchTotalBytes(buf, pos);
+  const total = verifyCrc ? validateBatch(buf, pos, Number.MAX_SAFE_INTEGER, 'compacted') : batchTotalBytes(buf, pos);
   const header = readBatchHeader(buf, pos);
   let section = buf.subarray(pos + BATCH_HEADER_BYTES, pos + total);
   const compression = compressionOf(header.attributes);
@@ -357,6 +381,7 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, verifyCrc = true): { hea
   const records: DecodedRecord[] = new Array(header.recordsCount);
   const cur: Cursor = { pos: 0 };
   const end = section.length;
+  let previousDelta = -1;
   for (let i = 0; i < header.recordsCount; i++) {
     const length = readVarint(section, cur, end);
     const recordEnd = cur.pos + length;
@@ -364,6 +389,10 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, verifyCrc = true): { hea
     cur.pos += 1; // attributes
     const timestampDelta = readVarint(section, cur, recordEnd);
     const offsetDelta = readVarint(section, cur, recordEnd);
+    if (offsetDelta <= previousDelta || offsetDelta > header.lastOffsetDelta) {
+      throw new InvalidRecordBatchError(`record ${i} has offsetDelta ${offsetDelta}`);
+    }
+    previousDelta = offsetDelta;
     const key = readBytesField(section, cur, recordEnd);
     const value = readBytesField(section, cur, recordEnd);
     const headerCount = readVarint(section, cur, recordEnd);

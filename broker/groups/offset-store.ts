@@ -265,11 +265,13 @@ export class OffsetStore {
       assert.ok(bytes.length > 0, 'a read below the written end returns at least one batch');
       let pos = 0;
       while (pos < bytes.length) {
-        const { records: decoded } = decodeRecordBatch(bytes, pos);
+        const { header, records: decoded } = decodeRecordBatch(bytes, pos);
         pos += batchTotalBytes(bytes, pos);
+        const from = offset;
+        // A compacted batch may hold fewer records than it spans: go on after its last offset.
+        offset = Math.max(offset, header.baseOffset + header.lastOffsetDelta + 1);
         for (const r of decoded) {
-          if (r.offset < offset) continue; // the first batch may start before `offset`
-          offset = r.offset + 1;
+          if (r.offset < from) continue; // the first batch may start before `offset`
           records++;
           const key = r.key ? decodeOffsetKey(r.key) : null;
           if (!key) {

@@ -4,8 +4,9 @@
  *
  * A batch on disk is valid when its length is within [BATCH_HEADER_BYTES, BATCH_BYTES_MAX], it
  * lies entirely inside the data, its magic is 2, its offsets are safe integers and its base
- * offset is exactly the one expected (each batch continues where the previous ended); in `crc`
- * mode its CRC32C and record count are checked too (validateBatch).
+ * offset is at least the one expected (past the previous batch's last offset: a compacted log
+ * has gaps where the cleaner removed whole batches, see proto/record-batch.ts OffsetLayout); in
+ * `crc` mode its CRC32C and record count are checked too (validateBatch, compacted layout).
  */
 import type { FileHandle } from 'node:fs/promises';
 import { BATCH_BYTES_MAX, BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES, RECORD_BATCH_MAGIC } from '../../proto/constants.js';
@@ -54,8 +55,8 @@ export function checkBatchHeader(buf: Buffer, at: number, position: number, data
   }
   const delta = buf.readInt32BE(at + OFFSET_LAST_OFFSET_DELTA);
   if (delta < 0) throw new BatchFault(position, `batch lastOffsetDelta ${delta} is negative`, false);
-  if (expectOffset !== undefined && baseOffset !== expectOffset) {
-    throw new BatchFault(position, `batch base offset ${baseOffset} does not continue the log at ${expectOffset}`, false);
+  if (expectOffset !== undefined && baseOffset < expectOffset) {
+    throw new BatchFault(position, `batch base offset ${baseOffset} goes back before ${expectOffset}`, false);
   }
   // Checked last so that garbage is reported as corrupt rather than as a torn tail.
   if (size > dataLeft) throw new BatchFault(position, `batch of ${size} bytes is cut off after ${dataLeft}`, true);
@@ -65,7 +66,7 @@ export function checkBatchHeader(buf: Buffer, at: number, position: number, data
 /** Full check (CRC32C, counts) of the batch at `buf[at]`, whose header already passed. */
 export function checkBatchCrc(buf: Buffer, at: number, info: BatchInfo): void {
   try {
-    validateBatch(buf.subarray(at, at + info.size), 0, BATCH_BYTES_MAX);
+    validateBatch(buf.subarray(at, at + info.size), 0, BATCH_BYTES_MAX, 'compacted');
   } catch (err) {
     throw new BatchFault(info.position, (err as Error).message, false);
   }
@@ -76,7 +77,7 @@ export interface ScanOptions {
   from: number;
   /** End of the data to scan (exclusive). */
   to: number;
-  /** Base offset the first batch must have; each next batch must continue the previous one. */
+  /** Lowest base offset the first batch may have; each next batch must start past the previous one. */
   expectOffset?: number;
   /** `crc`: whole batches are read and CRC-checked; `header`: only headers are read. */
   mode: 'crc' | 'header';

@@ -39,9 +39,8 @@ import { EventEmitter } from 'node:events';
 import {
   CorruptLogError, MessageTooLargeError, OffsetOutOfRangeError, StorageError, TooManyRequestsError,
 } from '../../proto/errors.js';
-import { readInt64BE } from '../../proto/int64.js';
 import {
-  OFFSET_BASE_OFFSET, stampBaseOffset, stampLeaderEpoch, validateBatches, type BatchHeader, type BatchSpan,
+  stampBaseOffset, stampLeaderEpoch, validateBatches, type BatchHeader, type BatchSpan, type OffsetLayout,
 } from '../../proto/record-batch.js';
 import type { Logger } from '../logger.js';
 import {
@@ -52,7 +51,7 @@ import { validateLogConfig, type LogConfig } from './log-config.js';
 import { loadSegments } from './log-loader.js';
 import { findTimestampInLog, logHeaders, readFailure, readFromSegment, releaseReadBuffer } from './log-reader.js';
 import { LogEnds } from './log-ends.js';
-import { batchMetas, LogWriter, type BatchMeta, type PendingAppend, type WriterHost } from './log-writer.js';
+import { batchMetas, LogWriter, storedBatchMetas, type BatchMeta, type PendingAppend, type WriterHost } from './log-writer.js';
 import { learnMaxTimestamps, selectRetainedSegments } from './retention.js';
 import { Segment, type RollReason, type SegmentContext } from './segment.js';
 import { SegmentList } from './segment-list.js';
@@ -273,27 +272,31 @@ export class LocalLog extends EventEmitter {
 
   /**
    * Appends batches that already carry their offsets and leader epochs (a replica copying its
-   * leader): validated like appendAsLeader, written byte for byte. The first batch must start
-   * at logEndOffset and each next one where the previous ended, else UnexpectedAppendOffsetError
-   * (nothing appended). Same `batches` ownership rule as appendAsLeader.
+   * leader): validated like appendAsLeader but in the compacted layout, written byte for byte.
+   * The leader's log may be compacted, so offsets may skip (Kafka's follower rule): the first
+   * batch must start at or after logEndOffset and each next one after the previous one's last
+   * offset, else UnexpectedAppendOffsetError (nothing appended). logEndOffset then follows the
+   * last batch. Same `batches` ownership rule as appendAsLeader.
    */
   appendAsFollower(batches: Buffer): AppendResult {
-    const spans = this.validateAppend(batches);
-    const metas = batchMetas(batches, spans, this.nextOffset);
-    for (let i = 0; i < spans.length; i++) {
-      const stored = readInt64BE(batches, spans[i]!.pos + OFFSET_BASE_OFFSET);
-      if (stored !== metas[i]!.baseOffset) throw new UnexpectedAppendOffsetError(metas[i]!.baseOffset, stored, this.name);
+    // A leader's log may be compacted: batches with fewer records than offsets, gaps between them.
+    const spans = this.validateAppend(batches, 'compacted');
+    const metas = storedBatchMetas(batches, spans);
+    let expected = this.nextOffset;
+    for (const meta of metas) {
+      if (meta.baseOffset < expected) throw new UnexpectedAppendOffsetError(expected, meta.baseOffset, this.name);
+      expected = meta.lastOffset + 1;
     }
     return this.enqueue(batches, metas);
   }
 
-  private validateAppend(batches: Buffer): BatchSpan[] {
+  private validateAppend(batches: Buffer, layout: OffsetLayout = 'dense'): BatchSpan[] {
     const unhealthy = this.ends.unhealthy;
     if (unhealthy) throw new StorageError(`${this.name} is unhealthy after a failed fsync; it must be reopened`, { cause: unhealthy });
     if (this.closing) throw new StorageError(`${this.name} is closed`);
     if (this.truncating > 0) throw new StorageError(`${this.name} is being truncated`);
     if (batches.length > APPEND_BYTES_MAX) throw new MessageTooLargeError(`append of ${batches.length} bytes exceeds ${APPEND_BYTES_MAX}`);
-    const spans = validateBatches(batches);
+    const spans = validateBatches(batches, undefined, layout);
     if (batches.length > this.config.segmentBytes) {
       throw new MessageTooLargeError(`append of ${batches.length} bytes exceeds the segment size ${this.config.segmentBytes}`);
     }
@@ -406,8 +409,9 @@ export class LocalLog extends EventEmitter {
   }
 
   /**
-   * Whole batches from the one containing `offset`, up to `maxBytes` but at least one batch,
-   * only batches ending below `maxOffsetExclusive` (and the written end). Throws
+   * Whole batches from the one containing `offset` (or, in a compacted log, the first one after
+   * it when `offset` was removed), up to `maxBytes` but at least one batch, only batches ending
+   * below `maxOffsetExclusive` (and the written end). Throws
    * OffsetOutOfRangeError outside [logStartOffset, logEndOffset]; returns no records from the
    * bound on.
    */
@@ -423,26 +427,40 @@ export class LocalLog extends EventEmitter {
       return { records: cached, release: noop };
     }
     this.counters.fileReads++;
-    const seg = this.segments.segmentFor(offset);
-    seg.acquire();
-    try {
-      await seg.loadIndexes();
-      const records = await readFromSegment(seg, offset, maxBytes, bound, {
-        verifyCrc,
-        indexIntervalBytes: this.config.indexIntervalBytes,
-        name: this.name,
-      });
+    let from = offset;
+    for (;;) {
+      const seg = this.segments.segmentFor(from);
+      let records: Buffer | null;
+      seg.acquire();
+      try {
+        await seg.loadIndexes();
+        records = await readFromSegment(seg, from, maxBytes, bound, {
+          verifyCrc,
+          indexIntervalBytes: this.config.indexIntervalBytes,
+          name: this.name,
+        });
+      } catch (err) {
+        throw readFailure(err, this.name);
+      } finally {
+        seg.release();
+      }
       // The batch holding `offset` reaches past the bound: nothing may be served yet.
       if (records === null) return EMPTY_READ;
-      if (records.length === 0) {
-        // Below the written end some batch must hold the offset: its bytes are missing.
-        throw new CorruptLogError(`${this.name}: no batch holds offset ${offset} in ${seg.logPath} (below the written end ${bound})`);
+      if (records.length > 0) {
+        const served = records;
+        return { records: served, release: () => releaseReadBuffer(served) };
       }
-      return { records, release: () => releaseReadBuffer(records) };
-    } catch (err) {
-      throw readFailure(err, this.name);
-    } finally {
-      seg.release();
+      // Nothing at or after `from` in this segment. A compacted segment may end in a removed
+      // range (the cleaner keeps a batch at each cleaned segment's end, so only segments cleaned
+      // by something else would): the next surviving record is in the next segment.
+      const next = this.segments.after(seg.baseOffset);
+      if (seg.sealed && next !== undefined) {
+        if (next.baseOffset >= bound) return EMPTY_READ;
+        from = next.baseOffset;
+        continue;
+      }
+      // Below the written end some batch must hold the offset: its bytes are missing.
+      throw new CorruptLogError(`${this.name}: no batch holds offset ${offset} in ${seg.logPath} (below the written end ${bound})`);
     }
   }
 

@@ -16,7 +16,7 @@
  */
 import type { StorageError, StrataError } from '../../proto/errors.js';
 import { readInt64BE } from '../../proto/int64.js';
-import { OFFSET_LAST_OFFSET_DELTA, OFFSET_MAX_TIMESTAMP, type BatchSpan } from '../../proto/record-batch.js';
+import { OFFSET_BASE_OFFSET, OFFSET_LAST_OFFSET_DELTA, OFFSET_MAX_TIMESTAMP, type BatchSpan } from '../../proto/record-batch.js';
 import type { Logger } from '../logger.js';
 import { WRITE_GROUP_BUFFERS_MAX, WRITE_GROUP_BYTES_MAX } from './constants.js';
 import { storageFailure, toStorageError, type Deferred } from './file-io.js';
@@ -54,6 +54,15 @@ export function batchMetas(buf: Buffer, spans: readonly BatchSpan[], firstOffset
     next += delta + 1;
   }
   return metas;
+}
+
+/** Offsets and timestamps of validated batches that carry their own base offsets (a follower's). */
+export function storedBatchMetas(buf: Buffer, spans: readonly BatchSpan[]): BatchMeta[] {
+  return spans.map(({ pos, size }) => {
+    const baseOffset = readInt64BE(buf, pos + OFFSET_BASE_OFFSET);
+    const lastOffset = baseOffset + buf.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA);
+    return { baseOffset, lastOffset, maxTimestamp: readInt64BE(buf, pos + OFFSET_MAX_TIMESTAMP), size };
+  });
 }
 
 /** The partition log, as seen by its writer. */

@@ -206,7 +206,7 @@ export class TailCache {
   /** Checks a cached batch's CRC as the file path would; a mismatch empties the cache. */
   private crcHolds(e: TailCacheEntry, pos: number, batch: BatchMeta): boolean {
     try {
-      validateBatch(e.buf, pos);
+      validateBatch(e.buf, pos, undefined, 'compacted');
       return true;
     } catch (err) {
       this.onCorrupt(batch.baseOffset, (err as Error).message);

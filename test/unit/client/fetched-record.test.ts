@@ -5,6 +5,8 @@ import { COMPRESSION_GZIP, COMPRESSION_NONE } from '../../../proto/constants.js'
 import { InvalidRecordBatchError } from '../../../proto/errors.js';
 import { decodeRecordBatch, encodeRecordBatch, stampBaseOffset } from '../../../proto/record-batch.js';
 import { decodeFetchedBatch } from '../../../client/fetched-record.js';
+import { PartitionFetchState } from '../../../client/partition-fetch-state.js';
+import { keepRecords } from '../../helpers/compacted-batch.js';
 
 const bytes = fc.option(fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)), { nil: null });
 const record = fc.record({
@@ -58,5 +60,31 @@ describe('decodeFetchedBatch', () => {
     const lying = Buffer.from(batch);
     lying[61] = 0x7e; // first record claims 63 bytes
     expect(() => decodeFetchedBatch(lying, 0, 't', 0, 0, false, false)).toThrow(InvalidRecordBatchError);
+  });
+});
+
+describe('decodeFetchedBatch on compacted batches', () => {
+  it('yields the surviving records at their own offsets, and nothing from a header-only batch', () => {
+    const compact = (base: number, count: number, keep: number[]): Buffer => {
+      const b = encodeRecordBatch(Array.from({ length: count }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`v${base + i}`) })));
+      stampBaseOffset(b, 0, base);
+      return keepRecords(b, keep);
+    };
+    const first = compact(10, 5, [1, 4]);
+    expect(decodeFetchedBatch(first, 0, 't', 0, 0, true, true).map((r) => [r.offset, r.value])).toEqual([[11, 'v11'], [14, 'v14']]);
+    expect(decodeFetchedBatch(first, 0, 't', 0, 12, true, true).map((r) => r.offset)).toEqual([14]);
+    // A fetch at 12 answered with [10,14] (holding 11 and 14), [15,16] emptied, then [20,21]: the
+    // consumer hands out 14, 20, 21 and fetches next from 22.
+    const st = new PartitionFetchState('t', 0, 12);
+    st.addChunk(Buffer.concat([first, compact(15, 2, []), compact(20, 2, [0, 1])]));
+    expect(st.fetchOffset).toBe(22);
+    const seen: number[] = [];
+    for (let d = st.decodeNextBatch(true, true); d !== null; d = st.decodeNextBatch(true, true)) {
+      for (const r of d.records) {
+        seen.push(r.offset);
+        st.position = r.offset + 1;
+      }
+    }
+    expect(seen).toEqual([14, 20, 21]);
   });
 });

@@ -54,23 +54,37 @@ describe('LocalLog as a follower', () => {
     expect(() => follower.appendAsFollower(more)).toThrow(UnexpectedAppendOffsetError);
   });
 
-  it('refuses batches that do not start at the log end, appending nothing', async () => {
+  it('refuses batches that start before the log end, appending nothing', async () => {
+    const follower = await open('follower');
+    await follower.appendAsLeader(batch(3), 0).written;
+    const behind = batch(1);
+    stampBaseOffset(behind, 0, 2);
+    const err = (() => { try { follower.appendAsFollower(behind); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(UnexpectedAppendOffsetError);
+    expect(err).toBeInstanceOf(InvalidRecordBatchError); // its wire code, should it ever be sent
+    expect(err).toMatchObject({ expectedOffset: 3, actualOffset: 2 });
+    expect(follower.logEndOffset).toBe(3);
+  });
+
+  it('accepts offsets that skip (a compacted leader), at the start and between batches', async () => {
     const follower = await open('follower');
     await follower.appendAsLeader(batch(2), 0).written;
     const ahead = batch(1);
     stampBaseOffset(ahead, 0, 5);
-    const err = (() => { try { follower.appendAsFollower(ahead); } catch (e) { return e; } })();
-    expect(err).toBeInstanceOf(UnexpectedAppendOffsetError);
-    expect(err).toBeInstanceOf(InvalidRecordBatchError); // its wire code, should it ever be sent
-    expect(err).toMatchObject({ expectedOffset: 2, actualOffset: 5 });
-    expect(follower.logEndOffset).toBe(2);
+    const later = batch(2);
+    stampBaseOffset(later, 0, 9);
+    const res = follower.appendAsFollower(Buffer.concat([ahead, later]));
+    expect([res.baseOffset, res.lastOffset]).toEqual([5, 10]);
+    await res.written;
+    expect(follower.logEndOffset).toBe(11);
+    expect(offsetsIn((await follower.read(2, 1 << 20, follower.writtenEndOffset)).records)).toEqual([5, 9, 10]);
   });
 
-  it('refuses a later batch that does not continue the one before it', async () => {
+  it('refuses a later batch that overlaps the one before it', async () => {
     const follower = await open('follower');
     const first = batch(2);
     const second = batch(2);
-    stampBaseOffset(second, 0, 3); // should be 2
+    stampBaseOffset(second, 0, 1); // should be at least 2
     expect(() => follower.appendAsFollower(Buffer.concat([first, second]))).toThrow(UnexpectedAppendOffsetError);
     expect(follower.logEndOffset).toBe(0);
     expect(follower.stats.appends).toBe(0);
