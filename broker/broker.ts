@@ -29,7 +29,7 @@ import { createRootLogger, type Logger } from './logger.js';
 import { BROKER_VERSION } from './server/broker-version.js';
 import type { BrokerServices } from './server/request-context.js';
 import { newServerStats, type ServerStats } from './server/server-stats.js';
-import { WsServer } from './server/ws-server.js';
+import { WsListener } from './ws/ws-listener.js';
 import { KafkaServer } from './kafka/kafka-server.js';
 import { LogManager } from './storage/log-manager.js';
 import { ProducerIdAllocator } from './topics/producer-ids.js';
@@ -56,7 +56,7 @@ export class Broker {
   private logManager: LogManager | null = null;
   private topicManager: TopicManager | null = null;
   private groupCoordinator: GroupCoordinator | null = null;
-  private server: WsServer | null = null;
+  private server: WsListener | null = null;
   private kafkaServer: KafkaServer | null = null;
   private boundAddress: BrokerAddress | null = null;
   /** Counters of the last server, kept readable after stop(). */
@@ -177,7 +177,7 @@ export class Broker {
       brokerUrl: () => (this.boundAddress ? formatUrl(this.boundAddress) : ''),
       stopping: this.stopping.signal,
     };
-    this.server = new WsServer({ host: config.host, port: config.port, limits: config.limits, services, logger: serverLogger });
+    this.server = new WsListener({ host: config.host, port: config.port, limits: config.limits, services, logger: serverLogger });
     const addr = await this.server.listen();
     this.boundAddress = { host: config.host, port: addr.port };
     const url = formatUrl(this.boundAddress);

@@ -20,11 +20,36 @@
  * Pure function, no state: safe to call from any request.
  */
 import assert from 'node:assert/strict';
-import type { strata } from './gen/strata.js';
 
-type FetchBody = strata.v1.FetchResponse.$Properties;
-type PartitionBody = strata.v1.PartitionFetchResponse.$Properties;
-type ErrorBody = strata.v1.Error.$Properties;
+/**
+ * What the encoder reads: the shape of strata.v1.FetchResponse, written structurally so that
+ * the broker's fetch result (errors as StrataError instances, which carry code, name, retriable
+ * and message) is encoded as it is, without building protobuf objects first.
+ */
+export interface FetchFrameBody {
+  readonly topics?: readonly FetchFrameTopic[] | null;
+}
+export interface FetchFrameTopic {
+  readonly name?: string | null;
+  readonly partitions?: readonly FetchFramePartition[] | null;
+}
+export interface FetchFramePartition {
+  readonly partition?: number | null;
+  readonly error?: FetchFrameError | null;
+  readonly highWatermark?: number | null;
+  readonly logStartOffset?: number | null;
+  readonly records?: Uint8Array | null;
+}
+export interface FetchFrameError {
+  readonly code?: number | null;
+  readonly name?: string | null;
+  readonly retriable?: boolean | null;
+  readonly message?: string | null;
+}
+
+type FetchBody = FetchFrameBody;
+type PartitionBody = FetchFramePartition;
+type ErrorBody = FetchFrameError;
 
 const TAG_CORRELATION_ID = (1 << 3) | 0;
 /** Field 16, wire type 2: 130, a two-byte varint tag. */

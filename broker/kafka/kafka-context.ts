@@ -5,7 +5,7 @@
  * connection closes or the broker stops.
  */
 import type { Logger } from '../logger.js';
-import type { BrokerServices } from '../server/request-context.js';
+import { ANONYMOUS_PRINCIPAL, type BrokerServices, type RequestContext } from '../server/request-context.js';
 
 export interface KafkaAddress {
   readonly host: string;
@@ -23,4 +23,18 @@ export interface KafkaContext {
   /** Aborted only when the connection closes. */
   readonly connectionClosed: AbortSignal;
   readonly logger: Logger;
+}
+
+/** The wire-neutral handlers' view of a Kafka request (broker/server/api/). */
+export function requestContextOf(ctx: KafkaContext): RequestContext {
+  return {
+    services: ctx.services,
+    principal: ANONYMOUS_PRINCIPAL,
+    clientId: ctx.clientId,
+    listener: 'kafka',
+    remoteAddress: ctx.remote,
+    connectionClosed: ctx.connectionClosed,
+    connectionOrBrokerEnding: ctx.abort,
+    logger: ctx.logger,
+  };
 }

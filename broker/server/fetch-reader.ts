@@ -13,7 +13,7 @@
  * called once nothing looks at the records any more (the response frame holds a copy, or the
  * pass was superseded by a later one). A pass never released only costs the pool a buffer.
  */
-import { OffsetOutOfRangeError, UnknownTopicError, errorToWire, type WireError } from '../../proto/errors.js';
+import { OffsetOutOfRangeError, StrataError, UnknownServerError, UnknownTopicError } from '../../proto/errors.js';
 import { BATCH_LENGTH_PREFIX_BYTES } from '../../proto/constants.js';
 import { OFFSET_BATCH_LENGTH } from '../../proto/record-batch.js';
 import type { Partition } from '../partition/partition.js';
@@ -29,7 +29,8 @@ export interface FetchTarget {
 
 export interface PartitionRead {
   readonly target: FetchTarget;
-  readonly error?: WireError;
+  /** The partition's failure (always a StrataError: anything else becomes UnknownServerError), or null. */
+  readonly error: StrataError | null;
   readonly highWatermark: number;
   readonly logStartOffset: number;
   readonly records: Buffer;
@@ -60,7 +61,7 @@ export async function readFetchPass(targets: readonly FetchTarget[], maxBytes: n
     const source = target.source;
     if (!source) {
       errors++;
-      reads.push({ target, error: errorToWire(new UnknownTopicError(`unknown topic or partition ${target.topic}-${target.partition}`)),
+      reads.push({ target, error: new UnknownTopicError(`unknown topic or partition ${target.topic}-${target.partition}`),
         highWatermark: -1, logStartOffset: -1, records: EMPTY });
       continue;
     }
@@ -78,13 +79,16 @@ export async function readFetchPass(targets: readonly FetchTarget[], maxBytes: n
         // The first partition with data keeps at least one batch; later ones only what fits.
         records = trimToWholeBatches(res.records, bytes === 0 ? limit : remaining, bytes === 0);
         bytes += records.length;
-        reads.push({ target, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset, records });
+        reads.push({ target, error: null, highWatermark: res.highWatermark, logStartOffset: res.logStartOffset, records });
       } else {
-        reads.push({ target, highWatermark: source.highWatermark, logStartOffset: source.logStartOffset, records });
+        reads.push({ target, error: null, highWatermark: source.highWatermark, logStartOffset: source.logStartOffset, records });
       }
     } catch (err) {
       errors++;
-      reads.push({ target, error: errorToWire(err), highWatermark: source.highWatermark, logStartOffset: source.logStartOffset, records: EMPTY });
+      // Read failures are typed (CorruptLogError, StorageError...); anything else is a bug,
+      // answered without its internals (the fetch handler logs the cause).
+      const error = err instanceof StrataError ? err : new UnknownServerError(undefined, { cause: err });
+      reads.push({ target, error, highWatermark: source.highWatermark, logStartOffset: source.logStartOffset, records: EMPTY });
     }
   }
   return { reads, bytes, errors, release: () => { for (const release of releases.splice(0)) release(); } };

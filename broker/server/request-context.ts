@@ -1,7 +1,10 @@
 /**
- * What a request handler may use. `BrokerServices` is shared by every connection;
- * `RequestContext` adds the per-connection signal that parked work (long-poll fetches,
- * produce timeouts) must listen to so nothing outlives its socket.
+ * What a request handler may use. `BrokerServices` is shared by every connection of every
+ * listener; `RequestContext` adds the connection's identity and the signals that parked work
+ * (long-poll fetches, produce acks, group joins) must listen to, so nothing outlives its socket.
+ *
+ * The context is one object per connection (the connection core owns it). `principal` may change
+ * during the connection's life (a SASL exchange authenticates it); handlers read it per request.
  */
 import type { BrokerConfig } from '../config.js';
 import type { GroupCoordinator } from '../groups/group-coordinator.js';
@@ -23,14 +26,29 @@ export interface BrokerServices {
   readonly stopping: AbortSignal;
 }
 
+/** Which listener a connection came in on. */
+export type ListenerName = 'ws' | 'kafka';
+
+/** Kafka's name for the principal of an unauthenticated connection, the only one until security lands. */
+export const ANONYMOUS_PRINCIPAL = 'User:ANONYMOUS';
+
 export interface RequestContext {
   readonly services: BrokerServices;
+  /** Who is asking, as `Type:name` (Kafka's KafkaPrincipal form). @default 'User:ANONYMOUS' */
+  readonly principal: string;
+  /** The client's own name for itself (Kafka's client.id, the SDK's clientSoftware); '' until it says. */
+  readonly clientId: string;
+  readonly listener: ListenerName;
+  /** `host:port` of the peer. */
+  readonly remoteAddress: string;
   /** Aborted when the connection closes: drop parked work, the answer has nowhere to go. */
   readonly connectionClosed: AbortSignal;
+  /** Aborted when the connection closes or the broker starts stopping (parked work answers or ends now). */
+  readonly connectionOrBrokerEnding: AbortSignal;
   /** Logger bound to this connection. */
   readonly logger: Logger;
 }
 
-/** Returned by a handler that must not answer (produce with acks=NONE). */
+/** Returned by a handler that must not answer (produce with acks=none, a fetch whose connection closed). */
 export const NO_RESPONSE = Symbol('no response');
 export type NoResponse = typeof NO_RESPONSE;

@@ -14,9 +14,3 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
     );
   });
 }
-
-/** A Buffer view of a decoded `bytes` field (protobufjs yields Buffers under Node, but may not). */
-export function asBuffer(bytes: Uint8Array | null | undefined): Buffer {
-  if (!bytes) return Buffer.alloc(0);
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}

@@ -6,8 +6,9 @@
  * gets FETCH_SESSION_ID_NOT_FOUND. read_committed reads the same as read_uncommitted (no
  * transactions: the last stable offset is the high watermark).
  */
-import { handleFetch as fetchRead } from '../../server/handlers/fetch.js';
-import { NO_RESPONSE as WS_NO_RESPONSE, type RequestContext } from '../../server/request-context.js';
+import { handleFetch as fetchRead } from '../../server/api/fetch.js';
+import { NO_RESPONSE as WS_NO_RESPONSE } from '../../server/request-context.js';
+import { requestContextOf } from '../kafka-context.js';
 import { kafkaCodeOfWire, KafkaError } from '../kafka-errors.js';
 import { NO_RESPONSE, type KafkaHandler } from './types.js';
 
@@ -25,21 +26,17 @@ export const handleFetch: KafkaHandler<'fetch'> = async (ctx, req) => {
       return !newer;
     }).map((p) => ({ partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: Math.max(0, p.partitionMaxBytes) })),
   }));
-  const wsCtx: RequestContext = { services: ctx.services, connectionClosed: ctx.connectionClosed, logger: ctx.logger };
-  const read = await fetchRead(wsCtx, {
+  const read = await fetchRead(requestContextOf(ctx), {
     maxWaitMs: Math.max(0, body.maxWaitMs), minBytes: Math.max(0, body.minBytes), maxBytes: Math.max(0, body.maxBytes), topics,
   });
   if (read === WS_NO_RESPONSE) return NO_RESPONSE;
   // The records below are views of recycled read buffers: the connection hands them back
   // (`release`) once the answer has been written to the socket.
   const byKey = new Map<string, { error: { code: number } | null; highWatermark: number; logStartOffset: number; records: Buffer }>();
-  for (const t of read.topics ?? []) {
-    for (const p of t.partitions ?? []) {
+  for (const t of read.topics) {
+    for (const p of t.partitions) {
       byKey.set(`${t.name}\u0000${p.partition}`, {
-        error: (p.error as { code: number } | null) ?? null,
-        highWatermark: Number(p.highWatermark ?? -1),
-        logStartOffset: Number(p.logStartOffset ?? -1),
-        records: p.records as Buffer,
+        error: p.error, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset, records: p.records,
       });
     }
   }

@@ -10,15 +10,14 @@
  * coordinator, so a request naming a transactional id gets INVALID_REQUEST.
  */
 import { RECORD_BATCH_MAGIC } from '../../../proto/constants.js';
-import { pb } from '../../../proto/messages.js';
 import { OFFSET_MAGIC } from '../../../proto/record-batch.js';
-import { handleProduce as produceAppend } from '../../server/handlers/produce.js';
-import type { RequestContext } from '../../server/request-context.js';
+import { handleProduce as produceAppend, type Acks } from '../../server/api/produce.js';
 import { NO_RESPONSE as WS_NO_RESPONSE } from '../../server/request-context.js';
+import { requestContextOf } from '../kafka-context.js';
 import { kafkaCodeOfWire, KafkaError } from '../kafka-errors.js';
 import { NO_RESPONSE, type KafkaHandler } from './types.js';
 
-const ACKS: Readonly<Record<number, number>> = { 0: pb.Acks.ACKS_NONE, 1: pb.Acks.ACKS_LEADER, [-1]: pb.Acks.ACKS_ALL };
+const ACKS: Readonly<Record<number, Acks>> = { 0: 'none', 1: 'leader', [-1]: 'all' };
 
 export const handleProduce: KafkaHandler<'produce'> = async (ctx, req) => {
   const { body } = req;
@@ -31,7 +30,7 @@ export const handleProduce: KafkaHandler<'produce'> = async (ctx, req) => {
   });
   if (acks === undefined) return refused(KafkaError.INVALID_REQUEST, `acks must be -1, 0 or 1, got ${body.acks}`);
   if (body.transactionalId !== null) {
-    if (acks === pb.Acks.ACKS_NONE) return NO_RESPONSE;
+    if (acks === 'none') return NO_RESPONSE;
     return refused(KafkaError.INVALID_REQUEST, 'transactions are not supported by this broker');
   }
   // Partitions with an old message format are answered here; the rest go to the append.
@@ -47,15 +46,12 @@ export const handleProduce: KafkaHandler<'produce'> = async (ctx, req) => {
       return [{ partition: p.index, records: records ?? Buffer.alloc(0) }];
     }),
   }));
-  const wsCtx: RequestContext = { services: ctx.services, connectionClosed: ctx.connectionClosed, logger: ctx.logger };
-  const appended = await produceAppend(wsCtx, { acks, timeoutMs: body.timeoutMs, topics });
+  const appended = await produceAppend(requestContextOf(ctx), { acks, timeoutMs: Math.max(0, body.timeoutMs), topics });
   if (appended === WS_NO_RESPONSE) return NO_RESPONSE;
   const results = new Map<string, { baseOffset: number; logStartOffset: number; error: { code: number; message: string } | null }>();
-  for (const t of appended.topics ?? []) {
-    for (const p of t.partitions ?? []) {
-      results.set(`${t.name}\u0000${p.partition}`, {
-        baseOffset: Number(p.baseOffset ?? -1), logStartOffset: Number(p.logStartOffset ?? -1), error: (p.error as { code: number; message: string } | null) ?? null,
-      });
+  for (const t of appended.topics) {
+    for (const p of t.partitions) {
+      results.set(`${t.name}\u0000${p.partition}`, { baseOffset: p.baseOffset, logStartOffset: p.logStartOffset ?? -1, error: p.error });
     }
   }
   return {

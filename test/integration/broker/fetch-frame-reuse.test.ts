@@ -4,7 +4,7 @@ import { decodeRecordBatch, encodeRecordBatch } from '../../../proto/record-batc
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
 import { RawClient } from './raw-client.js';
 
-// The broker recycles fetch frame buffers once ws has written them (broker/server/connection.ts).
+// The broker recycles fetch frame buffers once ws has written them (broker/ws/ws-codec.ts).
 // A buffer reused too early would show here as a response whose records are another one's bytes.
 const BATCHES = 16;
 const RECORDS_PER_BATCH = 40;

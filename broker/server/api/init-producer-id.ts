@@ -3,12 +3,15 @@
  * (see ProducerIdAllocator), so a new producer can never be mistaken for an old one's retry.
  */
 import type { RequestContext } from '../request-context.js';
-import type { strata } from '../../../proto/gen/strata.js';
 
-export async function handleInitProducerId(
-  ctx: RequestContext,
-  _req: strata.v1.InitProducerIdRequest.$Properties,
-): Promise<strata.v1.InitProducerIdResponse.$Properties> {
+export type InitProducerIdCommand = Readonly<Record<string, never>>;
+
+export interface InitProducerIdResult {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+}
+
+export async function handleInitProducerId(ctx: RequestContext, _cmd: InitProducerIdCommand): Promise<InitProducerIdResult> {
   const producerId = await ctx.services.producerIds.next();
   ctx.logger.debug({ producerId }, 'producer id handed out');
   return { producerId, producerEpoch: 0 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeRequest } from '../../../proto/messages.js';
-import { peekCorrelationId } from '../../../broker/server/frame-peek.js';
+import { peekCorrelationId } from '../../../broker/ws/frame-peek.js';
 
 describe('peekCorrelationId', () => {
   it('reads the correlation id the codec wrote, for any uint32', () => {

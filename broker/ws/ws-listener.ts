@@ -9,6 +9,10 @@
  *   - maxConnections: further upgrades are refused with HTTP 503;
  *   - idle sweep: ping every idleTimeoutMs / 2, terminate a connection silent since the last one.
  *
+ * Each upgraded socket becomes a ConnectionCore (broker/server/connection-core.ts) with a
+ * WsTransport and the protobuf codec (ws-codec.ts): answers out of order, excess requests
+ * refused with TooManyRequestsError.
+ *
  * Shutdown is in steps, driven by Broker.stop(): stopAccepting(), then drain() in-flight
  * requests with a bound, then closeAll() sockets with 1001 (terminating any that do not finish
  * the closing handshake in time).
@@ -18,33 +22,36 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { BrokerLimits } from '../config.js';
 import type { Logger } from '../logger.js';
-import { CloseCode, Connection } from './connection.js';
-import type { BrokerServices } from './request-context.js';
-import { newServerStats, type ServerStats } from './server-stats.js';
+import { ConnectionCore } from '../server/connection-core.js';
+import { ConnectionSet } from '../server/connection-set.js';
+import { withDefaultHooks, type ServerHooks } from '../server/hooks.js';
+import type { BrokerServices } from '../server/request-context.js';
+import { newServerStats, type ServerStats } from '../server/server-stats.js';
+import { wsCodec } from './ws-codec.js';
+import { attachWebSocket, CloseCode, WsTransport } from './ws-transport.js';
 
-/** How long closeAll() waits for closing handshakes before terminating sockets. */
-export const CLOSE_HANDSHAKE_MS_MAX = 1_000;
-
-export interface WsServerOptions {
+export interface WsListenerOptions {
   readonly host: string;
   readonly port: number;
   readonly limits: BrokerLimits;
   readonly services: BrokerServices;
+  /** Security, throttling and metrics hooks; each defaults to pass-through. */
+  readonly hooks?: Partial<ServerHooks>;
   /** Logger with { component: 'server' }. */
   readonly logger: Logger;
 }
 
-export class WsServer {
+export class WsListener {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
-  private readonly connections = new Set<Connection>();
+  private readonly connections = new ConnectionSet();
+  private readonly hooks: ServerHooks;
   readonly stats: ServerStats = newServerStats();
-  private sweepTimer: NodeJS.Timeout | null = null;
   private nextConnectionId = 1;
   private closedHttp: Promise<void> | null = null;
-  private emptyWaiters: Array<() => void> = [];
 
-  constructor(private readonly opts: WsServerOptions) {
+  constructor(private readonly opts: WsListenerOptions) {
+    this.hooks = withDefaultHooks(opts.hooks);
     this.http = createServer((_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
       res.end('Strata speaks WebSocket only\n');
@@ -85,9 +92,7 @@ export class WsServer {
       this.http.listen(this.opts.port, this.opts.host, () => {
         this.http.off('error', onError);
         this.http.on('error', (err) => this.opts.logger.error({ err }, 'listener error'));
-        const sweepMs = Math.max(1, Math.floor(this.opts.limits.idleTimeoutMs / 2));
-        this.sweepTimer = setInterval(() => this.sweepIdle(), sweepMs);
-        this.sweepTimer.unref();
+        this.connections.startIdleSweep(this.opts.limits.idleTimeoutMs);
         resolve(this.http.address() as AddressInfo);
       });
     });
@@ -101,28 +106,13 @@ export class WsServer {
   }
 
   /** Waits until no connection has a request in flight, or `timeoutMs`. */
-  async drain(timeoutMs: number): Promise<void> {
-    await Promise.all([...this.connections].map((c) => c.whenIdle(timeoutMs)));
+  drain(timeoutMs: number): Promise<void> {
+    return this.connections.drain(timeoutMs);
   }
 
   /** Closes every connection with 1001 and waits (bounded) until the listener is fully closed. */
   async closeAll(): Promise<void> {
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.sweepTimer = null;
-    const open = [...this.connections];
-    for (const c of open) c.close(CloseCode.GOING_AWAY, 'broker shutting down');
-    if (open.length > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          for (const c of this.connections) c.terminate();
-          resolve();
-        }, CLOSE_HANDSHAKE_MS_MAX);
-        this.emptyWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await this.connections.closeAll('broker shutting down');
     this.stopAccepting();
     this.wss.close();
     this.http.closeAllConnections();
@@ -139,31 +129,29 @@ export class WsServer {
       ws.close(CloseCode.TRY_AGAIN_LATER, 'too many connections');
       return;
     }
-    const conn = new Connection({
-      id, ws, remote, logger,
+    const { limits } = this.opts;
+    const conn = new ConnectionCore({
+      id,
+      listener: 'ws',
+      transport: new WsTransport(ws, remote),
+      codec: wsCodec,
       services: this.opts.services,
-      limits: this.opts.limits,
-      stats: this.stats,
-      onClose: (c) => {
-        this.connections.delete(c);
-        if (this.connections.size === 0) for (const wake of this.emptyWaiters.splice(0)) wake();
+      limits: {
+        maxInFlight: limits.maxInFlightRequestsPerConnection,
+        slowConsumerBufferedBytesMax: limits.slowConsumerBufferedBytesMax,
+        slowConsumerDropMs: limits.slowConsumerDropMs,
+        idleTimeoutMs: limits.idleTimeoutMs,
       },
+      ordered: false,
+      inFlightPolicy: 'reject',
+      hooks: this.hooks,
+      stats: this.stats,
+      logger,
+      onClose: (c) => this.connections.delete(c),
     });
+    attachWebSocket(ws, conn);
     this.connections.add(conn);
     this.stats.connectionsAccepted++;
     logger.debug({ remote }, 'connection opened');
-  }
-
-  private sweepIdle(): void {
-    for (const c of this.connections) {
-      if (!c.alive) {
-        this.opts.logger.info({ conn: c.id, idleTimeoutMs: this.opts.limits.idleTimeoutMs }, 'idle connection terminated');
-        this.stats.idleConnectionsTerminated++;
-        c.terminate();
-        continue;
-      }
-      c.alive = false;
-      c.ping();
-    }
   }
 }

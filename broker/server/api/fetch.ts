@@ -1,0 +1,106 @@
+/**
+ * Fetch: read whole stored batches from each requested partition, long-polling when fewer than
+ * minBytes are available.
+ *
+ * Bounds: maxWaitMs is capped at limits.fetchWaitMsMax; maxBytes at FETCH_RESPONSE_BYTES_MAX
+ * (0 means that maximum); a partitionMaxBytes of 0 means FETCH_PARTITION_BYTES_DEFAULT. A fetch
+ * with any partition error is answered at once. An OffsetOutOfRangeError partition still
+ * carries the log start offset and high watermark, so the client can rebuild the valid range.
+ *
+ * The result's records are views of recycled read buffers: the transport calls `release()`
+ * once it has copied them into its frame (or written them), and must not touch them after.
+ */
+import { UnknownServerError, type StrataError } from '../../../proto/errors.js';
+import { FETCH_PARTITION_BYTES_DEFAULT, FETCH_RESPONSE_BYTES_MAX } from '../../constants.js';
+import { waitForFetchData } from '../delayed-fetch.js';
+import { readFetchPass, type FetchPass, type FetchTarget, type HeldReadBuffers } from '../fetch-reader.js';
+import { NO_RESPONSE, type NoResponse, type RequestContext } from '../request-context.js';
+
+export interface FetchCommand {
+  readonly maxWaitMs: number;
+  readonly minBytes: number;
+  /** Record bytes across all partitions; 0 means FETCH_RESPONSE_BYTES_MAX. */
+  readonly maxBytes: number;
+  readonly topics: readonly FetchTopic[];
+}
+
+export interface FetchTopic {
+  readonly name: string;
+  readonly partitions: ReadonlyArray<{ readonly partition: number; readonly fetchOffset: number; readonly partitionMaxBytes: number }>;
+}
+
+export interface FetchResult extends HeldReadBuffers {
+  readonly topics: Array<{ readonly name: string; readonly partitions: PartitionFetchResult[] }>;
+}
+
+export interface PartitionFetchResult {
+  readonly partition: number;
+  readonly error: StrataError | null;
+  readonly highWatermark: number;
+  readonly logStartOffset: number;
+  /** Whole batches as stored (possibly empty). */
+  readonly records: Buffer;
+}
+
+/** The response budget a fetch may hold while it reads: what the connection core reserves. */
+export function fetchResponseBudget(cmd: FetchCommand): number {
+  return Math.min(cmd.maxBytes || FETCH_RESPONSE_BYTES_MAX, FETCH_RESPONSE_BYTES_MAX);
+}
+
+export async function handleFetch(ctx: RequestContext, cmd: FetchCommand): Promise<FetchResult | NoResponse> {
+  const { topics, config, stopping } = ctx.services;
+  const maxWaitMs = Math.min(cmd.maxWaitMs, config.limits.fetchWaitMsMax);
+  const minBytes = cmd.minBytes;
+  const maxBytes = fetchResponseBudget(cmd);
+
+  const targets: FetchTarget[] = [];
+  for (const t of cmd.topics) {
+    const topic = t.name;
+    for (const p of t.partitions) {
+      targets.push({
+        topic,
+        partition: p.partition,
+        fetchOffset: p.fetchOffset,
+        partitionMaxBytes: Math.min(p.partitionMaxBytes || FETCH_PARTITION_BYTES_DEFAULT, maxBytes),
+        source: topics.getPartition(topic, p.partition),
+      });
+    }
+  }
+
+  let pass = await readFetchPass(targets, maxBytes);
+  const satisfied = pass.bytes >= minBytes || pass.errors > 0 || targets.length === 0;
+  if (!satisfied && maxWaitMs > 0 && !stopping.aborted) {
+    const waited = await waitForFetchData({
+      targets, minBytes, maxBytes, maxWaitMs, first: pass,
+      connectionClosed: ctx.connectionClosed,
+      stopping,
+      lookup: (topic, partition) => topics.getPartition(topic, partition),
+      onError: (err) => ctx.logger.error({ err }, 'fetch read pass failed'),
+    });
+    // The first pass is superseded either way: its read buffers can serve other fetches.
+    if (waited !== pass) pass.release();
+    if (waited === null) return NO_RESPONSE; // the connection is gone
+    pass = waited;
+  }
+  return toResult(ctx, pass);
+}
+
+/** Groups the pass by topic, in request order; holds its read buffers until released. */
+function toResult(ctx: RequestContext, pass: FetchPass): FetchResult {
+  const byTopic = new Map<string, PartitionFetchResult[]>();
+  for (const read of pass.reads) {
+    let list = byTopic.get(read.target.topic);
+    if (!list) byTopic.set(read.target.topic, (list = []));
+    if (read.error instanceof UnknownServerError && read.error.cause !== undefined) {
+      ctx.logger.error({ err: read.error.cause, topic: read.target.topic, partition: read.target.partition }, 'fetch read failed unexpectedly');
+    }
+    list.push({
+      partition: read.target.partition,
+      error: read.error,
+      highWatermark: read.highWatermark,
+      logStartOffset: read.logStartOffset,
+      records: read.records,
+    });
+  }
+  return { topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })), release: pass.release };
+}

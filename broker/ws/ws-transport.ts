@@ -1,0 +1,77 @@
+/**
+ * The connection core's Transport over one `ws` WebSocket, and the wiring of its events into
+ * the core (binary and text frames, pongs, close). Close reasons map to RFC 6455 codes
+ * (section 7.4.1): the codes clients and tests see are unchanged.
+ */
+import { WebSocket, type RawData } from 'ws';
+import type { ConnectionCore } from '../server/connection-core.js';
+import type { CloseReason, Transport } from '../server/transport.js';
+
+/** WebSocket close codes used by the broker (RFC 6455 section 7.4.1). */
+export const CloseCode = {
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+  PROTOCOL_ERROR: 1002,
+  UNSUPPORTED_DATA: 1003,
+  INVALID_PAYLOAD: 1007,
+  TRY_AGAIN_LATER: 1013,
+} as const;
+
+const CLOSE_CODES: Readonly<Record<CloseReason, number>> = {
+  'going-away': CloseCode.GOING_AWAY,
+  idle: CloseCode.GOING_AWAY,
+  'protocol-error': CloseCode.PROTOCOL_ERROR,
+  'unsupported-data': CloseCode.UNSUPPORTED_DATA,
+  'invalid-payload': CloseCode.INVALID_PAYLOAD,
+  'try-again-later': CloseCode.TRY_AGAIN_LATER,
+};
+
+export class WsTransport implements Transport {
+  constructor(private readonly ws: WebSocket, readonly remoteAddress: string) {}
+
+  send(frame: Uint8Array | readonly Uint8Array[], done: (err?: Error) => void): void {
+    this.ws.send(Array.isArray(frame) ? Buffer.concat(frame) : frame, { binary: true }, done);
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  pauseReading(): void {
+    this.ws.pause();
+  }
+
+  resumeReading(): void {
+    this.ws.resume();
+  }
+
+  close(reason: CloseReason, message: string): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(CLOSE_CODES[reason], message);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  ping(): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+}
+
+/** Feeds `ws`'s events into `core`. */
+export function attachWebSocket(ws: WebSocket, core: ConnectionCore): void {
+  ws.on('message', (data, isBinary) => core.receive(toBuffer(data), isBinary));
+  ws.on('pong', () => core.markAlive());
+  ws.on('error', (err) => core.ctx.logger.debug({ err }, 'socket error'));
+  ws.on('close', (code, reason) => core.onTransportClosed({ code, reason: reason.toString('utf8') }));
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
