@@ -88,6 +88,9 @@ export {
   UnsupportedSaslMechanismError,
   IllegalSaslStateError,
   ThrottlingQuotaExceededError,
+  UnacceptableCredentialError,
+  DuplicateResourceError,
+  ResourceNotFoundError,
 } from '../proto/errors.js';
 
 // ---- types -------------------------------------------------------------------------------

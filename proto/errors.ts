@@ -125,6 +125,9 @@ export class SaslAuthenticationFailedError extends StrataError { constructor(m?:
 export class UnsupportedSaslMechanismError extends StrataError { constructor(m?: string, o?: O) { super(ErrorCode.UNSUPPORTED_SASL_MECHANISM, m, o); } }
 export class IllegalSaslStateError extends StrataError { constructor(m?: string, o?: O) { super(ErrorCode.ILLEGAL_SASL_STATE, m, o); } }
 export class ThrottlingQuotaExceededError extends StrataError { constructor(m?: string, o?: O) { super(ErrorCode.THROTTLING_QUOTA_EXCEEDED, m, o); } }
+export class UnacceptableCredentialError extends StrataError { constructor(m?: string, o?: O) { super(ErrorCode.UNACCEPTABLE_CREDENTIAL, m, o); } }
+export class DuplicateResourceError extends StrataError { constructor(m?: string, o?: O) { super(ErrorCode.DUPLICATE_RESOURCE, m, o); } }
+export class ResourceNotFoundError extends StrataError { constructor(m?: string, o?: O) { super(ErrorCode.RESOURCE_NOT_FOUND, m, o); } }
 
 /** A class the client can rebuild from a code (OffsetOutOfRangeError takes its range instead). */
 type ErrorClass = new (message?: string, options?: O) => StrataError;
@@ -244,6 +247,12 @@ export const ERRORS = {
   UNSUPPORTED_SASL_MECHANISM: e(74, 33, 'UNSUPPORTED_SASL_MECHANISM', false, UnsupportedSaslMechanismError, 'SASL mechanism is not supported'),
   ILLEGAL_SASL_STATE: e(75, 34, 'ILLEGAL_SASL_STATE', false, IllegalSaslStateError, 'request is not valid in the current SASL state'),
   THROTTLING_QUOTA_EXCEEDED: e(76, 89, 'THROTTLING_QUOTA_EXCEEDED', true, ThrottlingQuotaExceededError, 'throttling quota exceeded', SHARED),
+  // SCRAM credential management (Kafka's AlterUserScramCredentials / DescribeUserScramCredentials
+  // answers) and the security admin APIs: a credential out of bounds, a user (or ACL) that
+  // already exists on create, one that does not on replace or delete.
+  UNACCEPTABLE_CREDENTIAL: e(77, 93, 'UNACCEPTABLE_CREDENTIAL', false, UnacceptableCredentialError, 'credential does not meet the broker\'s requirements'),
+  DUPLICATE_RESOURCE: e(78, 92, 'DUPLICATE_RESOURCE', false, DuplicateResourceError, 'resource already exists'),
+  RESOURCE_NOT_FOUND: e(79, 91, 'RESOURCE_NOT_FOUND', false, ResourceNotFoundError, 'resource does not exist'),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof ERRORS;
