@@ -12,9 +12,12 @@ import { dirname } from 'node:path';
 
 export const TEMP_SUFFIX = '.tmp';
 
-export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+/** `mode` applies to the new file (0o600 for secrets: the temp file is created with it, then renamed). */
+export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
   const temp = path + TEMP_SUFFIX;
-  const fh = await open(temp, 'w', 0o644);
+  // A temp file left by a crash keeps its old mode under 'w'; remove it so `mode` holds.
+  await rm(temp, { force: true });
+  const fh = await open(temp, 'w', mode);
   try {
     await fh.writeFile(data);
     await fh.sync();
