@@ -21,6 +21,7 @@ const KAFKA: Record<string, [code: number, retriable: boolean]> = {
   UNSUPPORTED_COMPRESSION_TYPE: [76, false], UNSUPPORTED_FOR_MESSAGE_FORMAT: [43, false], CORRUPT_MESSAGE: [2, true],
   INVALID_PRODUCER_ID_MAPPING: [49, false], DUPLICATE_SEQUENCE_NUMBER: [46, false], THROTTLING_QUOTA_EXCEEDED: [89, true],
   POLICY_VIOLATION: [44, false], INVALID_TIMESTAMP: [32, false],
+  UNACCEPTABLE_CREDENTIAL: [93, false], DUPLICATE_RESOURCE: [92, false], RESOURCE_NOT_FOUND: [91, false],
 };
 
 // The codes of the first table, which old SDKs and brokers rely on: never renumbered.
