@@ -32,7 +32,7 @@ import { newServerStats, type ServerStats } from './server/server-stats.js';
 import { WsListener } from './ws/ws-listener.js';
 import { KafkaServer } from './kafka/kafka-server.js';
 import { LogManager } from './storage/log-manager.js';
-import { ProducerIdAllocator } from './topics/producer-ids.js';
+import { ProducerIdAllocator } from './partition/producer-ids.js';
 import { TopicManager } from './topics/topic-manager.js';
 
 export type { BrokerConfig, BrokerConfigInput, BrokerLimits } from './config.js';
@@ -154,11 +154,16 @@ export class Broker {
       logDefaults: config.log,
       maxTopics: config.limits.maxTopics,
       maxPartitionsPerTopic: config.limits.maxPartitionsPerTopic,
+      producerIds,
       logger: topicsLogger,
     });
-    // A lost or unreadable producer-ids.json must never make an id that is in a log reusable.
+    // A lost or unreadable producer-ids.json must never make an id that is in a log reusable,
+    // nor an epoch a producer wrote with unknown.
     let highestProducerId = -1;
-    for (const p of this.topicManager.allPartitions()) highestProducerId = Math.max(highestProducerId, p.producers.maxProducerId);
+    for (const p of this.topicManager.allPartitions()) {
+      highestProducerId = Math.max(highestProducerId, p.producers.maxProducerId);
+      for (const [id, epoch] of p.producers.epochs()) producerIds.noteEpochInLog(id, epoch);
+    }
     producerIds.ensureAbove(highestProducerId);
     this.logManager.start();
     this.groupCoordinator = await GroupCoordinator.open({

@@ -98,6 +98,23 @@ export const PRODUCERS_PER_PARTITION_MAX = 10_000;
  */
 export const PRODUCER_ID_BLOCK_SIZE = 1_000;
 
+/** Producer epochs are int16 on the wire; an id at this epoch gets a fresh id instead of a bump. */
+export const PRODUCER_EPOCH_MAX = 0x7fff;
+
+/**
+ * Producer ids whose epoch InitProducerId raised, kept in producer-ids.json. Each entry costs ~20
+ * bytes of a file rewritten with every bump and block reservation: 10,000 keep it under 256 KiB.
+ * Past it a bump request gets a fresh id at epoch 0, which fences the old one just as well (the
+ * SDK always takes fresh ids; only KIP-360 clients bump).
+ */
+export const PRODUCER_EPOCH_BUMPS_MAX = 10_000;
+
+/**
+ * Producer ids one connection may later bump: the ones it obtained most recently. A connection
+ * calling InitProducerId in a loop cannot grow the broker's memory past this many per connection.
+ */
+export const PRODUCER_IDS_PER_HOLDER_MAX = 1_000;
+
 /**
  * After a restart, producer state is rebuilt from batch headers in the tail of each log: the
  * last this-many offsets. A producer with 5 batches in flight of up to ~100k records each is

@@ -19,8 +19,10 @@
  * lastOffsetDelta) and leaves records alone. Validation (length, magic, CRC) is the log's.
  */
 import type { Logger } from '../logger.js';
-import { CorruptLogError, InvalidRequestError, OutOfOrderSequenceError, StorageError } from '../../proto/errors.js';
-import { readBatchHeader } from '../../proto/record-batch.js';
+import {
+  CorruptLogError, InvalidRecordBatchError, InvalidRequestError, OutOfOrderSequenceError, StorageError, UnknownProducerIdError,
+} from '../../proto/errors.js';
+import { isControlBatch, readBatchHeader } from '../../proto/record-batch.js';
 import { Deferred, noop } from '../storage/file-io.js';
 import type { LocalLog, LogReadResult } from '../storage/local-log.js';
 import { LEADER_EPOCH_DEFAULT, PRODUCER_STATE_REBUILD_OFFSETS } from '../constants.js';
@@ -29,6 +31,7 @@ import { CommitWaiters } from './commit-waiters.js';
 import {
   formatEpochCheckpoint, LeaderEpochCache, rebuildEpochs, type EpochEndOffset, type EpochEntry, type EpochFileState, type ProbeBatch,
 } from './leader-epoch-cache.js';
+import type { ProducerRegistry } from './producer-ids.js';
 import { ProducerStateTable, type PendingPosition, type ProducerBatch } from './producer-state.js';
 
 /** How many replicas must hold an append before it is acknowledged (the produce's acks). */
@@ -73,7 +76,15 @@ export interface PartitionOptions {
   readonly logger: Logger;
   /** The partition's leader epochs. @default an empty cache for the log's directory */
   readonly epochs?: LeaderEpochCache;
+  /**
+   * Which producer ids and epochs were issued; batches naming others are refused. The broker
+   * always passes its ProducerIdAllocator. @default none: every id is accepted (tests only)
+   */
+  readonly producerIds?: ProducerRegistry;
 }
+
+/** The producer id of a batch written without idempotence. */
+const NO_PRODUCER_ID = -1;
 
 /** What a follower append returns: the offsets the batches carried, and when they are written. */
 export interface FollowerAppendResult {
@@ -93,6 +104,7 @@ export class Partition {
   private hw: number;
   private epoch = LEADER_EPOCH_DEFAULT;
   private readonly epochs: LeaderEpochCache;
+  private readonly producerIds: ProducerRegistry | undefined;
   private readonly commits = new CommitWaiters();
   /**
    * Completions of remembered batches appended by this process. A retry that arrives while the
@@ -116,6 +128,7 @@ export class Partition {
     this.log = opts.log;
     this.logger = opts.logger;
     this.epochs = opts.epochs ?? LeaderEpochCache.empty(opts.log.dir);
+    this.producerIds = opts.producerIds;
     // Everything a log holds when it is opened was recovered and made durable.
     this.hw = this.log.writtenEndOffset;
     this.log.on('written', this.onWritten);
@@ -188,22 +201,34 @@ export class Partition {
   // ---- append ----------------------------------------------------------------------------------
 
   /**
-   * Appends one or more back-to-back batches as the leader, applying idempotent-producer checks
-   * to batches with a producer id. Throws synchronously (nothing appended) on invalid batches,
-   * sequence gaps, stale epochs, or an unhealthy log. A request mixing retried and new batches of
+   * Appends one or more back-to-back batches from a client as the leader. Refuses, throwing
+   * synchronously with nothing appended: control batches (InvalidRecordBatchError: markers are
+   * the broker's to write), producer ids never issued (UnknownProducerIdError: negative ones
+   * other than -1, and any id the registry did not hand out), epochs never issued
+   * (InvalidProducerEpochError), sequence gaps and stale epochs (producer-state.ts), invalid
+   * batches and an unhealthy log (the local log). A request mixing retried and new batches of
    * the same producer is refused with OutOfOrderSequenceError, since it cannot be half-applied.
    */
   appendAsLeader(records: Buffer, acks: Acks): PartitionAppendResult {
     if (acks !== 'all' && acks !== 'leader' && acks !== 'none') throw new InvalidRequestError(`unknown acks ${String(acks)}`);
     const spans = readBatchIdentities(records);
-    // Unparseable framing: let the log's validation produce the precise error.
-    if (spans === null || spans.every((s) => s.id.producerId < 0)) return this.appendNew(records, null, acks);
+    // Unparseable framing (an unsafe producer id too): the log's validation produces the precise error.
+    if (spans === null) return this.appendNew(records, null, acks);
+    let idempotent = false;
+    for (const { attributes, id } of spans) {
+      if (isControlBatch(attributes)) throw new InvalidRecordBatchError('control batches are written by the broker, not by clients');
+      if (id.producerId === NO_PRODUCER_ID) continue;
+      if (id.producerId < 0) throw new UnknownProducerIdError(`producer id ${id.producerId} is neither -1 nor an issued id`);
+      this.producerIds?.checkProduce(id.producerId, id.epoch);
+      idempotent = true;
+    }
+    if (!idempotent) return this.appendNew(records, null, acks);
 
     const pending = new Map<number, PendingPosition>();
     const duplicates: ProducerBatch[] = [];
     let fresh = 0;
     for (const { id } of spans) {
-      if (id.producerId < 0) {
+      if (id.producerId === NO_PRODUCER_ID) {
         fresh++;
         continue;
       }

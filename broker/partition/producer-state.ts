@@ -144,6 +144,11 @@ export class ProducerStateTable {
     this.record(b, baseOffset, baseOffset + b.lastOffsetDelta);
   }
 
+  /** Each remembered producer with its current epoch. */
+  *epochs(): IterableIterator<[producerId: number, epoch: number]> {
+    for (const [id, entry] of this.producers) yield [id, entry.epoch];
+  }
+
   /** The largest producer id in the table, -1 when empty. */
   get maxProducerId(): number {
     let max = -1;

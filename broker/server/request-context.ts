@@ -9,7 +9,7 @@
 import type { BrokerConfig } from '../config.js';
 import type { GroupCoordinator } from '../groups/group-coordinator.js';
 import type { Logger } from '../logger.js';
-import type { ProducerIdAllocator } from '../topics/producer-ids.js';
+import type { ProducerIdAllocator } from '../partition/producer-ids.js';
 import type { TopicManager } from '../topics/topic-manager.js';
 
 export interface BrokerServices {

@@ -21,6 +21,7 @@ import type { Logger } from '../logger.js';
 import type { LogConfig } from '../storage/log-config.js';
 import type { LogManager } from '../storage/log-manager.js';
 import { Partition } from '../partition/partition.js';
+import type { ProducerRegistry } from '../partition/producer-ids.js';
 import { effectiveLogConfig, type TopicOverrides } from './topic-config.js';
 import { parsePartitionDirName } from '../storage/log-files.js';
 import { validateNewTopicName, validateTopicName } from './topic-name.js';
@@ -44,6 +45,8 @@ export interface TopicManagerOptions {
   logDefaults: LogConfig;
   maxTopics: number;
   maxPartitionsPerTopic: number;
+  /** Which producer ids and epochs were issued: the partitions refuse batches naming others. */
+  producerIds: ProducerRegistry;
   logger: Logger;
 }
 
@@ -212,7 +215,9 @@ export class TopicManager {
     try {
       for (let i = 0; i < stored.partitions; i++) {
         const log = await this.opts.logManager.openLog(stored.name, i, logConfig);
-        partitions.push(await Partition.open({ topic: stored.name, index: i, log, logger: this.opts.logger.child({ topic: stored.name, partition: i }) }));
+        partitions.push(await Partition.open({
+          topic: stored.name, index: i, log, producerIds: this.opts.producerIds, logger: this.opts.logger.child({ topic: stored.name, partition: i }),
+        }));
       }
     } catch (err) {
       for (const p of partitions) p.detach();

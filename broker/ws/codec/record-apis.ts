@@ -71,6 +71,8 @@ export const listOffsets: WsApiCodec<'listOffsets'> = {
 };
 
 export const initProducerId: WsApiCodec<'initProducerId'> = {
-  command: () => ({}),
+  command: (b: strata.v1.InitProducerIdRequest) => (b.current
+    ? { current: { producerId: Number(b.current.producerId ?? -1), producerEpoch: b.current.producerEpoch ?? 0 } }
+    : {}),
   response: (r) => r,
 };

@@ -3,11 +3,15 @@
  * it, retention stops at it. Single node: the durable end under flush 'always', the written end
  * otherwise.
  */
+import { mkdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidRequestError, StorageError } from '../../../proto/errors.js';
+import {
+  InvalidProducerEpochError, InvalidRecordBatchError, InvalidRequestError, StorageError, UnknownProducerIdError,
+} from '../../../proto/errors.js';
 import { encodeRecordBatch } from '../../../proto/record-batch.js';
 import { silentLogger } from '../../../broker/logger.js';
 import { Partition } from '../../../broker/partition/partition.js';
+import { ProducerIdAllocator } from '../../../broker/partition/producer-ids.js';
 import { ioError } from '../../../broker/storage/file-io.js';
 import type { LocalLog, LocalLogOptions } from '../../../broker/storage/local-log.js';
 import type { LogConfig } from '../../../broker/storage/log-config.js';
@@ -53,11 +57,30 @@ describe('Partition', () => {
     await cleanup();
   });
 
-  async function open(config: LogConfig, extra: Partial<LocalLogOptions> = {}): Promise<Partition> {
+  async function open(config: LogConfig, extra: Partial<LocalLogOptions> = {}, producerIds?: ProducerIdAllocator): Promise<Partition> {
     log = await openLog(dir, config, extra);
-    partition = await Partition.open({ topic: 't', index: 0, log, logger: silentLogger() });
+    partition = await Partition.open({ topic: 't', index: 0, log, logger: silentLogger(), ...(producerIds ? { producerIds } : {}) });
     return partition;
   }
+
+  it('refuses control batches and producer ids or epochs never issued, appending nothing', async () => {
+    await mkdir(`${dir}/ids`);
+    const ids = await ProducerIdAllocator.open(`${dir}/ids`, silentLogger());
+    const p = await open(smallConfig(), {}, ids);
+    const issued = await ids.next();
+    const idem = (producerId: number, producerEpoch = 0, extra: object = {}): Buffer =>
+      encodeRecordBatch([{ value: Buffer.from('v') }], { producerId, producerEpoch, baseSequence: 0, ...extra });
+    expect(() => p.appendAsLeader(encodeRecordBatch([{ value: Buffer.from('m') }], { isControl: true }), 'all')).toThrow(InvalidRecordBatchError);
+    expect(() => p.appendAsLeader(idem(issued, 0, { isControl: true }), 'all')).toThrow(InvalidRecordBatchError);
+    for (const forged of [issued + 1, 987_654, 2 ** 53 - 1, -2]) expect(() => p.appendAsLeader(idem(forged), 'all')).toThrow(UnknownProducerIdError);
+    expect(() => p.appendAsLeader(idem(issued, 1), 'all')).toThrow(InvalidProducerEpochError);
+    // A request is all or nothing: a forged batch behind a good one refuses both.
+    expect(() => p.appendAsLeader(Buffer.concat([batch(1), idem(issued + 1)]), 'all')).toThrow(UnknownProducerIdError);
+    expect(p.logEndOffset).toBe(0);
+    await p.appendAsLeader(idem(issued), 'all').committed;
+    await p.appendAsLeader(batch(1), 'all').committed;
+    expect(p.logEndOffset).toBe(2);
+  });
 
   it("under 'always' moves the high watermark only after the fdatasync, and acks=all waits for it", async () => {
     const gate = syncGate();
