@@ -7,7 +7,8 @@
 import { FRAME_BYTES_MAX } from '../proto/constants.js';
 import { InvalidConfigError } from '../proto/errors.js';
 import {
-  CONNECTIONS_MAX_DEFAULT, FETCH_WAIT_MS_MAX_CEILING, FETCH_WAIT_MS_MAX_DEFAULT, HOST_DEFAULT,
+  CONNECTIONS_MAX_DEFAULT, FETCH_WAIT_MS_MAX_CEILING, FETCH_WAIT_MS_MAX_DEFAULT, HANDSHAKE_TIMEOUT_MS_DEFAULT,
+  HANDSHAKE_TIMEOUT_MS_MAX, HANDSHAKE_TIMEOUT_MS_MIN, HOST_DEFAULT, PENDING_HANDSHAKES_MAX_DEFAULT,
   IDLE_TIMEOUT_MS_DEFAULT, IDLE_TIMEOUT_MS_MIN, IN_FLIGHT_REQUESTS_PER_CONNECTION_DEFAULT, KAFKA_IDLE_TIMEOUT_MS_DEFAULT, NODE_ID_DEFAULT,
   PARTITIONS_PER_TOPIC_DEFAULT_MAX, PARTITIONS_PER_TOPIC_MAX, PORT_DEFAULT, SLOW_CONSUMER_BUFFERED_BYTES_MAX_DEFAULT,
   SLOW_CONSUMER_DROP_MS_DEFAULT, TOPICS_MAX_DEFAULT,
@@ -19,8 +20,15 @@ import type { StorageMemory } from './storage/log-manager.js';
 
 /** Bounds on what clients can make the broker hold. */
 export interface BrokerLimits {
-  /** Open WebSocket connections; further upgrades are refused with HTTP 503. @default 1024 */
+  /**
+   * Open connections to the WebSocket port, counted from TCP accept; past it the oldest pending
+   * handshake is dropped, or the new connection refused with HTTP 503 when none is pending. @default 1024
+   */
   maxConnections: number;
+  /** A connection not upgraded this long after accept is dropped. @default 5000 */
+  handshakeTimeoutMs: number;
+  /** Accepted, not yet upgraded connections; past it the oldest is dropped. @default 256 */
+  pendingHandshakesMax: number;
   /** Outstanding requests per connection; the excess gets TooManyRequestsError. @default 64 */
   maxInFlightRequestsPerConnection: number;
   /** Topics on this broker; CreateTopics past it gets LimitExceededError. @default 10000 */
@@ -93,6 +101,8 @@ export const MEMORY_DEFAULT: Readonly<StorageMemory> = Object.freeze({
 
 export const LIMITS_DEFAULT: Readonly<BrokerLimits> = Object.freeze({
   maxConnections: CONNECTIONS_MAX_DEFAULT,
+  handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS_DEFAULT,
+  pendingHandshakesMax: PENDING_HANDSHAKES_MAX_DEFAULT,
   maxInFlightRequestsPerConnection: IN_FLIGHT_REQUESTS_PER_CONNECTION_DEFAULT,
   maxTopics: TOPICS_MAX_DEFAULT,
   maxPartitionsPerTopic: PARTITIONS_PER_TOPIC_DEFAULT_MAX,
@@ -122,6 +132,8 @@ export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
 
   const limits: BrokerLimits = { ...LIMITS_DEFAULT, ...stripUndefined(input.limits ?? {}) };
   checkInt('limits.maxConnections', limits.maxConnections, 1, 1_000_000);
+  checkInt('limits.handshakeTimeoutMs', limits.handshakeTimeoutMs, HANDSHAKE_TIMEOUT_MS_MIN, HANDSHAKE_TIMEOUT_MS_MAX);
+  checkInt('limits.pendingHandshakesMax', limits.pendingHandshakesMax, 1, 1_000_000);
   checkInt('limits.maxInFlightRequestsPerConnection', limits.maxInFlightRequestsPerConnection, 1, 65_536);
   checkInt('limits.maxTopics', limits.maxTopics, 1, 1_000_000);
   checkInt('limits.maxPartitionsPerTopic', limits.maxPartitionsPerTopic, 1, PARTITIONS_PER_TOPIC_MAX);

@@ -17,10 +17,37 @@ export const PORT_DEFAULT = 7171;
 export const NODE_ID_DEFAULT = 0;
 
 /**
- * Open WebSocket connections. Each costs a socket, ws buffers and up to
- * IN_FLIGHT_REQUESTS_PER_CONNECTION_DEFAULT frames of FRAME_BYTES_MAX in the worst case.
+ * Open connections to the WebSocket port, counted from TCP accept (handshakes in progress
+ * included). Each costs a socket, ws buffers and up to IN_FLIGHT_REQUESTS_PER_CONNECTION_DEFAULT
+ * frames of FRAME_BYTES_MAX in the worst case.
  */
 export const CONNECTIONS_MAX_DEFAULT = 1024;
+
+/**
+ * A TCP connection to the WebSocket port must complete its HTTP upgrade (or a plain HTTP
+ * request) within this long of being accepted, or it is dropped. A real client on a LAN needs a
+ * round trip or two after the TCP handshake; 5 s leaves room for slow links while a stalled or
+ * trickling socket (issue 17) holds its slot no longer than that. Counted from accept, not reset
+ * by trickled bytes.
+ */
+export const HANDSHAKE_TIMEOUT_MS_DEFAULT = 5_000;
+export const HANDSHAKE_TIMEOUT_MS_MIN = 10;
+export const HANDSHAKE_TIMEOUT_MS_MAX = 120_000;
+
+/**
+ * Connections accepted but not yet upgraded. Past it the oldest such connection is dropped to
+ * make room, so a flood of stalled handshakes can never lock out a new real client: the flood
+ * would have to open this many connections within that client's own handshake time (256 within
+ * 100 ms, 2,560 per second, to evict a client 100 ms away). Each pending socket costs the broker
+ * a file descriptor and an HTTP parser, a few KiB.
+ */
+export const PENDING_HANDSHAKES_MAX_DEFAULT = 256;
+
+/**
+ * Refusals and drops by connection limits are logged at most once per this interval (the first
+ * at once, then a count per interval), so a flood cannot turn the log into its amplifier.
+ */
+export const LIMIT_LOG_INTERVAL_MS = 10_000;
 
 /**
  * Requests one connection may have outstanding. A client pipelining more gets
@@ -135,5 +162,7 @@ assert.ok(FETCH_RESPONSE_BYTES_MAX + BATCH_BYTES_MAX <= FRAME_BYTES_MAX, 'a fetc
 assert.ok(FETCH_PARTITION_BYTES_DEFAULT <= FETCH_RESPONSE_BYTES_MAX);
 assert.ok(SLOW_CONSUMER_BUFFERED_BYTES_MAX_DEFAULT >= FETCH_RESPONSE_BYTES_MAX, 'one response must fit under the slow-consumer cap');
 assert.ok(PARTITIONS_PER_TOPIC_DEFAULT_MAX <= PARTITIONS_PER_TOPIC_MAX);
+assert.ok(HANDSHAKE_TIMEOUT_MS_MIN <= HANDSHAKE_TIMEOUT_MS_DEFAULT && HANDSHAKE_TIMEOUT_MS_DEFAULT <= HANDSHAKE_TIMEOUT_MS_MAX);
+assert.ok(HANDSHAKE_TIMEOUT_MS_DEFAULT < IDLE_TIMEOUT_MS_DEFAULT, 'a handshake must time out before an idle connection would');
 assert.ok(FETCH_WAIT_MS_MAX_DEFAULT <= FETCH_WAIT_MS_MAX_CEILING);
 assert.ok(PRODUCE_TIMEOUT_MS_DEFAULT <= PRODUCE_TIMEOUT_MS_MAX);

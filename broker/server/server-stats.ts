@@ -1,12 +1,16 @@
 /**
- * Counters of the WebSocket server, for operators and tests: monotonically increasing since
+ * Counters of a listener, for operators and tests: monotonically increasing since
  * start, plain numbers updated in place by the server and its connections (single-threaded, so
  * no synchronization). Broker.stats returns a copy.
  */
 export interface ServerStats {
   connectionsAccepted: number;
-  /** Upgrades refused because maxConnections was reached. */
+  /** Connections refused at accept with HTTP 503: maxConnections reached and no handshake pending to drop. */
   connectionsRefused: number;
+  /** Connections dropped because they did not upgrade within handshakeTimeoutMs. */
+  handshakesTimedOut: number;
+  /** Pending handshakes dropped (oldest first) to make room under pendingHandshakesMax or maxConnections. */
+  handshakesEvicted: number;
   requests: number;
   /** Requests answered with TooManyRequestsError (or dropped, for acks=NONE). */
   requestsRejectedInFlight: number;
@@ -20,7 +24,8 @@ export interface ServerStats {
 
 export function newServerStats(): ServerStats {
   return {
-    connectionsAccepted: 0, connectionsRefused: 0, requests: 0, requestsRejectedInFlight: 0, fetchesHeld: 0,
+    connectionsAccepted: 0, connectionsRefused: 0, handshakesTimedOut: 0, handshakesEvicted: 0, requests: 0,
+    requestsRejectedInFlight: 0, fetchesHeld: 0,
     slowConsumersTerminated: 0, idleConnectionsTerminated: 0, malformedFrames: 0,
   };
 }

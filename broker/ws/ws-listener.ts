@@ -6,7 +6,10 @@
  *     CPU and memory per connection on the hot path;
  *   - maxPayload = limits.frameBytesMax: larger frames close the socket with 1009 before being
  *     buffered;
- *   - maxConnections: further upgrades are refused with HTTP 503;
+ *   - connections are bounded from TCP accept, before any HTTP is read (handshake-guard.ts):
+ *     maxConnections counts every accepted socket, a socket must upgrade within
+ *     handshakeTimeoutMs, at most pendingHandshakesMax may be upgrading (the oldest is dropped
+ *     for a new one), and when every slot holds an upgraded connection a new one gets HTTP 503;
  *   - idle sweep: ping every idleTimeoutMs / 2, terminate a connection silent since the last one.
  *
  * Each upgraded socket becomes a ConnectionCore (broker/server/connection-core.ts) with a
@@ -18,7 +21,7 @@
  * the closing handshake in time).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { BrokerLimits } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -27,8 +30,9 @@ import { ConnectionSet } from '../server/connection-set.js';
 import { withDefaultHooks, type ServerHooks } from '../server/hooks.js';
 import type { BrokerServices } from '../server/request-context.js';
 import { newServerStats, type ServerStats } from '../server/server-stats.js';
+import { HandshakeGuard } from './handshake-guard.js';
 import { wsCodec } from './ws-codec.js';
-import { attachWebSocket, CloseCode, WsTransport } from './ws-transport.js';
+import { attachWebSocket, WsTransport } from './ws-transport.js';
 
 export interface WsListenerOptions {
   readonly host: string;
@@ -46,34 +50,39 @@ export class WsListener {
   private readonly wss: WebSocketServer;
   private readonly connections = new ConnectionSet();
   private readonly hooks: ServerHooks;
+  private readonly guard: HandshakeGuard;
   readonly stats: ServerStats = newServerStats();
   private nextConnectionId = 1;
   private closedHttp: Promise<void> | null = null;
 
   constructor(private readonly opts: WsListenerOptions) {
     this.hooks = withDefaultHooks(opts.hooks);
-    this.http = createServer((_req, res) => {
-      res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
+    this.guard = new HandshakeGuard(opts.limits, this.stats, opts.logger);
+    this.http = createServer((req, res) => {
+      // A plain HTTP request ends the handshake phase; the answer closes the connection.
+      this.guard.settle(req.socket);
+      res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket', connection: 'close' });
       res.end('Strata speaks WebSocket only\n');
     });
+    // The guard sees every socket at accept, before the HTTP parser reads a byte of it.
+    this.http.on('connection', (socket: Socket) => this.guard.accepted(socket));
     this.wss = new WebSocketServer({
-      server: this.http,
+      noServer: true,
       perMessageDeflate: false,
       maxPayload: opts.limits.frameBytesMax,
       clientTracking: false,
-      verifyClient: (_info, cb) => {
-        if (this.connections.size >= opts.limits.maxConnections) {
-          this.stats.connectionsRefused++;
-          cb(false, 503, 'too many connections');
-        } else {
-          cb(true);
-        }
-      },
     });
-    this.wss.on('connection', (ws, req) => this.onConnection(ws, req));
-    // ws re-emits the HTTP server's errors (EADDRINUSE...) on itself; without a listener that
-    // would throw out of the emit before listen() sees the error. listen() reports them.
-    this.wss.on('error', (err) => opts.logger.debug({ err }, 'listener error relayed by ws'));
+    this.http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      // Dropped (timed out, evicted) or refused with 503 at accept: nothing to upgrade.
+      if (!this.guard.isPending(socket)) {
+        socket.destroy();
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        this.guard.settle(socket);
+        this.onConnection(ws, req);
+      });
+    });
     this.wss.on('wsClientError', (err, socket) => {
       opts.logger.debug({ err }, 'bad upgrade request');
       socket.destroy();
@@ -98,11 +107,12 @@ export class WsListener {
     });
   }
 
-  /** Refuses new connections; existing ones keep working. */
+  /** Refuses new connections and drops those still handshaking; upgraded ones keep working. */
   stopAccepting(): void {
     if (this.closedHttp) return;
     this.closedHttp = new Promise((resolve) => this.http.close(() => resolve()));
     this.http.closeIdleConnections();
+    this.guard.close();
   }
 
   /** Waits until no connection has a request in flight, or `timeoutMs`. */
@@ -123,12 +133,6 @@ export class WsListener {
     const id = this.nextConnectionId++;
     const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
     const logger = this.opts.logger.child({ conn: id });
-    if (this.connections.size >= this.opts.limits.maxConnections) {
-      // verifyClient raced with another upgrade: refuse after the fact.
-      this.stats.connectionsRefused++;
-      ws.close(CloseCode.TRY_AGAIN_LATER, 'too many connections');
-      return;
-    }
     const { limits } = this.opts;
     const conn = new ConnectionCore({
       id,

@@ -22,6 +22,8 @@ interface StartOptions {
   retentionBytes?: number;
   logLevel: LogLevel;
   maxConnections?: number;
+  handshakeTimeoutMs?: number;
+  maxPendingHandshakes?: number;
   maxInFlight?: number;
   maxTopics?: number;
   maxPartitions?: number;
@@ -58,7 +60,11 @@ export function registerBrokerCommands(program: Command): void {
     .option('--retention-bytes <bytes>', 'default retention by size per partition (-1: unlimited)', parseIntOrUnlimited('--retention-bytes'))
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent',
       parseChoice('--log-level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const), 'info')
-    .option('--max-connections <n>', 'open connections allowed', parsePositiveInt('--max-connections'))
+    .option('--max-connections <n>', 'open connections allowed, counted from TCP accept', parsePositiveInt('--max-connections'))
+    .option('--handshake-timeout-ms <ms>', 'drop a connection not upgraded to WebSocket this long after accept (default: 5000)',
+      parsePositiveInt('--handshake-timeout-ms'))
+    .option('--max-pending-handshakes <n>', 'connections accepted and not yet upgraded; past it the oldest is dropped (default: 256)',
+      parsePositiveInt('--max-pending-handshakes'))
     .option('--max-in-flight <n>', 'outstanding requests per connection', parsePositiveInt('--max-in-flight'))
     .option('--max-topics <n>', 'topics allowed on this broker', parsePositiveInt('--max-topics'))
     .option('--max-partitions <n>', 'partitions allowed per topic', parsePositiveInt('--max-partitions'))
@@ -99,6 +105,8 @@ function toConfig(opts: StartOptions): BrokerConfigInput {
     },
     limits: {
       maxConnections: opts.maxConnections,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs,
+      pendingHandshakesMax: opts.maxPendingHandshakes,
       maxInFlightRequestsPerConnection: opts.maxInFlight,
       maxTopics: opts.maxTopics,
       maxPartitionsPerTopic: opts.maxPartitions,
