@@ -14,6 +14,7 @@
  * timestampDelta varlong, offsetDelta varint, key (length varint, -1 = null, bytes), value
  * (same), header count varint, headers (key: length + utf-8, value: length + bytes).
  */
+import { asBuffer } from '../proto/as-buffer.js';
 import { codecFor } from '../proto/compression.js';
 import { BATCH_BYTES_MAX, BATCH_HEADER_BYTES, COMPRESSION_NONE } from '../proto/constants.js';
 import { InvalidRecordBatchError } from '../proto/errors.js';
@@ -135,7 +136,7 @@ export function decodeFetchedBatch(chunk: Buffer, pos: number, topic: string, pa
   let end = pos + total;
   const compression = compressionOf(header.attributes);
   if (compression !== COMPRESSION_NONE) {
-    section = codecFor(compression).decompress(chunk.subarray(start, end), DECOMPRESSED_BYTES_MAX);
+    section = asBuffer(codecFor(compression).decompress(chunk.subarray(start, end), DECOMPRESSED_BYTES_MAX));
     start = 0;
     end = section.length;
   }

@@ -3,7 +3,7 @@
  */
 import { BATCH_BYTES_MAX } from '../proto/constants.js';
 import { InvalidConfigError } from '../proto/errors.js';
-import type { CompressionName } from '../proto/compression.js';
+import { COMPRESSION_NAMES, isCompressionName, type CompressionName } from '../proto/compression.js';
 import {
   BATCH_BYTES_DEFAULT, BUFFER_WAIT_MS_DEFAULT, IN_FLIGHT_BATCHES_PER_PARTITION_MAX, LINGER_MS_DEFAULT,
   PRODUCER_BUFFER_BYTES_DEFAULT,
@@ -53,7 +53,11 @@ export interface ProducerOptions {
    * @default true (false when acks is 'none')
    */
   idempotent?: boolean;
-  /** Compression of each batch's records. @default 'none' */
+  /**
+   * Compression of each batch's records, written as Kafka's producers write it: gzip, snappy
+   * (xerial-framed, as the Java client), lz4 (one LZ4 frame) or zstd (level 3).
+   * @default 'none'
+   */
   compression?: CompressionName;
   /** How long a batch waits for more records before it is sent. @default 5 */
   lingerMs?: number;
@@ -93,7 +97,7 @@ export function resolveProducerOptions(o: ProducerOptions = {}): ResolvedProduce
   const idempotent = o.idempotent ?? acks !== 'none';
   if (idempotent && acks === 'none') throw new InvalidConfigError('an idempotent producer needs acks all or leader');
   const compression = o.compression ?? 'none';
-  if (compression !== 'none' && compression !== 'gzip') throw new InvalidConfigError(`unsupported compression ${String(compression)}`);
+  if (!isCompressionName(compression)) throw new InvalidConfigError(`compression must be one of ${COMPRESSION_NAMES.join(', ')}, got ${String(compression)}`);
   const batchBytesMax = checkRange('batchBytesMax', o.batchBytesMax ?? BATCH_BYTES_DEFAULT, 1024, BATCH_BYTES_MAX);
   const bufferBytesMax = checkRange('bufferBytesMax', o.bufferBytesMax ?? PRODUCER_BUFFER_BYTES_DEFAULT, batchBytesMax, 2 ** 40);
   const inFlightMax = idempotent ? IN_FLIGHT_BATCHES_PER_PARTITION_MAX : 1000;

@@ -12,6 +12,7 @@
  * Concurrency: one owner; load() overwrites everything.
  */
 import { codecFor } from './compression.js';
+import { asBuffer } from './as-buffer.js';
 import { BATCH_HEADER_BYTES, COMPRESSION_NONE, RECORDS_SECTION_BYTES_MAX } from './constants.js';
 import { InvalidRecordBatchError } from './errors.js';
 import { compressionOf, readBatchHeader, type BatchHeader } from './record-batch.js';
@@ -58,7 +59,7 @@ export class BatchRecords {
     this.header = header;
     let section = buf.subarray(pos + BATCH_HEADER_BYTES, pos + total);
     const compression = compressionOf(header.attributes);
-    if (compression !== COMPRESSION_NONE) section = codecFor(compression).decompress(section, RECORDS_SECTION_BYTES_MAX);
+    if (compression !== COMPRESSION_NONE) section = asBuffer(codecFor(compression).decompress(section, RECORDS_SECTION_BYTES_MAX));
     this.section = section;
     const n = header.recordsCount;
     if (n < 0) throw new InvalidRecordBatchError(`batch recordsCount ${n} is negative`);

@@ -12,6 +12,7 @@
  * compression; callers keep one where the offset range or the producer must stay known.
  */
 import { codecFor } from './compression.js';
+import { asBuffer } from './as-buffer.js';
 import { BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES, COMPRESSION_NONE } from './constants.js';
 import { crc32c } from './crc32c.js';
 import type { BatchRecords } from './batch-records.js';
@@ -41,7 +42,7 @@ export function rewriteBatch(buf: Buffer, pos: number, total: number, records: B
   }
   const attributes = buf.readInt16BE(pos + OFFSET_ATTRIBUTES);
   const compression = compressionOf(attributes);
-  if (compression !== COMPRESSION_NONE) section = codecFor(compression).compress(section);
+  if (compression !== COMPRESSION_NONE) section = asBuffer(codecFor(compression).compress(section));
   return assemble(buf, pos, attributes, kept, section);
 }
 

@@ -25,6 +25,7 @@
  */
 import { crc32c } from './crc32c.js';
 import { codecFor } from './compression.js';
+import { asBuffer } from './as-buffer.js';
 import {
   BATCH_BYTES_MAX, BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES, BATCH_RECORDS_MAX, COMPRESSION_NONE,
   RECORD_BATCH_MAGIC, RECORDS_SECTION_BYTES_MAX,
@@ -149,7 +150,7 @@ export function encodeRecordBatch(records: readonly RecordInput[], options: Enco
   }
 
   const compression = options.compression ?? COMPRESSION_NONE;
-  if (compression !== COMPRESSION_NONE) recordsSection = codecFor(compression).compress(recordsSection);
+  if (compression !== COMPRESSION_NONE) recordsSection = asBuffer(codecFor(compression).compress(recordsSection));
 
   const total = BATCH_HEADER_BYTES + recordsSection.length;
   const buf = Buffer.allocUnsafe(total);
@@ -329,7 +330,7 @@ export function checkRecordFraming(buf: Buffer, pos: number, total: number, layo
   let previous = -1;
   let section = buf.subarray(pos + BATCH_HEADER_BYTES, pos + total);
   const compression = compressionOf(buf.readInt16BE(pos + OFFSET_ATTRIBUTES));
-  if (compression !== COMPRESSION_NONE) section = codecFor(compression).decompress(section, RECORDS_SECTION_BYTES_MAX);
+  if (compression !== COMPRESSION_NONE) section = asBuffer(codecFor(compression).decompress(section, RECORDS_SECTION_BYTES_MAX));
   const cur: Cursor = { pos: 0 };
   const end = section.length;
   for (let i = 0; i < count; i++) {
@@ -375,7 +376,7 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, verifyCrc = true): { hea
   let section = buf.subarray(pos + BATCH_HEADER_BYTES, pos + total);
   const compression = compressionOf(header.attributes);
   if (compression !== COMPRESSION_NONE) {
-    section = codecFor(compression).decompress(section, BATCH_BYTES_MAX * 16);
+    section = asBuffer(codecFor(compression).decompress(section, BATCH_BYTES_MAX * 16));
   }
   const logAppendTime = (header.attributes & ATTR_TIMESTAMP_TYPE) !== 0;
   const records: DecodedRecord[] = new Array(header.recordsCount);

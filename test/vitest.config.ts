@@ -3,6 +3,14 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
+  resolve: {
+    alias: {
+      // Tests import sources: the Node platform, and for the browser platform's own tests the
+      // zstd binary that the browser bundle inlines.
+      '#platform': fileURLToPath(new URL('../platform/node.ts', import.meta.url)),
+      'strata:zstd-wasm': fileURLToPath(new URL('./helpers/zstd-wasm-bytes.ts', import.meta.url)),
+    },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

@@ -4,7 +4,8 @@
  */
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import type { Acks, ProducerMessage, RecordMetadata } from '../../../client/index.js';
+import type { Acks, CompressionName, ProducerMessage, RecordMetadata } from '../../../client/index.js';
+import { COMPRESSION_NAMES } from '../../../proto/compression.js';
 import { parseChoice, parseNonNegativeInt } from '../args.js';
 import { addBrokerOption, withClient, type BrokerOption } from '../client-options.js';
 import { fail } from '../output.js';
@@ -19,6 +20,7 @@ interface ProduceOptions extends BrokerOption {
   key?: string;
   keySeparator?: string;
   acks: Acks;
+  compression: CompressionName;
 }
 
 export function registerProduceCommand(program: Command): void {
@@ -27,7 +29,8 @@ export function registerProduceCommand(program: Command): void {
     .option('-p, --partition <n>', 'partition to write to (default: by key, sticky for null keys)', parseNonNegativeInt('--partition'))
     .option('-k, --key <key>', 'key for every record')
     .option('-K, --key-separator <sep>', 'split each line at the first SEP into key and value')
-    .option('--acks <acks>', 'none, leader or all', parseChoice('--acks', ['none', 'leader', 'all'] as const), 'all'))
+    .option('--acks <acks>', 'none, leader or all', parseChoice('--acks', ['none', 'leader', 'all'] as const), 'all')
+    .option('-z, --compression <codec>', COMPRESSION_NAMES.join(', '), parseChoice('--compression', COMPRESSION_NAMES), 'none'))
     .action(async (topic: string, opts: ProduceOptions) => {
       await produce(topic, opts).catch(fail);
     });
@@ -35,7 +38,7 @@ export function registerProduceCommand(program: Command): void {
 
 async function produce(topic: string, opts: ProduceOptions): Promise<void> {
   await withClient(opts, async (client) => {
-    const producer = client.producer({ acks: opts.acks });
+    const producer = client.producer({ acks: opts.acks, compression: opts.compression });
     const inFlight = new Set<Promise<RecordMetadata[]>>();
     let firstError: unknown;
     let count = 0;

@@ -41,6 +41,22 @@ describe('strata CLI against a broker child process', () => {
     }
   });
 
+  it('produces with each --compression codec and reads the records back; refuses an unknown codec', async () => {
+    await cli(['topic', 'create', 'packed']);
+    const expected: string[] = [];
+    for (const codec of ['gzip', 'snappy', 'lz4', 'zstd']) {
+      const lines = Array.from({ length: 30 }, (_, i) => `${codec} line ${i}`);
+      expected.push(...lines);
+      const produced = await cli(['produce', 'packed', '--compression', codec], `${lines.join('\n')}\n`);
+      expect(produced.code, produced.stderr).toBe(0);
+    }
+    const consumed = await cli(['consume', 'packed', '-e']);
+    expect(consumed.stdout.trim().split('\n')).toEqual(expected);
+    const bad = await cli(['produce', 'packed', '--compression', 'brotli'], 'x\n');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--compression must be one of none, gzip, snappy, lz4, zstd');
+  });
+
   it('consumes from an offset of one partition, and -n stops early', async () => {
     await cli(['topic', 'create', 'seq']);
     await cli(['produce', 'seq'], Array.from({ length: 20 }, (_, i) => `v${i}`).join('\n'));

@@ -32,19 +32,26 @@ async function readN<V>(consumer: Consumer<V>, n: number) {
 }
 
 describe('producer options', () => {
-  it('gzip-compressed batches come back as the same records', async () => {
-    await strata.admin().createTopic({ name: 'gz', partitions: 1 });
-    const producer = strata.producer({ compression: 'gzip' });
-    const text = 'compressible '.repeat(20);
-    await producer.send({ topic: 'gz', messages: Array.from({ length: 500 }, (_, i) => ({ value: `${i}:${text}` })) });
-    await producer.close();
-    const d = await strata.admin().describeTopic('gz');
-    expect(d.partitions[0]!.sizeBytes).toBeLessThan(500 * text.length / 5);
-    const consumer = strata.consumer({ decode: 'utf8' });
-    await consumer.assign({ topic: 'gz', offset: 'earliest' });
-    const got = await readN(consumer, 500);
-    expect(got.map((r) => r.value)).toEqual(Array.from({ length: 500 }, (_, i) => `${i}:${text}`));
-    await consumer.close();
+  for (const compression of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
+    it(`${compression}-compressed batches are stored compressed and come back as the same records`, async () => {
+      const topic = `c-${compression}`;
+      await strata.admin().createTopic({ name: topic, partitions: 1 });
+      const producer = strata.producer({ compression });
+      const text = 'compressible '.repeat(20);
+      await producer.send({ topic, messages: Array.from({ length: 500 }, (_, i) => ({ value: `${i}:${text}` })) });
+      await producer.close();
+      const d = await strata.admin().describeTopic(topic);
+      expect(d.partitions[0]!.sizeBytes).toBeLessThan(500 * text.length / 5);
+      const consumer = strata.consumer({ decode: 'utf8' });
+      await consumer.assign({ topic, offset: 'earliest' });
+      const got = await readN(consumer, 500);
+      expect(got.map((r) => r.value)).toEqual(Array.from({ length: 500 }, (_, i) => `${i}:${text}`));
+      await consumer.close();
+    });
+  }
+
+  it('refuses an unknown compression name with InvalidConfigError', () => {
+    expect(() => strata.producer({ compression: 'brotli' as never })).toThrow(/compression must be one of none, gzip, snappy, lz4, zstd/);
   });
 
   it('acks leader returns offsets; acks none resolves with offset -1 and the records still land', async () => {
