@@ -19,7 +19,7 @@
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fsyncDir } from './file-io.js';
-import { CLEAN_SHUTDOWN_FILE, RECOVERY_CHECKPOINT_FILE, partitionDirName } from './log-files.js';
+import { CLEAN_SHUTDOWN_FILE, CLEANER_CHECKPOINT_FILE, RECOVERY_CHECKPOINT_FILE, partitionDirName } from './log-files.js';
 
 export const CHECKPOINT_FORMAT_VERSION = 0;
 
@@ -61,20 +61,37 @@ export function formatCheckpoint(points: RecoveryPoints): string {
 }
 
 /** Reads the checkpoint: `missing`, `garbled`, or the recovery points. */
-export async function readRecoveryCheckpoint(dataDir: string): Promise<RecoveryPoints | 'missing' | 'garbled'> {
-  let text: string;
-  try {
-    text = await readFile(path.join(dataDir, RECOVERY_CHECKPOINT_FILE), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    throw err;
-  }
-  return parseCheckpoint(text) ?? 'garbled';
+export function readRecoveryCheckpoint(dataDir: string): Promise<RecoveryPoints | 'missing' | 'garbled'> {
+  return readCheckpointFile(path.join(dataDir, RECOVERY_CHECKPOINT_FILE));
 }
 
 /** Atomically replaces the checkpoint file. */
 export async function writeRecoveryCheckpoint(dataDir: string, points: RecoveryPoints): Promise<void> {
   await writeFileAtomic(path.join(dataDir, RECOVERY_CHECKPOINT_FILE), formatCheckpoint(points));
+}
+
+/**
+ * `cleaner-offset-checkpoint` (Kafka's name and layout, as above): per compacted partition, the
+ * first offset the log cleaner has not cleaned yet. A lost file only costs a cleaning pass over
+ * data already clean.
+ */
+export function readCleanerCheckpoint(dataDir: string): Promise<RecoveryPoints | 'missing' | 'garbled'> {
+  return readCheckpointFile(path.join(dataDir, CLEANER_CHECKPOINT_FILE));
+}
+
+export async function writeCleanerCheckpoint(dataDir: string, points: RecoveryPoints): Promise<void> {
+  await writeFileAtomic(path.join(dataDir, CLEANER_CHECKPOINT_FILE), formatCheckpoint(points));
+}
+
+async function readCheckpointFile(file: string): Promise<RecoveryPoints | 'missing' | 'garbled'> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw err;
+  }
+  return parseCheckpoint(text) ?? 'garbled';
 }
 
 /** temp + fsync + rename + fsync dir: after a crash the file is either the old or the new one. */

@@ -47,7 +47,7 @@ import {
   APPEND_BYTES_MAX, APPEND_QUEUE_BYTES_MAX, TAIL_CACHE_PARTITION_BYTES_MAX, VERIFY_CRC_ON_READ_DEFAULT,
 } from './constants.js';
 import { Deferred, fsyncDir, noop, storageFailure, toStorageError, type FaultInjector } from './file-io.js';
-import { validateLogConfig, type LogConfig } from './log-config.js';
+import { deletesByRetention, rollAgeMs, validateLogConfig, type LogConfig } from './log-config.js';
 import { loadSegments } from './log-loader.js';
 import { findTimestampInLog, logHeaders, readFailure, readFromSegment, releaseReadBuffer } from './log-reader.js';
 import { LogEnds } from './log-ends.js';
@@ -59,6 +59,7 @@ import { TailCache } from './tail-cache.js';
 import type { IndexCache } from './index-cache.js';
 import { TailCacheBudget } from './tail-cache-budget.js';
 import { UnexpectedAppendOffsetError } from './unexpected-append-offset-error.js';
+import { CLEANED_SUFFIX, removeCleanedFiles, swapCleanedSegment, type CleanedFiles, type SwapFaults } from './cleaner/segment-swap.js';
 
 export interface AppendResult {
   /** Offset of the first record of the first batch. */
@@ -476,12 +477,12 @@ export class LocalLog extends EventEmitter {
 
   // ---- maintenance -------------------------------------------------------------------------------
 
-  /** Rolls the active segment if it is older than segmentMs (called periodically). */
+  /** Rolls the active segment if it is older than segmentMs (or maxCompactionLagMs; called periodically). */
   async maybeRoll(nowMs = Date.now()): Promise<void> {
     await this.exclusive(async () => {
       if (this.closed || this.ends.unhealthy) return;
       const active = this.segments.active;
-      if (active.size > 0 && nowMs - active.rollBaseMs > this.config.segmentMs) await this.roll('age');
+      if (active.size > 0 && nowMs - active.rollBaseMs > rollAgeMs(this.config)) await this.roll('age');
     });
   }
 
@@ -492,6 +493,8 @@ export class LocalLog extends EventEmitter {
    * the number of segments deleted.
    */
   async deleteRetainedSegments(nowMs = Date.now()): Promise<number> {
+    // Under cleanup.policy=compact alone the cleaner decides what goes, never retention.
+    if (!deletesByRetention(this.config)) return 0;
     if (this.config.retentionMs >= 0) {
       await learnMaxTimestamps(this.segments.all().slice(0, -1), nowMs, this.config.retentionMs, () => this.closed);
     }
@@ -517,6 +520,57 @@ export class LocalLog extends EventEmitter {
       this.ends.forget(s);
       await s.delete();
     }
+  }
+
+  // ---- compaction (the log cleaner, cleaner/) ------------------------------------------------
+
+  /**
+   * Sealed segments the cleaner may rewrite, oldest first: those ending at or below
+   * `retentionLimit()` (what consumers have been allowed to see), never the active one.
+   */
+  cleanableSegments(): Segment[] {
+    const all = this.segments.all();
+    const limit = this.retentionLimit();
+    let n = 0;
+    while (n + 1 < all.length && all[n + 1]!.baseOffset <= limit) n++;
+    return all.slice(0, n);
+  }
+
+  /** An empty segment under the `.cleaned` suffix for the cleaner to write (stale ones removed first). */
+  async createCleanedSegment(baseOffset: number): Promise<Segment> {
+    await removeCleanedFiles(this.dir, baseOffset);
+    return Segment.create(this.dir, baseOffset, this.ctx, CLEANED_SUFFIX);
+  }
+
+  /**
+   * Puts the cleaned files in place of `olds`, on the serial chain (cleaner/segment-swap.ts).
+   * Returns the retired segments (for deleteRetired), or null when the log changed meanwhile
+   * and nothing was swapped.
+   */
+  swapCleaned(olds: readonly Segment[], cleaned: CleanedFiles, faults?: SwapFaults): Promise<Segment[] | null> {
+    return this.exclusive(async () => {
+      if (this.closing || this.ends.unhealthy || this.truncating > 0) {
+        await removeCleanedFiles(this.dir, cleaned.baseOffset);
+        return null;
+      }
+      const retired = await swapCleanedSegment({
+        dir: this.dir, name: this.name, logger: this.logger, segments: this.segments,
+        openSegment: (base) => Segment.openExisting(this.dir, base, this.ctx),
+        fatal: (err) => this.ends.fail(storageFailure(err, `${this.name}: a segment swap failed after it committed`)),
+      }, olds, cleaned, faults);
+      if (retired === null) return null;
+      for (const s of retired) this.ends.forget(s);
+      // The tail cache may still hold the replaced batches: readers go to the cleaned file.
+      this.cache.dropBefore(cleaned.nextOffset);
+      // A flush pass that began before the swap may still sync a retired segment's handle.
+      await this.ends.flushIdle();
+      return retired;
+    });
+  }
+
+  /** Shrinks and removes the files of segments a swap retired, once their readers are done. */
+  async deleteRetired(segments: readonly Segment[]): Promise<void> {
+    for (const s of segments) await s.delete();
   }
 
   /**

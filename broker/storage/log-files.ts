@@ -27,6 +27,8 @@ export const BASE_OFFSET_DIGITS = 20;
 
 /** In the data directory: per-partition flushed offsets, written atomically. */
 export const RECOVERY_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint';
+/** In the data directory: per compacted partition, the first offset the cleaner has not cleaned. */
+export const CLEANER_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
 /** In the data directory: present only after a clean shutdown. */
 export const CLEAN_SHUTDOWN_FILE = '.strata-clean-shutdown';
 /** A partition directory renamed for deletion ends with this; removed on the next start. */

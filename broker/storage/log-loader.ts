@@ -1,10 +1,11 @@
 /**
- * Opening a partition directory: list it, remove leftovers (temp files, index files without a
- * log), open every segment, then either recover (unclean) or open the active segment cheaply
+ * Opening a partition directory: finish a segment swap of the cleaner that a crash
+ * interrupted, list it, remove leftovers (temp files, index files without a log), open every segment, then either recover (unclean) or open the active segment cheaply
  * (clean). See recovery.ts for what each path checks.
  */
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { completeInterruptedSwaps } from './cleaner/segment-swap.js';
 import { fsyncDir } from './file-io.js';
 import { isTempFileName, parseSegmentFileName } from './log-files.js';
 import { openActiveSegment, recoverSegments } from './recovery.js';
@@ -23,6 +24,8 @@ export interface LoadOptions {
 export async function loadSegments(opts: LoadOptions): Promise<Segment[]> {
   const { dir, ctx } = opts;
   await mkdir(dir, { recursive: true });
+  // Before leftovers go: a committed cleaner swap's old segments may be among them.
+  await completeInterruptedSwaps(dir, ctx.logger);
   const names = await readdir(dir);
   const logs = new Set<number>();
   const indexes: { name: string; baseOffset: number }[] = [];

@@ -21,8 +21,10 @@ import path from 'node:path';
 import { BrokerShuttingDownError } from '../../proto/errors.js';
 import type { Logger } from '../logger.js';
 import {
-  consumeCleanShutdownMarker, readRecoveryCheckpoint, writeCleanShutdownMarker, writeRecoveryCheckpoint, type RecoveryPoints,
+  consumeCleanShutdownMarker, readCleanerCheckpoint, readRecoveryCheckpoint, writeCleanerCheckpoint, writeCleanShutdownMarker,
+  writeRecoveryCheckpoint, type RecoveryPoints,
 } from './checkpoint.js';
+import type { CleanerSource } from './cleaner/log-cleaner.js';
 import {
   CHECKPOINT_INTERVAL_MS, INDEX_CACHE_BYTES_MAX, MANAGER_TICK_MS, RETENTION_CHECK_INTERVAL_MS, ROLL_CHECK_INTERVAL_MS,
   TAIL_CACHE_BYTES_MAX, TAIL_CACHE_PARTITION_BYTES_MAX,
@@ -68,7 +70,7 @@ export interface StorageMemory {
   tailCachePartitionBytes: number;
 }
 
-export class LogManager {
+export class LogManager implements CleanerSource {
   readonly dataDir: string;
   /** Whether the last run shut down cleanly. */
   readonly cleanShutdown: boolean;
@@ -88,15 +90,19 @@ export class LogManager {
   private readonly busy = new Set<string>();
   private readonly flushing = new Set<LocalLog>();
   private checkpointChain: Promise<void> = Promise.resolve();
+  /** The cleaner's first dirty offset per compacted partition (cleaner-offset-checkpoint). */
+  private readonly cleanerPoints: RecoveryPoints;
+  private cleanerChain: Promise<void> = Promise.resolve();
   private closed = false;
 
-  private constructor(opts: LogManagerOptions, logger: Logger, cleanShutdown: boolean, points: RecoveryPoints) {
+  private constructor(opts: LogManagerOptions, logger: Logger, cleanShutdown: boolean, points: RecoveryPoints, cleanerPoints: RecoveryPoints) {
     this.dataDir = opts.dataDir;
     this.logger = logger;
     this.cleanShutdown = cleanShutdown;
     this.defaultConfig = opts.defaultConfig ?? { ...DEFAULT_LOG_CONFIG };
     this.faults = opts.faults;
     this.recoveryPoints = points;
+    this.cleanerPoints = cleanerPoints;
     this.indexCache = new IndexCache(opts.memory?.indexCacheBytes ?? INDEX_CACHE_BYTES_MAX);
     this.tailCacheBudget = new TailCacheBudget(opts.memory?.tailCacheBytes ?? TAIL_CACHE_BYTES_MAX);
     this.tailCachePartitionBytes = opts.memory?.tailCacheBytes === 0 ? 0 : opts.memory?.tailCachePartitionBytes ?? TAIL_CACHE_PARTITION_BYTES_MAX;
@@ -128,8 +134,10 @@ export class LogManager {
       logger.warn({ dataDir: opts.dataDir }, 'recovery checkpoint is garbled; logs will recover from scratch if needed');
     }
     const points = typeof checkpoint === 'string' ? new Map() : checkpoint;
+    const cleaner = await readCleanerCheckpoint(opts.dataDir);
+    if (cleaner === 'garbled') logger.warn({ dataDir: opts.dataDir }, 'cleaner checkpoint is garbled; compacted logs will be cleaned from their start');
     logger.info({ dataDir: opts.dataDir, cleanShutdown, checkpointEntries: points.size }, 'log manager opened');
-    return new LogManager(opts, logger, cleanShutdown, points);
+    return new LogManager(opts, logger, cleanShutdown, points, typeof cleaner === 'string' ? new Map() : cleaner);
   }
 
   /**
@@ -169,6 +177,8 @@ export class LogManager {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       existed = false;
+      // A partition made anew never inherits the cleaning progress of a deleted one of its name.
+      this.cleanerPoints.delete(key);
       await mkdir(dir, { recursive: true });
       await fsyncDir(this.dataDir);
     }
@@ -206,8 +216,10 @@ export class LogManager {
       if (parsePartitionDirName(name)?.topic === topic) dirs.add(name);
     }
     const renamed: string[] = [];
+    let cleanerPointsChanged = false;
     for (const name of dirs) {
       this.recoveryPoints.delete(name);
+      cleanerPointsChanged = this.cleanerPoints.delete(name) || cleanerPointsChanged;
       const from = path.join(this.dataDir, name);
       const to = path.join(this.dataDir, `${name}.${Date.now()}${DELETE_DIR_SUFFIX}`);
       try {
@@ -217,10 +229,28 @@ export class LogManager {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
     }
+    if (cleanerPointsChanged) await this.writeCleanerCheckpoint();
     if (renamed.length === 0) return;
     await fsyncDir(this.dataDir);
     for (const dir of renamed) await rm(dir, { recursive: true, force: true });
     this.logger.info({ topic, partitions: renamed.length }, 'deleted topic logs');
+  }
+
+  // ---- CleanerSource --------------------------------------------------------------------------
+
+  firstDirtyOffset(log: LocalLog): number | undefined {
+    return this.cleanerPoints.get(partitionDirName(log.topic, log.partition))?.offset;
+  }
+
+  setFirstDirtyOffset(log: LocalLog, offset: number): void {
+    this.cleanerPoints.set(partitionDirName(log.topic, log.partition), { topic: log.topic, partition: log.partition, offset });
+  }
+
+  /** Writes the cleaner checkpoint (serialised with itself). */
+  writeCleanerCheckpoint(): Promise<void> {
+    const run = this.cleanerChain.then(() => writeCleanerCheckpoint(this.dataDir, new Map(this.cleanerPoints)));
+    this.cleanerChain = run.catch(() => undefined);
+    return run;
   }
 
   /** Starts the periodic tasks (timers do not keep the process alive). */

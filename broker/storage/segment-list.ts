@@ -83,6 +83,14 @@ export class SegmentList {
     return { kept: this.segments[idx]!, removed: this.segments.splice(idx + 1) };
   }
 
+  /** Compaction: the consecutive segments `olds` give way to `seg` (the cleaner checked they are in place). */
+  replaceRange(olds: readonly Segment[], seg: Segment): void {
+    const at = this.segments.indexOf(olds[0]!);
+    assert.ok(at >= 0 && at + olds.length < this.segments.length, 'only sealed segments are replaced');
+    for (let i = 0; i < olds.length; i++) assert.equal(this.segments[at + i], olds[i], 'replaced segments are consecutive');
+    this.segments.splice(at, olds.length, seg);
+  }
+
   /** Full truncation: the list becomes `seg` alone. */
   replaceAll(seg: Segment): void {
     this.segments = [seg];

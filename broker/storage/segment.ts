@@ -35,7 +35,7 @@ import {
   HEADER_SCAN_READ_BYTES, INDEX_WRITE_THROUGH_BYTES, LOG_DELETE_STEP_BYTES, RECOVERY_READ_BYTES, RELATIVE_OFFSET_MAX, SEGMENT_INDEX_BYTES_MAX,
 } from './constants.js';
 import { Deferred, fsyncDir, readAt, truncateInSteps, writevAt, type FaultInjector } from './file-io.js';
-import type { LogConfig } from './log-config.js';
+import { rollAgeMs, type LogConfig } from './log-config.js';
 import { DELETED_SUFFIX, logFilePath, offsetIndexPath, timeIndexPath } from './log-files.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
@@ -102,14 +102,19 @@ export class Segment implements IndexCacheEntry {
    */
   private checkedEntries: { offset: number; time: number } | undefined;
 
+  /** Set by retire(): the names the files were renamed to, which delete() removes. */
+  private retiredPaths: string[] | undefined;
+
   private constructor(
     readonly dir: string,
     readonly baseOffset: number,
     readonly log: FileHandle,
     private readonly ctx: SegmentContext,
     nowMs: number,
+    /** Appended to all three file names (the cleaner writes `.cleaned` segments). */
+    private readonly suffix = '',
   ) {
-    this.logPath = logFilePath(dir, baseOffset);
+    this.logPath = logFilePath(dir, baseOffset) + suffix;
     this.next = baseOffset;
     this.offsetOfMaxTs = baseOffset;
     this.rollBase = nowMs;
@@ -154,14 +159,18 @@ export class Segment implements IndexCacheEntry {
     return this.isDeleted;
   }
 
-  /** Creates the three files of a new, empty, active segment. The caller fsyncs the directory. */
-  static async create(dir: string, baseOffset: number, ctx: SegmentContext): Promise<Segment> {
-    const log = await open(logFilePath(dir, baseOffset), 'wx+');
-    const seg = new Segment(dir, baseOffset, log, ctx, Date.now());
+  /**
+   * Creates the three files of a new, empty, active segment. The caller fsyncs the directory.
+   * With a `suffix` the files are a cleaned segment being written (see cleaner/segment-swap.ts):
+   * written and closed like any segment, then renamed into place.
+   */
+  static async create(dir: string, baseOffset: number, ctx: SegmentContext, suffix = ''): Promise<Segment> {
+    const log = await open(logFilePath(dir, baseOffset) + suffix, 'wx+');
+    const seg = new Segment(dir, baseOffset, log, ctx, Date.now(), suffix);
     try {
       const indexBytes = ctx.config.segmentIndexBytes;
-      seg.offsetIdx = new OffsetIndex(offsetIndexPath(dir, baseOffset), baseOffset, indexBytes);
-      seg.timeIdx = new TimeIndex(timeIndexPath(dir, baseOffset), baseOffset, indexBytes);
+      seg.offsetIdx = new OffsetIndex(offsetIndexPath(dir, baseOffset) + suffix, baseOffset, indexBytes);
+      seg.timeIdx = new TimeIndex(timeIndexPath(dir, baseOffset) + suffix, baseOffset, indexBytes);
       await seg.offsetIdx.openWritable('create');
       await seg.timeIdx.openWritable('create');
     } catch (err) {
@@ -194,6 +203,19 @@ export class Segment implements IndexCacheEntry {
   assumeNextOffset(nextOffset: number): void {
     assert.ok(this.isSealed && nextOffset >= this.baseOffset, 'only a sealed segment ends where the next begins');
     this.next = nextOffset;
+  }
+
+  /**
+   * Where the index files are: with the segment's suffix, and under their `.deleted` names once
+   * retired (a reader still holding a retired segment must never load the indexes of the
+   * segment that took its names).
+   */
+  private get offsetIndexFile(): string {
+    return offsetIndexPath(this.dir, this.baseOffset) + this.suffix + (this.retiredPaths ? DELETED_SUFFIX : '');
+  }
+
+  private get timeIndexFile(): string {
+    return timeIndexPath(this.dir, this.baseOffset) + this.suffix + (this.retiredPaths ? DELETED_SUFFIX : '');
   }
 
   get offsetIndex(): OffsetIndex {
@@ -264,7 +286,7 @@ export class Segment implements IndexCacheEntry {
     if (this.placed + bytes > config.segmentBytes) return 'size';
     if (lastOffset - this.baseOffset > RELATIVE_OFFSET_MAX) return 'offset';
     if (this.offsetIndex.isFull || this.timeIndex.isFull) return 'index';
-    if (nowMs - this.rollBase > config.segmentMs) return 'age';
+    if (nowMs - this.rollBase > rollAgeMs(config)) return 'age';
     return undefined;
   }
 
@@ -439,8 +461,8 @@ export class Segment implements IndexCacheEntry {
   }
 
   private async loadIndexesOnce(): Promise<void> {
-    const offsetIdx = new OffsetIndex(offsetIndexPath(this.dir, this.baseOffset), this.baseOffset, SEGMENT_INDEX_BYTES_MAX);
-    const timeIdx = new TimeIndex(timeIndexPath(this.dir, this.baseOffset), this.baseOffset, SEGMENT_INDEX_BYTES_MAX);
+    const offsetIdx = new OffsetIndex(this.offsetIndexFile, this.baseOffset, SEGMENT_INDEX_BYTES_MAX);
+    const timeIdx = new TimeIndex(this.timeIndexFile, this.baseOffset, SEGMENT_INDEX_BYTES_MAX);
     const [offsetLoad, timeLoad] = await Promise.all([offsetIdx.load(), timeIdx.load()]);
     const checked = this.checkedEntries;
     const unchanged = checked !== undefined && checked.offset === offsetIdx.entries && checked.time === timeIdx.entries;
@@ -479,8 +501,8 @@ export class Segment implements IndexCacheEntry {
   async rebuildIndexes(indexBytes: number, window: Buffer | undefined, sealed = this.isSealed): Promise<BatchFault | undefined> {
     this.isSealed = sealed;
     const cap = indexBytes > 0 ? indexBytes : SEGMENT_INDEX_BYTES_MAX;
-    this.offsetIdx = new OffsetIndex(offsetIndexPath(this.dir, this.baseOffset), this.baseOffset, cap);
-    this.timeIdx = new TimeIndex(timeIndexPath(this.dir, this.baseOffset), this.baseOffset, cap);
+    this.offsetIdx = new OffsetIndex(this.offsetIndexFile, this.baseOffset, cap);
+    this.timeIdx = new TimeIndex(this.timeIndexFile, this.baseOffset, cap);
     const fileBytes = this.placed;
     this.placed = 0;
     this.next = this.baseOffset;
@@ -585,6 +607,10 @@ export class Segment implements IndexCacheEntry {
       this.idle = new Deferred();
       await this.idle.promise;
     }
+    if (this.retiredPaths) {
+      await this.deleteRetired(this.retiredPaths);
+      return;
+    }
     let logPath = this.logPath;
     if (!this.closed && this.placed > LOG_DELETE_STEP_BYTES) {
       try {
@@ -597,7 +623,38 @@ export class Segment implements IndexCacheEntry {
       }
     }
     await this.abandon();
-    for (const p of [logPath, offsetIndexPath(this.dir, this.baseOffset), timeIndexPath(this.dir, this.baseOffset)]) {
+    for (const p of [logPath, this.offsetIndexFile, this.timeIndexFile]) {
+      await unlink(p).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+    }
+  }
+
+  /**
+   * Renames the three files to `.deleted` names (a cleaned segment is about to take this one's
+   * place, possibly under the same names) and marks the segment as leaving the log. Readers
+   * holding it keep reading through the open handle; delete() later shrinks and unlinks the
+   * renamed files. The caller fsyncs the directory. Files already missing (indexes are derived
+   * and may never have been written) are skipped.
+   */
+  async retire(): Promise<void> {
+    this.isDeleted = true;
+    const renamed: string[] = [];
+    for (const p of [this.logPath, this.offsetIndexFile, this.timeIndexFile]) {
+      try {
+        await rename(p, p + DELETED_SUFFIX);
+        renamed.push(p + DELETED_SUFFIX);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    this.retiredPaths = renamed;
+  }
+
+  private async deleteRetired(paths: readonly string[]): Promise<void> {
+    if (!this.closed && this.placed > LOG_DELETE_STEP_BYTES) await truncateInSteps(this.log, this.placed).catch(() => undefined);
+    await this.abandon();
+    for (const p of paths) {
       await unlink(p).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
       });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OffsetOutOfRangeError } from '../../../proto/errors.js';
-import type { LogConfig } from '../../../broker/storage/log-config.js';
+import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../../broker/storage/log-config.js';
 import { LocalLog } from '../../../broker/storage/local-log.js';
 import { batch, decodeAll, logger, tempDir } from './helpers.js';
 
@@ -48,6 +48,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
 );
 
 const CONFIG: LogConfig = {
+  ...DEFAULT_LOG_CONFIG,
   segmentBytes: 3000, segmentMs: 3_600_000, retentionMs: -1, retentionBytes: -1, indexIntervalBytes: 150,
   segmentIndexBytes: 120, flushPolicy: 'always', flushIntervalMs: 1000,
 };
