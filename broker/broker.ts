@@ -31,6 +31,7 @@ import type { BrokerServices } from './server/request-context.js';
 import { newServerStats, type ServerStats } from './server/server-stats.js';
 import { WsListener } from './ws/ws-listener.js';
 import { KafkaServer } from './kafka/kafka-server.js';
+import { LogCleaner } from './storage/cleaner/log-cleaner.js';
 import { LogManager } from './storage/log-manager.js';
 import { ProducerIdAllocator } from './partition/producer-ids.js';
 import { TopicManager } from './topics/topic-manager.js';
@@ -54,6 +55,7 @@ export class Broker {
   private readonly stopping = new AbortController();
   private dataDirLock: DataDirLock | null = null;
   private logManager: LogManager | null = null;
+  private cleaner: LogCleaner | null = null;
   private topicManager: TopicManager | null = null;
   private groupCoordinator: GroupCoordinator | null = null;
   private server: WsListener | null = null;
@@ -82,6 +84,11 @@ export class Broker {
   /** The topic layer, for embedding programs and tests; null before start(). */
   get topics(): TopicManager | null {
     return this.topicManager;
+  }
+
+  /** The log cleaner (compaction), for embedding programs and tests; null before start(). */
+  get logCleaner(): LogCleaner | null {
+    return this.cleaner;
   }
 
   /** Consumer groups and committed offsets, for embedding programs and tests; null before start(). */
@@ -166,6 +173,12 @@ export class Broker {
     }
     producerIds.ensureAbove(highestProducerId);
     this.logManager.start();
+    this.cleaner = new LogCleaner({
+      logger: this.logger, bufferBytes: config.cleaner.bufferBytes, ioBytesPerSecond: config.cleaner.ioBytesPerSecond,
+      backoffMs: config.cleaner.backoffMs,
+    });
+    this.cleaner.addSource(this.logManager);
+    this.cleaner.start();
     this.groupCoordinator = await GroupCoordinator.open({
       dataDir: config.dataDir,
       logDefaults: config.log,
@@ -236,6 +249,8 @@ export class Broker {
     const steps: Array<[string, () => Promise<void> | undefined]> = [
       ['kafka', () => this.kafkaServer?.stop()],
       ['server', () => this.server?.closeAll()],
+      // Before the logs close: a pass in flight ends at its next slice.
+      ['cleaner', () => this.cleaner?.stop()],
       ['groups', () => this.groupCoordinator?.close()],
       ['topics', () => this.topicManager?.close()],
       ['storage', () => this.logManager?.close()],
@@ -256,6 +271,7 @@ export class Broker {
     this.topicManager = null;
     this.groupCoordinator = null;
     this.logManager = null;
+    this.cleaner = null;
     this.dataDirLock = null;
     if (first !== null) throw first instanceof StrataError ? first : new UnknownServerError('broker shutdown failed', { cause: first });
   }

@@ -14,6 +14,9 @@ import {
   SLOW_CONSUMER_DROP_MS_DEFAULT, TOPICS_MAX_DEFAULT,
 } from './constants.js';
 import type { LogLevel } from './logger.js';
+import {
+  CLEANER_BACKOFF_MS, CLEANER_BUFFER_BYTES_DEFAULT, CLEANER_BUFFER_BYTES_MIN, CLEANER_IO_BYTES_PER_SECOND_DEFAULT,
+} from './storage/cleaner/constants.js';
 import { INDEX_CACHE_BYTES_MAX, TAIL_CACHE_BYTES_MAX, TAIL_CACHE_PARTITION_BYTES_MAX } from './storage/constants.js';
 import { DEFAULT_LOG_CONFIG, validateLogConfig as validateStorageLogConfig, type LogConfig } from './storage/log-config.js';
 import type { StorageMemory } from './storage/log-manager.js';
@@ -59,6 +62,16 @@ export interface KafkaListenerConfig {
   idleTimeoutMs: number;
 }
 
+/** The log cleaner (compaction of topics with cleanup.policy=compact). */
+export interface CleanerConfig {
+  /** Memory of the key → offset map of a cleaning pass. @default 32 MiB (CLEANER_BUFFER_BYTES_DEFAULT) */
+  bufferBytes: number;
+  /** Cleaner reads and writes per second; 0 is unlimited. @default 32 MiB (CLEANER_IO_BYTES_PER_SECOND_DEFAULT) */
+  ioBytesPerSecond: number;
+  /** Pause between looks for a dirty log when none needed cleaning. @default 15000 (CLEANER_BACKOFF_MS) */
+  backoffMs: number;
+}
+
 export interface BrokerConfig {
   /** Directory holding topics.json, producer-ids.json and one directory per partition. */
   dataDir: string;
@@ -70,11 +83,14 @@ export interface BrokerConfig {
   nodeId: number;
   /** Log defaults for every partition; topics may override them. */
   log: LogConfig;
+  /** The fields of `log` given explicitly (broker flags); the others are storage's built-in defaults. */
+  logExplicit: ReadonlyArray<keyof LogConfig>;
   /** @default 'info' */
   logLevel: LogLevel;
   limits: BrokerLimits;
   /** Memory budgets of the storage caches (sealed indexes, tail caches). */
   memory: StorageMemory;
+  cleaner: CleanerConfig;
   /** null: no Kafka listener (the default for embedding; the CLI turns it on at 127.0.0.1:9092). */
   kafka: KafkaListenerConfig | null;
 }
@@ -89,6 +105,7 @@ export interface BrokerConfigInput {
   logLevel?: LogLevel;
   limits?: Partial<BrokerLimits>;
   memory?: Partial<StorageMemory>;
+  cleaner?: Partial<CleanerConfig>;
   /** Omitted or null: no Kafka listener. */
   kafka?: (Partial<KafkaListenerConfig> & { port: number }) | null;
 }
@@ -97,6 +114,12 @@ export const MEMORY_DEFAULT: Readonly<StorageMemory> = Object.freeze({
   indexCacheBytes: INDEX_CACHE_BYTES_MAX,
   tailCacheBytes: TAIL_CACHE_BYTES_MAX,
   tailCachePartitionBytes: TAIL_CACHE_PARTITION_BYTES_MAX,
+});
+
+export const CLEANER_DEFAULT: Readonly<CleanerConfig> = Object.freeze({
+  bufferBytes: CLEANER_BUFFER_BYTES_DEFAULT,
+  ioBytesPerSecond: CLEANER_IO_BYTES_PER_SECOND_DEFAULT,
+  backoffMs: CLEANER_BACKOFF_MS,
 });
 
 export const LIMITS_DEFAULT: Readonly<BrokerLimits> = Object.freeze({
@@ -127,7 +150,8 @@ export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
   const logLevel = input.logLevel ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new InvalidConfigError(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
 
-  const log: LogConfig = { ...DEFAULT_LOG_CONFIG, ...stripUndefined(input.log ?? {}) };
+  const explicitLog = stripUndefined(input.log ?? {});
+  const log: LogConfig = { ...DEFAULT_LOG_CONFIG, ...explicitLog };
   validateLogConfig(log, 'log');
 
   const limits: BrokerLimits = { ...LIMITS_DEFAULT, ...stripUndefined(input.limits ?? {}) };
@@ -153,7 +177,15 @@ export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
     throw new InvalidConfigError(`memory.tailCachePartitionBytes (${memory.tailCachePartitionBytes}) must not exceed memory.tailCacheBytes (${memory.tailCacheBytes})`);
   }
 
-  return { dataDir: input.dataDir, host, port, nodeId, log, logLevel, limits, memory, kafka: resolveKafkaConfig(input.kafka) };
+  const cleaner: CleanerConfig = { ...CLEANER_DEFAULT, ...stripUndefined(input.cleaner ?? {}) };
+  checkInt('cleaner.bufferBytes', cleaner.bufferBytes, CLEANER_BUFFER_BYTES_MIN, 2 ** 31);
+  checkInt('cleaner.ioBytesPerSecond', cleaner.ioBytesPerSecond, 0, Number.MAX_SAFE_INTEGER);
+  checkInt('cleaner.backoffMs', cleaner.backoffMs, 1, 24 * 60 * 60_000);
+
+  return {
+    dataDir: input.dataDir, host, port, nodeId, log, logExplicit: Object.keys(explicitLog) as Array<keyof LogConfig>, logLevel, limits, memory,
+    cleaner, kafka: resolveKafkaConfig(input.kafka),
+  };
 }
 
 function resolveKafkaConfig(input: BrokerConfigInput['kafka']): KafkaListenerConfig | null {

@@ -36,8 +36,9 @@
  */
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import { BatchRecords } from '../../proto/batch-records.js';
 import {
-  CorruptLogError, MessageTooLargeError, OffsetOutOfRangeError, StorageError, TooManyRequestsError,
+  CorruptLogError, InvalidRecordBatchError, MessageTooLargeError, OffsetOutOfRangeError, StorageError, TooManyRequestsError,
 } from '../../proto/errors.js';
 import {
   stampBaseOffset, stampLeaderEpoch, validateBatches, type BatchHeader, type BatchSpan, type OffsetLayout,
@@ -47,7 +48,7 @@ import {
   APPEND_BYTES_MAX, APPEND_QUEUE_BYTES_MAX, TAIL_CACHE_PARTITION_BYTES_MAX, VERIFY_CRC_ON_READ_DEFAULT,
 } from './constants.js';
 import { Deferred, fsyncDir, noop, storageFailure, toStorageError, type FaultInjector } from './file-io.js';
-import { deletesByRetention, rollAgeMs, validateLogConfig, type LogConfig } from './log-config.js';
+import { deletesByRetention, isCompacted, rollAgeMs, validateLogConfig, type LogConfig } from './log-config.js';
 import { loadSegments } from './log-loader.js';
 import { findTimestampInLog, logHeaders, readFailure, readFromSegment, releaseReadBuffer } from './log-reader.js';
 import { LogEnds } from './log-ends.js';
@@ -262,6 +263,7 @@ export class LocalLog extends EventEmitter {
    */
   appendAsLeader(batches: Buffer, leaderEpoch: number): AppendResult {
     const spans = this.validateAppend(batches);
+    if (isCompacted(this.config)) this.requireKeys(batches, spans);
     // Read everything that can still fail before changing anything.
     const metas = batchMetas(batches, spans, this.nextOffset);
     for (let i = 0; i < spans.length; i++) {
@@ -289,6 +291,22 @@ export class LocalLog extends EventEmitter {
       expected = meta.lastOffset + 1;
     }
     return this.enqueue(batches, metas);
+  }
+
+  /**
+   * A compacted log keeps the latest record per key, so a record without a key has no place in
+   * it (Kafka refuses it the same way). Walks the records: per-record work, for compacted logs only.
+   */
+  private requireKeys(batches: Buffer, spans: readonly BatchSpan[]): void {
+    const walk = new BatchRecords();
+    for (const { pos, size } of spans) {
+      walk.load(batches, pos, size);
+      for (let i = 0; i < walk.count; i++) {
+        if (walk.keyLength[i]! < 0) {
+          throw new InvalidRecordBatchError(`${this.name} is compacted (cleanup.policy=${this.config.cleanupPolicy}): every record needs a key`);
+        }
+      }
+    }
   }
 
   private validateAppend(batches: Buffer, layout: OffsetLayout = 'dense'): BatchSpan[] {

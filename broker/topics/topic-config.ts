@@ -5,12 +5,16 @@
  */
 import { InvalidConfigError } from '../../proto/errors.js';
 import { validateLogConfig } from '../config.js';
-import type { LogConfig } from '../storage/log-config.js';
+import { CLEANUP_POLICIES, type CleanupPolicy, type LogConfig } from '../storage/log-config.js';
 
 export type TopicOverrides = Partial<Pick<LogConfig,
-  'retentionMs' | 'retentionBytes' | 'segmentBytes' | 'segmentMs' | 'flushPolicy' | 'flushIntervalMs'>>;
+  'retentionMs' | 'retentionBytes' | 'segmentBytes' | 'segmentMs' | 'flushPolicy' | 'flushIntervalMs'
+  | 'cleanupPolicy' | 'minCleanableDirtyRatio' | 'minCompactionLagMs' | 'maxCompactionLagMs' | 'deleteRetentionMs'>>;
 
-const OVERRIDE_KEYS = ['retentionMs', 'retentionBytes', 'segmentBytes', 'segmentMs', 'flushPolicy', 'flushIntervalMs'] as const;
+const OVERRIDE_KEYS = [
+  'retentionMs', 'retentionBytes', 'segmentBytes', 'segmentMs', 'flushPolicy', 'flushIntervalMs',
+  'cleanupPolicy', 'minCleanableDirtyRatio', 'minCompactionLagMs', 'maxCompactionLagMs', 'deleteRetentionMs',
+] as const satisfies ReadonlyArray<keyof LogConfig>;
 
 /** Broker defaults with the topic's overrides on top, validated as a whole. */
 export function effectiveLogConfig(defaults: LogConfig, overrides: TopicOverrides, topic: string): LogConfig {
@@ -35,6 +39,11 @@ export function parseStoredOverrides(raw: unknown, topic: string): TopicOverride
         throw new InvalidConfigError(`topic ${topic} has flushPolicy ${String(value)}`);
       }
       out.flushPolicy = value;
+    } else if (key === 'cleanupPolicy') {
+      if (typeof value !== 'string' || !(CLEANUP_POLICIES as readonly string[]).includes(value)) {
+        throw new InvalidConfigError(`topic ${topic} has cleanupPolicy ${String(value)}`);
+      }
+      out.cleanupPolicy = value as CleanupPolicy;
     } else {
       if (typeof value !== 'number') throw new InvalidConfigError(`topic ${topic} config ${key} is not a number`);
       (out as Record<string, number>)[key] = value;

@@ -35,6 +35,9 @@ interface StartOptions {
   indexCacheBytes?: number;
   tailCacheBytes?: number;
   tailCachePartitionBytes?: number;
+  cleanerBufferBytes?: number;
+  cleanerIoBytesPerSecond?: number;
+  cleanerBackoffMs?: number;
   kafkaListen: { host: string; port: number } | 'off';
   kafkaAdvertise?: { host: string; port: number };
   kafkaIdleTimeoutMs?: number;
@@ -80,6 +83,11 @@ export function registerBrokerCommands(program: Command): void {
       parseNonNegativeInt('--tail-cache-bytes'))
     .option('--tail-cache-partition-bytes <bytes>', 'memory for recently written batches, per partition (default: 1 MiB)',
       parseNonNegativeInt('--tail-cache-partition-bytes'))
+    .option('--cleaner-buffer-bytes <bytes>', 'memory of the log cleaner\'s key map: keys cleaned per pass x 16 B (default: 32 MiB)',
+      parsePositiveInt('--cleaner-buffer-bytes'))
+    .option('--cleaner-io-bytes-per-second <bytes>', 'log cleaner reads + writes per second; 0: unlimited (default: 32 MiB)',
+      parseNonNegativeInt('--cleaner-io-bytes-per-second'))
+    .option('--cleaner-backoff-ms <ms>', 'pause between looks for a dirty compacted log (default: 15000)', parsePositiveInt('--cleaner-backoff-ms'))
     .option('--kafka-listen <host:port>', `Kafka protocol listener (port 0: any free port; 'off': none)`,
       parseHostPort('--kafka-listen', { allowOff: true }), parseHostPort('--kafka-listen')(KAFKA_LISTEN_DEFAULT) as { host: string; port: number })
     .option('--kafka-advertise <host:port>', 'address Kafka clients are told to connect to (default: the listen address)',
@@ -120,6 +128,11 @@ function toConfig(opts: StartOptions): BrokerConfigInput {
       indexCacheBytes: opts.indexCacheBytes,
       tailCacheBytes: opts.tailCacheBytes,
       tailCachePartitionBytes: opts.tailCachePartitionBytes,
+    },
+    cleaner: {
+      bufferBytes: opts.cleanerBufferBytes,
+      ioBytesPerSecond: opts.cleanerIoBytesPerSecond,
+      backoffMs: opts.cleanerBackoffMs,
     },
     kafka: opts.kafkaListen === 'off' ? null : {
       host: opts.kafkaListen.host, port: opts.kafkaListen.port, advertise: opts.kafkaAdvertise ?? null, idleTimeoutMs: opts.kafkaIdleTimeoutMs,

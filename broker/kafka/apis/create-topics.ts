@@ -42,7 +42,7 @@ export const handleCreateTopics: KafkaHandler<'createTopics'> = async (ctx, req)
       }
       results.push({
         name: t.name, errorCode: KafkaError.NONE, errorMessage: null, numPartitions: partitions, replicationFactor: 1,
-        configs: describeTopicConfigs(effective, overrides).map((e) => ({
+        configs: describeTopicConfigs(effective, overrides, new Set(config.logExplicit)).map((e) => ({
           name: e.name, value: e.value, readOnly: e.readOnly, configSource: e.source, isSensitive: false,
         })),
       });

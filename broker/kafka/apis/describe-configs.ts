@@ -3,7 +3,6 @@
  * (topic-configs.ts). No synonyms or documentation are kept.
  */
 import { UnknownTopicError } from '../../../proto/errors.js';
-import { effectiveLogConfig } from '../../topics/topic-config.js';
 import { kafkaErrorCode, kafkaErrorMessage, KafkaError } from '../kafka-errors.js';
 import { ConfigSource, describeBrokerConfigs, describeTopicConfigs, RESOURCE_BROKER, RESOURCE_TOPIC, type ConfigEntry } from '../topic-configs.js';
 import type { KafkaHandler } from './types.js';
@@ -18,9 +17,9 @@ export const handleDescribeConfigs: KafkaHandler<'describeConfigs'> = async (ctx
         if (r.resourceType === RESOURCE_TOPIC) {
           const topic = topics.getTopic(r.resourceName);
           if (!topic) throw new UnknownTopicError(`unknown topic ${r.resourceName}`);
-          entries = describeTopicConfigs(effectiveLogConfig(config.log, topic.config, r.resourceName), topic.config);
+          entries = describeTopicConfigs(topic.config, topic.overrides, new Set(config.logExplicit));
         } else if (r.resourceType === RESOURCE_BROKER && (r.resourceName === '' || r.resourceName === String(config.nodeId))) {
-          entries = describeBrokerConfigs(config.log);
+          entries = describeBrokerConfigs(config.log, new Set(config.logExplicit));
         } else {
           return { ...base, errorCode: KafkaError.INVALID_REQUEST, errorMessage: `resource type ${r.resourceType} ${r.resourceName} is not described by this broker`, configs: [] };
         }

@@ -32,7 +32,7 @@ describe('kafkajs admin', () => {
       const { resources } = await admin.describeConfigs({ resources: [{ type: 2, name: 'adm-a' }], includeSynonyms: false });
       const entries = new Map(resources[0]!.configEntries.map((e) => [e.configName, e]));
       expect(entries.get('retention.ms')).toMatchObject({ configValue: '3600000', readOnly: false });
-      expect(entries.get('cleanup.policy')).toMatchObject({ configValue: 'delete', readOnly: true });
+      expect(entries.get('cleanup.policy')).toMatchObject({ configValue: 'delete', readOnly: false });
       await admin.deleteTopics({ topics: ['adm-b'] });
       expect(await admin.listTopics()).not.toContain('adm-b');
       await expect(admin.createTopics({ topics: [{ topic: 'bad name!' }] })).rejects.toThrow();
