@@ -129,12 +129,12 @@ describe('readers of a compacted topic', () => {
       await consumer.run({
         eachMessage: async ({ message }) => { got.push([Number(message.offset), message.key!.toString(), message.value?.toString() ?? null]); },
       });
-      await eventually('kafkajs to read every record', () => got.length >= expected().length);
+      await eventually('kafkajs to read every record', () => got.length >= expected().length, 45_000);
     } finally {
       await consumer.disconnect();
     }
     expect(got).toEqual(expected().map((s) => [s.offset, s.key, s.value]));
-  });
+  }, 60_000);
 
   it('refuses records without a key on a compacted topic', async () => {
     const producer = kafkajs(broker.bootstrap).producer();

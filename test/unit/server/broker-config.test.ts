@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { FRAME_BYTES_MAX } from '../../../proto/constants.js';
 import { InvalidConfigError } from '../../../proto/errors.js';
-import { LIMITS_DEFAULT, MEMORY_DEFAULT, resolveBrokerConfig } from '../../../broker/config.js';
+import { CLEANER_DEFAULT, LIMITS_DEFAULT, MEMORY_DEFAULT, resolveBrokerConfig } from '../../../broker/config.js';
 import { DEFAULT_LOG_CONFIG } from '../../../broker/storage/log-config.js';
 
 describe('resolveBrokerConfig', () => {
   it('fills every default from one required field', () => {
     const cfg = resolveBrokerConfig({ dataDir: '/tmp/x' });
-    expect(cfg).toEqual({ dataDir: '/tmp/x', host: '127.0.0.1', port: 7171, nodeId: 0, logLevel: 'info', log: DEFAULT_LOG_CONFIG, limits: LIMITS_DEFAULT, memory: MEMORY_DEFAULT, kafka: null });
+    expect(cfg).toEqual({ dataDir: '/tmp/x', host: '127.0.0.1', port: 7171, nodeId: 0, logLevel: 'info', log: DEFAULT_LOG_CONFIG, logExplicit: [], limits: LIMITS_DEFAULT, memory: MEMORY_DEFAULT, cleaner: CLEANER_DEFAULT, kafka: null });
     expect(cfg.limits.frameBytesMax).toBe(FRAME_BYTES_MAX);
   });
 
@@ -15,6 +15,7 @@ describe('resolveBrokerConfig', () => {
     const cfg = resolveBrokerConfig({ dataDir: 'd', port: 0, log: { flushPolicy: 'never', segmentBytes: undefined }, limits: { maxTopics: 3 } });
     expect(cfg.port).toBe(0);
     expect(cfg.log).toEqual({ ...DEFAULT_LOG_CONFIG, flushPolicy: 'never' });
+    expect(cfg.logExplicit).toEqual(['flushPolicy']);
     expect(cfg.limits).toEqual({ ...LIMITS_DEFAULT, maxTopics: 3 });
   });
 
@@ -39,6 +40,10 @@ describe('resolveBrokerConfig', () => {
     ['more partitions than the wire allows', { dataDir: 'd', limits: { maxPartitionsPerTopic: 1_000_000 } }],
     ['a string where a number belongs', { dataDir: 'd', limits: { idleTimeoutMs: '100' } }],
     ['a negative index cache', { dataDir: 'd', memory: { indexCacheBytes: -1 } }],
+    ['a cleaner buffer below its minimum', { dataDir: 'd', cleaner: { bufferBytes: 1024 } }],
+    ['a negative cleaner I/O rate', { dataDir: 'd', cleaner: { ioBytesPerSecond: -1 } }],
+    ['an unknown cleanup policy', { dataDir: 'd', log: { cleanupPolicy: 'shred' } }],
+    ['a dirty ratio above 1', { dataDir: 'd', log: { minCleanableDirtyRatio: 2 } }],
     ['a per-partition tail cache above the broker-wide one', { dataDir: 'd', memory: { tailCacheBytes: 1024, tailCachePartitionBytes: 2048 } }],
   ])('refuses %s', (_what, input) => {
     expect(() => resolveBrokerConfig(input as never)).toThrow(InvalidConfigError);

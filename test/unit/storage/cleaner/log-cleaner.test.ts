@@ -85,8 +85,11 @@ describe('LogCleaner', () => {
   });
 
   it('drops records without a key, and keeps each producer\'s last batch as a header when all its records go', async () => {
-    const log = await open();
+    // Keyless records can only be there from before the topic turned compacted: appends refuse them since.
+    const log = await open(compactConfig({ cleanupPolicy: 'delete' }));
     await put(log, [{ key: null, value: 'keyless' }, { key: 'p', value: 'v1' }], { producerId: 9, producerEpoch: 0, baseSequence: 0 });
+    log.config = compactConfig();
+    expect(() => log.appendAsLeader(keyed([{ key: null, value: 'late' }]), 0)).toThrow(/needs a key/);
     await put(log, [{ key: 'p', value: 'v2' }], { producerId: 8, producerEpoch: 0, baseSequence: 0 });
     await put(log, [{ key: 'p', value: 'v3' }]);
     await log.maybeRoll(Number.MAX_SAFE_INTEGER);
