@@ -115,11 +115,17 @@ export class Partition {
    */
   private readonly completions = new WeakMap<ProducerBatch, Completion>();
   private readonly hwListeners = new Set<HighWatermarkListener>();
+  /**
+   * Whether the local log alone moves the high watermark (single node). A replicated partition
+   * turns this off: its leader's ReplicaTracker computes the minimum over the ISR, a follower
+   * takes its leader's, and both call updateHighWatermark.
+   */
+  private localHighWatermark = true;
   private readonly onWritten = (end: number): void => {
-    if (this.log.config.flushPolicy !== 'always') this.advanceHighWatermark(end);
+    if (this.localHighWatermark && this.log.config.flushPolicy !== 'always') this.advanceHighWatermark(end);
   };
   private readonly onDurable = (end: number): void => {
-    if (this.log.config.flushPolicy === 'always') this.advanceHighWatermark(end);
+    if (this.localHighWatermark && this.log.config.flushPolicy === 'always') this.advanceHighWatermark(end);
   };
 
   constructor(opts: PartitionOptions) {
@@ -339,6 +345,22 @@ export class Partition {
         this.logger.error({ err }, 'high watermark listener failed');
       }
     }
+  }
+
+  /**
+   * Replication: from now on only updateHighWatermark moves the high watermark (`true`), or the
+   * local log does again (`false`, a partition back to a single replica).
+   */
+  setReplicatedHighWatermark(replicated: boolean): void {
+    this.localHighWatermark = !replicated;
+  }
+
+  /**
+   * Replication: the high watermark the replicas agreed on (the leader's minimum over the ISR, or
+   * a follower's leader's). Never past the local written end, never backwards.
+   */
+  updateHighWatermark(offset: number): void {
+    this.advanceHighWatermark(Math.min(offset, this.log.writtenEndOffset));
   }
 
   /** Calls `listener` on every high-watermark advance until the returned function is called. */
