@@ -3,17 +3,11 @@
  * ISR of what each member holds (durably under flush always), acks=all waits for it, and
  * followers are judged lagging or caught up by Kafka's rule.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ReplicaTracker } from '../../../broker/partition/replica-tracker.js';
-import { openReplica, records, replicate, type Replica } from '../replication/helpers.js';
+import { records, replicate, useReplicas } from '../replication/helpers.js';
 
-const open: Replica[] = [];
-async function replica(): Promise<Replica> {
-  const r = await openReplica();
-  open.push(r);
-  return r;
-}
-afterEach(async () => { await Promise.all(open.splice(0).map((r) => r.close())); });
+const replica = useReplicas();
 
 const settled = async (p: Promise<unknown>): Promise<boolean> => {
   let done = false;

@@ -2,17 +2,11 @@
  * The follower's OffsetsForLeaderEpoch loop (KIP-101 / KIP-279) on real partitions: divergent
  * tails of a dead leader are cut, agreeing tails are kept, and replicas converge byte for byte.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { truncateToLeader } from '../../../broker/replication/follower-truncation.js';
-import { epochSource, lead, logBytes, openReplica, replicate, type Replica } from './helpers.js';
+import { epochSource, lead, logBytes, replicate, useReplicas } from './helpers.js';
 
-const open: Replica[] = [];
-async function replica(): Promise<Replica> {
-  const r = await openReplica();
-  open.push(r);
-  return r;
-}
-afterEach(async () => { await Promise.all(open.splice(0).map((r) => r.close())); });
+const replica = useReplicas();
 
 describe('follower truncation by leader epoch', () => {
   it('KIP-101: a dead leader\'s unreplicated tail is replaced by the new leader\'s log', async () => {

@@ -3,6 +3,7 @@
  * instead of the broker-to-broker protocol: the replication algorithms tested on the storage
  * they run on.
  */
+import { afterEach } from 'vitest';
 import { encodeRecordBatch } from '../../../proto/record-batch.js';
 import { silentLogger } from '../../../broker/logger.js';
 import { Partition } from '../../../broker/partition/partition.js';
@@ -29,6 +30,17 @@ export async function openReplica(config: Partial<LogConfig> = {}): Promise<Repl
       if (!log.isClosed) await log.close();
       await cleanup();
     },
+  };
+}
+
+/** A replica factory for one test file; every replica it opened is closed after each test. */
+export function useReplicas(): () => Promise<Replica> {
+  const open: Replica[] = [];
+  afterEach(async () => { await Promise.all(open.splice(0).map((r) => r.close())); });
+  return async () => {
+    const r = await openReplica();
+    open.push(r);
+    return r;
   };
 }
 
