@@ -18,10 +18,10 @@ export interface Replica {
   close(): Promise<void>;
 }
 
-export async function openReplica(config: Partial<LogConfig> = {}): Promise<Replica> {
+export async function openReplica(config: Partial<LogConfig> = {}, topic = 't', index = 0): Promise<Replica> {
   const { dir, cleanup } = await tempDir('strata-replica-');
   const log = await openLog(dir, smallConfig({ flushPolicy: 'always', segmentBytes: 4096, ...config }));
-  const partition = await Partition.open({ topic: 't', index: 0, log, logger: silentLogger() });
+  const partition = await Partition.open({ topic, index, log, logger: silentLogger() });
   return {
     partition,
     log,
