@@ -91,6 +91,19 @@ export const KAFKA_PORT_DEFAULT = 9092;
  * every quiet producer; clients reconnect when they next need the connection.
  */
 export const KAFKA_IDLE_TIMEOUT_MS_DEFAULT = 10 * 60_000;
+/**
+ * Bytes Kafka connections may hold in reads made ahead of their clients' next fetch, all
+ * connections together (broker/kafka/fetch-read-ahead.ts): four full 16 MiB fetches' worth, or
+ * sixteen consumers replaying with 4 MiB partition fetches. Past it, fetches simply read when
+ * they come.
+ */
+export const KAFKA_READ_AHEAD_BYTES_MAX = 4 * FETCH_RESPONSE_BYTES_MAX;
+/**
+ * A read made ahead is dropped when the client has not asked for it within this: librdkafka
+ * pauses fetching up to about a second when its own queue is full, kafkajs fetches again after
+ * its handler ran; a client gone quiet longer should not pin the memory.
+ */
+export const KAFKA_READ_AHEAD_KEEP_MS = 5_000;
 
 /**
  * Slow consumers: once a socket has this many bytes queued in user space (ws.bufferedAmount),

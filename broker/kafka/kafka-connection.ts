@@ -30,8 +30,10 @@ import {
   decodeRequest, encodeApiVersionsFallback, encodeResponse, encodeUnsupportedResponse, API_VERSIONS_KEY,
   type KafkaRequest,
 } from '../../proto/kafka/index.js';
+import { KAFKA_READ_AHEAD_KEEP_MS } from '../constants.js';
 import type { Logger } from '../logger.js';
 import type { BrokerServices } from '../server/request-context.js';
+import { FetchReadAhead, type ReadAheadBudget } from './fetch-read-ahead.js';
 import { FrameSplitter } from './frame-splitter.js';
 import { dispatch, NO_RESPONSE, servedApiKeys } from './kafka-apis.js';
 import type { KafkaAddress, KafkaContext } from './kafka-context.js';
@@ -50,6 +52,8 @@ export interface KafkaConnectionOptions {
   readonly services: BrokerServices;
   readonly limits: KafkaConnectionLimits;
   readonly advertised: KafkaAddress;
+  /** Shared by the listener's connections. */
+  readonly readAheadBudget: ReadAheadBudget;
   readonly logger: Logger;
   readonly onClose: (conn: KafkaConnection) => void;
 }
@@ -79,12 +83,14 @@ export class KafkaConnection {
   private drainWaiters: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
   private closing = false;
+  private readonly readAhead: FetchReadAhead;
 
   constructor(private readonly opts: KafkaConnectionOptions) {
     this.id = opts.id;
     this.socket = opts.socket;
     this.remote = `${opts.socket.remoteAddress ?? '?'}:${opts.socket.remotePort ?? '?'}`;
     this.splitter = new FrameSplitter(opts.limits.frameBytesMax);
+    this.readAhead = new FetchReadAhead(opts.readAheadBudget, KAFKA_READ_AHEAD_KEEP_MS);
     this.abort = AbortSignal.any([this.closed.signal, opts.services.stopping]);
     this.socket.setNoDelay(true);
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -174,7 +180,7 @@ export class KafkaConnection {
   private async serve(req: KafkaRequest, slot: Slot): Promise<void> {
     const ctx: KafkaContext = {
       services: this.opts.services, advertised: this.opts.advertised, remote: this.remote, clientId: req.clientId ?? '',
-      abort: this.abort, connectionClosed: this.closed.signal, logger: this.opts.logger,
+      abort: this.abort, connectionClosed: this.closed.signal, logger: this.opts.logger, fetchReader: this.readAhead.read,
     };
     try {
       if (req.api === 'fetch') await this.untilUncongested();
@@ -256,6 +262,7 @@ export class KafkaConnection {
     if (this.idleTimer) clearInterval(this.idleTimer);
     if (this.congestedTimer) clearTimeout(this.congestedTimer);
     this.closed.abort();
+    this.readAhead.close();
     for (const wake of this.drainWaiters.splice(0)) wake();
     this.opts.onClose(this);
   }

@@ -5,6 +5,7 @@
  * connection closes or the broker stops.
  */
 import type { Logger } from '../logger.js';
+import type { PartitionReader } from '../server/fetch-reader.js';
 import { ANONYMOUS_PRINCIPAL, type BrokerServices, type RequestContext } from '../server/request-context.js';
 
 export interface KafkaAddress {
@@ -23,6 +24,8 @@ export interface KafkaContext {
   /** Aborted only when the connection closes. */
   readonly connectionClosed: AbortSignal;
   readonly logger: Logger;
+  /** The connection's read-ahead (fetch-read-ahead.ts). */
+  readonly fetchReader: PartitionReader;
 }
 
 /** The wire-neutral handlers' view of a Kafka request (broker/server/api/). */
@@ -36,5 +39,6 @@ export function requestContextOf(ctx: KafkaContext): RequestContext {
     connectionClosed: ctx.connectionClosed,
     connectionOrBrokerEnding: ctx.abort,
     logger: ctx.logger,
+    fetchReader: ctx.fetchReader,
   };
 }

@@ -8,10 +8,11 @@
  * STOP_DRAIN_MS_MAX, then end every socket.
  */
 import net from 'node:net';
-import { STOP_DRAIN_MS_MAX } from '../constants.js';
+import { KAFKA_READ_AHEAD_BYTES_MAX, STOP_DRAIN_MS_MAX } from '../constants.js';
 import type { Logger } from '../logger.js';
 import type { BrokerServices } from '../server/request-context.js';
 import type { KafkaAddress } from './kafka-context.js';
+import { ReadAheadBudget } from './fetch-read-ahead.js';
 import { KafkaConnection, type KafkaConnectionLimits } from './kafka-connection.js';
 
 export interface KafkaServerOptions {
@@ -31,6 +32,7 @@ export class KafkaServer {
   private readonly connections = new Set<KafkaConnection>();
   private nextId = 1;
   private bound: KafkaAddress | null = null;
+  private readonly readAheadBudget = new ReadAheadBudget(KAFKA_READ_AHEAD_BYTES_MAX);
 
   constructor(private readonly opts: KafkaServerOptions) {}
 
@@ -87,6 +89,7 @@ export class KafkaServer {
       services: this.opts.services,
       limits: this.opts.limits,
       advertised: this.advertised,
+      readAheadBudget: this.readAheadBudget,
       logger: this.opts.logger,
       onClose: (c) => this.connections.delete(c),
     });

@@ -15,7 +15,7 @@
  * listeners, so nothing outlives the request.
  */
 import type { Partition } from '../partition/partition.js';
-import { readFetchPass, type FetchPass, type FetchTarget } from './fetch-reader.js';
+import { readFetchPass, type FetchPass, type FetchTarget, type PartitionReader } from './fetch-reader.js';
 
 export interface DelayedFetchOptions {
   readonly targets: readonly FetchTarget[];
@@ -32,6 +32,8 @@ export interface DelayedFetchOptions {
    */
   readonly lookup: (topic: string, partition: number) => Partition | undefined;
   readonly onError: (err: unknown) => void;
+  /** How each pass reads a partition (the connection's reader). @default readToHighWatermark */
+  readonly read?: PartitionReader | undefined;
 }
 
 /** Resolves with the pass to answer with, or null when the connection closed meanwhile. */
@@ -64,7 +66,7 @@ export function waitForFetchData(opts: DelayedFetchOptions): Promise<FetchPass |
     const pass = async (): Promise<FetchPass | null> => {
       try {
         const fresh = opts.targets.map((t) => ({ ...t, source: opts.lookup(t.topic, t.partition) }));
-        return await readFetchPass(fresh, opts.maxBytes);
+        return await readFetchPass(fresh, opts.maxBytes, opts.read);
       } catch (err) {
         // readFetchPass reports per-partition errors itself; this is a bug, answer with the first pass.
         opts.onError(err);

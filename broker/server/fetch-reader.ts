@@ -16,7 +16,7 @@
 import { OffsetOutOfRangeError, StrataError, UnknownServerError, UnknownTopicError } from '../../proto/errors.js';
 import { BATCH_LENGTH_PREFIX_BYTES } from '../../proto/constants.js';
 import { OFFSET_BATCH_LENGTH } from '../../proto/record-batch.js';
-import type { Partition } from '../partition/partition.js';
+import type { Partition, PartitionReadResult } from '../partition/partition.js';
 
 export interface FetchTarget {
   readonly topic: string;
@@ -50,9 +50,20 @@ export interface FetchPass extends HeldReadBuffers {
   readonly errors: number;
 }
 
+/**
+ * How a fetch reads one partition, up to its high watermark. A connection may bring its own
+ * (RequestContext.fetchReader: the Kafka listener reads ahead for its clients); it must answer
+ * exactly what Partition.read would.
+ */
+export type PartitionReader = (source: Partition, offset: number, maxBytes: number) => Promise<PartitionReadResult>;
+
+export const readToHighWatermark: PartitionReader = (source, offset, maxBytes) => source.read(offset, maxBytes, 'high-watermark');
+
 const EMPTY: Buffer = Buffer.alloc(0);
 
-export async function readFetchPass(targets: readonly FetchTarget[], maxBytes: number): Promise<FetchPass> {
+export async function readFetchPass(
+  targets: readonly FetchTarget[], maxBytes: number, read: PartitionReader = readToHighWatermark,
+): Promise<FetchPass> {
   const reads: PartitionRead[] = [];
   const releases: Array<() => void> = [];
   let bytes = 0;
@@ -74,7 +85,7 @@ export async function readFetchPass(targets: readonly FetchTarget[], maxBytes: n
       let records: Buffer = EMPTY;
       if (bytes === 0 || remaining > 0) {
         const limit = Math.min(target.partitionMaxBytes, remaining);
-        const res = await source.read(target.fetchOffset, limit, 'high-watermark');
+        const res = await read(source, target.fetchOffset, limit);
         releases.push(res.release);
         // The first partition with data keeps at least one batch; later ones only what fits.
         records = trimToWholeBatches(res.records, bytes === 0 ? limit : remaining, bytes === 0);

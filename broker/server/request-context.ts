@@ -10,6 +10,7 @@ import type { BrokerConfig } from '../config.js';
 import type { GroupCoordinator } from '../groups/group-coordinator.js';
 import type { Logger } from '../logger.js';
 import type { ProducerIdAllocator } from '../partition/producer-ids.js';
+import type { PartitionReader } from './fetch-reader.js';
 import type { TopicManager } from '../topics/topic-manager.js';
 
 export interface BrokerServices {
@@ -47,6 +48,11 @@ export interface RequestContext {
   readonly connectionOrBrokerEnding: AbortSignal;
   /** Logger bound to this connection. */
   readonly logger: Logger;
+  /**
+   * How this connection's fetches read partitions; absent: straight from the partition. The
+   * Kafka listener reads ahead here, since Kafka clients keep one fetch in flight (broker/kafka/fetch-read-ahead.ts).
+   */
+  readonly fetchReader?: PartitionReader | undefined;
 }
 
 /** Returned by a handler that must not answer (produce with acks=none, a fetch whose connection closed). */

@@ -67,7 +67,7 @@ export async function handleFetch(ctx: RequestContext, cmd: FetchCommand): Promi
     }
   }
 
-  let pass = await readFetchPass(targets, maxBytes);
+  let pass = await readFetchPass(targets, maxBytes, ctx.fetchReader);
   const satisfied = pass.bytes >= minBytes || pass.errors > 0 || targets.length === 0;
   if (!satisfied && maxWaitMs > 0 && !stopping.aborted) {
     const waited = await waitForFetchData({
@@ -76,6 +76,7 @@ export async function handleFetch(ctx: RequestContext, cmd: FetchCommand): Promi
       stopping,
       lookup: (topic, partition) => topics.getPartition(topic, partition),
       onError: (err) => ctx.logger.error({ err }, 'fetch read pass failed'),
+      read: ctx.fetchReader,
     });
     // The first pass is superseded either way: its read buffers can serve other fetches.
     if (waited !== pass) pass.release();
