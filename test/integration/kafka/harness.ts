@@ -4,7 +4,10 @@
  * nothing unless asked.
  */
 import { spawn } from 'node:child_process';
-import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import { CompressionCodecs, CompressionTypes, Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import { compress as zstdCompress, decompress as zstdDecompress, init as zstdInit } from '@bokuweb/zstd-wasm';
+import { compressFrameSync as lz4Compress, decompressFrameSync as lz4Decompress } from 'lz4-napi';
+import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy';
 import { removeDir, startBrokerProcess, type BrokerProcess } from '../../helpers/cli.js';
 
 /** Longest one kcat run may take in a test. */
@@ -31,6 +34,24 @@ export async function startKafkaBroker(args: string[] = [], dataDir?: string): P
       await removeDir(b.dataDir);
     },
   };
+}
+
+/**
+ * kafkajs ships gzip only and takes the other codecs from its users (kafkajs-snappy, kafkajs-lz4,
+ * @kafkajs/zstd wrap these same libraries). Registered straight from the libraries rather than
+ * from Strata's proto/compression.ts, so the broker meets framing it did not write: raw snappy
+ * (what kafkajs-snappy and librdkafka send; Java sends xerial), LZ4 frames, zstd frames.
+ */
+export async function registerKafkajsCodecs(): Promise<void> {
+  await zstdInit();
+  const codec = (compress: (b: Buffer) => Uint8Array, decompress: (b: Buffer) => Uint8Array) => () => ({
+    compress: async (encoder: { buffer: Buffer }) => Buffer.from(compress(encoder.buffer)),
+    decompress: async (buffer: Buffer) => Buffer.from(decompress(buffer)),
+  });
+  const codecs = CompressionCodecs as Record<number, () => unknown>;
+  codecs[CompressionTypes.Snappy] = codec((b) => snappyCompress(b), (b) => snappyUncompress(b, { asBuffer: true }) as Buffer);
+  codecs[CompressionTypes.LZ4] = codec((b) => lz4Compress(b), (b) => lz4Decompress(b));
+  codecs[CompressionTypes.ZSTD] = codec((b) => zstdCompress(b, 3), (b) => zstdDecompress(b));
 }
 
 export interface KcatResult {

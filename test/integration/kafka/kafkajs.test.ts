@@ -1,15 +1,20 @@
 /**
  * kafkajs 2.2.4 against a real broker process over the Kafka listener: the admin client, an
- * idempotent acks=-1 producer with each codec kafkajs has built in, a consumer group of three
- * that rebalances when one member leaves, commit-and-resume, and seek.
+ * idempotent acks=-1 producer with each of Kafka's codecs (gzip built in, snappy, lz4 and zstd
+ * registered as kafkajs users do), a consumer group of three that rebalances when one member
+ * leaves, commit-and-resume, and seek.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CompressionTypes, type Consumer, type EachMessagePayload } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, kafkajs, startKafkaBroker, type KafkaBroker } from './harness.js';
+import { compressionOf, readBatchHeader } from '../../../proto/record-batch.js';
+import { eventually, kafkajs, registerKafkajsCodecs, startKafkaBroker, type KafkaBroker } from './harness.js';
 
 let broker: KafkaBroker;
 
 beforeAll(async () => {
+  await registerKafkajsCodecs();
   broker = await startKafkaBroker();
 });
 
@@ -43,7 +48,10 @@ describe('kafkajs admin', () => {
 });
 
 describe('kafkajs producer', () => {
-  it.each([['none', CompressionTypes.None], ['gzip', CompressionTypes.GZIP]] as const)(
+  it.each([
+    ['none', CompressionTypes.None], ['gzip', CompressionTypes.GZIP], ['snappy', CompressionTypes.Snappy],
+    ['lz4', CompressionTypes.LZ4], ['zstd', CompressionTypes.ZSTD],
+  ] as const)(
     'sends idempotently with acks=-1 and %s, each record once at dense offsets', async (_name, compression) => {
       const kafka = kafkajs(broker.bootstrap);
       const topic = `prod-${_name}`;
@@ -62,6 +70,9 @@ describe('kafkajs producer', () => {
         sent.push(...messages.map((m) => m.value));
       }
       await producer.disconnect();
+      // Stored as sent: the segment holds kafkajs's batches with their codec.
+      const segment = await readFile(join(broker.dataDir, `${topic}-0`, '00000000000000000000.log'));
+      expect(compressionOf(readBatchHeader(segment).attributes)).toBe(compression);
       const got = await consumeAll(kafka.consumer({ groupId: `read-${topic}`, maxWaitTimeInMs: 300 }), topic, sent.length);
       expect(got.map((m) => m.message.value!.toString())).toEqual(sent);
       expect(got.map((m) => Number(m.message.offset))).toEqual(sent.map((_, i) => i));
