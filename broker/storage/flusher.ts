@@ -22,6 +22,12 @@ export interface FlushTarget<Mark> {
   flushed(mark: Mark): void;
   /** An fdatasync failed; the log must stop acknowledging. */
   flushFailed(err: StorageError): void;
+  /**
+   * Directories to fsync in the next pass that syncs segments, before those segments: a new
+   * partition's entries (its directory, its first segment file) become durable with its first
+   * flushed data instead of at creation, where they cost two fsyncs per partition for nothing.
+   */
+  syncPendingDirs?(): Promise<void>;
 }
 
 export class Flusher<Mark> {
@@ -84,6 +90,7 @@ export class Flusher<Mark> {
       for (const s of segments) s.acquire();
       try {
         if (segments.length > 0) {
+          await this.target.syncPendingDirs?.();
           await Promise.all(segments.map((s) => s.sync()));
           this.passes++;
         }

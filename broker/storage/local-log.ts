@@ -106,6 +106,11 @@ export interface LocalLogOptions {
   tailCacheBytes?: number | undefined;
   /** Where this log's sealed segments' indexes are accounted. @default IndexCache.shared */
   indexCache?: IndexCache | undefined;
+  /**
+   * Set when the caller has just created `dir` inside this directory: the parent is fsynced
+   * with the log's first flush (before anything is acknowledged as durable), not now.
+   */
+  createdIn?: string | undefined;
 }
 
 /** Counters for tests and metrics. */
@@ -159,7 +164,7 @@ export class LocalLog extends EventEmitter {
   private readonly counters: LocalLogStats = { appends: 0, writes: 0, syncs: 0, rolls: 0, cacheReads: 0, fileReads: 0 };
   private readonly cache: TailCache;
 
-  private constructor(opts: LocalLogOptions, segments: Segment[], ctx: SegmentContext, logger: Logger) {
+  private constructor(opts: LocalLogOptions, segments: Segment[], ctx: SegmentContext, logger: Logger, dirSyncs: string[]) {
     super();
     this.topic = opts.topic;
     this.partition = opts.partition;
@@ -180,7 +185,11 @@ export class LocalLog extends EventEmitter {
       onWritten: (offset) => this.notify('written', offset),
       onDurable: (offset) => this.notify('durable', offset),
       onUnhealthy: (err) => this.writer.failAll([], err),
-    });
+      syncDir: async (dir) => {
+        if (opts.faults?.sync) await opts.faults.sync(dir);
+        await fsyncDir(dir);
+      },
+    }, dirSyncs);
   }
 
   static async open(opts: LocalLogOptions): Promise<LocalLog> {
@@ -194,9 +203,10 @@ export class LocalLog extends EventEmitter {
       faults: opts.faults,
       indexCache: opts.indexCache,
     };
-    const segments = await loadSegments({ dir: opts.dir, ctx, recover: opts.recover, recoveryPoint: opts.recoveryPoint });
-    log = new LocalLog(opts, segments, ctx, logger);
-    logger.debug({ logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, segments: segments.length }, 'log opened');
+    const loaded = await loadSegments({ dir: opts.dir, ctx, recover: opts.recover, recoveryPoint: opts.recoveryPoint });
+    const dirSyncs = [...(opts.createdIn ? [opts.createdIn] : []), ...(loaded.created ? [opts.dir] : [])];
+    log = new LocalLog(opts, loaded.segments, ctx, logger, dirSyncs);
+    logger.debug({ logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, segments: loaded.segments.length }, 'log opened');
     return log;
   }
 

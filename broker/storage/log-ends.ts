@@ -39,6 +39,8 @@ export interface LogEndsHost {
   onDurable(offset: number): void;
   /** The ends became unhealthy: fail everything still queued for writing. */
   onUnhealthy(err: StorageError): void;
+  /** fsyncs a directory (for `pendingDirSyncs`, before the first segment sync). */
+  syncDir(dir: string): Promise<void>;
 }
 
 export class LogEnds {
@@ -51,11 +53,14 @@ export class LogEnds {
   private failure: StorageError | undefined;
   private lastFlushMs = Date.now();
 
-  constructor(active: Segment, private readonly host: LogEndsHost) {
+  constructor(active: Segment, private readonly host: LogEndsHost, private pendingDirSyncs: string[] = []) {
     this.writtenMark = { offset: active.nextOffset, segment: active, position: active.size, generation: 0 };
     this.durableMark = this.writtenMark;
     this.flusher = new Flusher<LogMark>({
       takeDirty: () => this.takeDirty(),
+      syncPendingDirs: async () => {
+        for (const dir of this.pendingDirSyncs.splice(0)) await host.syncDir(dir);
+      },
       flushed: (mark) => this.flushed(mark),
       flushFailed: (err) => this.fail(err),
     });

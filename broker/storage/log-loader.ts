@@ -20,8 +20,12 @@ export interface LoadOptions {
   recoveryPoint?: number | undefined;
 }
 
-/** Returns the log's segments in offset order; the last one is active and writable. */
-export async function loadSegments(opts: LoadOptions): Promise<Segment[]> {
+/**
+ * Returns the log's segments in offset order; the last one is active and writable. `created`:
+ * the directory held no segment, so an empty one was made, whose directory entry the caller
+ * must fsync before the log's first data counts as durable.
+ */
+export async function loadSegments(opts: LoadOptions): Promise<{ segments: Segment[]; created: boolean }> {
   const { dir, ctx } = opts;
   await mkdir(dir, { recursive: true });
   // Before leftovers go: a committed cleaner swap's old segments may be among them.
@@ -52,9 +56,7 @@ export async function loadSegments(opts: LoadOptions): Promise<Segment[]> {
 
   const bases = [...logs].sort((a, b) => a - b);
   if (bases.length === 0) {
-    const seg = await Segment.create(dir, 0, ctx);
-    await fsyncDir(dir);
-    return [seg];
+    return { segments: [await Segment.create(dir, 0, ctx)], created: true };
   }
   const segments: Segment[] = [];
   try {
@@ -74,13 +76,13 @@ export async function loadSegments(opts: LoadOptions): Promise<Segment[]> {
       }
       ctx.logger.info({ dir, recoveryPoint: opts.recoveryPoint ?? null, fromSegment: segments[from]!.baseOffset },
         'recovering log after unclean shutdown');
-      return admitSealedIndexes(await recoverSegments(segments, from, ctx));
+      return { segments: admitSealedIndexes(await recoverSegments(segments, from, ctx)), created: false };
     }
     const active = segments[segments.length - 1]!;
     const reason = await openActiveSegment(active, ctx);
-    if (reason === undefined) return segments;
+    if (reason === undefined) return { segments, created: false };
     ctx.logger.warn({ file: active.logPath, reason }, 'active segment is inconsistent after a clean shutdown; recovering it');
-    return admitSealedIndexes(await recoverSegments(segments, segments.length - 1, ctx));
+    return { segments: admitSealedIndexes(await recoverSegments(segments, segments.length - 1, ctx)), created: false };
   } catch (err) {
     for (const s of segments) await s.abandon();
     throw err;

@@ -180,13 +180,13 @@ export class LogManager implements CleanerSource {
       // A partition made anew never inherits the cleaning progress of a deleted one of its name.
       this.cleanerPoints.delete(key);
       await mkdir(dir, { recursive: true });
-      await fsyncDir(this.dataDir);
     }
     const recover = existed && !this.cleanShutdown;
     const log = await LocalLog.open({
       dir, topic, partition, config, logger: this.logger, recover,
       recoveryPoint: this.recoveryPoints.get(key)?.offset, faults: this.faults,
       indexCache: this.indexCache, tailCacheBudget: this.tailCacheBudget, tailCacheBytes: this.tailCachePartitionBytes,
+      createdIn: existed ? undefined : this.dataDir,
     });
     this.open.set(key, log);
     return log;

@@ -82,7 +82,11 @@ export async function recoverSegments(segments: Segment[], from: number, ctx: Se
 export async function openActiveSegment(seg: Segment, ctx: SegmentContext): Promise<string | undefined> {
   const offsetIdx = new OffsetIndex(offsetIndexPath(seg.dir, seg.baseOffset), seg.baseOffset, Number.MAX_SAFE_INTEGER);
   const timeIdx = new TimeIndex(timeIndexPath(seg.dir, seg.baseOffset), seg.baseOffset, Number.MAX_SAFE_INTEGER);
-  const reason = (await offsetIdx.load()) ?? (await timeIdx.load())
+  const offsetLoad = await offsetIdx.load();
+  const timeLoad = await timeIdx.load();
+  // An empty segment closed cleanly has no index files: there was nothing to index.
+  const emptyWithout = seg.size === 0 && offsetLoad === 'missing' && timeLoad === 'missing';
+  const reason = emptyWithout ? undefined : offsetLoad ?? timeLoad
     ?? offsetIdx.sanityCheck(seg.size, Number.MAX_SAFE_INTEGER) ?? timeIdx.sanityCheck(Number.MAX_SAFE_INTEGER);
   if (reason !== undefined) return `index: ${reason}`;
   const from = offsetIdx.lastEntry() ?? { offset: seg.baseOffset, position: 0 };

@@ -3,14 +3,17 @@
  * entries kept in memory in their on-disk layout (a growable Buffer), written through to the
  * file at explicit positions, no mmap.
  *
- * Lifecycle: the active segment's index is *writable*: its file is preallocated to
- * `maxEntries * entryBytes` (a sparse ftruncate) and new entries are written through a page
- * at a time (INDEX_WRITE_THROUGH_BYTES), beside the log writes they describe; the rest is
- * written when the segment is sealed or closed (after a crash the active segment's indexes are
- * rebuilt from the log anyway, so nothing depends on the unwritten tail). Sealing or closing trims the file to its real size and fsyncs it, so a
- * cleanly closed index has exactly `entries * entryBytes` bytes. A sealed segment's index is
- * read-only: loaded lazily into memory on first use, with no file handle kept, and unloaded again
- * when the broker-wide IndexCache needs the memory.
+ * Lifecycle: the active segment's index is *writable*. New entries are written to its file a
+ * page at a time (INDEX_WRITE_THROUGH_BYTES), beside the log writes they describe, through a
+ * handle opened for that one write; the rest is written when the segment is sealed or closed
+ * (after a crash the active segment's indexes are rebuilt from the log anyway, so nothing
+ * depends on the unwritten tail). No handle stays open: a partition costs one file descriptor
+ * (its active .log), not three, which is what lets a broker hold 10,000 partitions under a
+ * 20,000-descriptor limit. A new segment's index file is only created by its first write.
+ * Sealing or closing trims the file to its real size and fsyncs it, so a cleanly closed index
+ * has exactly `entries * entryBytes` bytes. A sealed segment's index is read-only: loaded
+ * lazily into memory on first use, and unloaded again when the broker-wide IndexCache needs
+ * the memory.
  *
  * Indexes are derived data: anything wrong with one (bad size, entries out of order, pointing
  * past the log) is fixed by rebuilding it from the log, so they carry no checksum.
@@ -28,10 +31,14 @@ export abstract class SparseIndex {
   readonly maxEntries: number;
   protected mem: Buffer;
   protected count = 0;
-  private fh: FileHandle | undefined;
+  private isWritable = false;
+  /**
+   * How the next write must open the file: 'r+' when it holds entries [0, writtenCount) to keep,
+   * 'w' when it must be (re)created from the first entry (a new segment, a rebuilt index).
+   */
+  private openMode: 'r+' | 'w' = 'w';
   /** Entries [0, writtenCount) are in the file exactly as in memory. */
   private writtenCount = 0;
-  private syncNeeded = false;
 
   constructor(readonly path: string, readonly baseOffset: number, readonly entryBytes: number, maxIndexBytes: number) {
     this.maxEntries = Math.floor(maxIndexBytes / entryBytes);
@@ -49,7 +56,12 @@ export abstract class SparseIndex {
   }
 
   get writable(): boolean {
-    return this.fh !== undefined;
+    return this.isWritable;
+  }
+
+  /** Whether a writable index's file holds entries to keep (false: it will be written from scratch). */
+  get hasFile(): boolean {
+    return this.openMode === 'r+';
   }
 
   /** Bytes of memory the entries occupy (the array's capacity, which may exceed the entries). */
@@ -79,7 +91,7 @@ export abstract class SparseIndex {
 
   /** Takes over another (read-only) instance's entries, e.g. to change capacity. */
   protected adopt(other: SparseIndex): void {
-    assert.ok(other.fh === undefined && other.count <= this.maxEntries);
+    assert.ok(!other.isWritable && other.count <= this.maxEntries);
     const mem = Buffer.alloc(Math.max(other.count, Math.min(INDEX_ENTRIES_INITIAL, this.maxEntries)) * this.entryBytes);
     other.mem.copy(mem, 0, 0, other.count * this.entryBytes);
     this.mem = mem;
@@ -106,54 +118,64 @@ export abstract class SparseIndex {
   }
 
   /**
-   * Opens the file for appending and preallocates it. `create`: a new segment's file, which must
-   * not exist; `existing`: the file already holds the in-memory entries (a loaded index);
-   * `replace`: the file is rewritten from memory (a rebuilt index).
+   * Makes the index writable. `create`: a new segment's index, whose file does not exist yet;
+   * `existing`: the file already holds the in-memory entries (a loaded index; it may be longer,
+   * e.g. preallocated by an older version, and is trimmed when sealed); `replace`: the file is
+   * rewritten from memory (a rebuilt index).
    */
   async openWritable(mode: 'create' | 'existing' | 'replace'): Promise<void> {
-    assert.ok(this.fh === undefined);
-    this.fh = await open(this.path, mode === 'create' ? 'wx+' : mode === 'existing' ? 'r+' : 'w+');
-    if (mode === 'replace') this.writtenCount = 0;
-    await this.fh.truncate(this.maxEntries * this.entryBytes);
-    this.syncNeeded = true;
+    assert.ok(!this.isWritable);
+    this.isWritable = true;
+    if (mode === 'existing') {
+      // An empty loaded index may have no file at all (an empty segment closed cleanly).
+      this.openMode = this.writtenCount > 0 ? 'r+' : 'w';
+    } else {
+      this.openMode = 'w';
+      this.writtenCount = 0;
+    }
     await this.writeThrough();
   }
 
-  /** Writes entries added since the last call (one positional write). */
+  /** Writes entries added since the last call (one positional write through a short-lived handle). */
   async writeThrough(): Promise<void> {
-    if (this.fh === undefined || this.writtenCount >= this.count) return;
-    const from = this.writtenCount * this.entryBytes;
-    const to = this.count * this.entryBytes;
-    await this.fh.write(this.mem, from, to - from, from);
+    if (!this.isWritable || this.writtenCount >= this.count) return;
+    await this.withFile(async (fh) => {
+      const from = this.writtenCount * this.entryBytes;
+      await fh.write(this.mem, from, this.count * this.entryBytes - from, from);
+    });
     this.writtenCount = this.count;
-    this.syncNeeded = true;
   }
 
-  async sync(): Promise<void> {
-    if (this.fh === undefined || !this.syncNeeded) return;
-    this.syncNeeded = false;
-    await this.fh.datasync();
-  }
-
-  /** Trims the file to its real size, fsyncs and closes it: the index becomes read-only. */
+  /** Writes what is pending, trims the file to its real size and fsyncs it: the index becomes read-only. */
   async seal(): Promise<void> {
-    if (this.fh === undefined) return;
-    await this.writeThrough();
-    await this.fh.truncate(this.count * this.entryBytes);
-    await this.fh.datasync();
-    this.syncNeeded = false;
-    const fh = this.fh;
-    this.fh = undefined;
-    await fh.close();
+    if (!this.isWritable) return;
+    await this.withFile(async (fh) => {
+      const from = this.writtenCount * this.entryBytes;
+      const to = this.count * this.entryBytes;
+      if (to > from) await fh.write(this.mem, from, to - from, from);
+      await fh.truncate(to);
+      await fh.datasync();
+    });
+    this.writtenCount = this.count;
+    this.isWritable = false;
     // A read-only index never grows again: give back the spare capacity of the doubling array.
     if (this.mem.length > this.count * this.entryBytes) this.mem = Buffer.from(this.mem.subarray(0, this.count * this.entryBytes));
   }
 
-  /** Closes without trimming (after an I/O failure; the next open rebuilds or re-checks). */
+  /** Stops writing without trimming (after an I/O failure; the next open rebuilds or re-checks). */
   async abandon(): Promise<void> {
-    const fh = this.fh;
-    this.fh = undefined;
-    await fh?.close().catch(() => undefined);
+    this.isWritable = false;
+  }
+
+  private async withFile(fn: (fh: FileHandle) => Promise<void>): Promise<void> {
+    const fh = await open(this.path, this.openMode);
+    try {
+      await fn(fh);
+    } finally {
+      await fh.close();
+    }
+    // From now on the file holds [0, writtenCount) and later writes keep it.
+    this.openMode = 'r+';
   }
 
   /**
@@ -161,7 +183,7 @@ export abstract class SparseIndex {
    * fsync, rename, fsync of the directory. Used after rebuilding a sealed segment's index.
    */
   async writeOut(): Promise<void> {
-    assert.ok(this.fh === undefined, 'writeOut is for read-only indexes');
+    assert.ok(!this.isWritable, 'writeOut is for read-only indexes');
     const tmp = this.path + '.tmp';
     const fh = await open(tmp, 'w');
     try {

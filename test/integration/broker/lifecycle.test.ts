@@ -1,4 +1,4 @@
-import { access, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -114,5 +114,22 @@ describe('Broker lifecycle', () => {
     const again = await startTestBroker({ dataDir });
     cleanup.push(() => again.stop({ keepDir: true }));
     expect(again.broker.running).toBe(true);
+  });
+
+  it('holds one file descriptor per idle partition (its active log), so 10,000 fit the fd limit', async () => {
+    const b = await startTestBroker();
+    cleanup.push(() => b.stop());
+    const strata = new Strata({ brokers: b.url });
+    cleanup.push(() => strata.close());
+    await strata.admin().createTopics(Array.from({ length: 50 }, (_, i) => ({ name: `fd-${i}`, partitions: 4 })));
+    const producer = strata.producer();
+    await producer.send({ topic: 'fd-0', messages: Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: 'v' })) });
+    await producer.close();
+    const fds = await readdir(`/proc/${process.pid}/fd`);
+    const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${process.pid}/fd/${fd}`).catch(() => '')));
+    // The broker's own __consumer_offsets partitions hold theirs too; count the topics' alone.
+    const inData = targets.filter((t) => t.startsWith(`${b.dataDir}/fd-`));
+    expect(inData.filter((t) => t.endsWith('.log')).length).toBe(200);
+    expect(inData.filter((t) => !t.endsWith('.log'))).toEqual([]);
   });
 });

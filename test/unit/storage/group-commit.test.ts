@@ -32,11 +32,14 @@ describe('group commit', () => {
     let gate = new Promise<void>((r) => (release = r));
     let syncCalls = 0;
     log = await openLog(dir, smallConfig({ flushPolicy: 'always' }), {
-      faults: { sync: async () => { syncCalls++; await gate; } },
+      // Only the log's fdatasyncs: a new log's directory fsync comes first, in the same pass.
+      faults: { sync: async (file) => { if (!file.endsWith('.log')) return; syncCalls++; await gate; } },
     });
     const first = log.appendAsLeader(batch(1), 0);
     await first.written;
-    await new Promise((r) => setTimeout(r, 5)); // the first fsync is now blocked in the hook
+    // Wait (bounded) until the first fsync is blocked in the hook: a fixed 5 ms was too short on
+    // a loaded machine, and the test then hung on the never-released gate instead of failing.
+    for (let waited = 0; syncCalls === 0 && waited < 5_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
     expect(syncCalls).toBe(1);
     const later = [];
     for (let i = 0; i < 50; i++) {

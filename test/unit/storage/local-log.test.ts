@@ -1,4 +1,6 @@
+import { readdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../broker/logger.js';
 import { InvalidRecordBatchError, MessageTooLargeError, OffsetOutOfRangeError } from '../../../proto/errors.js';
 import type { LocalLog } from '../../../broker/storage/local-log.js';
 import { batch, offsetsIn, openLog, smallConfig, tempDir } from './helpers.js';
@@ -14,6 +16,24 @@ describe('LocalLog basic path', () => {
   afterEach(async () => {
     if (log && !log.isClosed) await log.close();
     await cleanup();
+  });
+
+  it('closes an empty new log without writing index files, and reopens it cleanly', async () => {
+    log = await openLog(dir, smallConfig());
+    await log.close();
+    expect(await readdir(dir)).toEqual(['00000000000000000000.log']);
+    const warnings: unknown[] = [];
+    const watching = Object.assign(Object.create(silentLogger()), {
+      warn: (...args: unknown[]) => warnings.push(args),
+      child() { return watching; },
+    });
+    log = await openLog(dir, smallConfig(), { logger: watching });
+    expect(warnings).toEqual([]); // no "inconsistent, recovering" on the next start
+    await log.appendAsLeader(batch(3), 0).durable;
+    await log.close();
+    expect((await readdir(dir)).sort()).toEqual(['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex']);
+    log = await openLog(dir, smallConfig());
+    expect(log.logEndOffset).toBe(3);
   });
 
   it('assigns contiguous offsets and reads back what was appended', async () => {

@@ -1,4 +1,4 @@
-import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { readFile, readdir, readlink, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -48,14 +48,19 @@ describe('OffsetIndex', () => {
     }));
   });
 
-  it('writes through, trims on seal and reloads the same entries', async () => {
+  it('writes through without keeping a handle, trims on seal and reloads the same entries', async () => {
     const file = path.join(dir, 'a.index');
     const idx = new OffsetIndex(file, BASE, 4096);
     await idx.openWritable('create');
-    expect((await stat(file)).size).toBe(4096); // preallocated
+    await expect(stat(file)).rejects.toThrow(/ENOENT/); // created by its first write, not before
     const entries: [number, number][] = [[BASE + 5, 100], [BASE + 9, 300], [BASE + 20, 900]];
-    for (const [o, p] of entries) idx.append(o, p);
+    idx.append(...entries[0]!);
     await idx.writeThrough();
+    expect((await stat(file)).size).toBe(OFFSET_INDEX_ENTRY_BYTES);
+    for (const [o, p] of entries.slice(1)) idx.append(o, p);
+    await idx.writeThrough();
+    expect((await readdir(`/proc/${process.pid}/fd`).then((fds) => Promise.all(fds.map((fd) => readlink(`/proc/${process.pid}/fd/${fd}`).catch(() => '')))))
+      .filter((target) => target === file)).toEqual([]); // no descriptor stays open on it
     await idx.seal();
     expect((await stat(file)).size).toBe(entries.length * OFFSET_INDEX_ENTRY_BYTES);
     const again = new OffsetIndex(file, BASE, 4096);

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NotEnoughSpaceError, StorageError } from '../../../proto/errors.js';
@@ -78,5 +78,35 @@ describe('write and fsync failures', () => {
     log = await openLog(dir, smallConfig({ flushPolicy: 'always' }), { recover: true });
     expect(log.healthy).toBe(true);
     expect(log.logEndOffset).toBe(4);
+  });
+
+  it('makes a new log\'s directory entries durable with its first flush, before anything is durable', async () => {
+    const synced: string[] = [];
+    let failDirs = false;
+    const faults: FaultInjector = {
+      sync: (file) => {
+        synced.push(file);
+        if (failDirs && !file.endsWith('.log')) throw ioError('EIO');
+      },
+    };
+    const parent = path.join(dir, 'fresh');
+    const partitionDir = path.join(parent, 'p-0');
+    await mkdir(parent);
+    log = await openLog(partitionDir, smallConfig({ flushPolicy: 'always' }), { faults, createdIn: parent });
+    expect(synced).toEqual([]); // nothing at creation
+    await log.appendAsLeader(batch(1), 0).durable;
+    // The parent (which gained the directory), the directory (which gained the segment), then the data.
+    expect(synced).toEqual([parent, partitionDir, path.join(partitionDir, '00000000000000000000.log')]);
+    await log.appendAsLeader(batch(1), 0).durable;
+    expect(synced.filter((f) => !f.endsWith('.log'))).toEqual([parent, partitionDir]); // once only
+    await log.close();
+
+    // A directory fsync that fails fails the first durable append, like an fdatasync failure.
+    synced.length = 0;
+    failDirs = true;
+    const other = path.join(parent, 'p-1');
+    log = await openLog(other, smallConfig({ flushPolicy: 'always' }), { faults, createdIn: parent });
+    await expect(log.appendAsLeader(batch(1), 0).durable).rejects.toBeInstanceOf(StorageError);
+    expect(log.healthy).toBe(false);
   });
 });
