@@ -30,6 +30,7 @@ import { BROKER_VERSION } from './server/broker-version.js';
 import type { BrokerServices } from './server/request-context.js';
 import { newServerStats, type ServerStats } from './server/server-stats.js';
 import { WsListener } from './ws/ws-listener.js';
+import { descriptorsNeeded, openFileLimit } from './fd-limit.js';
 import { KafkaServer } from './kafka/kafka-server.js';
 import { LogCleaner } from './storage/cleaner/log-cleaner.js';
 import { LogManager } from './storage/log-manager.js';
@@ -172,6 +173,7 @@ export class Broker {
       for (const [id, epoch] of p.producers.epochs()) producerIds.noteEpochInLog(id, epoch);
     }
     producerIds.ensureAbove(highestProducerId);
+    this.warnIfDescriptorsShort();
     this.logManager.start();
     this.cleaner = new LogCleaner({
       logger: this.logger, bufferBytes: config.cleaner.bufferBytes, ioBytesPerSecond: config.cleaner.ioBytesPerSecond,
@@ -219,6 +221,21 @@ export class Broker {
       await this.kafkaServer.start();
     }
     return { url, port: addr.port };
+  }
+
+  /**
+   * Each segment log holds a descriptor, and so does each connection: a broker that could need
+   * more than the process may open fails on whichever open comes next, so say it at start.
+   */
+  private warnIfDescriptorsShort(): void {
+    const limit = openFileLimit();
+    if (limit === null || !this.logManager) return;
+    let segments = 0;
+    for (const log of this.logManager.logs()) segments += log.segmentCount;
+    const needed = descriptorsNeeded(segments, this.config.limits.maxConnections);
+    if (needed <= limit) return;
+    this.logger.warn({ openFileLimit: limit, segmentFiles: segments, maxConnections: this.config.limits.maxConnections, needed },
+      'the open-file limit is below what this broker may need: raise it (ulimit -n) or lower --max-connections');
   }
 
   private async doStop(): Promise<void> {

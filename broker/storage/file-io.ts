@@ -25,7 +25,10 @@ export interface FaultInjector {
    * the first `bytesWritten` bytes for real and then fail with `error` (a torn write).
    */
   write?(file: string, bytes: number): { bytesWritten: number; error: Error } | undefined;
-  /** Called before each fdatasync of a `.log` file; throw (or reject) to make it fail, or delay it. */
+  /**
+   * Called before each fdatasync of a `.log` file, and before the fsync of a new log's
+   * directories that precedes its first one; throw (or reject) to make it fail, or delay it.
+   */
   sync?(file: string): void | Promise<void>;
 }
 
@@ -148,16 +151,29 @@ export function isNoSpace(err: unknown): boolean {
 }
 
 /** Wraps an OS error for clients: NotEnoughSpaceError for a full disk, StorageError otherwise. */
+/**
+ * The message of an OS error, with what to do about it where the errno alone would puzzle an
+ * operator: running out of descriptors shows up on whichever open happens to come next.
+ */
+export function ioErrorDetail(err: unknown): string {
+  const detail = err instanceof Error ? err.message : String(err);
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EMFILE' || code === 'ENFILE') {
+    return `${detail} (the broker holds a file descriptor per partition's active segment and per connection: raise its limit, ulimit -n)`;
+  }
+  return detail;
+}
+
 export function toStorageError(err: unknown, what: string): StrataError {
   if (err instanceof StrataError) return err;
-  const detail = err instanceof Error ? err.message : String(err);
+  const detail = ioErrorDetail(err);
   if (isNoSpace(err)) return new NotEnoughSpaceError(`${what}: ${detail}`, { cause: err });
   return new StorageError(`${what}: ${detail}`, { cause: err });
 }
 
 /** Always a StorageError (for failures that make a log unhealthy, whatever the errno). */
 export function storageFailure(err: unknown, what: string): StorageError {
-  return new StorageError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  return new StorageError(`${what}: ${ioErrorDetail(err)}`, { cause: err });
 }
 
 /** A promise with its resolve/reject exposed. `promise` never counts as an unhandled rejection. */

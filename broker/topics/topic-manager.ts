@@ -24,6 +24,7 @@ import { Partition } from '../partition/partition.js';
 import type { ProducerRegistry } from '../partition/producer-ids.js';
 import { effectiveLogConfig, type TopicOverrides } from './topic-config.js';
 import { parsePartitionDirName } from '../storage/log-files.js';
+import { ioErrorDetail } from '../storage/index.js';
 import { validateNewTopicName, validateTopicName } from './topic-name.js';
 import { TopicStore, type StoredTopic } from './topic-store.js';
 
@@ -222,7 +223,7 @@ export class TopicManager {
     } catch (err) {
       for (const p of partitions) p.detach();
       if (err instanceof StorageError) throw err;
-      throw new StorageError(`cannot open topic ${stored.name}`, { cause: err });
+      throw new StorageError(`cannot open topic ${stored.name}: ${ioErrorDetail(err)}`, { cause: err });
     }
     return { name: stored.name, overrides: stored.config, config: logConfig, partitions, createdAtMs: stored.createdAtMs };
   }
