@@ -20,6 +20,7 @@ import { mkdir } from 'node:fs/promises';
 import { CRC32C_IMPLEMENTATION } from '../proto/crc32c.js';
 import { PROTOCOL_VERSION } from '../proto/constants.js';
 import { StrataError, UnknownServerError } from '../proto/errors.js';
+import { SingleNodeMetadata } from './cluster/single-node-metadata.js';
 import { resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput } from './config.js';
 import { STOP_DRAIN_MS_MAX } from './constants.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -188,9 +189,12 @@ export class Broker {
       logger: this.logger.child({ component: 'groups' }),
     });
 
+    const topicManager = this.topicManager;
     const services: BrokerServices = {
       config,
-      topics: this.topicManager,
+      topics: topicManager,
+      // Endpoints are read per request: the URLs are known only once the listeners are bound.
+      cluster: new SingleNodeMetadata(config.nodeId, topicManager, () => this.endpoints()),
       producerIds,
       groups: this.groupCoordinator,
       logger: serverLogger,
@@ -236,6 +240,15 @@ export class Broker {
     if (needed <= limit) return;
     this.logger.warn({ openFileLimit: limit, segmentFiles: segments, maxConnections: this.config.limits.maxConnections, needed },
       'the open-file limit is below what this broker may need: raise it (ulimit -n) or lower --max-connections');
+  }
+
+  /** This broker's address per listener name, as ClusterMetadata advertises it ('ws'; 'kafka' when that listener runs). */
+  private endpoints(): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (this.boundAddress) out.ws = formatUrl(this.boundAddress);
+    const kafka = this.kafkaServer?.address ? this.kafkaServer.advertised : null;
+    if (kafka) out.kafka = `${kafka.host}:${kafka.port}`;
+    return out;
   }
 
   private async doStop(): Promise<void> {

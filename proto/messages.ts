@@ -20,6 +20,8 @@ export const REQUEST_APIS = [
   // Consumer groups (oneof field numbers 30-49).
   'joinGroup', 'heartbeat', 'leaveGroup', 'offsetCommit', 'offsetFetch', 'listGroups', 'describeGroup',
   'resetOffsets', 'deleteGroups',
+  // Cluster metadata for clients (oneof field numbers 50-54).
+  'findCoordinator', 'clusterInfo',
 ] as const;
 export type RequestApi = (typeof REQUEST_APIS)[number];
 

@@ -1,7 +1,8 @@
 /**
  * ClusterMetadata of a broker that runs alone (no --cluster): topics.json through TopicManager,
- * one broker that leads every partition with epoch 0. Exactly what the broker did before
- * clusters existed; `npm start` needs no etcd.
+ * one broker that leads every partition at the epoch its partition keeps (0 unless a log came
+ * from a cluster), ISR = [self]. Exactly what the broker did before clusters existed;
+ * `npm start` needs no etcd.
  */
 import { EventEmitter } from 'node:events';
 import { InvalidConfigError, InvalidReplicationFactorError } from '../../proto/errors.js';
@@ -34,15 +35,14 @@ export class SingleNodeMetadata implements ClusterMetadata {
   }
 
   partition(topic: string, partition: number): PartitionInfo | undefined {
-    if (!this.topics.getPartition(topic, partition)) return undefined;
+    const p = this.topics.getPartition(topic, partition);
+    if (!p) return undefined;
     const me = this.localBrokerId;
-    return { topic, partition, replicas: [me], leader: me, leaderEpoch: 0, isr: [me] };
+    return { topic, partition, replicas: [me], leader: me, leaderEpoch: p.leaderEpoch, isr: [me] };
   }
 
   async createTopic(req: CreateTopicRequest): Promise<TopicInfo> {
-    const rf = req.replicationFactor ?? 1;
-    if (rf !== 1) throw new InvalidReplicationFactorError(`replication factor ${rf} needs a cluster: this broker runs alone (start brokers with --cluster)`);
-    if ((req.minInsyncReplicas ?? 1) !== 1) throw new InvalidConfigError(`min.insync.replicas ${req.minInsyncReplicas} is larger than the replication factor 1`);
+    checkSingleNodeReplication(req.replicationFactor, req.minInsyncReplicas);
     await this.topics.createTopic(req.name, req.partitions, req.config);
     this.events.emit('change');
     return this.topic(req.name)!;
@@ -57,4 +57,14 @@ export class SingleNodeMetadata implements ClusterMetadata {
     this.events.on('change', listener);
     return () => this.events.off('change', listener);
   }
+}
+
+/**
+ * A broker running alone holds one replica of everything: replication factor and
+ * min.insync.replicas must be 1 (or unset). Throws InvalidReplicationFactorError / InvalidConfigError.
+ */
+export function checkSingleNodeReplication(replicationFactor: number | undefined, minInsyncReplicas: number | undefined): void {
+  const rf = replicationFactor ?? 1;
+  if (rf !== 1) throw new InvalidReplicationFactorError(`replication factor ${rf} needs a cluster: this broker runs alone (start brokers with --cluster)`);
+  if ((minInsyncReplicas ?? 1) !== 1) throw new InvalidConfigError(`min.insync.replicas ${minInsyncReplicas} is larger than the replication factor 1`);
 }

@@ -7,11 +7,13 @@
  * Order matters only to ApiVersions, which lists the APIs in this order.
  */
 import { apiVersionsHandler, type ApiVersionsCommand, type ApiVersionsResult } from './api/api-versions.js';
+import { handleClusterInfo, type ClusterInfoCommand, type ClusterInfoResult } from './api/cluster-info.js';
 import { handleCreateTopics, type CreateTopicsCommand, type CreateTopicsResult } from './api/create-topics.js';
 import { handleDeleteGroups, type DeleteGroupsCommand, type DeleteGroupsResult } from './api/delete-groups.js';
 import { handleDeleteTopics, type DeleteTopicsCommand, type DeleteTopicsResult } from './api/delete-topics.js';
 import { handleDescribeGroup, type DescribeGroupCommand, type DescribeGroupResult } from './api/describe-group.js';
 import { handleFetch, type FetchCommand, type FetchResult } from './api/fetch.js';
+import { handleFindCoordinator, type FindCoordinatorCommand, type FindCoordinatorResult } from './api/find-coordinator.js';
 import { handleHeartbeat, type HeartbeatCommand, type HeartbeatResult } from './api/heartbeat.js';
 import { handleInitProducerId, type InitProducerIdCommand, type InitProducerIdResult } from './api/init-producer-id.js';
 import { handleJoinGroup, type JoinGroupCommand, type JoinGroupResult } from './api/join-group.js';
@@ -46,6 +48,8 @@ export interface Apis {
   describeGroup: { command: DescribeGroupCommand; result: DescribeGroupResult };
   resetOffsets: { command: ResetOffsetsCommand; result: ResetOffsetsResult };
   deleteGroups: { command: DeleteGroupsCommand; result: DeleteGroupsResult };
+  findCoordinator: { command: FindCoordinatorCommand; result: FindCoordinatorResult };
+  clusterInfo: { command: ClusterInfoCommand; result: ClusterInfoResult };
 }
 
 export type ApiName = keyof Apis;
@@ -82,6 +86,8 @@ export const API_TABLE: readonly AnyApiEntry[] = Object.freeze([
   entry('describeGroup', handleDescribeGroup),
   entry('resetOffsets', handleResetOffsets),
   entry('deleteGroups', handleDeleteGroups),
+  entry('findCoordinator', handleFindCoordinator),
+  entry('clusterInfo', handleClusterInfo),
 ]);
 
 export const API_NAMES: readonly ApiName[] = Object.freeze(API_TABLE.map((e) => e.name));

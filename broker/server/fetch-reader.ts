@@ -25,6 +25,8 @@ export interface FetchTarget {
   readonly partitionMaxBytes: number;
   /** Undefined when the topic or partition does not exist. */
   readonly source: Partition | undefined;
+  /** Set when the partition must not be read for this request (a stale leader epoch): answered with it. */
+  readonly refusal?: StrataError | null;
 }
 
 export interface PartitionRead {
@@ -74,6 +76,11 @@ export async function readFetchPass(
       errors++;
       reads.push({ target, error: new UnknownTopicError(`unknown topic or partition ${target.topic}-${target.partition}`),
         highWatermark: -1, logStartOffset: -1, records: EMPTY });
+      continue;
+    }
+    if (target.refusal) {
+      errors++;
+      reads.push({ target, error: target.refusal, highWatermark: source.highWatermark, logStartOffset: source.logStartOffset, records: EMPTY });
       continue;
     }
     const remaining = maxBytes - bytes;

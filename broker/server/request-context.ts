@@ -6,6 +6,7 @@
  * The context is one object per connection (the connection core owns it). `principal` may change
  * during the connection's life (a SASL exchange authenticates it); handlers read it per request.
  */
+import type { ClusterMetadata } from '../cluster/cluster-metadata.js';
 import type { BrokerConfig } from '../config.js';
 import type { GroupCoordinator } from '../groups/group-coordinator.js';
 import type { Logger } from '../logger.js';
@@ -16,6 +17,11 @@ import type { TopicManager } from '../topics/topic-manager.js';
 export interface BrokerServices {
   readonly config: BrokerConfig;
   readonly topics: TopicManager;
+  /**
+   * Brokers, topics and who leads each partition at which epoch (single node: this broker leads
+   * everything). The local replicas' data stays in `topics`.
+   */
+  readonly cluster: ClusterMetadata;
   readonly producerIds: ProducerIdAllocator;
   /** Consumer groups and committed offsets. */
   readonly groups: GroupCoordinator;

@@ -23,6 +23,7 @@ import type { FetchResult } from '../server/api/fetch.js';
 import { API_NAMES, type ApiName } from '../server/api-table.js';
 import type { DecodedRequest, DecodeOutcome, DecodeRefusal, OutgoingFrame, WireCodec } from '../server/transport.js';
 import type { WsApiCodec, WsApiCodecs } from './codec/api-codec.js';
+import * as clusterApis from './codec/cluster-apis.js';
 import * as groupApis from './codec/group-apis.js';
 import * as recordApis from './codec/record-apis.js';
 import * as topicApis from './codec/topic-apis.js';
@@ -47,6 +48,8 @@ const CODECS: WsApiCodecs = {
   describeGroup: groupApis.describeGroup,
   resetOffsets: groupApis.resetOffsets,
   deleteGroups: groupApis.deleteGroups,
+  findCoordinator: clusterApis.findCoordinator,
+  clusterInfo: clusterApis.clusterInfo,
 };
 
 assert.deepEqual([...REQUEST_APIS].sort(), [...API_NAMES].sort(), 'the protobuf oneof and the API table must name the same APIs');

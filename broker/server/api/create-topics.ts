@@ -7,6 +7,7 @@
  * by name, so two outcomes for one name could not be told apart.
  */
 import { InvalidConfigError, InvalidRequestError, type StrataError } from '../../../proto/errors.js';
+import { checkSingleNodeReplication } from '../../cluster/single-node-metadata.js';
 import type { FlushPolicy } from '../../storage/log-config.js';
 import type { TopicOverrides } from '../../topics/topic-config.js';
 import type { NewTopicSpec } from '../../topics/topic-manager.js';
@@ -23,6 +24,10 @@ export interface CreateTopicsCommand {
     readonly partitions: number;
     /** Settings left out follow the broker's defaults. */
     readonly config: RequestedTopicConfig;
+    /** @default 1 */
+    readonly replicationFactor?: number | undefined;
+    /** @default min(2, replicationFactor) */
+    readonly minInsyncReplicas?: number | undefined;
   }>;
 }
 
@@ -48,6 +53,9 @@ export async function handleCreateTopics(ctx: RequestContext, cmd: CreateTopicsC
   requested.forEach((t, i) => {
     try {
       if (seen.get(t.name)! > 1) throw new InvalidRequestError(`topic ${t.name} is listed more than once in one request`);
+      // Topics are created in the local TopicManager: one replica each. A cluster creates them
+      // through ClusterMetadata.createTopic instead, which places the replicas.
+      checkSingleNodeReplication(t.replicationFactor, t.minInsyncReplicas);
       specs.push({ name: t.name, partitions: t.partitions, overrides: checkedOverrides(t.config) });
       slots.push(i);
     } catch (err) {

@@ -13,6 +13,7 @@
 import { UnknownServerError, type StrataError } from '../../../proto/errors.js';
 import { FETCH_PARTITION_BYTES_DEFAULT, FETCH_RESPONSE_BYTES_MAX } from '../../constants.js';
 import { waitForFetchData } from '../delayed-fetch.js';
+import { leaderEpochRefusal } from '../leader-epoch-check.js';
 import { readFetchPass, type FetchPass, type FetchTarget, type HeldReadBuffers } from '../fetch-reader.js';
 import { NO_RESPONSE, type NoResponse, type RequestContext } from '../request-context.js';
 
@@ -26,7 +27,13 @@ export interface FetchCommand {
 
 export interface FetchTopic {
   readonly name: string;
-  readonly partitions: ReadonlyArray<{ readonly partition: number; readonly fetchOffset: number; readonly partitionMaxBytes: number }>;
+  readonly partitions: ReadonlyArray<{
+    readonly partition: number;
+    readonly fetchOffset: number;
+    readonly partitionMaxBytes: number;
+    /** The leader epoch the client knows (KIP-320); null or absent: not checked. */
+    readonly currentLeaderEpoch?: number | null;
+  }>;
 }
 
 export interface FetchResult extends HeldReadBuffers {
@@ -57,12 +64,14 @@ export async function handleFetch(ctx: RequestContext, cmd: FetchCommand): Promi
   for (const t of cmd.topics) {
     const topic = t.name;
     for (const p of t.partitions) {
+      const source = topics.getPartition(topic, p.partition);
       targets.push({
         topic,
         partition: p.partition,
         fetchOffset: p.fetchOffset,
         partitionMaxBytes: Math.min(p.partitionMaxBytes || FETCH_PARTITION_BYTES_DEFAULT, maxBytes),
-        source: topics.getPartition(topic, p.partition),
+        source,
+        refusal: source ? leaderEpochRefusal(topic, p.partition, source.leaderEpoch, p.currentLeaderEpoch) : null,
       });
     }
   }

@@ -10,7 +10,11 @@ export const apiVersions: WsApiCodec<'apiVersions'> = {
 
 export const createTopics: WsApiCodec<'createTopics'> = {
   command: (b: strata.v1.CreateTopicsRequest) => ({
-    topics: (b.topics ?? []).map((t) => ({ name: t.name ?? '', partitions: t.partitions ?? 0, config: topicConfigFromWire(t.config) })),
+    topics: (b.topics ?? []).map((t) => ({
+      name: t.name ?? '', partitions: t.partitions ?? 0, config: topicConfigFromWire(t.config),
+      // 0 on the wire: the default.
+      replicationFactor: t.replicationFactor || undefined, minInsyncReplicas: t.minInsyncReplicas || undefined,
+    })),
   }),
   response: (r) => ({ topics: r.topics.map((t) => ({ name: t.name, error: wireError(t.error) })) }),
 };
@@ -30,14 +34,19 @@ export const metadata: WsApiCodec<'metadata'> = {
   response: (r) => ({
     nodeId: r.nodeId,
     brokerUrl: r.brokerUrl,
+    brokers: r.brokers,
+    controllerId: r.controllerId,
     topics: r.topics.map((t) => t.error
       ? { name: t.name, error: wireError(t.error) }
       : {
         name: t.name,
         config: topicConfigToWire(t.config!),
+        replicationFactor: t.replicationFactor,
+        minInsyncReplicas: t.minInsyncReplicas,
         partitions: t.partitions.map((p) => ({
           partition: p.partition, error: wireError(p.error), logStartOffset: p.logStartOffset, logEndOffset: p.logEndOffset,
-          sizeBytes: p.sizeBytes, segmentCount: p.segmentCount, leader: p.leader,
+          sizeBytes: p.sizeBytes, segmentCount: p.segmentCount, leader: p.leader, leaderEpoch: p.leaderEpoch,
+          replicas: p.replicas, isr: p.isr,
         })),
       }),
   }),
