@@ -50,7 +50,7 @@ import {
 import { Deferred, fsyncDir, noop, storageFailure, toStorageError, type FaultInjector } from './file-io.js';
 import { deletesByRetention, isCompacted, rollAgeMs, validateLogConfig, type LogConfig } from './log-config.js';
 import { loadSegments } from './log-loader.js';
-import { findTimestampInLog, logHeaders, readFailure, readFromSegment, releaseReadBuffer } from './log-reader.js';
+import { findTimestampInLog, headerOnlyEnd, logHeaders, readFailure, readFromSegment, releaseReadBuffer } from './log-reader.js';
 import { LogEnds } from './log-ends.js';
 import { batchMetas, LogWriter, storedBatchMetas, type BatchMeta, type PendingAppend, type WriterHost } from './log-writer.js';
 import { learnMaxTimestamps, selectRetainedSegments } from './retention.js';
@@ -448,6 +448,18 @@ export class LocalLog extends EventEmitter {
     if (this.closed) throw new StorageError(`${this.name} is closed`);
     this.checkRange(offset);
     const bound = this.bound(maxOffsetExclusive);
+    // Header-only batches alone are not an answer while records follow them (headerOnlyEnd).
+    for (let from = offset; ;) {
+      const res = await this.readAt(from, maxBytes, bound);
+      const skipTo = res.records.length === 0 ? -1 : headerOnlyEnd(res.records);
+      if (skipTo < 0 || skipTo >= bound) return res;
+      res.release();
+      from = skipTo;
+    }
+  }
+
+  /** read() at `offset`, header-only batches included; `bound` is already this.bound()'s. */
+  private async readAt(offset: number, maxBytes: number, bound: number): Promise<LogReadResult> {
     if (offset >= bound) return EMPTY_READ;
     const verifyCrc = this.config.verifyCrcOnRead ?? VERIFY_CRC_ON_READ_DEFAULT;
     const cached = this.cache.read(offset, maxBytes, bound, verifyCrc);

@@ -17,7 +17,11 @@
  * use only.
  */
 import { CorruptLogError, StrataError } from '../../proto/errors.js';
-import { decodeRecordBatch, readBatchHeader, type BatchHeader } from '../../proto/record-batch.js';
+import {
+  decodeRecordBatch, OFFSET_BASE_OFFSET, OFFSET_BATCH_LENGTH, OFFSET_LAST_OFFSET_DELTA, OFFSET_RECORDS_COUNT, readBatchHeader,
+  type BatchHeader,
+} from '../../proto/record-batch.js';
+import { BATCH_LENGTH_PREFIX_BYTES } from '../../proto/constants.js';
 import { BatchFault, checkBatchCrc, checkBatchHeader, scanBatches, type BatchInfo } from './batch-scan.js';
 import { BufferPool, POOL_BUFFER_BYTES_MIN } from '../../proto/buffer-pool.js';
 import {
@@ -275,4 +279,24 @@ export async function* logHeaders(segments: SegmentList, fromOffset: number, bou
     if (next === undefined || next.baseOffset >= bound) break;
     from = Math.max(from, next.baseOffset);
   }
+}
+
+/**
+ * When every batch of `records` (whole batches a read returned) is header-only - no record
+ * left, as the cleaner writes at a cleaned segment's end or for a producer's last batch - the
+ * offset after them; otherwise -1. A read that would serve only such batches reads on from there
+ * instead: some consumers (kafkajs among them) take their next fetch offset from the last
+ * *record* they were given and never move past a response holding no record, so a compacted
+ * log would stall them at its first header-only batch. Looks at the first batch only when it
+ * holds records, which is every read of a log the cleaner never touched.
+ */
+export function headerOnlyEnd(records: Buffer): number {
+  let pos = 0;
+  let next = -1;
+  while (pos + OFFSET_RECORDS_COUNT + 4 <= records.length) {
+    if (records.readInt32BE(pos + OFFSET_RECORDS_COUNT) !== 0) return -1;
+    next = Number(records.readBigInt64BE(pos + OFFSET_BASE_OFFSET)) + records.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA) + 1;
+    pos += BATCH_LENGTH_PREFIX_BYTES + records.readInt32BE(pos + OFFSET_BATCH_LENGTH);
+  }
+  return next;
 }
