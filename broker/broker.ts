@@ -33,6 +33,7 @@ import { newServerStats, type ServerStats } from './server/server-stats.js';
 import { WsListener } from './ws/ws-listener.js';
 import { descriptorsNeeded, openFileLimit } from './fd-limit.js';
 import { KafkaServer } from './kafka/kafka-server.js';
+import { BrokerSecurity } from './security/broker-security.js';
 import { LogCleaner } from './storage/cleaner/log-cleaner.js';
 import { LogManager } from './storage/log-manager.js';
 import { ProducerIdAllocator } from './partition/producer-ids.js';
@@ -62,6 +63,7 @@ export class Broker {
   private groupCoordinator: GroupCoordinator | null = null;
   private server: WsListener | null = null;
   private kafkaServer: KafkaServer | null = null;
+  private brokerSecurity: BrokerSecurity | null = null;
   private boundAddress: BrokerAddress | null = null;
   /** Counters of the last server, kept readable after stop(). */
   private lastStats: ServerStats = newServerStats();
@@ -102,6 +104,11 @@ export class Broker {
   get kafkaAddress(): { bound: BrokerAddress; advertised: BrokerAddress } | null {
     const bound = this.kafkaServer?.address;
     return bound ? { bound, advertised: this.kafkaServer!.advertised } : null;
+  }
+
+  /** Credentials, ACLs, quotas and their counters; null before start(). */
+  get security(): BrokerSecurity | null {
+    return this.brokerSecurity;
   }
 
   /** Open client connections (0 when not running). */
@@ -149,6 +156,10 @@ export class Broker {
     }, 'broker starting');
     await mkdir(config.dataDir, { recursive: true });
     this.dataDirLock = await DataDirLock.acquire(config.dataDir);
+    // Before storage: an unreadable credentials or ACL file must stop the broker before it serves anything.
+    this.brokerSecurity = await BrokerSecurity.open(config.dataDir, config.security);
+    this.logger.info({ auth: config.security.auth, users: this.brokerSecurity.credentials.size, acls: this.brokerSecurity.acls.bindings.length,
+      superUsers: config.security.superUsers }, 'security loaded');
 
     const topicsLogger = this.logger.child({ component: 'topics' });
     const serverLogger = this.logger.child({ component: 'server' });
@@ -200,8 +211,11 @@ export class Broker {
       logger: serverLogger,
       brokerUrl: () => (this.boundAddress ? formatUrl(this.boundAddress) : ''),
       stopping: this.stopping.signal,
+      security: this.brokerSecurity,
     };
-    this.server = new WsListener({ host: config.host, port: config.port, limits: config.limits, services, logger: serverLogger });
+    this.server = new WsListener({
+      host: config.host, port: config.port, limits: config.limits, services, hooks: this.brokerSecurity.hooks, logger: serverLogger,
+    });
     const addr = await this.server.listen();
     this.boundAddress = { host: config.host, port: addr.port };
     const url = formatUrl(this.boundAddress);
@@ -303,6 +317,7 @@ export class Broker {
     this.logManager = null;
     this.cleaner = null;
     this.dataDirLock = null;
+    this.brokerSecurity = null;
     if (first !== null) throw first instanceof StrataError ? first : new UnknownServerError('broker shutdown failed', { cause: first });
   }
 }

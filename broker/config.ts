@@ -20,6 +20,9 @@ import {
 import { INDEX_CACHE_BYTES_MAX, TAIL_CACHE_BYTES_MAX, TAIL_CACHE_PARTITION_BYTES_MAX } from './storage/constants.js';
 import { DEFAULT_LOG_CONFIG, validateLogConfig as validateStorageLogConfig, type LogConfig } from './storage/log-config.js';
 import type { StorageMemory } from './storage/log-manager.js';
+import { checkListenersSafe, resolveSecurityConfig, type SecurityConfig, type SecurityConfigInput } from './security/security-config.js';
+
+export type { AuthMode, SecurityConfig, SecurityConfigInput } from './security/security-config.js';
 
 /** Bounds on what clients can make the broker hold. */
 export interface BrokerLimits {
@@ -93,6 +96,8 @@ export interface BrokerConfig {
   cleaner: CleanerConfig;
   /** null: no Kafka listener (the default for embedding; the CLI turns it on at 127.0.0.1:9092). */
   kafka: KafkaListenerConfig | null;
+  /** Authentication and the safe-default check (broker/security/security-config.ts). */
+  security: SecurityConfig;
 }
 
 /** What callers pass: only dataDir is required. */
@@ -108,6 +113,8 @@ export interface BrokerConfigInput {
   cleaner?: Partial<CleanerConfig>;
   /** Omitted or null: no Kafka listener. */
   kafka?: (Partial<KafkaListenerConfig> & { port: number }) | null;
+  /** @default { auth: 'none', superUsers: [], allowAnonymous: false } */
+  security?: SecurityConfigInput;
 }
 
 export const MEMORY_DEFAULT: Readonly<StorageMemory> = Object.freeze({
@@ -182,9 +189,12 @@ export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
   checkInt('cleaner.ioBytesPerSecond', cleaner.ioBytesPerSecond, 0, Number.MAX_SAFE_INTEGER);
   checkInt('cleaner.backoffMs', cleaner.backoffMs, 1, 24 * 60 * 60_000);
 
+  const kafka = resolveKafkaConfig(input.kafka);
+  const security = resolveSecurityConfig(input.security);
+  checkListenersSafe(security, [{ what: 'the WebSocket listener (--host)', host }, ...(kafka ? [{ what: 'the Kafka listener (--kafka-listen)', host: kafka.host }] : [])]);
   return {
     dataDir: input.dataDir, host, port, nodeId, log, logExplicit: Object.keys(explicitLog) as Array<keyof LogConfig>, logLevel, limits, memory,
-    cleaner, kafka: resolveKafkaConfig(input.kafka),
+    cleaner, kafka, security,
   };
 }
 

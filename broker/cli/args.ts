@@ -55,6 +55,15 @@ export function parseHostPort(name: string, opts: { allowOff?: boolean; portMin?
   };
 }
 
+/** A comma-separated list of non-empty items (`a,b`), spaces around items ignored. */
+export function parseCommaList(name: string) {
+  return (raw: string): string[] => {
+    const items = raw.split(',').map((s) => s.trim());
+    if (items.some((s) => s.length === 0)) throw new InvalidConfigError(`${name} must be a comma-separated list without empty items, got '${raw}'`);
+    return items;
+  };
+}
+
 /** Where a consumer starts: an offset, or the log's start or end. */
 export type OffsetSpec = number | 'earliest' | 'latest';
 

@@ -31,6 +31,8 @@ import {
   type KafkaRequest,
 } from '../../proto/kafka/index.js';
 import { KAFKA_READ_AHEAD_KEEP_MS } from '../constants.js';
+import { PRE_AUTH_APIS } from '../security/broker-security.js';
+import { ANONYMOUS_PRINCIPAL } from '../security/principal.js';
 import type { Logger } from '../logger.js';
 import type { BrokerServices } from '../server/request-context.js';
 import { FetchReadAhead, type ReadAheadBudget } from './fetch-read-ahead.js';
@@ -84,6 +86,8 @@ export class KafkaConnection {
   private idleWaiters: Array<() => void> = [];
   private closing = false;
   private readonly readAhead: FetchReadAhead;
+  /** User:ANONYMOUS until a SASL login succeeds (broker/security/). */
+  private principal = ANONYMOUS_PRINCIPAL;
 
   constructor(private readonly opts: KafkaConnectionOptions) {
     this.id = opts.id;
@@ -146,6 +150,17 @@ export class KafkaConnection {
       this.socket.destroy();
       return;
     }
+    // A SASL listener closes a connection that sends anything but ApiVersions and the SASL
+    // exchange before logging in, as Kafka's SaslServerAuthenticator does: the client was not
+    // configured for SASL, and no answer it expects can say so.
+    const security = this.opts.services.security;
+    if (decoded.kind === 'request' && security && !security.isAuthenticated({ principal: this.principal }) && !PRE_AUTH_APIS.has(decoded.request.api)) {
+      this.opts.logger.debug({ api: decoded.request.api, remote: this.remote }, 'kafka request before SASL authentication; closing');
+      security.stats.authorizationsDenied++;
+      this.closing = true;
+      this.socket.destroy();
+      return;
+    }
     const slot: Slot = { done: false, chunks: null, release: null, closeAfter: false };
     this.queue.push(slot);
     if (decoded.kind === 'unsupported') {
@@ -179,7 +194,7 @@ export class KafkaConnection {
 
   private async serve(req: KafkaRequest, slot: Slot): Promise<void> {
     const ctx: KafkaContext = {
-      services: this.opts.services, advertised: this.opts.advertised, remote: this.remote, clientId: req.clientId ?? '',
+      services: this.opts.services, advertised: this.opts.advertised, remote: this.remote, clientId: req.clientId ?? '', principal: this.principal,
       abort: this.abort, connectionClosed: this.closed.signal, logger: this.opts.logger, fetchReader: this.readAhead.read,
     };
     try {

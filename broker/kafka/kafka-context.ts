@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../logger.js';
 import type { PartitionReader } from '../server/fetch-reader.js';
-import { ANONYMOUS_PRINCIPAL, type BrokerServices, type RequestContext } from '../server/request-context.js';
+import { type BrokerServices, type RequestContext } from '../server/request-context.js';
 
 export interface KafkaAddress {
   readonly host: string;
@@ -19,6 +19,8 @@ export interface KafkaContext {
   readonly advertised: KafkaAddress;
   readonly remote: string;
   readonly clientId: string;
+  /** Who is asking: User:ANONYMOUS until a SASL login on this connection succeeds. */
+  readonly principal: string;
   /** Aborted when the connection closes or the broker starts stopping. */
   readonly abort: AbortSignal;
   /** Aborted only when the connection closes. */
@@ -32,7 +34,7 @@ export interface KafkaContext {
 export function requestContextOf(ctx: KafkaContext): RequestContext {
   return {
     services: ctx.services,
-    principal: ANONYMOUS_PRINCIPAL,
+    principal: ctx.principal,
     clientId: ctx.clientId,
     listener: 'kafka',
     remoteAddress: ctx.remote,

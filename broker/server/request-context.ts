@@ -12,6 +12,7 @@ import type { GroupCoordinator } from '../groups/group-coordinator.js';
 import type { Logger } from '../logger.js';
 import type { ProducerIdAllocator } from '../partition/producer-ids.js';
 import type { PartitionReader } from './fetch-reader.js';
+import type { BrokerSecurity } from '../security/broker-security.js';
 import type { TopicManager } from '../topics/topic-manager.js';
 
 export interface BrokerServices {
@@ -31,6 +32,8 @@ export interface BrokerServices {
   brokerUrl(): string;
   /** Aborted when Broker.stop() begins: parked fetches answer now with what they have. */
   readonly stopping: AbortSignal;
+  /** Credentials, ACLs, quotas and the authorizer; absent (tests, embedding): no security at all. */
+  readonly security?: BrokerSecurity | undefined;
 }
 
 /** Which listener a connection came in on. */

@@ -4,11 +4,11 @@
  */
 import type { Command } from 'commander';
 import { Broker } from '../../broker.js';
-import type { BrokerConfigInput } from '../../config.js';
+import type { AuthMode, BrokerConfigInput } from '../../config.js';
 import { HOST_DEFAULT, KAFKA_PORT_DEFAULT, PORT_DEFAULT } from '../../constants.js';
 import { createRootLogger, type LogLevel } from '../../logger.js';
 import type { FlushPolicy } from '../../storage/log-config.js';
-import { parseChoice, parseHostPort, parseIntOrUnlimited, parseNonNegativeInt, parsePositiveInt } from '../args.js';
+import { parseChoice, parseCommaList, parseHostPort, parseIntOrUnlimited, parseNonNegativeInt, parsePositiveInt } from '../args.js';
 import { EXIT_OK, fail } from '../output.js';
 
 interface StartOptions {
@@ -41,6 +41,9 @@ interface StartOptions {
   kafkaListen: { host: string; port: number } | 'off';
   kafkaAdvertise?: { host: string; port: number };
   kafkaIdleTimeoutMs?: number;
+  auth: AuthMode;
+  superUsers?: string[];
+  allowAnonymous?: boolean;
 }
 
 const KAFKA_LISTEN_DEFAULT = `${HOST_DEFAULT}:${KAFKA_PORT_DEFAULT}`;
@@ -93,6 +96,10 @@ export function registerBrokerCommands(program: Command): void {
     .option('--kafka-advertise <host:port>', 'address Kafka clients are told to connect to (default: the listen address)',
       parseHostPort('--kafka-advertise', { portMin: 1 }))
     .option('--kafka-idle-timeout-ms <ms>', 'close Kafka connections idle this long (default: 600000)', parsePositiveInt('--kafka-idle-timeout-ms'))
+    .option('--auth <mode>', 'client authentication: none, or scram (SASL SCRAM-SHA-256/512 on both listeners)',
+      parseChoice('--auth', ['none', 'scram'] as const), 'none')
+    .option('--super-users <names>', 'users who bypass ACLs, comma-separated (alice,bob or User:alice)', parseCommaList('--super-users'))
+    .option('--allow-anonymous', 'let a listener on a non-loopback address run with --auth none (refused otherwise)')
     .action(async (opts: StartOptions) => {
       await startBroker(opts).catch(fail);
     });
@@ -134,6 +141,7 @@ function toConfig(opts: StartOptions): BrokerConfigInput {
       ioBytesPerSecond: opts.cleanerIoBytesPerSecond,
       backoffMs: opts.cleanerBackoffMs,
     },
+    security: { auth: opts.auth, superUsers: opts.superUsers, allowAnonymous: opts.allowAnonymous ?? false },
     kafka: opts.kafkaListen === 'off' ? null : {
       host: opts.kafkaListen.host, port: opts.kafkaListen.port, advertise: opts.kafkaAdvertise ?? null, idleTimeoutMs: opts.kafkaIdleTimeoutMs,
     },
@@ -155,7 +163,7 @@ async function startBroker(opts: StartOptions): Promise<void> {
   const kafka = broker.kafkaAddress;
   const kafkaPart = kafka ? ` and kafka://${formatHostPort(kafka.bound)}${sameAddress(kafka.bound, kafka.advertised) ? '' : ` advertised as ${formatHostPort(kafka.advertised)}`}` : '';
   // The one line scripts and tests wait for.
-  process.stdout.write(`strata broker listening on ${url}${kafkaPart} (data: ${opts.dataDir}, flush: ${opts.flush ?? 'always'})\n`);
+  process.stdout.write(`strata broker listening on ${url}${kafkaPart} (data: ${opts.dataDir}, flush: ${opts.flush ?? 'always'}, auth: ${opts.auth})\n`);
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -7,7 +7,8 @@ import { DEFAULT_LOG_CONFIG } from '../../../broker/storage/log-config.js';
 describe('resolveBrokerConfig', () => {
   it('fills every default from one required field', () => {
     const cfg = resolveBrokerConfig({ dataDir: '/tmp/x' });
-    expect(cfg).toEqual({ dataDir: '/tmp/x', host: '127.0.0.1', port: 7171, nodeId: 0, logLevel: 'info', log: DEFAULT_LOG_CONFIG, logExplicit: [], limits: LIMITS_DEFAULT, memory: MEMORY_DEFAULT, cleaner: CLEANER_DEFAULT, kafka: null });
+    expect(cfg).toEqual({ dataDir: '/tmp/x', host: '127.0.0.1', port: 7171, nodeId: 0, logLevel: 'info', log: DEFAULT_LOG_CONFIG, logExplicit: [], limits: LIMITS_DEFAULT, memory: MEMORY_DEFAULT, cleaner: CLEANER_DEFAULT, kafka: null,
+      security: { auth: 'none', superUsers: [], allowAnonymous: false } });
     expect(cfg.limits.frameBytesMax).toBe(FRAME_BYTES_MAX);
   });
 

@@ -1,0 +1,73 @@
+/**
+ * The broker's security, assembled once at start and shared by both listeners: the credential,
+ * ACL and quota stores of the data directory, the authorizer over the ACLs, the counters, and
+ * the hooks the connection core calls on every request (broker/server/hooks.ts).
+ *
+ * The stores are opened whatever the auth mode, so users, ACLs and quotas can be prepared on a
+ * broker that does not enforce them yet; only `auth: 'scram'` makes them bite. Under it, a
+ * connection is User:ANONYMOUS until it completes a SASL exchange, and an anonymous
+ * connection may send only what a login needs (PRE_AUTH_APIS); anything else is refused with
+ * IllegalSaslStateError, the error Kafka's SASL listeners report for it.
+ */
+import { IllegalSaslStateError } from '../../proto/errors.js';
+import type { SecurityConfig } from './security-config.js';
+import type { RequestContext } from '../server/request-context.js';
+import type { ServerHooks, SecurityHook } from '../server/hooks.js';
+import { NO_OBSERVER, NO_THROTTLE } from '../server/hooks.js';
+import { Authorizer } from './authorizer.js';
+import { FileAclStore } from './file-acl-store.js';
+import { FileCredentialStore } from './file-credential-store.js';
+import { FileQuotaStore } from './file-quota-store.js';
+import { ANONYMOUS_PRINCIPAL } from './principal.js';
+import { SaslAuthenticator } from './sasl-authenticator.js';
+import { newSecurityStats, type SecurityStats } from './security-stats.js';
+
+/** APIs an unauthenticated connection may call under auth 'scram' (names of the API table, both listeners). */
+export const PRE_AUTH_APIS: ReadonlySet<string> = new Set(['apiVersions', 'saslHandshake', 'saslAuthenticate']);
+
+export class BrokerSecurity {
+  readonly stats: SecurityStats = newSecurityStats();
+  readonly authorizer: Authorizer;
+  readonly hooks: ServerHooks;
+
+  private constructor(
+    readonly config: SecurityConfig,
+    readonly credentials: FileCredentialStore,
+    readonly acls: FileAclStore,
+    readonly quotas: FileQuotaStore,
+  ) {
+    this.authorizer = new Authorizer(acls, config.superUsers);
+    const security: SecurityHook = {
+      connectionPrincipal: () => ANONYMOUS_PRINCIPAL,
+      authorize: (ctx, api) => this.checkAuthenticated(ctx, api),
+    };
+    this.hooks = Object.freeze({ security, throttle: NO_THROTTLE, observer: NO_OBSERVER });
+  }
+
+  static async open(dataDir: string, config: SecurityConfig): Promise<BrokerSecurity> {
+    const [credentials, acls, quotas] = await Promise.all([
+      FileCredentialStore.open(dataDir), FileAclStore.open(dataDir), FileQuotaStore.open(dataDir),
+    ]);
+    return new BrokerSecurity(config, credentials, acls, quotas);
+  }
+
+  /** Whether connections must log in (and ACLs are enforced). */
+  get enforcing(): boolean {
+    return this.config.auth === 'scram';
+  }
+
+  /** A fresh login state machine for one connection. */
+  newAuthenticator(tls: boolean): SaslAuthenticator {
+    return new SaslAuthenticator({ credentials: this.credentials, tls, stats: this.stats });
+  }
+
+  /** Whether the connection has logged in (always true without authentication). */
+  isAuthenticated(ctx: Pick<RequestContext, 'principal'>): boolean {
+    return !this.enforcing || ctx.principal !== ANONYMOUS_PRINCIPAL;
+  }
+
+  private checkAuthenticated(ctx: RequestContext, api: string): void {
+    if (this.isAuthenticated(ctx) || PRE_AUTH_APIS.has(api)) return;
+    throw new IllegalSaslStateError(`authenticate first: this broker requires a SASL login (SCRAM-SHA-256 or SCRAM-SHA-512) before ${api}`);
+  }
+}
