@@ -11,6 +11,10 @@
  * once; stop() before or during start() waits for start to finish first. Signal handling
  * belongs to the CLI, which calls stop().
  *
+ * start() binds the WebSocket port first, before recovery, so /healthz and /readyz answer while
+ * logs are being recovered (readyz says 503 `recovering`, upgrades get 503); `listening()`
+ * resolves then. Once topics and groups are open the listener takes connections.
+ *
  * stop(): refuse new connections; answer parked long-poll fetches now; wait up to
  * STOP_DRAIN_MS_MAX for in-flight requests (requests arriving meanwhile get
  * BrokerShuttingDownError); close sockets with 1001; close the logs, which flushes them and
@@ -31,6 +35,9 @@ import { BROKER_VERSION } from './server/broker-version.js';
 import type { BrokerServices } from './server/request-context.js';
 import { newServerStats, type ServerStats } from './server/server-stats.js';
 import { WsListener } from './ws/ws-listener.js';
+import { ConsoleFiles } from './http/console-files.js';
+import { HttpRouter } from './http/http-router.js';
+import { partitionsReadiness, type Readiness, type ReadinessSource } from './http/readiness.js';
 import { descriptorsNeeded, openFileLimit } from './fd-limit.js';
 import { KafkaServer } from './kafka/kafka-server.js';
 import { BrokerSecurity } from './security/broker-security.js';
@@ -49,7 +56,7 @@ export interface BrokerAddress {
 
 type BrokerState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
-export class Broker {
+export class Broker implements ReadinessSource {
   readonly config: BrokerConfig;
   readonly logger: Logger;
   private state: BrokerState = 'new';
@@ -67,6 +74,10 @@ export class Broker {
   private boundAddress: BrokerAddress | null = null;
   /** Counters of the last server, kept readable after stop(). */
   private lastStats: ServerStats = newServerStats();
+  /** True once logs, topics and groups are open and the listener takes connections. */
+  private recovered = false;
+  private listeningResolve: ((addr: BrokerAddress) => void) | null = null;
+  private readonly listeningPromise = new Promise<BrokerAddress>((resolve) => { this.listeningResolve = resolve; });
 
   /** Validates the config (InvalidConfigError) and creates the root logger unless one is given. */
   constructor(config: BrokerConfigInput, logger?: Logger) {
@@ -125,6 +136,18 @@ export class Broker {
     return this.state === 'running';
   }
 
+  /** Resolves once the WebSocket/HTTP port is bound, before recovery (never, if start fails first). */
+  listening(): Promise<BrokerAddress> {
+    return this.listeningPromise;
+  }
+
+  /** What /readyz answers (broker/http/readiness.ts). */
+  readiness(): Readiness {
+    if (this.state === 'stopping' || this.state === 'stopped') return { ready: false, reason: 'stopping' };
+    if (!this.recovered || !this.topicManager) return { ready: false, reason: 'recovering' };
+    return partitionsReadiness(this.topicManager.allPartitions());
+  }
+
   async start(): Promise<{ url: string; port: number }> {
     if (this.state !== 'new') throw new UnknownServerError(`broker cannot start: it is ${this.state}`);
     this.state = 'starting';
@@ -163,6 +186,24 @@ export class Broker {
 
     const topicsLogger = this.logger.child({ component: 'topics' });
     const serverLogger = this.logger.child({ component: 'server' });
+
+    // Listen before recovering: health checks answer meanwhile, upgrades wait (503).
+    const http = new HttpRouter({
+      readiness: this, metrics: null, console: new ConsoleFiles(config.http.consoleDir ?? undefined),
+      logger: this.logger.child({ component: 'http' }),
+    });
+    this.server = new WsListener({
+      host: config.host, port: config.port, limits: config.limits, http, originPolicy: config.http.allowedOrigins,
+      hooks: this.brokerSecurity.hooks, logger: serverLogger,
+    });
+    const addr = await this.server.listen();
+    this.boundAddress = { host: config.host, port: addr.port };
+    this.logger.info({ url: formatUrl(this.boundAddress) }, 'listening for health checks; recovering');
+    this.listeningResolve?.(this.boundAddress);
+    if (config.testing.recoveryDelayMs > 0) {
+      this.logger.warn({ recoveryDelayMs: config.testing.recoveryDelayMs }, 'test-only recovery delay');
+      await new Promise((resolve) => setTimeout(resolve, config.testing.recoveryDelayMs));
+    }
 
     // LogManager binds { component: 'storage' } itself.
     this.logManager = await LogManager.open({ dataDir: config.dataDir, logger: this.logger, defaultConfig: config.log, memory: config.memory });
@@ -213,11 +254,8 @@ export class Broker {
       stopping: this.stopping.signal,
       security: this.brokerSecurity,
     };
-    this.server = new WsListener({
-      host: config.host, port: config.port, limits: config.limits, services, hooks: this.brokerSecurity.hooks, logger: serverLogger,
-    });
-    const addr = await this.server.listen();
-    this.boundAddress = { host: config.host, port: addr.port };
+    this.server.attach(services);
+    this.recovered = true;
     const url = formatUrl(this.boundAddress);
     this.logger.info({ url, topics: this.topicManager.size }, 'broker listening');
     if (config.kafka) {

@@ -13,6 +13,7 @@ import {
   PARTITIONS_PER_TOPIC_DEFAULT_MAX, PARTITIONS_PER_TOPIC_MAX, PORT_DEFAULT, SLOW_CONSUMER_BUFFERED_BYTES_MAX_DEFAULT,
   SLOW_CONSUMER_DROP_MS_DEFAULT, TOPICS_MAX_DEFAULT,
 } from './constants.js';
+import { parseOriginPolicy, SAME_ORIGIN, type OriginPolicy } from './http/origin-policy.js';
 import type { LogLevel } from './logger.js';
 import {
   CLEANER_BACKOFF_MS, CLEANER_BUFFER_BYTES_DEFAULT, CLEANER_BUFFER_BYTES_MIN, CLEANER_IO_BYTES_PER_SECOND_DEFAULT,
@@ -75,6 +76,22 @@ export interface CleanerConfig {
   backoffMs: number;
 }
 
+/** The plain-HTTP side of the WebSocket port (broker/http/) and the metrics (broker/metrics/). */
+export interface HttpConfig {
+  /** Browser Origins allowed to open a WebSocket; no Origin header is always allowed. @default same-origin */
+  allowedOrigins: OriginPolicy;
+  /** Serve /metrics and count what it reports. @default true */
+  metrics: boolean;
+  /** Where the web console's built files are. @default dist/console/ (CONSOLE_DIR_DEFAULT) */
+  consoleDir: string | null;
+}
+
+/** Knobs that exist for tests only; never set them in production. */
+export interface TestingConfig {
+  /** Holds recovery back this long after the listener binds, so tests can watch /readyz say 503. @default 0 */
+  recoveryDelayMs: number;
+}
+
 export interface BrokerConfig {
   /** Directory holding topics.json, producer-ids.json and one directory per partition. */
   dataDir: string;
@@ -98,6 +115,8 @@ export interface BrokerConfig {
   kafka: KafkaListenerConfig | null;
   /** Authentication and the safe-default check (broker/security/security-config.ts). */
   security: SecurityConfig;
+  http: HttpConfig;
+  testing: TestingConfig;
 }
 
 /** What callers pass: only dataDir is required. */
@@ -115,6 +134,9 @@ export interface BrokerConfigInput {
   kafka?: (Partial<KafkaListenerConfig> & { port: number }) | null;
   /** @default { auth: 'none', superUsers: [], allowAnonymous: false } */
   security?: SecurityConfigInput;
+  /** `allowedOrigins` may be given as the CLI's text ('same-origin', '*', or a comma-separated list). */
+  http?: Partial<Omit<HttpConfig, 'allowedOrigins'>> & { allowedOrigins?: OriginPolicy | string };
+  testing?: Partial<TestingConfig>;
 }
 
 export const MEMORY_DEFAULT: Readonly<StorageMemory> = Object.freeze({
@@ -189,13 +211,24 @@ export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
   checkInt('cleaner.ioBytesPerSecond', cleaner.ioBytesPerSecond, 0, Number.MAX_SAFE_INTEGER);
   checkInt('cleaner.backoffMs', cleaner.backoffMs, 1, 24 * 60 * 60_000);
 
+  const testing: TestingConfig = { recoveryDelayMs: input.testing?.recoveryDelayMs ?? 0 };
+  checkInt('testing.recoveryDelayMs', testing.recoveryDelayMs, 0, 10 * 60_000);
   const kafka = resolveKafkaConfig(input.kafka);
   const security = resolveSecurityConfig(input.security);
   checkListenersSafe(security, [{ what: 'the WebSocket listener (--host)', host }, ...(kafka ? [{ what: 'the Kafka listener (--kafka-listen)', host: kafka.host }] : [])]);
   return {
     dataDir: input.dataDir, host, port, nodeId, log, logExplicit: Object.keys(explicitLog) as Array<keyof LogConfig>, logLevel, limits, memory,
-    cleaner, kafka, security,
+    cleaner, kafka, security, http: resolveHttpConfig(input.http), testing,
   };
+}
+
+function resolveHttpConfig(input: BrokerConfigInput['http']): HttpConfig {
+  const origins = input?.allowedOrigins ?? SAME_ORIGIN;
+  const metrics = input?.metrics ?? true;
+  if (typeof metrics !== 'boolean') throw new InvalidConfigError('http.metrics must be true or false');
+  const consoleDir = input?.consoleDir ?? null;
+  if (consoleDir !== null && (typeof consoleDir !== 'string' || consoleDir.length === 0)) throw new InvalidConfigError('http.consoleDir must be a directory path');
+  return { allowedOrigins: typeof origins === 'string' ? parseOriginPolicy(origins) : origins, metrics, consoleDir };
 }
 
 function resolveKafkaConfig(input: BrokerConfigInput['kafka']): KafkaListenerConfig | null {

@@ -20,12 +20,16 @@ export interface ServerStats {
   idleConnectionsTerminated: number;
   /** Frames that did not decode (text frames included). */
   malformedFrames: number;
+  /** Plain HTTP requests the parser could not read (answered 400/431 and closed). */
+  badHttpRequests: number;
+  /** WebSocket upgrades refused with 403: a browser Origin the allow-list does not name. */
+  upgradesRefusedOrigin: number;
 }
 
 export function newServerStats(): ServerStats {
   return {
     connectionsAccepted: 0, connectionsRefused: 0, handshakesTimedOut: 0, handshakesEvicted: 0, requests: 0,
     requestsRejectedInFlight: 0, fetchesHeld: 0,
-    slowConsumersTerminated: 0, idleConnectionsTerminated: 0, malformedFrames: 0,
+    slowConsumersTerminated: 0, idleConnectionsTerminated: 0, malformedFrames: 0, badHttpRequests: 0, upgradesRefusedOrigin: 0,
   };
 }

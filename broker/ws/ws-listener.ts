@@ -1,6 +1,7 @@
 /**
- * The WebSocket listener: an HTTP server that only upgrades (plain HTTP gets 426), with a `ws`
- * WebSocketServer on top, configured for this protocol:
+ * The WebSocket listener: an HTTP server whose upgrades go to a `ws` WebSocketServer and whose
+ * plain requests go to the HTTP router (broker/http/: health, metrics, the web console; 426
+ * when none is given). The WebSocket side is configured for this protocol:
  *
  *   - perMessageDeflate off: record batches carry their own compression, and deflate would cost
  *     CPU and memory per connection on the hot path;
@@ -10,7 +11,13 @@
  *     maxConnections counts every accepted socket, a socket must upgrade within
  *     handshakeTimeoutMs, at most pendingHandshakesMax may be upgrading (the oldest is dropped
  *     for a new one), and when every slot holds an upgraded connection a new one gets HTTP 503;
- *   - idle sweep: ping every idleTimeoutMs / 2, terminate a connection silent since the last one.
+ *   - idle sweep: ping every idleTimeoutMs / 2, terminate a connection silent since the last one;
+ *   - upgrades from a browser page whose Origin the policy refuses get 403 before any WebSocket
+ *     exists (broker/http/origin-policy.ts); requests the HTTP parser cannot read get 400 (431
+ *     for oversized headers) and are closed.
+ *
+ * The listener may listen before the broker has recovered (so /healthz and /readyz answer during
+ * recovery): until attach(services) upgrades get 503 "broker is starting".
  *
  * Each upgraded socket becomes a ConnectionCore (broker/server/connection-core.ts) with a
  * WsTransport and the protobuf codec (ws-codec.ts): answers out of order, excess requests
@@ -22,8 +29,12 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { BrokerLimits } from '../config.js';
+import type { HttpRouter } from '../http/http-router.js';
+import { originAllowed, SAME_ORIGIN, type OriginPolicy } from '../http/origin-policy.js';
+import { endWithStatus, statusOfParseError } from '../http/raw-responses.js';
 import type { Logger } from '../logger.js';
 import { ConnectionCore } from '../server/connection-core.js';
 import { ConnectionSet } from '../server/connection-set.js';
@@ -38,7 +49,12 @@ export interface WsListenerOptions {
   readonly host: string;
   readonly port: number;
   readonly limits: BrokerLimits;
-  readonly services: BrokerServices;
+  /** What connections serve; may come later through attach() (upgrades get 503 until then). */
+  readonly services?: BrokerServices;
+  /** Plain HTTP requests; absent: every plain request gets 426. */
+  readonly http?: HttpRouter;
+  /** Which browser Origins may upgrade. @default SAME_ORIGIN */
+  readonly originPolicy?: OriginPolicy;
   /** Security, throttling and metrics hooks; each defaults to pass-through. */
   readonly hooks?: Partial<ServerHooks>;
   /** Logger with { component: 'server' }. */
@@ -54,15 +70,28 @@ export class WsListener {
   readonly stats: ServerStats = newServerStats();
   private nextConnectionId = 1;
   private closedHttp: Promise<void> | null = null;
+  private services: BrokerServices | null;
+  private readonly originPolicy: OriginPolicy;
 
   constructor(private readonly opts: WsListenerOptions) {
     this.hooks = withDefaultHooks(opts.hooks);
+    this.services = opts.services ?? null;
+    this.originPolicy = opts.originPolicy ?? SAME_ORIGIN;
     this.guard = new HandshakeGuard(opts.limits, this.stats, opts.logger);
     this.http = createServer((req, res) => {
-      // A plain HTTP request ends the handshake phase; the answer closes the connection.
+      // A plain HTTP request ends the handshake phase once read; the answer closes the
+      // connection, and the router bounds how long writing it may take.
       this.guard.settle(req.socket);
+      if (opts.http) return opts.http.handle(req, res);
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket', connection: 'close' });
       res.end('Strata speaks WebSocket only\n');
+    });
+    // Unparseable requests (garbage, oversized headers): a short answer, then the socket closes.
+    this.http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      this.stats.badHttpRequests++;
+      opts.logger.debug({ err: { code: err.code, message: err.message } }, 'unreadable http request');
+      if (err.code === 'ECONNRESET') return socket.destroy();
+      endWithStatus(socket, statusOfParseError(err), 'bad request');
     });
     // The guard sees every socket at accept, before the HTTP parser reads a byte of it.
     this.http.on('connection', (socket: Socket) => this.guard.accepted(socket));
@@ -78,15 +107,32 @@ export class WsListener {
         socket.destroy();
         return;
       }
+      const origin = req.headers.origin;
+      if (!originAllowed(this.originPolicy, origin, req.headers.host)) {
+        this.guard.settle(socket);
+        this.stats.upgradesRefusedOrigin++;
+        opts.logger.debug({ origin, host: req.headers.host }, 'upgrade refused: origin not allowed');
+        return endWithStatus(socket, 403, 'origin not allowed (see --allowed-origins)');
+      }
+      if (!this.services) {
+        this.guard.settle(socket);
+        return endWithStatus(socket, 503, 'broker is starting (recovering its logs); retry shortly');
+      }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         this.guard.settle(socket);
         this.onConnection(ws, req);
       });
     });
     this.wss.on('wsClientError', (err, socket) => {
+      this.stats.badHttpRequests++;
       opts.logger.debug({ err }, 'bad upgrade request');
-      socket.destroy();
+      endWithStatus(socket, 400, 'bad websocket upgrade request');
     });
+  }
+
+  /** Gives the listener what its connections serve: from now on upgrades are accepted. */
+  attach(services: BrokerServices): void {
+    this.services = services;
   }
 
   get connectionCount(): number {
@@ -139,7 +185,7 @@ export class WsListener {
       listener: 'ws',
       transport: new WsTransport(ws, remote),
       codec: wsCodec,
-      services: this.opts.services,
+      services: this.services!,
       limits: {
         maxInFlight: limits.maxInFlightRequestsPerConnection,
         slowConsumerBufferedBytesMax: limits.slowConsumerBufferedBytesMax,

@@ -44,6 +44,9 @@ interface StartOptions {
   auth: AuthMode;
   superUsers?: string[];
   allowAnonymous?: boolean;
+  allowedOrigins: string;
+  metrics: 'on' | 'off';
+  testRecoveryDelayMs?: number;
 }
 
 const KAFKA_LISTEN_DEFAULT = `${HOST_DEFAULT}:${KAFKA_PORT_DEFAULT}`;
@@ -100,6 +103,11 @@ export function registerBrokerCommands(program: Command): void {
       parseChoice('--auth', ['none', 'scram'] as const), 'none')
     .option('--super-users <names>', 'users who bypass ACLs, comma-separated (alice,bob or User:alice)', parseCommaList('--super-users'))
     .option('--allow-anonymous', 'let a listener on a non-loopback address run with --auth none (refused otherwise)')
+    .option('--allowed-origins <origins>', "browser origins allowed to open a WebSocket: 'same-origin' (pages served by this broker), "
+      + "'*', or a comma-separated list like https://console.example.com (no Origin header, i.e. not a browser: always allowed)", 'same-origin')
+    .option('--metrics <on|off>', 'serve Prometheus metrics at /metrics and count them', parseChoice('--metrics', ['on', 'off'] as const), 'on')
+    .option('--test-recovery-delay-ms <ms>', 'TESTS ONLY: wait this long after binding the port before recovering (to watch /readyz say 503)',
+      parseNonNegativeInt('--test-recovery-delay-ms'))
     .action(async (opts: StartOptions) => {
       await startBroker(opts).catch(fail);
     });
@@ -142,6 +150,8 @@ function toConfig(opts: StartOptions): BrokerConfigInput {
       backoffMs: opts.cleanerBackoffMs,
     },
     security: { auth: opts.auth, superUsers: opts.superUsers, allowAnonymous: opts.allowAnonymous ?? false },
+    http: { allowedOrigins: opts.allowedOrigins, metrics: opts.metrics === 'on' },
+    testing: { recoveryDelayMs: opts.testRecoveryDelayMs },
     kafka: opts.kafkaListen === 'off' ? null : {
       host: opts.kafkaListen.host, port: opts.kafkaListen.port, advertise: opts.kafkaAdvertise ?? null, idleTimeoutMs: opts.kafkaIdleTimeoutMs,
     },
@@ -159,6 +169,10 @@ function sameAddress(a: { host: string; port: number }, b: { host: string; port:
 async function startBroker(opts: StartOptions): Promise<void> {
   const logger = createRootLogger(opts.logLevel);
   const broker = new Broker(toConfig(opts), logger);
+  // Health checks answer during recovery; say where (no ws:// here: scripts wait for the ready line below).
+  void broker.listening().then((a) => {
+    process.stdout.write(`strata broker recovering; health at http://${formatHostPort(a)}/readyz\n`);
+  });
   const { url } = await broker.start();
   const kafka = broker.kafkaAddress;
   const kafkaPart = kafka ? ` and kafka://${formatHostPort(kafka.bound)}${sameAddress(kafka.bound, kafka.advertised) ? '' : ` advertised as ${formatHostPort(kafka.advertised)}`}` : '';

@@ -109,8 +109,8 @@ describe('broker on malformed input and limits', () => {
     c.close();
   });
 
-  it('refuses plain HTTP with 426', async () => {
-    const res = await fetch(b.url.replace('ws://', 'http://'));
-    expect(res.status).toBe(426);
+  it('answers plain HTTP to unknown paths with 404 (the port serves health, metrics and the console too)', async () => {
+    const res = await fetch(`${b.url.replace('ws://', 'http://')}/no-such-thing`);
+    expect(res.status).toBe(404);
   });
 });
