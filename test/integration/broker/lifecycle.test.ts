@@ -101,7 +101,7 @@ describe('Broker lifecycle', () => {
     expect(() => new Broker({ dataDir: '/tmp/x', port: 99_999 }, silentLogger())).toThrow(InvalidConfigError);
   });
 
-  it('fails start on a busy port, closing storage cleanly so the directory is reusable', async () => {
+  it('fails start on a busy port before opening storage, releasing the directory for reuse', async () => {
     const first = await startTestBroker();
     cleanup.push(() => first.stop());
     const dataDir = await mkdtemp(join(tmpdir(), 'strata-busy-'));
@@ -109,8 +109,9 @@ describe('Broker lifecycle', () => {
     const second = new Broker({ dataDir, port: first.port, logLevel: 'silent' }, silentLogger());
     await expect(second.start()).rejects.toThrow(/EADDRINUSE/);
     await second.stop(); // harmless after a failed start
-    // Storage was closed: its clean-shutdown marker is there, and a new broker opens the dir.
-    await access(join(dataDir, '.strata-clean-shutdown'));
+    // The port is bound before recovery (so /readyz answers during it): storage was never
+    // opened, so it left no clean-shutdown marker, and the lock is released for the next broker.
+    await expect(access(join(dataDir, '.strata-clean-shutdown'))).rejects.toThrow(/ENOENT/);
     const again = await startTestBroker({ dataDir });
     cleanup.push(() => again.stop({ keepDir: true }));
     expect(again.broker.running).toBe(true);
