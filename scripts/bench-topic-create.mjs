@@ -13,7 +13,7 @@
  *   node scripts/bench-topic-create.mjs --topics 2000 --concurrency 1
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,11 @@ const TOPICS = Number(args.topics);
 const CONCURRENCY = Number(args.concurrency);
 /** Names per CreateTopics request in batch mode: one request unless it would not fit a frame. */
 const BATCH_TOPICS_MAX = 10_000;
+/**
+ * One CreateTopics of 10,000 names is one request: on a loaded 2-core box it outlasts the SDK's
+ * default 30 s request timeout, and a retry then reports the first try's topics as existing.
+ */
+const REQUEST_TIMEOUT_MS = 300_000;
 const CLI = fileURLToPath(new URL('../dist/broker/cli/main.js', import.meta.url));
 
 function startBroker(dir) {
@@ -58,6 +63,27 @@ function stopBroker(child) {
 }
 
 const seconds = (fromNs) => Number(process.hrtime.bigint() - fromNs) / 1e9;
+
+/**
+ * CPU seconds (user + system) a process has used, from /proc: on a shared machine wall time
+ * follows the other load, the broker's CPU time much less.
+ */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
+function loadAverage() {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  } catch {
+    return '?';
+  }
+}
 
 async function oneByOne(admin, prefix) {
   const t0 = process.hrtime.bigint();
@@ -87,17 +113,22 @@ async function batched(admin, prefix) {
 const dir = mkdtempSync(join(tmpdir(), 'strata-bench-topics-'));
 let broker = startBroker(dir);
 try {
-  const strata = new Strata({ brokers: await broker.url });
+  const strata = new Strata({ brokers: await broker.url, requestTimeoutMs: REQUEST_TIMEOUT_MS });
   const admin = strata.admin();
-  const report = (what, s) => console.log(`${what}: ${TOPICS} topics in ${s.toFixed(2)} s (${Math.round(TOPICS / s)} topics/s)`);
-  if (args.mode !== 'batch') report(`one request per topic, ${CONCURRENCY} in flight`, await oneByOne(admin, 'single'));
-  if (args.mode !== 'single') report('one CreateTopics request', await batched(admin, 'batch'));
+  const report = async (what, run) => {
+    const cpu0 = cpuSeconds(broker.child.pid);
+    const s = await run();
+    const cpu = cpuSeconds(broker.child.pid) - cpu0;
+    console.log(`${what}: ${TOPICS} topics in ${s.toFixed(2)} s (${Math.round(TOPICS / s)} topics/s), broker CPU ${cpu.toFixed(2)} s, load ${loadAverage()}`);
+  };
+  if (args.mode !== 'batch') await report(`one request per topic, ${CONCURRENCY} in flight`, () => oneByOne(admin, 'single'));
+  if (args.mode !== 'single') await report('one CreateTopics request', () => batched(admin, 'batch'));
   const total = (await admin.listTopics()).length;
   await strata.close();
   await stopBroker(broker.child);
   broker = startBroker(dir);
   await broker.url;
-  console.log(`restart with ${total} topics: ready in ${seconds(broker.started).toFixed(2)} s`);
+  console.log(`restart with ${total} topics: ready in ${seconds(broker.started).toFixed(2)} s, broker CPU ${cpuSeconds(broker.child.pid).toFixed(2)} s, load ${loadAverage()}`);
 } finally {
   await stopBroker(broker.child);
   rmSync(dir, { recursive: true, force: true });
