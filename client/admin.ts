@@ -1,6 +1,6 @@
 /**
- * Topic administration and cluster metadata: CreateTopics, DeleteTopics, ListTopics, Metadata
- * and ListOffsets. Every call is retried on retriable errors by the client's retry policy.
+ * Topic administration and cluster metadata: CreateTopics, DeleteTopics, ListTopics, Metadata,
+ * ListOffsets and the topic settings (DescribeTopicConfigs, AlterTopicConfigs). Every call is retried on retriable errors by the client's retry policy.
  * Per-topic failures come back as typed errors: the single-topic methods throw them, the
  * plural ones return them per topic.
  *
@@ -10,6 +10,7 @@ import { errorFromWire, InvalidConfigError, StrataError, UnknownTopicError } fro
 import type { Connection, RequestBody, ResponseBody } from './connection.js';
 import { checkOffset, listOffsets, specToQuery } from './list-offsets.js';
 import { retry, type RetryPolicy } from './retry.js';
+import { alterTopicSettings, describeTopicSettings, type TopicConfigAlteration, type TopicSettingDescription } from './topic-settings.js';
 
 /** Durability of a topic's appends; 'default' inherits the broker's policy. */
 export type FlushPolicy = 'default' | 'always' | 'interval' | 'never';
@@ -154,6 +155,23 @@ export class Admin {
     const timestamp = typeof spec === 'number' ? checkOffset(spec, 'timestamp') : specToQuery(spec);
     const [r] = await this.call(() => listOffsets(this.conn, [{ topic, partition, timestamp }]));
     return { offset: r!.offset, timestamp: r!.timestamp };
+  }
+
+  /**
+   * Every setting of a topic, by Kafka's names, with its effective value and where it comes
+   * from (the topic, a broker flag, the built-in default). Throws UnknownTopicError.
+   */
+  async describeTopicConfig(name: string): Promise<TopicSettingDescription[]> {
+    return this.call(() => describeTopicSettings(this.conn, name));
+  }
+
+  /**
+   * Changes a topic's settings live and persistently: `set` gives new values, `delete` sends
+   * settings back to the broker's value. The whole change is validated first; a bad value
+   * throws InvalidConfigError and changes nothing.
+   */
+  async alterTopicConfig(name: string, change: TopicConfigAlteration): Promise<void> {
+    await this.call(() => alterTopicSettings(this.conn, name, change));
   }
 
   private fetchMetadata(topics: string[]): Promise<ResponseBody<'metadata'>> {

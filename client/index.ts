@@ -115,6 +115,7 @@ export type {
   ClusterMetadata, FlushPolicy, NewTopic, OffsetQuerySpec, PartitionDescription, TopicConfig, TopicDescription,
   TopicResult,
 } from './admin.js';
+export type { SettingSource, SettingSynonym, TopicConfigAlteration, TopicSettingDescription } from './topic-settings.js';
 export type { RecordHeader } from '../proto/record-batch.js';
 export type { OffsetRange, ErrorSpec, StrataErrorOptions } from '../proto/errors.js';
 export type { CompressionName } from '../proto/compression.js';

@@ -22,6 +22,8 @@ export const REQUEST_APIS = [
   'resetOffsets', 'deleteGroups',
   // Cluster metadata for clients (oneof field numbers 50-54).
   'findCoordinator', 'clusterInfo',
+  // Topic settings (oneof field numbers 90-99).
+  'describeTopicConfigs', 'alterTopicConfigs',
 ] as const;
 export type RequestApi = (typeof REQUEST_APIS)[number];
 

@@ -4,6 +4,7 @@
  * so an API without a handler is never advertised, and a request for it gets UNSUPPORTED_VERSION.
  */
 import { KafkaApis, type KafkaApiName, type KafkaRequest, type KafkaResponseBody } from '../../proto/kafka/index.js';
+import { handleAlterConfigs, handleIncrementalAlterConfigs } from './apis/alter-configs.js';
 import { apiVersionsHandler } from './apis/api-versions.js';
 import { handleCreateTopics } from './apis/create-topics.js';
 import { handleDeleteGroups } from './apis/delete-groups.js';
@@ -51,6 +52,8 @@ const HANDLERS: HandlerTable = {
   createTopics: handleCreateTopics,
   deleteTopics: handleDeleteTopics,
   describeConfigs: handleDescribeConfigs,
+  alterConfigs: handleAlterConfigs,
+  incrementalAlterConfigs: handleIncrementalAlterConfigs,
   saslHandshake: handleSaslHandshake,
   saslAuthenticate: handleSaslAuthenticate,
 };

@@ -1,7 +1,7 @@
 /**
- * Topic settings on the Kafka listener: CreateTopics config entries become a topic's overrides,
- * and DescribeConfigs reports a topic's effective settings (and the broker's defaults) with
- * Kafka's config sources and types. The names, values and sources themselves are the topic
+ * Topic settings on the Kafka listener: CreateTopics and AlterConfigs config entries become a
+ * topic's overrides, and DescribeConfigs reports a topic's effective settings (and the broker's
+ * defaults) with Kafka's config sources, synonyms and types. The names, values and sources themselves are the topic
  * layer's (broker/topics/topic-settings.ts), so the Kafka listener, the WebSocket protocol and
  * the CLI all speak of the same settings.
  */
@@ -30,6 +30,8 @@ export interface ConfigEntry {
   readonly readOnly: boolean;
   readonly source: number;
   readonly type: number;
+  /** Kafka's synonyms: every level that sets the value, most specific first. */
+  readonly synonyms: ReadonlyArray<{ readonly name: string; readonly value: string; readonly source: number }>;
 }
 
 /** CreateTopics config entries → the topic's overrides. Throws InvalidConfigError for unknown names and bad values. */
@@ -38,12 +40,19 @@ export function overridesFromKafkaConfigs(entries: readonly SettingValue[]): Top
 }
 
 function toKafka(s: TopicSetting): ConfigEntry {
-  return { name: s.name, value: s.value, readOnly: s.readOnly, source: SOURCE[s.source], type: ConfigType[s.type] };
+  return {
+    name: s.name, value: s.value, readOnly: s.readOnly, source: SOURCE[s.source], type: ConfigType[s.type],
+    synonyms: s.synonyms.map((y) => ({ name: y.name, value: y.value, source: SOURCE[y.source] })),
+  };
 }
 
-/** A topic's settings under Kafka's names; `brokerSet` names the log settings the broker was started with. */
-export function describeTopicConfigs(effective: LogConfig, overrides: TopicOverrides, brokerSet: ReadonlySet<string> = new Set()): ConfigEntry[] {
-  return describeTopicSettings(effective, overrides, brokerSet).map(toKafka);
+/**
+ * A topic's settings under Kafka's names; `brokerSet` names the log settings the broker was
+ * started with, `brokerDefaults` are its log defaults (for the synonyms).
+ */
+export function describeTopicConfigs(effective: LogConfig, overrides: TopicOverrides, brokerSet: ReadonlySet<string> = new Set(),
+  brokerDefaults?: LogConfig): ConfigEntry[] {
+  return describeTopicSettings(effective, overrides, brokerSet, brokerDefaults).map(toKafka);
 }
 
 /** The broker's log defaults under Kafka's broker config names. */

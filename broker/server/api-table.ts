@@ -6,11 +6,13 @@
  *
  * Order matters only to ApiVersions, which lists the APIs in this order.
  */
+import { handleAlterTopicConfigs, type AlterTopicConfigsCommand, type AlterTopicConfigsResult } from './api/alter-topic-configs.js';
 import { apiVersionsHandler, type ApiVersionsCommand, type ApiVersionsResult } from './api/api-versions.js';
 import { handleClusterInfo, type ClusterInfoCommand, type ClusterInfoResult } from './api/cluster-info.js';
 import { handleCreateTopics, type CreateTopicsCommand, type CreateTopicsResult } from './api/create-topics.js';
 import { handleDeleteGroups, type DeleteGroupsCommand, type DeleteGroupsResult } from './api/delete-groups.js';
 import { handleDeleteTopics, type DeleteTopicsCommand, type DeleteTopicsResult } from './api/delete-topics.js';
+import { handleDescribeTopicConfigs, type DescribeTopicConfigsCommand, type DescribeTopicConfigsResult } from './api/describe-topic-configs.js';
 import { handleDescribeGroup, type DescribeGroupCommand, type DescribeGroupResult } from './api/describe-group.js';
 import { handleFetch, type FetchCommand, type FetchResult } from './api/fetch.js';
 import { handleFindCoordinator, type FindCoordinatorCommand, type FindCoordinatorResult } from './api/find-coordinator.js';
@@ -50,6 +52,8 @@ export interface Apis {
   deleteGroups: { command: DeleteGroupsCommand; result: DeleteGroupsResult };
   findCoordinator: { command: FindCoordinatorCommand; result: FindCoordinatorResult };
   clusterInfo: { command: ClusterInfoCommand; result: ClusterInfoResult };
+  describeTopicConfigs: { command: DescribeTopicConfigsCommand; result: DescribeTopicConfigsResult };
+  alterTopicConfigs: { command: AlterTopicConfigsCommand; result: AlterTopicConfigsResult };
 }
 
 export type ApiName = keyof Apis;
@@ -88,6 +92,8 @@ export const API_TABLE: readonly AnyApiEntry[] = Object.freeze([
   entry('deleteGroups', handleDeleteGroups),
   entry('findCoordinator', handleFindCoordinator),
   entry('clusterInfo', handleClusterInfo),
+  entry('describeTopicConfigs', handleDescribeTopicConfigs),
+  entry('alterTopicConfigs', handleAlterTopicConfigs),
 ]);
 
 export const API_NAMES: readonly ApiName[] = Object.freeze(API_TABLE.map((e) => e.name));

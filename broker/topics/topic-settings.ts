@@ -15,7 +15,7 @@
  */
 import { BATCH_BYTES_MAX } from '../../proto/constants.js';
 import { InvalidConfigError } from '../../proto/errors.js';
-import { CLEANUP_POLICIES, type CleanupPolicy, type LogConfig } from '../storage/log-config.js';
+import { CLEANUP_POLICIES, DEFAULT_LOG_CONFIG, type CleanupPolicy, type LogConfig } from '../storage/log-config.js';
 import type { TopicOverrides } from './topic-config.js';
 
 export type SettingSource = 'topic' | 'broker' | 'default';
@@ -28,6 +28,28 @@ export interface TopicSetting {
   readonly source: SettingSource;
   readonly readOnly: boolean;
   readonly type: SettingType;
+  /**
+   * Every level that gives this setting a value, most specific first (Kafka's synonyms): the
+   * topic's override, the broker flag (under Kafka's broker-wide name), the built-in default.
+   * The first one is the effective value.
+   */
+  readonly synonyms: readonly SettingSynonym[];
+}
+
+export interface SettingSynonym {
+  readonly name: string;
+  readonly value: string;
+  readonly source: SettingSource;
+}
+
+/** Kafka's IncrementalAlterConfigs operations. APPEND and SUBTRACT apply to list settings only. */
+export type AlterOp = 'set' | 'delete' | 'append' | 'subtract';
+
+export interface SettingChange {
+  readonly name: string;
+  readonly op: AlterOp;
+  /** Ignored for `delete`. */
+  readonly value: string | null;
 }
 
 /** A setting as a request names it; null means "not given" and is refused. */
@@ -137,36 +159,83 @@ export function alterOverrides(current: TopicOverrides, set: readonly SettingVal
 }
 
 /**
- * Every setting of a topic with its effective value and source. `brokerSet`: the LogConfig
- * fields the broker was started with explicitly (everything else is a built-in default).
+ * Kafka's IncrementalAlterConfigs on a topic: `set` and `delete` as in alterOverrides; `append`
+ * and `subtract` add or remove items of a list setting (cleanup.policy is the only one),
+ * starting from its effective value. A list emptied by `subtract` is refused, as the setting
+ * needs at least one policy.
  */
-export function describeTopicSettings(effective: LogConfig, overrides: TopicOverrides, brokerSet: ReadonlySet<string>): TopicSetting[] {
-  const source = (keys: readonly (keyof TopicOverrides)[]): SettingSource => {
-    if (keys.some((k) => overrides[k] !== undefined)) return 'topic';
-    return keys.some((k) => brokerSet.has(k)) ? 'broker' : 'default';
-  };
-  const out: TopicSetting[] = PLAIN.map((s) => ({
-    name: s.name, value: formatPlain(s, effective), source: source([s.key]), readOnly: false, type: s.type,
-  }));
-  const flushSource = source(['flushPolicy', 'flushIntervalMs']);
-  for (const [name, value] of flushValues(effective)) out.push({ name, value, source: flushSource, readOnly: false, type: 'long' });
-  for (const [name, f] of Object.entries(FIXED)) out.push({ name, value: f.value, source: 'default', readOnly: true, type: f.type });
+export function incrementalOverrides(current: TopicOverrides, effective: LogConfig, changes: readonly SettingChange[]): TopicOverrides {
+  const set: SettingValue[] = [];
+  const remove: string[] = [];
+  for (const c of changes) {
+    if (c.op === 'delete') remove.push(c.name);
+    else if (c.op === 'set') set.push({ name: c.name, value: c.value });
+    else {
+      const plain = PLAIN_BY_NAME.get(c.name);
+      if (!plain || plain.type !== 'list') throw new InvalidConfigError(`${c.op} applies to list settings only; ${c.name} is not one`);
+      const items = new Set(formatPlain(plain, effective).split(','));
+      for (const item of (c.value ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '')) {
+        if (c.op === 'append') items.add(item);
+        else items.delete(item);
+      }
+      set.push({ name: c.name, value: [...items].join(',') });
+    }
+  }
+  return alterOverrides(current, set, remove);
+}
+
+/**
+ * Every setting of a topic with its effective value, source and synonyms. `brokerSet`: the
+ * LogConfig fields the broker was started with explicitly (everything else is a built-in
+ * default); `brokerDefaults`: the broker's log defaults (its flags over the built-in ones).
+ */
+export function describeTopicSettings(effective: LogConfig, overrides: TopicOverrides, brokerSet: ReadonlySet<string>,
+  brokerDefaults: LogConfig = DEFAULT_LOG_CONFIG): TopicSetting[] {
+  const levels = (keys: readonly (keyof TopicOverrides)[]) => ({
+    topic: keys.some((k) => overrides[k] !== undefined), broker: keys.some((k) => brokerSet.has(k)),
+  });
+  const sourceOf = (l: { topic: boolean; broker: boolean }): SettingSource => (l.topic ? 'topic' : l.broker ? 'broker' : 'default');
+  const out: TopicSetting[] = PLAIN.map((s) => {
+    const l = levels([s.key]);
+    const synonyms: SettingSynonym[] = [];
+    if (l.topic) synonyms.push({ name: s.name, value: formatPlain(s, effective), source: 'topic' });
+    if (l.broker) synonyms.push({ name: s.brokerName, value: formatPlain(s, brokerDefaults), source: 'broker' });
+    synonyms.push({ name: s.brokerName, value: formatPlain(s, DEFAULT_LOG_CONFIG), source: 'default' });
+    return { name: s.name, value: formatPlain(s, effective), source: sourceOf(l), readOnly: false, type: s.type, synonyms };
+  });
+  const flush = levels(['flushPolicy', 'flushIntervalMs']);
+  const brokerFlush = new Map(flushValues(brokerDefaults));
+  const defaultFlush = new Map(flushValues(DEFAULT_LOG_CONFIG));
+  for (const [name, value] of flushValues(effective)) {
+    const brokerName = BROKER_FLUSH_NAME[name]!;
+    const synonyms: SettingSynonym[] = [];
+    if (flush.topic) synonyms.push({ name, value, source: 'topic' });
+    if (flush.broker) synonyms.push({ name: brokerName, value: brokerFlush.get(name)!, source: 'broker' });
+    synonyms.push({ name: brokerName, value: defaultFlush.get(name)!, source: 'default' });
+    out.push({ name, value, source: sourceOf(flush), readOnly: false, type: 'long', synonyms });
+  }
+  for (const [name, f] of Object.entries(FIXED)) {
+    out.push({ name, value: f.value, source: 'default', readOnly: true, type: f.type, synonyms: [{ name, value: f.value, source: 'default' }] });
+  }
   return out;
 }
+
+/** Kafka's broker-wide names of the two flush settings. */
+const BROKER_FLUSH_NAME: Readonly<Record<string, string>> = {
+  [FLUSH_MESSAGES]: 'log.flush.interval.messages', [FLUSH_MS]: 'log.flush.interval.ms',
+};
 
 /** The broker's log defaults under Kafka's broker config names (read-only: they are start-up flags). */
 export function describeBrokerSettings(defaults: LogConfig, brokerSet: ReadonlySet<string>): TopicSetting[] {
   const sourceOf = (keys: readonly string[]): SettingSource => (keys.some((k) => brokerSet.has(k)) ? 'broker' : 'default');
-  const out: TopicSetting[] = PLAIN.map((s) => ({
-    name: s.brokerName, value: formatPlain(s, defaults), source: sourceOf([s.key]), readOnly: true, type: s.type,
-  }));
+  const one = (name: string, value: string, source: SettingSource, type: SettingType): TopicSetting => ({
+    name, value, source, readOnly: true, type, synonyms: [{ name, value, source }],
+  });
+  const out: TopicSetting[] = PLAIN.map((s) => one(s.brokerName, formatPlain(s, defaults), sourceOf([s.key]), s.type));
   for (const [name, value] of flushValues(defaults)) {
-    out.push({
-      name: name === FLUSH_MESSAGES ? 'log.flush.interval.messages' : 'log.flush.interval.ms', value,
-      source: sourceOf(['flushPolicy', 'flushIntervalMs']), readOnly: true, type: 'long',
-    });
+    out.push(one(BROKER_FLUSH_NAME[name]!, value, sourceOf(['flushPolicy', 'flushIntervalMs']), 'long'));
   }
-  out.push({ name: 'message.max.bytes', value: String(BATCH_BYTES_MAX), source: 'default', readOnly: true, type: 'int' });
+  out.push(one('message.max.bytes', String(BATCH_BYTES_MAX), 'default', 'int'));
   return out;
 }
 

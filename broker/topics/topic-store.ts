@@ -21,7 +21,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CorruptLogError, StorageError } from '../../proto/errors.js';
+import { CorruptLogError, StorageError, UnknownTopicError } from '../../proto/errors.js';
 import type { Logger } from '../logger.js';
 import { removeStrayTemp, writeFileAtomic } from './atomic-file.js';
 import { parseStoredOverrides, type TopicOverrides } from './topic-config.js';
@@ -129,6 +129,22 @@ export class TopicStore {
     return this.persist(() => {
       this.topics.set(name, old);
       this.deletingNames.delete(name);
+    });
+  }
+
+  /**
+   * Replaces a topic's overrides and persists (an alter); rejects, and puts the old overrides
+   * back, if the write fails. Throws UnknownTopicError for a topic the store does not hold (it
+   * was deleted meanwhile).
+   */
+  setConfig(name: string, config: TopicOverrides): Promise<void> {
+    const old = this.topics.get(name);
+    if (!old) return Promise.reject(new UnknownTopicError(`unknown topic ${name}`));
+    const next: StoredTopic = { ...old, config };
+    this.topics.set(name, next);
+    return this.persist(() => {
+      // Only undo our own change: a delete (or a later alter) of the topic may have come after it.
+      if (this.topics.get(name) === next) this.topics.set(name, old);
     });
   }
 

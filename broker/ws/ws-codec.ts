@@ -24,6 +24,7 @@ import { API_NAMES, type ApiName } from '../server/api-table.js';
 import type { DecodedRequest, DecodeOutcome, DecodeRefusal, OutgoingFrame, WireCodec } from '../server/transport.js';
 import type { WsApiCodec, WsApiCodecs } from './codec/api-codec.js';
 import * as clusterApis from './codec/cluster-apis.js';
+import * as configApis from './codec/config-apis.js';
 import * as groupApis from './codec/group-apis.js';
 import * as recordApis from './codec/record-apis.js';
 import * as topicApis from './codec/topic-apis.js';
@@ -50,6 +51,8 @@ const CODECS: WsApiCodecs = {
   deleteGroups: groupApis.deleteGroups,
   findCoordinator: clusterApis.findCoordinator,
   clusterInfo: clusterApis.clusterInfo,
+  describeTopicConfigs: configApis.describeTopicConfigs,
+  alterTopicConfigs: configApis.alterTopicConfigs,
 };
 
 assert.deepEqual([...REQUEST_APIS].sort(), [...API_NAMES].sort(), 'the protobuf oneof and the API table must name the same APIs');

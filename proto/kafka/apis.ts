@@ -3,6 +3,7 @@
  * the request decoder refuses any key or version outside it, so what the broker advertises and
  * what it can read cannot drift apart.
  */
+import { alterConfigs } from './messages/alter-configs.js';
 import { apiVersions } from './messages/api-versions.js';
 import { createPartitions } from './messages/create-partitions.js';
 import { createTopics } from './messages/create-topics.js';
@@ -13,6 +14,7 @@ import { describeGroups } from './messages/describe-groups.js';
 import { fetch } from './messages/fetch.js';
 import { findCoordinator } from './messages/find-coordinator.js';
 import { heartbeat } from './messages/heartbeat.js';
+import { incrementalAlterConfigs } from './messages/incremental-alter-configs.js';
 import { initProducerId } from './messages/init-producer-id.js';
 import { joinGroup } from './messages/join-group.js';
 import { leaveGroup } from './messages/leave-group.js';
@@ -32,7 +34,7 @@ export const KafkaApis = {
   produce, fetch, listOffsets, metadata, offsetCommit, offsetFetch, findCoordinator, joinGroup,
   heartbeat, leaveGroup, syncGroup, describeGroups, listGroups, saslHandshake, apiVersions,
   createTopics, deleteTopics, initProducerId, offsetForLeaderEpoch, describeConfigs,
-  saslAuthenticate, createPartitions, deleteGroups,
+  saslAuthenticate, createPartitions, deleteGroups, alterConfigs, incrementalAlterConfigs,
 } as const;
 
 export type KafkaApiName = keyof typeof KafkaApis;

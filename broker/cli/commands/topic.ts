@@ -1,11 +1,12 @@
 /**
- * `strata topic create|list|describe|delete`.
+ * `strata topic create|list|describe|alter|delete` (alter: topic-alter.ts).
  */
 import type { Command } from 'commander';
 import type { FlushPolicy, TopicDescription } from '../../../client/index.js';
 import { parseChoice, parseIntOrUnlimited, parsePositiveInt } from '../args.js';
 import { addBrokerOption, withClient, type BrokerOption } from '../client-options.js';
 import { fail, writeOut } from '../output.js';
+import { registerTopicAlterCommand, settingsRows } from './topic-alter.js';
 
 interface FormatOption {
   format: 'text' | 'json';
@@ -14,7 +15,7 @@ interface FormatOption {
 const formatOption = parseChoice('--format', ['text', 'json'] as const);
 
 export function registerTopicCommands(program: Command): void {
-  const topic = program.command('topic').description('create, list, describe and delete topics');
+  const topic = program.command('topic').description('create, list, describe, alter and delete topics');
 
   addBrokerOption(topic.command('create <name>')
     .description('create a topic')
@@ -58,14 +59,19 @@ export function registerTopicCommands(program: Command): void {
     });
 
   addBrokerOption(topic.command('describe <name>')
-    .description('per partition: log start offset, end offset, bytes, segments')
+    .description('per partition: log start offset, end offset, bytes, segments; every setting with its source')
     .option('--format <format>', 'text or json', formatOption, 'text'))
     .action(async (name: string, opts: BrokerOption & FormatOption) => {
       await withClient(opts, async (client) => {
-        const description = await client.admin().describeTopic(name);
-        await writeOut(opts.format === 'json' ? `${JSON.stringify(description)}\n` : describeText(description));
+        const admin = client.admin();
+        const [description, settings] = await Promise.all([admin.describeTopic(name), admin.describeTopicConfig(name)]);
+        await writeOut(opts.format === 'json'
+          ? `${JSON.stringify({ ...description, settings })}\n`
+          : `${describeText(description)}\n${table(['SETTING', 'VALUE', 'SOURCE'], settingsRows(settings))}\n`);
       }).catch(fail);
     });
+
+  registerTopicAlterCommand(topic);
 
   addBrokerOption(topic.command('delete <name>').description('delete a topic and its data'))
     .action(async (name: string, opts: BrokerOption) => {

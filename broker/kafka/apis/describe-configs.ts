@@ -1,6 +1,8 @@
 /**
  * DescribeConfigs: a topic's settings, or this broker's defaults, under Kafka's names
- * (topic-configs.ts). No synonyms or documentation are kept.
+ * (topic-configs.ts), with their sources and, when asked (v1+), their synonyms: the topic's
+ * override, the broker flag, the built-in default, most specific first (what kafka-configs
+ * --describe --all prints). No documentation is kept.
  */
 import { UnknownTopicError } from '../../../proto/errors.js';
 import { kafkaErrorCode, kafkaErrorMessage, KafkaError } from '../kafka-errors.js';
@@ -17,7 +19,7 @@ export const handleDescribeConfigs: KafkaHandler<'describeConfigs'> = async (ctx
         if (r.resourceType === RESOURCE_TOPIC) {
           const topic = topics.getTopic(r.resourceName);
           if (!topic) throw new UnknownTopicError(`unknown topic ${r.resourceName}`);
-          entries = describeTopicConfigs(topic.config, topic.overrides, new Set(config.logExplicit));
+          entries = describeTopicConfigs(topic.config, topic.overrides, new Set(config.logExplicit), config.log);
         } else if (r.resourceType === RESOURCE_BROKER && (r.resourceName === '' || r.resourceName === String(config.nodeId))) {
           entries = describeBrokerConfigs(config.log, new Set(config.logExplicit));
         } else {
@@ -30,7 +32,8 @@ export const handleDescribeConfigs: KafkaHandler<'describeConfigs'> = async (ctx
           errorMessage: null,
           configs: entries.filter((e) => keys === null || keys.has(e.name)).map((e) => ({
             name: e.name, value: e.value, readOnly: e.readOnly, isDefault: e.source === ConfigSource.DEFAULT_CONFIG,
-            configSource: e.source, isSensitive: false, synonyms: [], configType: e.type, documentation: null,
+            configSource: e.source, isSensitive: false, synonyms: req.body.includeSynonyms ? [...e.synonyms] : [],
+            configType: e.type, documentation: null,
           })),
         };
       } catch (err) {
