@@ -272,6 +272,7 @@ export class Broker implements ReadinessSource {
           slowConsumerDropMs: config.limits.slowConsumerDropMs,
         },
         services,
+        hooks: this.brokerSecurity.hooks,
         logger: this.logger.child({ component: 'kafka' }),
       });
       await this.kafkaServer.start();

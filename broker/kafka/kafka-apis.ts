@@ -1,9 +1,15 @@
 /**
- * The Kafka APIs this listener serves: one handler per API (apis/), keyed like the codec's table
- * (proto/kafka/apis.ts). ApiVersions advertises exactly these, at the versions the codec serves,
+ * The Kafka APIs this listener serves, and the handler each runs. Produce and Fetch run the
+ * wire-neutral handlers of the API table (broker/server/api-table.ts), the WebSocket protocol's
+ * own: the codec maps their requests onto the shared commands (codec/record-apis.ts). The other
+ * APIs run the Kafka handlers of apis/, one per API, which take the decoded Kafka request and
+ * return the Kafka response body (group, topic and cluster state through the broker services).
+ *
+ * ApiVersions advertises exactly these, at the versions the codec serves (proto/kafka/apis.ts),
  * so an API without a handler is never advertised, and a request for it gets UNSUPPORTED_VERSION.
  */
 import { KafkaApis, type KafkaApiName, type KafkaRequest, type KafkaResponseBody } from '../../proto/kafka/index.js';
+import { handlerOf, type ApiHandler, type ApiName } from '../server/api-table.js';
 import { handleAlterConfigs, handleIncrementalAlterConfigs } from './apis/alter-configs.js';
 import { apiVersionsHandler } from './apis/api-versions.js';
 import { handleCreateTopics } from './apis/create-topics.js';
@@ -11,7 +17,6 @@ import { handleDeleteGroups } from './apis/delete-groups.js';
 import { handleDeleteTopics } from './apis/delete-topics.js';
 import { handleDescribeConfigs } from './apis/describe-configs.js';
 import { handleDescribeGroups } from './apis/describe-groups.js';
-import { handleFetch } from './apis/fetch.js';
 import { handleFindCoordinator } from './apis/find-coordinator.js';
 import { handleHeartbeat } from './apis/heartbeat.js';
 import { handleInitProducerId } from './apis/init-producer-id.js';
@@ -23,19 +28,19 @@ import { handleMetadata } from './apis/metadata.js';
 import { handleOffsetCommit } from './apis/offset-commit.js';
 import { handleOffsetFetch } from './apis/offset-fetch.js';
 import { handleOffsetForLeaderEpoch } from './apis/offset-for-leader-epoch.js';
-import { handleProduce } from './apis/produce.js';
 import { handleSaslAuthenticate, handleSaslHandshake } from './apis/sasl.js';
 import { handleSyncGroup } from './apis/sync-group.js';
-import { NO_RESPONSE, type KafkaHandler } from './apis/types.js';
-import type { KafkaContext } from './kafka-context.js';
+import type { KafkaHandler } from './apis/types.js';
+import { kafkaContextOf, type KafkaAddress } from './kafka-context.js';
 
 type HandlerTable = { readonly [N in KafkaApiName]?: KafkaHandler<N> };
+
+/** Kafka APIs whose requests the codec maps onto a command of the shared API table. */
+export const SHARED_APIS: ReadonlySet<KafkaApiName> = new Set<KafkaApiName>(['produce', 'fetch']);
 
 const HANDLERS: HandlerTable = {
   apiVersions: apiVersionsHandler(() => servedApiKeys()),
   metadata: handleMetadata,
-  produce: handleProduce,
-  fetch: handleFetch,
   listOffsets: handleListOffsets,
   offsetForLeaderEpoch: handleOffsetForLeaderEpoch,
   findCoordinator: handleFindCoordinator,
@@ -62,7 +67,7 @@ let served: KafkaResponseBody<'apiVersions'>['apiKeys'] | null = null;
 
 /** ApiVersions' list: every API with a handler, at the versions the codec serves, by key. */
 export function servedApiKeys(): KafkaResponseBody<'apiVersions'>['apiKeys'] {
-  served ??= (Object.keys(HANDLERS) as KafkaApiName[])
+  served ??= [...SHARED_APIS, ...(Object.keys(HANDLERS) as KafkaApiName[])]
     .map((name) => KafkaApis[name])
     .map((api) => ({ apiKey: api.key, minVersion: api.versions.min, maxVersion: api.versions.max }))
     .sort((a, b) => a.apiKey - b.apiKey);
@@ -70,13 +75,19 @@ export function servedApiKeys(): KafkaResponseBody<'apiVersions'>['apiKeys'] {
 }
 
 export function isServed(name: KafkaApiName): boolean {
-  return HANDLERS[name] !== undefined;
+  return SHARED_APIS.has(name) || HANDLERS[name] !== undefined;
 }
 
-/** Runs the request's handler; undefined when the API has none (the caller answers UNSUPPORTED_VERSION). */
-export function dispatch(ctx: KafkaContext, req: KafkaRequest): Promise<unknown> | undefined {
-  const handler = HANDLERS[req.api] as KafkaHandler<KafkaApiName> | undefined;
-  return handler?.(ctx, req as never);
+/**
+ * The connection core's handler lookup for one Kafka listener: shared APIs resolve to the API
+ * table, the rest to the Kafka handlers, which also learn where clients reach the listener.
+ */
+export function kafkaHandlerLookup(advertised: () => KafkaAddress): (api: string) => ApiHandler<ApiName> | undefined {
+  const wrapped = new Map<string, ApiHandler<ApiName>>();
+  for (const name of SHARED_APIS) wrapped.set(name, handlerOf(name as ApiName));
+  for (const [name, handler] of Object.entries(HANDLERS) as Array<[KafkaApiName, KafkaHandler<KafkaApiName>]>) {
+    const run: ApiHandler<ApiName> = (ctx, command) => handler(kafkaContextOf(ctx, advertised()), command as unknown as KafkaRequest as never) as never;
+    wrapped.set(name, run);
+  }
+  return (api) => wrapped.get(api);
 }
-
-export { NO_RESPONSE };

@@ -1,12 +1,13 @@
 /**
  * What a Kafka API handler may use: the broker's services, the connection's identity (client id
- * from the request header, the peer address), the address clients should reach this listener at
- * (Metadata and FindCoordinator name it), and the signal that aborts parked work when the
- * connection closes or the broker stops.
+ * from the request header, the peer address, the principal), the address clients should reach
+ * this listener at (Metadata and FindCoordinator name it), and the signal that aborts parked
+ * work when the connection closes or the broker stops. Built per request from the connection
+ * core's RequestContext, which stays reachable as `request` for the wire-neutral handlers.
  */
 import type { Logger } from '../logger.js';
 import type { PartitionReader } from '../server/fetch-reader.js';
-import { type BrokerServices, type RequestContext } from '../server/request-context.js';
+import type { BrokerServices, RequestContext } from '../server/request-context.js';
 
 export interface KafkaAddress {
   readonly host: string;
@@ -26,21 +27,23 @@ export interface KafkaContext {
   /** Aborted only when the connection closes. */
   readonly connectionClosed: AbortSignal;
   readonly logger: Logger;
-  /** The connection's read-ahead (fetch-read-ahead.ts). */
-  readonly fetchReader: PartitionReader;
+  /** The connection's read-ahead (fetch-read-ahead.ts), when it has one. */
+  readonly fetchReader: PartitionReader | undefined;
+  /** The connection core's context of this request (principal included). */
+  readonly request: RequestContext;
 }
 
-/** The wire-neutral handlers' view of a Kafka request (broker/server/api/). */
-export function requestContextOf(ctx: KafkaContext): RequestContext {
+export function kafkaContextOf(ctx: RequestContext, advertised: KafkaAddress): KafkaContext {
   return {
     services: ctx.services,
-    principal: ctx.principal,
+    advertised,
+    remote: ctx.remoteAddress,
     clientId: ctx.clientId,
-    listener: 'kafka',
-    remoteAddress: ctx.remote,
+    principal: ctx.principal,
+    abort: ctx.connectionOrBrokerEnding,
     connectionClosed: ctx.connectionClosed,
-    connectionOrBrokerEnding: ctx.abort,
     logger: ctx.logger,
     fetchReader: ctx.fetchReader,
+    request: ctx,
   };
 }

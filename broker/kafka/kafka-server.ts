@@ -1,19 +1,42 @@
 /**
- * The Kafka listener: a TCP server whose connections speak Kafka's protocol (kafka-connection.ts)
- * over the same broker services as the WebSocket listener: same topics, logs, producer ids and
- * consumer groups.
+ * The Kafka listener: a TCP server whose connections speak Kafka's protocol over the same broker
+ * services as the WebSocket listener: same topics, logs, producer ids and consumer groups.
+ *
+ * Each accepted socket becomes a ConnectionCore (broker/server/connection-core.ts), the one the
+ * WebSocket listener uses, with a KafkaTransport (frames split from the byte stream, the frame
+ * limit checked before buffering) and the Kafka codec (kafka-codec.ts). Differences from the
+ * WebSocket listener are Kafka's, not the core's:
+ * - answers leave in request order (Kafka clients match them by position);
+ * - past the in-flight limit the socket stops being read until answers go out ('pause'): Kafka
+ *   has no "too many requests" error, and clients bound their own pipelining (max.in.flight);
+ * - no ping: a connection silent for the idle timeout is closed once nothing is in flight.
+ * Each connection reads fetches ahead (fetch-read-ahead.ts), within a listener-wide budget.
  *
  * Connections beyond maxConnections are closed as they arrive. stop(): stop accepting, let
  * requests in flight finish (parked fetches answer at once: the broker's stopping signal), up to
- * STOP_DRAIN_MS_MAX, then end every socket.
+ * STOP_DRAIN_MS_MAX, then close every socket (terminating those that do not close in time).
  */
 import net from 'node:net';
-import { KAFKA_READ_AHEAD_BYTES_MAX, STOP_DRAIN_MS_MAX } from '../constants.js';
+import { KAFKA_READ_AHEAD_BYTES_MAX, KAFKA_READ_AHEAD_KEEP_MS, STOP_DRAIN_MS_MAX } from '../constants.js';
 import type { Logger } from '../logger.js';
+import { ConnectionCore } from '../server/connection-core.js';
+import { ConnectionSet } from '../server/connection-set.js';
+import { withDefaultHooks, type ServerHooks } from '../server/hooks.js';
 import type { BrokerServices } from '../server/request-context.js';
+import { newServerStats, type ServerStats } from '../server/server-stats.js';
+import { FetchReadAhead, ReadAheadBudget } from './fetch-read-ahead.js';
+import { kafkaHandlerLookup } from './kafka-apis.js';
+import { kafkaCodec } from './kafka-codec.js';
 import type { KafkaAddress } from './kafka-context.js';
-import { ReadAheadBudget } from './fetch-read-ahead.js';
-import { KafkaConnection, type KafkaConnectionLimits } from './kafka-connection.js';
+import { attachSocket, KafkaTransport } from './kafka-transport.js';
+
+export interface KafkaConnectionLimits {
+  readonly frameBytesMax: number;
+  readonly maxInFlight: number;
+  readonly idleTimeoutMs: number;
+  readonly slowConsumerBufferedBytesMax: number;
+  readonly slowConsumerDropMs: number;
+}
 
 export interface KafkaServerOptions {
   readonly host: string;
@@ -24,17 +47,24 @@ export interface KafkaServerOptions {
   readonly maxConnections: number;
   readonly limits: KafkaConnectionLimits;
   readonly services: BrokerServices;
+  /** Security, throttling and metrics hooks; each defaults to pass-through. */
+  readonly hooks?: Partial<ServerHooks>;
   readonly logger: Logger;
 }
 
 export class KafkaServer {
   private server: net.Server | null = null;
-  private readonly connections = new Set<KafkaConnection>();
+  private readonly connections = new ConnectionSet();
   private nextId = 1;
   private bound: KafkaAddress | null = null;
   private readonly readAheadBudget = new ReadAheadBudget(KAFKA_READ_AHEAD_BYTES_MAX);
+  private readonly hooks: ServerHooks;
+  private readonly handlers = kafkaHandlerLookup(() => this.advertised);
+  readonly stats: ServerStats = newServerStats();
 
-  constructor(private readonly opts: KafkaServerOptions) {}
+  constructor(private readonly opts: KafkaServerOptions) {
+    this.hooks = withDefaultHooks(opts.hooks);
+  }
 
   get address(): KafkaAddress | null {
     return this.bound;
@@ -61,6 +91,7 @@ export class KafkaServer {
     server.on('error', (err) => this.opts.logger.error({ err }, 'kafka listener error'));
     const addr = server.address() as net.AddressInfo;
     this.bound = { host: this.opts.host, port: addr.port };
+    this.connections.startIdleSweep(this.opts.limits.idleTimeoutMs);
     this.opts.logger.info({ host: this.bound.host, port: this.bound.port, advertised: this.advertised }, 'kafka listener started');
     return this.bound;
   }
@@ -70,29 +101,50 @@ export class KafkaServer {
     if (!server) return;
     this.server = null;
     const closedServer = new Promise<void>((resolve) => server.close(() => resolve()));
-    await Promise.all([...this.connections].map((c) => c.whenIdle(STOP_DRAIN_MS_MAX)));
-    for (const c of this.connections) c.end();
-    const deadline = setTimeout(() => { for (const c of this.connections) c.destroy(); }, STOP_DRAIN_MS_MAX);
+    await this.connections.drain(STOP_DRAIN_MS_MAX);
+    await this.connections.closeAll('broker shutting down');
     await closedServer;
-    clearTimeout(deadline);
   }
 
   private onConnection(socket: net.Socket): void {
     if (this.connections.size >= this.opts.maxConnections || !this.server) {
       this.opts.logger.warn({ max: this.opts.maxConnections }, 'kafka connection refused: too many connections');
+      this.stats.connectionsRefused++;
       socket.destroy();
       return;
     }
-    const conn = new KafkaConnection({
-      id: this.nextId++,
-      socket,
+    const id = this.nextId++;
+    const logger = this.opts.logger.child({ conn: id });
+    const { limits } = this.opts;
+    const transport = new KafkaTransport(socket);
+    const readAhead = new FetchReadAhead(this.readAheadBudget, KAFKA_READ_AHEAD_KEEP_MS);
+    const conn = new ConnectionCore({
+      id,
+      listener: 'kafka',
+      transport,
+      codec: kafkaCodec,
       services: this.opts.services,
-      limits: this.opts.limits,
-      advertised: this.advertised,
-      readAheadBudget: this.readAheadBudget,
-      logger: this.opts.logger,
-      onClose: (c) => this.connections.delete(c),
+      limits: {
+        maxInFlight: limits.maxInFlight,
+        slowConsumerBufferedBytesMax: limits.slowConsumerBufferedBytesMax,
+        slowConsumerDropMs: limits.slowConsumerDropMs,
+        idleTimeoutMs: limits.idleTimeoutMs,
+      },
+      ordered: true,
+      inFlightPolicy: 'pause',
+      hooks: this.hooks,
+      stats: this.stats,
+      logger,
+      handlers: this.handlers,
+      fetchReader: readAhead.read,
+      onClose: (c) => {
+        readAhead.close();
+        this.connections.delete(c);
+      },
     });
+    attachSocket(socket, transport, conn, limits.frameBytesMax);
     this.connections.add(conn);
+    this.stats.connectionsAccepted++;
+    logger.debug({ remote: transport.remoteAddress }, 'kafka connection opened');
   }
 }

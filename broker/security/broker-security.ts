@@ -68,6 +68,7 @@ export class BrokerSecurity {
 
   private checkAuthenticated(ctx: RequestContext, api: string): void {
     if (this.isAuthenticated(ctx) || PRE_AUTH_APIS.has(api)) return;
+    this.stats.authorizationsDenied++;
     throw new IllegalSaslStateError(`authenticate first: this broker requires a SASL login (SCRAM-SHA-256 or SCRAM-SHA-512) before ${api}`);
   }
 }

@@ -28,6 +28,17 @@
  * before its handler; the observer sees every request once; the throttle may hold an answer
  * and pause reading meanwhile.
  *
+ * Failures after which the protocol cannot go on (codec.closesAfter: a Kafka request before the
+ * SASL login) close instead of answering, the same way.
+ *
+ * Refusals that close (a Kafka request for an unknown API): in `ordered` mode the close waits
+ * until every earlier answer and the refusal's own have been handed to the transport; frames
+ * read after the refusal are ignored, since nothing may be answered after it.
+ *
+ * Handlers: the API table's (api-table.ts) unless the listener supplies its own lookup; the
+ * Kafka listener's resolves produce and fetch to the table's handlers (its codec maps those
+ * requests onto their commands) and Kafka-only APIs to its own (broker/kafka/kafka-apis.ts).
+ *
  * Closing aborts ctx.connectionClosed, which cancels parked work (long polls, joins) and drops
  * pending answers. Event-loop only.
  */
@@ -36,8 +47,8 @@ import {
 } from '../../proto/errors.js';
 import type { Logger } from '../logger.js';
 import { fetchResponseBudget, type FetchCommand } from './api/fetch.js';
-import { expectsAnswer, handlerOf } from './api-table.js';
-import type { HeldReadBuffers } from './fetch-reader.js';
+import { expectsAnswer, handlerOf, type ApiHandler, type ApiName } from './api-table.js';
+import type { HeldReadBuffers, PartitionReader } from './fetch-reader.js';
 import type { RequestCompletion, ServerHooks } from './hooks.js';
 import { NO_RESPONSE, type BrokerServices, type ListenerName, type RequestContext } from './request-context.js';
 import { ResponseOrder, type ResponseSlot } from './response-order.js';
@@ -66,6 +77,10 @@ export interface ConnectionCoreOptions {
   readonly stats: ServerStats;
   readonly logger: Logger;
   readonly onClose: (conn: ConnectionCore) => void;
+  /** The handler of a decoded request's `api`. @default the API table's (handlerOf) */
+  readonly handlers?: (api: string) => ApiHandler<ApiName> | undefined;
+  /** How this connection's fetches read partitions (RequestContext.fetchReader). @default straight from the partition */
+  readonly fetchReader?: PartitionReader;
 }
 
 type PauseCause = 'in-flight' | 'throttle';
@@ -91,6 +106,9 @@ export class ConnectionCore {
   private fetchBytesReading = 0;
   private readonly pauses = new Set<PauseCause>();
   private throttled = 0;
+  /** A refusal asked to close: nothing more is read or answered. */
+  private closing = false;
+  private readonly handlerOf: (api: string) => ApiHandler<ApiName> | undefined;
 
   constructor(private readonly opts: ConnectionCoreOptions) {
     this.id = opts.id;
@@ -107,8 +125,10 @@ export class ConnectionCore {
       connectionClosed: this.closed.signal,
       connectionOrBrokerEnding: AbortSignal.any([this.closed.signal, opts.services.stopping]),
       logger: opts.logger,
+      fetchReader: opts.fetchReader,
     };
     this.order = opts.ordered ? new ResponseOrder((frame) => this.send(frame)) : null;
+    this.handlerOf = opts.handlers ?? handlerOf;
   }
 
   get ctx(): RequestContext {
@@ -140,6 +160,7 @@ export class ConnectionCore {
   /** One frame from the transport. */
   receive(frame: Buffer, binary = true): void {
     this.alive = true;
+    if (this.closing) return;
     const decoded = this.codec.decode(frame, binary);
     if ('refusal' in decoded) {
       const { refusal } = decoded;
@@ -147,7 +168,7 @@ export class ConnectionCore {
       if (refusal.error instanceof UnknownServerError) this.logger.error({ err: refusal.error.cause, bytes: frame.length }, 'frame decoding failed unexpectedly');
       else this.logger.debug({ err: refusal.error, bytes: frame.length }, 'frame refused');
       if (refusal.response) this.finish(this.order?.reserve() ?? null, refusal.response);
-      if (refusal.close) this.close(refusal.close.reason, refusal.close.message);
+      if (refusal.close) this.closeAfterAnswers(refusal.close.reason, refusal.close.message);
       return;
     }
     const req = decoded.request;
@@ -206,6 +227,13 @@ export class ConnectionCore {
     this.transport.terminate();
   }
 
+  /** Stops reading requests and closes once every answer reserved so far has gone to the transport. */
+  private closeAfterAnswers(reason: CloseReason, message: string): void {
+    this.closing = true;
+    if (this.order && this.order.pending > 0) this.order.whenEmpty(() => this.close(reason, message));
+    else this.close(reason, message);
+  }
+
   /** The transport is closed (either side): abort parked work, drop what waits to be sent. */
   onTransportClosed(detail: Readonly<Record<string, unknown>> = {}): void {
     if (this.closed.signal.aborted) return;
@@ -235,7 +263,7 @@ export class ConnectionCore {
       // A connection that died while the fetch was held wants no answer: reading for it would
       // only make garbage.
       if (isFetch && !this.transport.isOpen) return this.finish(slot, null);
-      const handler = handlerOf(req.api);
+      const handler = this.handlerOf(req.api);
       // Codecs only decode APIs of the table; a miss here is a codec bug.
       if (!handler) throw new UnknownServerError(`no handler for API ${req.api}`);
       this.fetchBytesReading += budget;
@@ -249,6 +277,13 @@ export class ConnectionCore {
       error = this.requestError(req, err);
     }
 
+    const fatal = error ? this.codec.closesAfter?.(req, error) ?? null : null;
+    if (fatal) {
+      this.observe({ api: req.api, durationMs: performance.now() - started, error, bytesIn, bytesOut: 0 });
+      this.finish(slot, null);
+      this.closeAfterAnswers(fatal.reason, fatal.message);
+      return;
+    }
     const frame = answer && !this.isClosed ? this.encode(req, result, error) : null;
     if (frame === null) releaseHeld(result);
     const completion: RequestCompletion = {

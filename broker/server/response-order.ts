@@ -14,6 +14,7 @@ export interface ResponseSlot {
 
 export class ResponseOrder {
   private readonly slots: ResponseSlot[] = [];
+  private emptyWaiter: (() => void) | null = null;
 
   constructor(private readonly send: (frame: OutgoingFrame) => void) {}
 
@@ -35,10 +36,22 @@ export class ResponseOrder {
       const head = this.slots.shift()!;
       if (head.frame) this.send(head.frame);
     }
+    if (this.slots.length === 0 && this.emptyWaiter) {
+      const wake = this.emptyWaiter;
+      this.emptyWaiter = null;
+      wake();
+    }
+  }
+
+  /** Runs `wake` once every reserved slot has left (replacing an earlier waiter; never run after discard()). */
+  whenEmpty(wake: () => void): void {
+    if (this.slots.length === 0) wake();
+    else this.emptyWaiter = wake;
   }
 
   /** The connection is gone: frames still waiting are dropped (their buffers told they were never sent). */
   discard(): void {
+    this.emptyWaiter = null;
     for (const slot of this.slots.splice(0)) slot.frame?.sent?.(false);
   }
 }

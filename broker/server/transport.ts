@@ -74,4 +74,9 @@ export interface WireCodec {
   encodeResult(req: DecodedRequest, result: unknown): OutgoingFrame;
   /** Encodes a request-level failure in the API's own layout. Must not throw. */
   encodeError(req: DecodedRequest, err: StrataError): OutgoingFrame;
+  /**
+   * For a request-level failure after which the protocol cannot go on (a Kafka request before
+   * the SASL login): how to close instead of answering. Absent or null: the failure is answered.
+   */
+  closesAfter?(req: DecodedRequest, err: StrataError): { readonly reason: CloseReason; readonly message: string } | null;
 }

@@ -4,7 +4,7 @@
  * without answers, and the security, throttle and observer hooks at their call sites.
  */
 import { describe, expect, it } from 'vitest';
-import { ClusterAuthorizationFailedError, ErrorCode, StrataError } from '../../../proto/errors.js';
+import { ClusterAuthorizationFailedError, ErrorCode, StrataError, UnsupportedVersionError } from '../../../proto/errors.js';
 import { silentLogger } from '../../../broker/logger.js';
 import { ConnectionCore, type ConnectionCoreOptions } from '../../../broker/server/connection-core.js';
 import { withDefaultHooks, type RequestCompletion, type ServerHooks } from '../../../broker/server/hooks.js';
@@ -35,6 +35,12 @@ class MemoryTransport implements Transport {
 const jsonCodec: WireCodec = {
   decode(frame: Buffer): DecodeOutcome {
     const { id, api, command } = JSON.parse(frame.toString('utf8')) as { id: number; api: string; command: unknown };
+    if (api === 'unknown-api') {
+      return { refusal: {
+        error: new UnsupportedVersionError(), response: jsonFrame({ id, error: ErrorCode.UNSUPPORTED_VERSION }),
+        close: { reason: 'unsupported-data', message: 'unknown API' },
+      } };
+    }
     return { request: { correlationId: id, api, command, clientId: 'json-client' } };
   },
   encodeResult(req: DecodedRequest, result: unknown): OutgoingFrame {
@@ -44,6 +50,8 @@ const jsonCodec: WireCodec = {
     return frame({ id: req.correlationId, error: err.code });
   },
 };
+
+const jsonFrame = (value: unknown): OutgoingFrame => frame(value);
 
 function frame(value: unknown): OutgoingFrame {
   const bytes = Buffer.from(JSON.stringify(value));
@@ -132,6 +140,31 @@ describe('connection core', () => {
       { id: 1, result: { producerId: 5, producerEpoch: 0 } },
       { id: 2, error: ErrorCode.TOO_MANY_REQUESTS },
     ]);
+  });
+
+  it('closes after an ordered refusal only once every earlier answer went out, and reads nothing after it', async () => {
+    const { conn, transport, pendingIds } = core({ ordered: true });
+    conn.receive(request(1, 'initProducerId'));
+    conn.receive(request(2, 'unknown-api'));
+    conn.receive(request(3, 'listTopics')); // after the refusal: never answered
+    await settle();
+    expect(transport.sent).toEqual([]);
+    expect(transport.closedWith).toBeNull(); // the answer to 1 is still owed
+    pendingIds[0]!(5);
+    await settle();
+    expect(ids(transport)).toEqual([1, 2]);
+    expect(transport.closedWith).toBe('unsupported-data');
+  });
+
+  it('runs the listener\'s own handler lookup when given one', async () => {
+    const { conn, transport } = core({
+      ordered: true,
+      handlers: (api) => (api === 'echo' ? async (_ctx, command) => ({ echoed: command }) as never : undefined),
+    });
+    conn.receive(request(1, 'echo', { x: 1 }));
+    conn.receive(request(2, 'listTopics')); // not in the lookup: a codec bug, answered UnknownServerError
+    await settle();
+    expect(transport.sent).toEqual([{ id: 1, result: { echoed: { x: 1 } } }, { id: 2, error: ErrorCode.UNKNOWN_SERVER_ERROR }]);
   });
 
   it('pauses reading at the in-flight limit in pause mode and resumes below it', async () => {

@@ -1,0 +1,147 @@
+/**
+ * The Kafka protocol's WireCodec for the connection core: one size-prefixed request frame in
+ * (the transport has split the stream), one response out, in the layouts of proto/kafka. Pure:
+ * no sockets, no storage.
+ *
+ * Decoded requests: Produce and Fetch become the shared commands (api 'produce' / 'fetch',
+ * codec/record-apis.ts), so the core's in-flight, acks and slow-consumer rules apply to them as
+ * to the WebSocket protocol's; every other API keeps its Kafka name and the decoded Kafka request
+ * as its command, for its Kafka handler (kafka-apis.ts). `ctx.listener` is 'kafka' for all.
+ *
+ * Refused frames:
+ * - malformed (short header, lying lengths, bytes left over): no answer (no layout the client
+ *   reads could carry it) and the connection is closed at once ('invalid-payload');
+ * - unknown API key or version: ApiVersions gets the KIP-511 v0 answer and the connection stays;
+ *   any other API gets the bare UNSUPPORTED_VERSION frame and the connection is closed after
+ *   it ('unsupported-data'), since no layout the client expects can carry it;
+ * - a request before the SASL login (the security hook's IllegalSaslStateError for an API other
+ *   than ApiVersions and the SASL exchange): the connection is closed, unanswered, as Kafka's
+ *   SaslServerAuthenticator does: the client was not configured for SASL, and no answer it
+ *   expects can say so;
+ * - a request the codec answers itself (produce with bad acks or a transactional id, fetch with
+ *   a session): that answer, and the connection stays.
+ */
+import { IllegalSaslStateError, InvalidRequestError, StrataError, UnsupportedVersionError } from '../../proto/errors.js';
+import {
+  API_VERSIONS_KEY, decodeRequest, encodeApiVersionsFallback, encodeResponse, encodeUnsupportedResponse,
+  type DecodedFrame, type KafkaApiName, type KafkaRequest, type KafkaResponseBody,
+} from '../../proto/kafka/index.js';
+import type { FetchResult } from '../server/api/fetch.js';
+import type { ProduceResult } from '../server/api/produce.js';
+import type { DecodedRequest, DecodeOutcome, OutgoingFrame, WireCodec } from '../server/transport.js';
+import { errorBodyOf } from './codec/error-bodies.js';
+import {
+  fetchBodyOf, fetchCommandOf, isDirectAnswer, produceBodyOf, produceCommandOf, type DirectAnswer,
+} from './codec/record-apis.js';
+import { PRE_AUTH_APIS } from '../security/broker-security.js';
+import { isServed, servedApiKeys } from './kafka-apis.js';
+import { kafkaErrorCode, kafkaErrorMessage } from './kafka-errors.js';
+
+/** A decoded Kafka request as the core carries it: the Kafka request rides along for the answer. */
+interface KafkaDecodedRequest extends DecodedRequest {
+  readonly kafka: KafkaRequest;
+  /** Produce only: partitions left out of the command for their old message format. */
+  readonly oldFormat?: ReadonlySet<string> | null;
+}
+
+function frameOf(chunks: Buffer[], sent?: (written: boolean) => void): OutgoingFrame {
+  let byteLength = 0;
+  for (const c of chunks) byteLength += c.length;
+  return sent ? { bytes: chunks, byteLength, sent } : { bytes: chunks, byteLength };
+}
+
+function encodeBody(req: KafkaRequest, body: unknown): Buffer[] {
+  return encodeResponse(req.api, req.apiVersion, req.correlationId, body as KafkaResponseBody<KafkaApiName>);
+}
+
+function unsupported(correlationId: number, apiKey: number, apiVersion: number): DecodeOutcome {
+  const error = new UnsupportedVersionError(`API key ${apiKey} version ${apiVersion} is not served by this broker`);
+  if (apiKey === API_VERSIONS_KEY) {
+    return { refusal: { error, response: frameOf(encodeApiVersionsFallback(correlationId, servedApiKeys())), close: null } };
+  }
+  return {
+    refusal: {
+      error,
+      response: frameOf(encodeUnsupportedResponse(correlationId)),
+      close: { reason: 'unsupported-data', message: 'unsupported API or version' },
+    },
+  };
+}
+
+function answeredDirectly(req: KafkaRequest, direct: DirectAnswer<unknown>): DecodeOutcome {
+  return {
+    refusal: {
+      error: new InvalidRequestError(direct.reason),
+      response: direct.answer === null ? null : frameOf(encodeBody(req, direct.answer)),
+      close: null,
+    },
+  };
+}
+
+export const kafkaCodec: WireCodec = {
+  decode(frame: Buffer): DecodeOutcome {
+    let decoded: DecodedFrame;
+    try {
+      decoded = decodeRequest(frame);
+    } catch (err) {
+      const error = err instanceof StrataError ? err : new InvalidRequestError('malformed Kafka request', { cause: err });
+      return { refusal: { error, response: null, close: { reason: 'invalid-payload', message: 'malformed request' } } };
+    }
+    if (decoded.kind === 'unsupported') {
+      const u = decoded.unsupported;
+      return unsupported(u.correlationId, u.apiKey, u.apiVersion);
+    }
+    const kafka = decoded.request;
+    if (!isServed(kafka.api)) return unsupported(kafka.correlationId, kafka.apiKey, kafka.apiVersion);
+    const base = { correlationId: kafka.correlationId, kafka, ...(kafka.clientId === null ? {} : { clientId: kafka.clientId }) };
+    if (kafka.api === 'produce') {
+      const mapped = produceCommandOf(kafka);
+      if (isDirectAnswer(mapped)) return answeredDirectly(kafka, mapped);
+      const request: KafkaDecodedRequest = { ...base, api: 'produce', command: mapped.command, oldFormat: mapped.oldFormat };
+      return { request };
+    }
+    if (kafka.api === 'fetch') {
+      const mapped = fetchCommandOf(kafka);
+      if (isDirectAnswer(mapped)) return answeredDirectly(kafka, mapped);
+      const request: KafkaDecodedRequest = { ...base, api: 'fetch', command: mapped };
+      return { request };
+    }
+    const request: KafkaDecodedRequest = { ...base, api: kafka.api, command: kafka };
+    return { request };
+  },
+
+  encodeResult(req: DecodedRequest, result: unknown): OutgoingFrame {
+    const { kafka, oldFormat } = req as KafkaDecodedRequest;
+    if (kafka.api === 'fetch') {
+      const read = result as FetchResult;
+      // Records at least RECORDS_ZERO_COPY_BYTES_MIN long go out as views of the read buffers,
+      // not copies: they are handed back once the socket has taken every byte.
+      const chunks = encodeBody(kafka, fetchBodyOf(kafka, read));
+      return frameOf(chunks, () => read.release());
+    }
+    if (kafka.api === 'produce') return frameOf(encodeBody(kafka, produceBodyOf(kafka, oldFormat ?? null, result as ProduceResult)));
+    return frameOf(encodeBody(kafka, result));
+  },
+
+  closesAfter(req: DecodedRequest, err: StrataError) {
+    if (!(err instanceof IllegalSaslStateError) || PRE_AUTH_APIS.has(req.api)) return null;
+    return { reason: 'protocol-error', message: 'request before SASL authentication' } as const;
+  },
+
+  encodeError(req: DecodedRequest, err: StrataError): OutgoingFrame {
+    const { kafka } = req as KafkaDecodedRequest;
+    const code = kafkaErrorCode(err);
+    try {
+      const body = errorBodyOf(kafka, code, kafkaErrorMessage(err));
+      if (body) return frameOf(encodeBody(kafka, body));
+    } catch {
+      // Falls through to the bare frame below; encodeError must not throw.
+    }
+    // Size, correlation id and the code: what a v0 layout with a leading error code reads.
+    const bare = Buffer.alloc(10);
+    bare.writeInt32BE(6, 0);
+    bare.writeInt32BE(kafka.correlationId, 4);
+    bare.writeInt16BE(code, 8);
+    return frameOf([bare]);
+  },
+};
