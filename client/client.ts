@@ -18,6 +18,7 @@ import { Consumer } from './consumer.js';
 import { resolveConsumerOptions, type ConsumerOptions } from './consumer-options.js';
 import { createGroupConsumer } from './group/create-group-consumer.js';
 import { GroupAdmin } from './group/group-admin.js';
+import { SecurityAdmin } from './security-admin.js';
 import type { GroupConsumer } from './group/group-consumer.js';
 import type { GroupConsumerOptions } from './group/group-options.js';
 import { NOOP_LOGGER, type Logger } from './logger.js';
@@ -94,6 +95,7 @@ export class Strata {
   private adminClient: Admin | null = null;
   private readonly groupConsumers = new Set<GroupConsumer<unknown>>();
   private groupAdminClient: GroupAdmin | null = null;
+  private securityAdminClient: SecurityAdmin | null = null;
   private closed = false;
 
   constructor(options: ClientOptions = {}) {
@@ -165,6 +167,13 @@ export class Strata {
     this.admin();
     this.groupAdminClient ??= new GroupAdmin({ connection: this.adminConn!, retry: this.opts.retry });
     return this.groupAdminClient;
+  }
+
+  /** Users (and, with authentication on, who may do what), sharing the admin connection. */
+  securityAdmin(): SecurityAdmin {
+    this.admin();
+    this.securityAdminClient ??= new SecurityAdmin({ connection: this.adminConn!, retry: this.opts.retry });
+    return this.securityAdminClient;
   }
 
   /** Flushes and closes every producer, closes every consumer and the admin connection. */

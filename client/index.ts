@@ -22,6 +22,7 @@ export { Consumer } from './consumer.js';
 export { Admin } from './admin.js';
 export { GroupConsumer } from './group/group-consumer.js';
 export { GroupAdmin } from './group/group-admin.js';
+export { SecurityAdmin } from './security-admin.js';
 export { nodeSocketFactory, browserSocketFactory } from './socket.js';
 export { murmur2, toPositive, partitionForKey } from './partitioner.js';
 export { isRetriable } from './retry.js';
@@ -95,6 +96,8 @@ export {
 
 // ---- types -------------------------------------------------------------------------------
 export type { ClientOptions } from './client.js';
+export type { CreateUserOptions, UserDescription } from './security-admin.js';
+export type { ScramMechanism } from '../proto/sasl/scram-mechanisms.js';
 export type { RetryOptions } from './retry.js';
 export type { Logger, LogFields } from './logger.js';
 export type { SocketFactory, SocketHandlers, SocketOptions, StrataSocket } from './socket.js';

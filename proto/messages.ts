@@ -24,6 +24,8 @@ export const REQUEST_APIS = [
   'findCoordinator', 'clusterInfo',
   // Topic settings (oneof field numbers 90-99).
   'describeTopicConfigs', 'alterTopicConfigs',
+  // Security administration (oneof field numbers 70-89).
+  'createUser', 'listUsers', 'deleteUser',
 ] as const;
 export type RequestApi = (typeof REQUEST_APIS)[number];
 

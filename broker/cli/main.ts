@@ -11,6 +11,7 @@ import { registerGroupCommands } from './commands/group.js';
 import { registerPerfCommands } from './commands/perf.js';
 import { registerProduceCommand } from './commands/produce.js';
 import { registerTopicCommands } from './commands/topic.js';
+import { registerUserCommands } from './commands/user.js';
 import { EXIT_USAGE, exitQuietlyOnClosedStdout, fail } from './output.js';
 
 function packageVersion(): string {
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerConsumeCommand(program);
   registerGroupCommands(program);
   registerPerfCommands(program);
+  registerUserCommands(program);
   return program;
 }
 

@@ -9,6 +9,9 @@
 import { handleAlterTopicConfigs, type AlterTopicConfigsCommand, type AlterTopicConfigsResult } from './api/alter-topic-configs.js';
 import { apiVersionsHandler, type ApiVersionsCommand, type ApiVersionsResult } from './api/api-versions.js';
 import { handleClusterInfo, type ClusterInfoCommand, type ClusterInfoResult } from './api/cluster-info.js';
+import { handleCreateUser, type CreateUserCommand, type CreateUserResult } from './api/create-user.js';
+import { handleDeleteUser, type DeleteUserCommand, type DeleteUserResult } from './api/delete-user.js';
+import { handleListUsers, type ListUsersCommand, type ListUsersResult } from './api/list-users.js';
 import { handleCreateTopics, type CreateTopicsCommand, type CreateTopicsResult } from './api/create-topics.js';
 import { handleDeleteGroups, type DeleteGroupsCommand, type DeleteGroupsResult } from './api/delete-groups.js';
 import { handleDeleteTopics, type DeleteTopicsCommand, type DeleteTopicsResult } from './api/delete-topics.js';
@@ -54,6 +57,9 @@ export interface Apis {
   clusterInfo: { command: ClusterInfoCommand; result: ClusterInfoResult };
   describeTopicConfigs: { command: DescribeTopicConfigsCommand; result: DescribeTopicConfigsResult };
   alterTopicConfigs: { command: AlterTopicConfigsCommand; result: AlterTopicConfigsResult };
+  createUser: { command: CreateUserCommand; result: CreateUserResult };
+  listUsers: { command: ListUsersCommand; result: ListUsersResult };
+  deleteUser: { command: DeleteUserCommand; result: DeleteUserResult };
 }
 
 export type ApiName = keyof Apis;
@@ -94,6 +100,9 @@ export const API_TABLE: readonly AnyApiEntry[] = Object.freeze([
   entry('clusterInfo', handleClusterInfo),
   entry('describeTopicConfigs', handleDescribeTopicConfigs),
   entry('alterTopicConfigs', handleAlterTopicConfigs),
+  entry('createUser', handleCreateUser),
+  entry('listUsers', handleListUsers),
+  entry('deleteUser', handleDeleteUser),
 ]);
 
 export const API_NAMES: readonly ApiName[] = Object.freeze(API_TABLE.map((e) => e.name));

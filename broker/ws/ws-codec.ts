@@ -27,6 +27,7 @@ import * as clusterApis from './codec/cluster-apis.js';
 import * as configApis from './codec/config-apis.js';
 import * as groupApis from './codec/group-apis.js';
 import * as recordApis from './codec/record-apis.js';
+import * as securityApis from './codec/security-apis.js';
 import * as topicApis from './codec/topic-apis.js';
 import { peekCorrelationId } from './frame-peek.js';
 
@@ -53,6 +54,9 @@ const CODECS: WsApiCodecs = {
   clusterInfo: clusterApis.clusterInfo,
   describeTopicConfigs: configApis.describeTopicConfigs,
   alterTopicConfigs: configApis.alterTopicConfigs,
+  createUser: securityApis.createUser,
+  listUsers: securityApis.listUsers,
+  deleteUser: securityApis.deleteUser,
 };
 
 assert.deepEqual([...REQUEST_APIS].sort(), [...API_NAMES].sort(), 'the protobuf oneof and the API table must name the same APIs');

@@ -1,0 +1,31 @@
+/** WebSocket codecs of the security administration APIs (oneof 70-89). */
+import type { strata } from '../../../proto/gen/strata.js';
+import type { WsApiCodec } from './api-codec.js';
+
+const empty = (): Record<string, never> => ({});
+const bytes = (b: Uint8Array | null | undefined): Uint8Array => b ?? new Uint8Array(0);
+
+export const createUser: WsApiCodec<'createUser'> = {
+  command: (b: strata.v1.CreateUserRequest) => ({
+    name: b.name ?? '',
+    credential: {
+      mechanism: b.credential?.mechanism ?? '',
+      salt: bytes(b.credential?.salt),
+      iterations: b.credential?.iterations ?? 0,
+      storedKey: bytes(b.credential?.storedKey),
+      serverKey: bytes(b.credential?.serverKey),
+    },
+    replaceExisting: b.replaceExisting ?? false,
+  }),
+  response: empty,
+};
+
+export const listUsers: WsApiCodec<'listUsers'> = {
+  command: empty,
+  response: (r) => ({ users: r.users.map((u) => ({ name: u.name, credentials: u.credentials.map((c) => ({ ...c })) })) }),
+};
+
+export const deleteUser: WsApiCodec<'deleteUser'> = {
+  command: (b: strata.v1.DeleteUserRequest) => ({ name: b.name ?? '', mechanism: b.mechanism ?? '' }),
+  response: empty,
+};
