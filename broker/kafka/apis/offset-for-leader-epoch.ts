@@ -1,7 +1,15 @@
 /**
- * OffsetForLeaderEpoch (KIP-101/320): the end offset of a leader epoch, so a consumer can tell
- * whether the log it read from was truncated under it.
+ * OffsetForLeaderEpoch (KIP-101/320): where a leader epoch ended in this partition's log, from
+ * the partition's leader-epoch cache (broker/partition/leader-epoch-cache.ts), so a consumer
+ * whose leader changed can tell whether the log it read was truncated under it.
+ *
+ * As Kafka answers it: the latest epoch ends at the log end; an older one at the start of the
+ * next higher epoch, paired with the largest known epoch at or below the one asked for; an
+ * epoch above every known one, or -1, gets epoch and offset -1. The client's
+ * current_leader_epoch (v2+, -1 when not sent) is checked first, as on a fetch: older than the
+ * partition's is FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH.
  */
+import { leaderEpochRefusal } from '../../server/leader-epoch-check.js';
 import { kafkaErrorCode, KafkaError } from '../kafka-errors.js';
 import type { KafkaHandler } from './types.js';
 
@@ -11,10 +19,10 @@ export const handleOffsetForLeaderEpoch: KafkaHandler<'offsetForLeaderEpoch'> = 
     partitions: t.partitions.map((p) => {
       try {
         const partition = ctx.services.topics.partition(t.topic, p.partition);
-        if (p.currentLeaderEpoch > partition.leaderEpoch || p.leaderEpoch > partition.leaderEpoch) {
-          return { partition: p.partition, errorCode: KafkaError.UNKNOWN_LEADER_EPOCH, leaderEpoch: -1, endOffset: -1 };
-        }
-        return { partition: p.partition, errorCode: KafkaError.NONE, leaderEpoch: partition.leaderEpoch, endOffset: partition.logEndOffset };
+        const refusal = leaderEpochRefusal(t.topic, p.partition, partition.leaderEpoch, p.currentLeaderEpoch);
+        if (refusal) return { partition: p.partition, errorCode: kafkaErrorCode(refusal), leaderEpoch: -1, endOffset: -1 };
+        const { epoch, endOffset } = partition.endOffsetForEpoch(p.leaderEpoch);
+        return { partition: p.partition, errorCode: KafkaError.NONE, leaderEpoch: epoch, endOffset };
       } catch (err) {
         return { partition: p.partition, errorCode: kafkaErrorCode(err), leaderEpoch: -1, endOffset: -1 };
       }
