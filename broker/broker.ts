@@ -37,6 +37,7 @@ import { newServerStats, type ServerStats } from './server/server-stats.js';
 import { WsListener } from './ws/ws-listener.js';
 import { ConsoleFiles } from './http/console-files.js';
 import { HttpRouter } from './http/http-router.js';
+import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { partitionsReadiness, type Readiness, type ReadinessSource } from './http/readiness.js';
 import { descriptorsNeeded, openFileLimit } from './fd-limit.js';
 import { KafkaServer } from './kafka/kafka-server.js';
@@ -76,6 +77,9 @@ export class Broker implements ReadinessSource {
   private lastStats: ServerStats = newServerStats();
   /** True once logs, topics and groups are open and the listener takes connections. */
   private recovered = false;
+  private listenedAtMs = 0;
+  /** From binding the port to serving; null until then. */
+  private recoverySeconds: number | null = null;
   private listeningResolve: ((addr: BrokerAddress) => void) | null = null;
   private readonly listeningPromise = new Promise<BrokerAddress>((resolve) => { this.listeningResolve = resolve; });
 
@@ -187,18 +191,22 @@ export class Broker implements ReadinessSource {
     const topicsLogger = this.logger.child({ component: 'topics' });
     const serverLogger = this.logger.child({ component: 'server' });
 
+    const metrics = config.http.metrics ? this.createMetrics() : null;
+    // Both listeners: the security hooks, and the metrics' request observer when metrics are on.
+    const listenerHooks = metrics ? { ...this.brokerSecurity.hooks, observer: metrics.requests } : this.brokerSecurity.hooks;
     // Listen before recovering: health checks answer meanwhile, upgrades wait (503).
     const http = new HttpRouter({
-      readiness: this, metrics: null, console: new ConsoleFiles(config.http.consoleDir ?? undefined),
+      readiness: this, metrics, console: new ConsoleFiles(config.http.consoleDir ?? undefined),
       logger: this.logger.child({ component: 'http' }),
     });
     this.server = new WsListener({
       host: config.host, port: config.port, limits: config.limits, http, originPolicy: config.http.allowedOrigins,
-      hooks: this.brokerSecurity.hooks, logger: serverLogger,
+      hooks: listenerHooks, logger: serverLogger,
     });
     const addr = await this.server.listen();
     this.boundAddress = { host: config.host, port: addr.port };
     this.logger.info({ url: formatUrl(this.boundAddress) }, 'listening for health checks; recovering');
+    this.listenedAtMs = performance.now();
     this.listeningResolve?.(this.boundAddress);
     if (config.testing.recoveryDelayMs > 0) {
       this.logger.warn({ recoveryDelayMs: config.testing.recoveryDelayMs }, 'test-only recovery delay');
@@ -206,7 +214,9 @@ export class Broker implements ReadinessSource {
     }
 
     // LogManager binds { component: 'storage' } itself.
-    this.logManager = await LogManager.open({ dataDir: config.dataDir, logger: this.logger, defaultConfig: config.log, memory: config.memory });
+    this.logManager = await LogManager.open({
+      dataDir: config.dataDir, logger: this.logger, defaultConfig: config.log, memory: config.memory, observer: metrics?.storage,
+    });
     this.logger.info({ cleanShutdown: this.logManager.cleanShutdown }, 'storage opened');
     const producerIds = await ProducerIdAllocator.open(config.dataDir, topicsLogger);
     this.topicManager = await TopicManager.open({
@@ -252,10 +262,12 @@ export class Broker implements ReadinessSource {
       logger: serverLogger,
       brokerUrl: () => (this.boundAddress ? formatUrl(this.boundAddress) : ''),
       stopping: this.stopping.signal,
+      traffic: metrics?.traffic,
       security: this.brokerSecurity,
     };
     this.server.attach(services);
     this.recovered = true;
+    this.recoverySeconds = (performance.now() - this.listenedAtMs) / 1000;
     const url = formatUrl(this.boundAddress);
     this.logger.info({ url, topics: this.topicManager.size }, 'broker listening');
     if (config.kafka) {
@@ -272,12 +284,29 @@ export class Broker implements ReadinessSource {
           slowConsumerDropMs: config.limits.slowConsumerDropMs,
         },
         services,
-        hooks: this.brokerSecurity.hooks,
+        hooks: listenerHooks,
         logger: this.logger.child({ component: 'kafka' }),
       });
       await this.kafkaServer.start();
     }
     return { url, port: addr.port };
+  }
+
+  /** The Prometheus metrics (broker/metrics/), reading this broker's state at scrape time. */
+  private createMetrics(): BrokerMetrics {
+    return new BrokerMetrics({
+      nodeId: this.config.nodeId,
+      version: BROKER_VERSION,
+      topics: () => this.topicManager,
+      groups: () => this.groupCoordinator,
+      storage: () => this.logManager,
+      listeners: () => [
+        ...(this.server ? [{ listener: 'ws', connections: this.server.connectionCount, inFlight: this.server.inFlightRequests }] : []),
+        ...(this.kafkaServer ? [{ listener: 'kafka', connections: this.kafkaServer.connectionCount, inFlight: this.kafkaServer.inFlightRequests }] : []),
+      ],
+      serverStats: () => this.stats,
+      recoverySeconds: () => this.recoverySeconds,
+    });
   }
 
   /**

@@ -78,6 +78,13 @@ export class KafkaServer {
     return this.connections.size;
   }
 
+  /** Requests being served, over all connections (for the metrics, at scrape time). */
+  get inFlightRequests(): number {
+    let n = 0;
+    for (const c of this.connections) n += c.inFlightRequests;
+    return n;
+  }
+
   async start(): Promise<KafkaAddress> {
     const server = net.createServer((socket) => this.onConnection(socket));
     this.server = server;

@@ -10,6 +10,9 @@
  *                                                                     read meanwhile (Kafka's quota mute)
  *                         → observer.onRequestComplete(ctx, c)      once per request, answered or not
  *
+ * The produce and fetch handlers also report records and bytes per topic to
+ * BrokerServices.traffic (TrafficObserver below), for every listener.
+ *
  * The defaults below pass everything through: anonymous principal, every API allowed, no
  * throttling, nothing observed. Hooks run on the event loop on every request: keep them cheap
  * (no allocation per call in the pass-through case) and never throw from the observer.
@@ -53,6 +56,18 @@ export interface ThrottleHook {
 
 export interface RequestObserver {
   onRequestComplete(ctx: RequestContext, completion: RequestCompletion): void;
+}
+
+/**
+ * Records and bytes per topic, as the produce and fetch handlers of every listener see them
+ * (BrokerServices.traffic; absent: nobody counts). Called once per partition of a request, with
+ * counts read from batch headers: per-batch work, never per record. Must not throw.
+ */
+export interface TrafficObserver {
+  /** A produce appended `records` records in `bytes` bytes of batches (retried duplicates are not counted). */
+  produced(topic: string, records: number, bytes: number): void;
+  /** A fetch answered `records` records in `bytes` bytes of batches. */
+  fetched(topic: string, records: number, bytes: number): void;
 }
 
 export interface ServerHooks {

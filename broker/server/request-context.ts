@@ -12,6 +12,7 @@ import type { GroupCoordinator } from '../groups/group-coordinator.js';
 import type { Logger } from '../logger.js';
 import type { ProducerIdAllocator } from '../partition/producer-ids.js';
 import type { PartitionReader } from './fetch-reader.js';
+import type { TrafficObserver } from './hooks.js';
 import type { BrokerSecurity } from '../security/broker-security.js';
 import type { TopicManager } from '../topics/topic-manager.js';
 
@@ -32,6 +33,8 @@ export interface BrokerServices {
   brokerUrl(): string;
   /** Aborted when Broker.stop() begins: parked fetches answer now with what they have. */
   readonly stopping: AbortSignal;
+  /** Records and bytes per topic for the metrics; absent when metrics are off. */
+  readonly traffic?: TrafficObserver | undefined;
   /** Credentials, ACLs, quotas and the authorizer; absent (tests, embedding): no security at all. */
   readonly security?: BrokerSecurity | undefined;
 }

@@ -56,6 +56,7 @@ import { batchMetas, LogWriter, storedBatchMetas, type BatchMeta, type PendingAp
 import { learnMaxTimestamps, selectRetainedSegments } from './retention.js';
 import { Segment, type RollReason, type SegmentContext } from './segment.js';
 import { SegmentList } from './segment-list.js';
+import type { StorageObserver } from './storage-observer.js';
 import { TailCache } from './tail-cache.js';
 import type { IndexCache } from './index-cache.js';
 import { TailCacheBudget } from './tail-cache-budget.js';
@@ -100,6 +101,8 @@ export interface LocalLogOptions {
   recoveryPoint?: number | undefined;
   /** Tests only: inject write/sync failures. */
   faults?: FaultInjector | undefined;
+  /** Told of each fdatasync pass (metrics). */
+  observer?: StorageObserver | undefined;
   /** Memory shared with other logs' tail caches. @default TailCacheBudget.shared */
   tailCacheBudget?: TailCacheBudget | undefined;
   /** This log's tail cache limit; 0 turns the cache off. @default TAIL_CACHE_PARTITION_BYTES_MAX */
@@ -189,6 +192,7 @@ export class LocalLog extends EventEmitter {
         if (opts.faults?.sync) await opts.faults.sync(dir);
         await fsyncDir(dir);
       },
+      observer: opts.observer,
     }, dirSyncs);
   }
 

@@ -21,6 +21,7 @@ import { Flusher } from './flusher.js';
 import type { FlushPolicy } from './log-config.js';
 import type { PendingAppend } from './log-writer.js';
 import type { Segment } from './segment.js';
+import type { StorageObserver } from './storage-observer.js';
 
 export interface LogMark {
   readonly offset: number;
@@ -41,6 +42,8 @@ export interface LogEndsHost {
   onUnhealthy(err: StorageError): void;
   /** fsyncs a directory (for `pendingDirSyncs`, before the first segment sync). */
   syncDir(dir: string): Promise<void>;
+  /** Told of each fdatasync pass (metrics); absent: nobody watches. */
+  readonly observer?: StorageObserver | undefined;
 }
 
 export class LogEnds {
@@ -52,6 +55,11 @@ export class LogEnds {
   private readonly flusher: Flusher<LogMark>;
   private failure: StorageError | undefined;
   private lastFlushMs = Date.now();
+  /** Appends written since the last pass took the dirty segments, and what the running pass took (for the observer). */
+  private appendsUnsynced = 0;
+  private passAppends = 0;
+  private passSegments = 0;
+  private passStartedMs = 0;
 
   constructor(active: Segment, private readonly host: LogEndsHost, private pendingDirSyncs: string[] = []) {
     this.writtenMark = { offset: active.nextOffset, segment: active, position: active.size, generation: 0 };
@@ -61,8 +69,14 @@ export class LogEnds {
       syncPendingDirs: async () => {
         for (const dir of this.pendingDirSyncs.splice(0)) await host.syncDir(dir);
       },
-      flushed: (mark) => this.flushed(mark),
-      flushFailed: (err) => this.fail(err),
+      flushed: (mark) => {
+        this.observePass(true);
+        this.flushed(mark);
+      },
+      flushFailed: (err) => {
+        this.observePass(false);
+        this.fail(err);
+      },
     });
   }
 
@@ -92,6 +106,7 @@ export class LogEnds {
   chunkWritten(chunk: readonly PendingAppend[], seg: Segment): void {
     this.writtenMark = { offset: seg.nextOffset, segment: seg, position: seg.size, generation: this.generation };
     this.dirty.add(seg);
+    this.appendsUnsynced += chunk.length;
     for (const a of chunk) {
       a.written.resolve();
       if (a.durable !== a.written) this.awaitingDurable.push(a);
@@ -164,7 +179,25 @@ export class LogEnds {
       if (!s.deleted) segments.push(s);
     }
     this.dirty.clear();
+    if (this.host.observer) {
+      this.passSegments = segments.length;
+      this.passAppends = this.appendsUnsynced;
+      this.appendsUnsynced = 0;
+      this.passStartedMs = performance.now();
+    }
     return { mark: this.writtenMark, segments };
+  }
+
+  /** Reports the pass that just ended, if it synced anything (one call per pass, not per append). */
+  private observePass(ok: boolean): void {
+    const observer = this.host.observer;
+    if (!observer || this.passSegments === 0) return;
+    this.passSegments = 0;
+    try {
+      observer.flushPass((performance.now() - this.passStartedMs) / 1000, this.passAppends, ok);
+    } catch (err) {
+      this.host.logger.error({ err }, 'storage observer threw');
+    }
   }
 
   private flushed(mark: LogMark): void {

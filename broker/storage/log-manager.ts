@@ -35,6 +35,7 @@ import { DELETE_DIR_SUFFIX, isTempFileName, parsePartitionDirName, partitionDirN
 import { IndexCache } from './index-cache.js';
 import { LocalLog } from './local-log.js';
 import { TailCacheBudget } from './tail-cache-budget.js';
+import type { StorageObserver } from './storage-observer.js';
 
 export interface LogManagerIntervals {
   /** How often interval flushes are considered. @default MANAGER_TICK_MS */
@@ -56,6 +57,8 @@ export interface LogManagerOptions {
   intervals?: Partial<LogManagerIntervals>;
   /** Tests only: passed to every LocalLog. */
   faults?: FaultInjector;
+  /** Passed to every LocalLog: told of each fdatasync pass (metrics). */
+  observer?: StorageObserver;
   /** Memory budgets of this manager's storage caches (its own, not shared with other managers). */
   memory?: Partial<StorageMemory>;
 }
@@ -79,6 +82,7 @@ export class LogManager implements CleanerSource {
   private readonly logger: Logger;
   private readonly intervals: LogManagerIntervals;
   private readonly faults: FaultInjector | undefined;
+  private readonly observer: StorageObserver | undefined;
   private readonly indexCache: IndexCache;
   private readonly tailCacheBudget: TailCacheBudget;
   private readonly tailCachePartitionBytes: number;
@@ -101,6 +105,7 @@ export class LogManager implements CleanerSource {
     this.cleanShutdown = cleanShutdown;
     this.defaultConfig = opts.defaultConfig ?? { ...DEFAULT_LOG_CONFIG };
     this.faults = opts.faults;
+    this.observer = opts.observer;
     this.recoveryPoints = points;
     this.cleanerPoints = cleanerPoints;
     this.indexCache = new IndexCache(opts.memory?.indexCacheBytes ?? INDEX_CACHE_BYTES_MAX);
@@ -184,7 +189,7 @@ export class LogManager implements CleanerSource {
     const recover = existed && !this.cleanShutdown;
     const log = await LocalLog.open({
       dir, topic, partition, config, logger: this.logger, recover,
-      recoveryPoint: this.recoveryPoints.get(key)?.offset, faults: this.faults,
+      recoveryPoint: this.recoveryPoints.get(key)?.offset, faults: this.faults, observer: this.observer,
       indexCache: this.indexCache, tailCacheBudget: this.tailCacheBudget, tailCacheBytes: this.tailCachePartitionBytes,
       createdIn: existed ? undefined : this.dataDir,
     });

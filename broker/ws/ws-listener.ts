@@ -139,6 +139,18 @@ export class WsListener {
     return this.connections.size;
   }
 
+  /** Requests being served, over all connections (for the metrics, at scrape time). */
+  get inFlightRequests(): number {
+    let n = 0;
+    for (const c of this.connections) n += c.inFlightRequests;
+    return n;
+  }
+
+  /** Sockets counted from accept (upgraded, handshaking or answering plain HTTP). */
+  get openSockets(): number {
+    return this.guard.openConnections;
+  }
+
   /** Starts listening; resolves with the bound address (the OS-picked port when port is 0). */
   listen(): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {

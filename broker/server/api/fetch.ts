@@ -10,7 +10,9 @@
  * The result's records are views of recycled read buffers: the transport calls `release()`
  * once it has copied them into its frame (or written them), and must not touch them after.
  */
+import { BATCH_LENGTH_PREFIX_BYTES } from '../../../proto/constants.js';
 import { UnknownServerError, type StrataError } from '../../../proto/errors.js';
+import { OFFSET_BATCH_LENGTH, OFFSET_RECORDS_COUNT } from '../../../proto/record-batch.js';
 import { FETCH_PARTITION_BYTES_DEFAULT, FETCH_RESPONSE_BYTES_MAX } from '../../constants.js';
 import { waitForFetchData } from '../delayed-fetch.js';
 import { leaderEpochRefusal } from '../leader-epoch-check.js';
@@ -98,7 +100,9 @@ export async function handleFetch(ctx: RequestContext, cmd: FetchCommand): Promi
 /** Groups the pass by topic, in request order; holds its read buffers until released. */
 function toResult(ctx: RequestContext, pass: FetchPass): FetchResult {
   const byTopic = new Map<string, PartitionFetchResult[]>();
+  const traffic = ctx.services.traffic;
   for (const read of pass.reads) {
+    if (traffic && read.records.length > 0) traffic.fetched(read.target.topic, recordsIn(read.records), read.records.length);
     let list = byTopic.get(read.target.topic);
     if (!list) byTopic.set(read.target.topic, (list = []));
     if (read.error instanceof UnknownServerError && read.error.cause !== undefined) {
@@ -113,4 +117,17 @@ function toResult(ctx: RequestContext, pass: FetchPass): FetchResult {
     });
   }
   return { topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })), release: pass.release };
+}
+
+/** Records in whole stored batches, from each batch header's count (per batch, not per record). */
+function recordsIn(batches: Buffer): number {
+  let records = 0;
+  let pos = 0;
+  while (pos + OFFSET_RECORDS_COUNT + 4 <= batches.length) {
+    records += batches.readInt32BE(pos + OFFSET_RECORDS_COUNT);
+    const next = pos + BATCH_LENGTH_PREFIX_BYTES + batches.readInt32BE(pos + OFFSET_BATCH_LENGTH);
+    if (next <= pos) break; // stored batches are validated; never loop on a bad length anyway
+    pos = next;
+  }
+  return records;
 }

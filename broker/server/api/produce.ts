@@ -83,6 +83,7 @@ export async function handleProduce(ctx: RequestContext, cmd: ProduceCommand): P
         const partition = topics.partition(name, index);
         if (pd.records.length === 0) throw new InvalidRecordBatchError('no record batch in request');
         const result = partition.appendAsLeader(pd.records, acks);
+        if (!result.duplicate) ctx.services.traffic?.produced(name, result.lastOffset - result.baseOffset + 1, pd.records.length);
         out.baseOffset = result.baseOffset;
         out.lastOffset = result.lastOffset;
         out.logAppendTimeMs = result.logAppendTimeMs;

@@ -111,6 +111,10 @@ describe('a broker process on one port', () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'unhealthy', unhealthyPartitions: 1, partitions: ['sick-0'] });
     expect((await fetch(`${http}/healthz`)).status).toBe(200);
+    // The metrics say the same: one failed fdatasync pass, one unhealthy partition.
+    const metrics = await (await fetch(`${http}/metrics`)).text();
+    expect(metrics).toMatch(/^strata_fsync_failures_total 1$/m);
+    expect(metrics).toMatch(/^strata_unhealthy_partitions 1$/m);
   });
 });
 

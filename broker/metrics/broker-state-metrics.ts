@@ -1,0 +1,150 @@
+/**
+ * Gauges (and counters kept elsewhere) read at scrape time from what the broker already tracks:
+ * partitions (log start/end offsets, high watermark, size, segments, health), consumer-group
+ * lag, connections and in-flight requests per listener, storage cache use and hit ratio,
+ * recovery, and the listener's bound counters (server-stats.ts). Nothing here runs on a
+ * request: each collect() walks the current state once per scrape (about 1 µs per series).
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { GroupCoordinator } from '../groups/group-coordinator.js';
+import type { ServerStats } from '../server/server-stats.js';
+import type { LogManager } from '../storage/log-manager.js';
+import type { TopicManager } from '../topics/topic-manager.js';
+
+export interface ListenerGauges {
+  readonly listener: string;
+  readonly connections: number;
+  readonly inFlight: number;
+}
+
+/** What the broker lends the metrics; each is read at scrape time and may be null before start. */
+export interface BrokerStateSources {
+  readonly nodeId: number;
+  readonly version: string;
+  topics(): TopicManager | null;
+  groups(): GroupCoordinator | null;
+  storage(): LogManager | null;
+  listeners(): readonly ListenerGauges[];
+  /** The WebSocket listener's counters. */
+  serverStats(): ServerStats;
+  /** Seconds from binding the port to serving (storage, topics and groups open); null while recovering. */
+  recoverySeconds(): number | null;
+}
+
+type Labels = Record<string, string | number>;
+
+export function registerBrokerStateMetrics(registry: Registry, src: BrokerStateSources): void {
+  const registers = [registry];
+  const gauge = (name: string, help: string, labelNames: string[], fill: (set: (labels: Labels, v: number) => void) => void): void => {
+    new Gauge({
+      name, help, labelNames, registers,
+      collect() {
+        this.reset();
+        fill((labels, v) => this.set(labels, v));
+      },
+    });
+  };
+  const counter = (name: string, help: string, labelNames: string[], fill: (inc: (labels: Labels, v: number) => void) => void): void => {
+    new Counter({
+      name, help, labelNames, registers,
+      collect() {
+        this.reset();
+        fill((labels, v) => this.inc(labels, v));
+      },
+    });
+  };
+  const partitions = () => src.topics()?.allPartitions() ?? [];
+
+  gauge('strata_broker_info', 'Always 1; the labels name this broker', ['version', 'node_id'], (set) => set({ version: src.version, node_id: src.nodeId }, 1));
+  gauge('strata_topics', 'Topics on this broker', [], (set) => set({}, src.topics()?.size ?? 0));
+  gauge('strata_partitions', 'Partitions on this broker', [], (set) => set({}, partitions().length));
+
+  const perPartition = (name: string, help: string, read: (p: ReturnType<typeof partitions>[number]) => number): void => {
+    gauge(name, help, ['topic', 'partition'], (set) => {
+      for (const p of partitions()) set({ topic: p.topic, partition: p.index }, read(p));
+    });
+  };
+  perPartition('strata_partition_log_end_offset', 'Next offset the partition will assign', (p) => p.logEndOffset);
+  perPartition('strata_partition_log_start_offset', 'First offset the partition still holds', (p) => p.logStartOffset);
+  perPartition('strata_partition_high_watermark', 'Offset below which records are committed and readable', (p) => p.highWatermark);
+  perPartition('strata_partition_size_bytes', 'Bytes of the partition\'s segment files', (p) => p.sizeBytes);
+  perPartition('strata_partition_segments', 'Segment files of the partition', (p) => p.segmentCount);
+  gauge('strata_unhealthy_partitions', 'Partitions that refuse to acknowledge after a failed fsync (until the broker restarts)', [], (set) => {
+    let n = 0;
+    for (const p of partitions()) if (!p.healthy) n++;
+    set({}, n);
+  });
+
+  gauge('strata_consumer_group_lag', 'Records between a group\'s committed offset and the partition\'s high watermark', ['group', 'topic', 'partition'], (set) => {
+    const groups = src.groups();
+    const topics = src.topics();
+    if (!groups || !topics) return;
+    for (const group of groups.offsets.groups()) {
+      for (const o of groups.offsets.groupOffsets(group)) {
+        const p = topics.getPartition(o.topic, o.partition);
+        if (p) set({ group, topic: o.topic, partition: o.partition }, Math.max(0, p.highWatermark - o.offset));
+      }
+    }
+  });
+  gauge('strata_consumer_group_committed_offset', 'A group\'s committed offset per partition', ['group', 'topic', 'partition'], (set) => {
+    const groups = src.groups();
+    if (!groups) return;
+    for (const group of groups.offsets.groups()) {
+      for (const o of groups.offsets.groupOffsets(group)) set({ group, topic: o.topic, partition: o.partition }, o.offset);
+    }
+  });
+
+  gauge('strata_connections', 'Open client connections, per listener', ['listener'], (set) => {
+    for (const l of src.listeners()) set({ listener: l.listener }, l.connections);
+  });
+  gauge('strata_in_flight_requests', 'Requests read and not yet answered, per listener', ['listener'], (set) => {
+    for (const l of src.listeners()) set({ listener: l.listener }, l.inFlight);
+  });
+
+  const memory = () => src.storage()?.memoryUse;
+  gauge('strata_index_cache_bytes', 'Memory held by sealed segments\' loaded indexes', [], (set) => set({}, memory()?.indexCacheBytes ?? 0));
+  gauge('strata_index_cache_limit_bytes', 'Budget of the index cache', [], (set) => set({}, memory()?.indexCacheBytesMax ?? 0));
+  gauge('strata_tail_cache_bytes', 'Memory held by the tail caches (recently written batches)', [], (set) => set({}, memory()?.tailCacheBytes ?? 0));
+  gauge('strata_tail_cache_limit_bytes', 'Budget of the tail caches', [], (set) => set({}, memory()?.tailCacheBytesMax ?? 0));
+  const reads = (): { cache: number; file: number } => {
+    let cache = 0;
+    let file = 0;
+    for (const p of partitions()) {
+      const s = p.log.stats;
+      cache += s.cacheReads;
+      file += s.fileReads;
+    }
+    return { cache, file };
+  };
+  counter('strata_log_reads_total', 'Log reads, by where they were answered from (tail_cache: memory; file: a segment file)', ['source'], (inc) => {
+    const r = reads();
+    inc({ source: 'tail_cache' }, r.cache);
+    inc({ source: 'file' }, r.file);
+  });
+  gauge('strata_tail_cache_hit_ratio', 'Share of log reads answered from the tail cache since start (0 when nothing was read)', [], (set) => {
+    const r = reads();
+    set({}, r.cache + r.file === 0 ? 0 : r.cache / (r.cache + r.file));
+  });
+
+  gauge('strata_recovery_duration_seconds', 'How long start-up took from binding the port to serving (log recovery, topics, groups); absent while recovering', [], (set) => {
+    const s = src.recoverySeconds();
+    if (s !== null) set({}, s);
+  });
+  gauge('strata_last_shutdown_clean', '1 if the previous run shut down cleanly (no log recovery needed), else 0', [], (set) => {
+    const storage = src.storage();
+    if (storage) set({}, storage.cleanShutdown ? 1 : 0);
+  });
+
+  const stat = (name: string, help: string, field: keyof ServerStats): void => {
+    counter(name, help, ['listener'], (inc) => inc({ listener: 'ws' }, src.serverStats()[field]));
+  };
+  stat('strata_connections_accepted_total', 'WebSocket connections upgraded', 'connectionsAccepted');
+  stat('strata_connections_refused_total', 'Connections refused at accept with 503 (maxConnections reached)', 'connectionsRefused');
+  stat('strata_handshakes_timed_out_total', 'Connections dropped for not finishing their HTTP request or upgrade in time', 'handshakesTimedOut');
+  stat('strata_handshakes_evicted_total', 'Pending handshakes dropped, oldest first, to make room', 'handshakesEvicted');
+  stat('strata_requests_rejected_in_flight_total', 'Requests refused with TooManyRequestsError (in-flight limit per connection)', 'requestsRejectedInFlight');
+  stat('strata_slow_consumers_terminated_total', 'Connections terminated for not reading their answers', 'slowConsumersTerminated');
+  stat('strata_malformed_frames_total', 'WebSocket frames that did not decode', 'malformedFrames');
+  stat('strata_http_bad_requests_total', 'Plain HTTP requests or upgrades that could not be read (answered 400/431)', 'badHttpRequests');
+  stat('strata_upgrades_refused_origin_total', 'WebSocket upgrades refused with 403 for their browser Origin', 'upgradesRefusedOrigin');
+}
