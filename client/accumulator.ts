@@ -11,7 +11,7 @@
  *
  * Concurrency: owned by one producer, used from the event loop only.
  */
-import assert from 'node:assert/strict';
+import assert from '../proto/assert.js';
 import { BATCH_HEADER_BYTES } from '../proto/constants.js';
 import type { BufferPool } from '../proto/buffer-pool.js';
 import { ProducerBatch } from './producer-batch.js';

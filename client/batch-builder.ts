@@ -23,7 +23,7 @@
  *
  * Concurrency: owned by one ProducerBatch; not shared.
  */
-import assert from 'node:assert/strict';
+import assert from '../proto/assert.js';
 import { codecFor } from '../proto/compression.js';
 import { BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES, COMPRESSION_NONE, RECORD_BATCH_MAGIC } from '../proto/constants.js';
 import { crc32c } from '../proto/crc32c.js';
@@ -35,6 +35,7 @@ import {
 } from '../proto/record-batch.js';
 import { varintSize, writeVarint } from '../proto/varint.js';
 import type { BufferPool } from '../proto/buffer-pool.js';
+import { allocBytes, utf8Length, utf8Write, writeInt8, writeInt16BE, writeInt32BE, writeUInt32BE } from '../proto/bytes.js';
 
 /** A key or value as the builder accepts it: bytes, a string (written as UTF-8), or null. */
 export type FieldData = Uint8Array | string | null;
@@ -42,7 +43,7 @@ export type FieldData = Uint8Array | string | null;
 /** Byte length of a field's payload, -1 for null. */
 export function fieldBytes(data: FieldData): number {
   if (data === null) return -1;
-  return typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
+  return typeof data === 'string' ? utf8Length(data) : data.length;
 }
 
 export interface SealOptions {
@@ -53,7 +54,7 @@ export interface SealOptions {
 }
 
 export class BatchBuilder {
-  private buf: Buffer;
+  private buf: Uint8Array;
   private readonly headroom: number;
   private pos: number;
   private count = 0;
@@ -61,7 +62,7 @@ export class BatchBuilder {
   private maxTimestamp = -Infinity;
   private readonly pool: BufferPool | null;
   /** After seal(): the pooled buffer holding the sealed bytes, or null. */
-  backing: Buffer | null = null;
+  backing: Uint8Array | null = null;
 
   constructor(initialBytes: number, pool: BufferPool | null = null, headroomBytes = 0) {
     this.pool = pool;
@@ -92,7 +93,7 @@ export class BatchBuilder {
     if (headers !== undefined) {
       headerCount = headers.length;
       for (const h of headers) {
-        const hk = Buffer.byteLength(h.key, 'utf8');
+        const hk = utf8Length(h.key);
         body += zigzag32Size(hk) + hk + (h.value === null ? 1 : zigzag32Size(h.value.length) + h.value.length);
       }
     }
@@ -109,7 +110,7 @@ export class BatchBuilder {
     pos = writeZigzag32(buf, pos, headerCount);
     if (headers !== undefined) {
       for (const h of headers) {
-        pos = writeField(buf, pos, h.key, Buffer.byteLength(h.key, 'utf8'));
+        pos = writeField(buf, pos, h.key, utf8Length(h.key));
         pos = writeField(buf, pos, h.value, h.value === null ? -1 : h.value.length);
       }
     }
@@ -122,12 +123,12 @@ export class BatchBuilder {
    * Writes the header (base offset 0, to be stamped by the broker) and CRC, compressing the
    * records first if asked; returns the finished batch. The builder must not be used after.
    */
-  seal(options: SealOptions): Buffer {
+  seal(options: SealOptions): Uint8Array {
     assert.ok(this.count > 0, 'an empty batch cannot be sealed');
     let out = this.buf.subarray(this.headroom, this.pos);
     if (options.compression !== COMPRESSION_NONE) {
       const compressed = codecFor(options.compression).compress(out.subarray(BATCH_HEADER_BYTES));
-      out = Buffer.allocUnsafe(BATCH_HEADER_BYTES + compressed.length);
+      out = allocBytes(BATCH_HEADER_BYTES + compressed.length);
       out.set(compressed, BATCH_HEADER_BYTES);
       // The uncompressed records are no longer referenced by anything.
       this.pool?.release(this.buf);
@@ -135,18 +136,18 @@ export class BatchBuilder {
       this.backing = this.buf;
     }
     writeInt64BE(out, 0, OFFSET_BASE_OFFSET);
-    out.writeInt32BE(out.length - BATCH_LENGTH_PREFIX_BYTES, OFFSET_BATCH_LENGTH);
-    out.writeInt32BE(-1, OFFSET_LEADER_EPOCH);
-    out.writeInt8(RECORD_BATCH_MAGIC, OFFSET_MAGIC);
-    out.writeInt16BE(options.compression & 0x07, OFFSET_ATTRIBUTES);
-    out.writeInt32BE(this.count - 1, OFFSET_LAST_OFFSET_DELTA);
+    writeInt32BE(out, out.length - BATCH_LENGTH_PREFIX_BYTES, OFFSET_BATCH_LENGTH);
+    writeInt32BE(out, -1, OFFSET_LEADER_EPOCH);
+    writeInt8(out, RECORD_BATCH_MAGIC, OFFSET_MAGIC);
+    writeInt16BE(out, options.compression & 0x07, OFFSET_ATTRIBUTES);
+    writeInt32BE(out, this.count - 1, OFFSET_LAST_OFFSET_DELTA);
     writeInt64BE(out, this.baseTimestamp, OFFSET_BASE_TIMESTAMP);
     writeInt64BE(out, this.maxTimestamp, OFFSET_MAX_TIMESTAMP);
     writeInt64BE(out, options.producerId, OFFSET_PRODUCER_ID);
-    out.writeInt16BE(options.producerEpoch, OFFSET_PRODUCER_EPOCH);
-    out.writeInt32BE(options.baseSequence, OFFSET_BASE_SEQUENCE);
-    out.writeInt32BE(this.count, OFFSET_RECORDS_COUNT);
-    out.writeUInt32BE(crc32c(out.subarray(OFFSET_ATTRIBUTES)), OFFSET_CRC);
+    writeInt16BE(out, options.producerEpoch, OFFSET_PRODUCER_EPOCH);
+    writeInt32BE(out, options.baseSequence, OFFSET_BASE_SEQUENCE);
+    writeInt32BE(out, this.count, OFFSET_RECORDS_COUNT);
+    writeUInt32BE(out, crc32c(out.subarray(OFFSET_ATTRIBUTES)), OFFSET_CRC);
     this.buf = EMPTY;
     return out;
   }
@@ -158,12 +159,12 @@ export class BatchBuilder {
     this.buf = next;
   }
 
-  private allocate(bytes: number): Buffer {
-    return this.pool !== null ? this.pool.acquire(bytes) : Buffer.allocUnsafe(bytes);
+  private allocate(bytes: number): Uint8Array {
+    return this.pool !== null ? this.pool.acquire(bytes) : allocBytes(bytes);
   }
 }
 
-const EMPTY = Buffer.alloc(0);
+const EMPTY = new Uint8Array(0);
 
 /**
  * Below 2^30 in magnitude a zig-zag value fits 31 bits, so it can be computed with int32
@@ -177,7 +178,7 @@ function zigzag32Size(n: number): number {
   return z < 0x80 ? 1 : z < 0x4000 ? 2 : z < 0x20_0000 ? 3 : z < 0x1000_0000 ? 4 : 5;
 }
 
-function writeZigzag32(buf: Buffer, pos: number, n: number): number {
+function writeZigzag32(buf: Uint8Array, pos: number, n: number): number {
   let z = ((n << 1) ^ (n >> 31)) >>> 0;
   while (z >= 0x80) {
     buf[pos++] = (z & 0x7f) | 0x80;
@@ -187,13 +188,13 @@ function writeZigzag32(buf: Buffer, pos: number, n: number): number {
   return pos;
 }
 
-function writeField(buf: Buffer, pos: number, data: FieldData, bytes: number): number {
+function writeField(buf: Uint8Array, pos: number, data: FieldData, bytes: number): number {
   if (data === null) {
     buf[pos] = 1; // zig-zag varint of -1
     return pos + 1;
   }
   pos = writeZigzag32(buf, pos, bytes);
-  if (typeof data === 'string') buf.write(data, pos, bytes, 'utf8');
+  if (typeof data === 'string') utf8Write(buf, data, pos);
   else buf.set(data, pos);
   return pos + bytes;
 }

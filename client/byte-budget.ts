@@ -12,7 +12,7 @@ interface Waiter {
   bytes: number;
   resolve: () => void;
   reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: ReturnType<typeof setTimeout>;
 }
 
 export class ByteBudget {

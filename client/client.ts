@@ -49,7 +49,7 @@ export interface ClientOptions {
   inFlightRequestsMax?: number;
   /** Requests a connection queues beyond those; more fail with TooManyRequestsError. @default 10000 */
   queuedRequestsMax?: number;
-  /** Opens WebSockets; swap in `browserSocketFactory(WebSocket)` outside Node. @default the `ws` package */
+  /** Opens WebSockets. @default `defaultSocketFactory`: the `ws` package on Node, the page's WebSocket in a browser */
   socketFactory?: SocketFactory;
 }
 
@@ -125,13 +125,13 @@ export class Strata {
    * member of that consumer group instead: call `subscribe()` then iterate.
    */
   consumer(options: GroupConsumerOptions & { decode: 'utf8' }): GroupConsumer<string>;
-  consumer(options: GroupConsumerOptions): GroupConsumer<Buffer>;
+  consumer(options: GroupConsumerOptions): GroupConsumer<Uint8Array>;
   consumer(options: ConsumerOptions & { decode: 'utf8' }): Consumer<string>;
-  consumer(options?: ConsumerOptions): Consumer<Buffer>;
-  consumer(options: ConsumerOptions | GroupConsumerOptions = {}): Consumer<Buffer> | Consumer<string> | GroupConsumer<Buffer> | GroupConsumer<string> {
+  consumer(options?: ConsumerOptions): Consumer<Uint8Array>;
+  consumer(options: ConsumerOptions | GroupConsumerOptions = {}): Consumer<Uint8Array> | Consumer<string> | GroupConsumer<Uint8Array> | GroupConsumer<string> {
     this.checkOpen();
     if ('groupId' in options && options.groupId !== undefined) {
-      const member = createGroupConsumer<Buffer>(options, {
+      const member = createGroupConsumer<Uint8Array>(options, {
         connection: this.newConnection(),
         retry: options.retry ? resolveRetryPolicy(options.retry) : this.opts.retry,
         requestTimeoutMs: this.opts.requestTimeoutMs,
@@ -141,7 +141,7 @@ export class Strata {
       this.groupConsumers.add(member as GroupConsumer<unknown>);
       return member;
     }
-    const consumer = new Consumer<Buffer>(resolveConsumerOptions(options), {
+    const consumer = new Consumer<Uint8Array>(resolveConsumerOptions(options), {
       connection: this.newConnection(),
       ownsConnection: true,
       retry: options.retry ? resolveRetryPolicy(options.retry) : this.opts.retry,

@@ -27,7 +27,7 @@ import {
   CORRELATION_ID_MAX, RECONNECT_BACKOFF_MS_INITIAL, RECONNECT_BACKOFF_MS_MAX, RETRY_JITTER_FRACTION,
 } from './constants.js';
 import { NOOP_LOGGER, type Logger } from './logger.js';
-import { nodeSocketFactory, type SocketFactory, type StrataSocket } from './socket.js';
+import { defaultSocketFactory, type SocketFactory, type StrataSocket } from './socket.js';
 
 export type RequestBody<K extends RequestApi> = NonNullable<RequestProps[K]>;
 export type ResponseBody<K extends RequestApi> = NonNullable<ResponseProps[K]>;
@@ -78,7 +78,7 @@ interface Call {
   onWritten: (() => void) | undefined;
   resolve: (body: unknown) => void;
   reject: (err: Error) => void;
-  timer: NodeJS.Timeout | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
   /** Set once the frame has gone out; only sent calls are in `pending`. */
   correlationId: number;
   settled: boolean;
@@ -103,7 +103,7 @@ export class Connection {
   constructor(options: ConnectionOptions) {
     this.opts = options;
     this.log = options.logger ?? NOOP_LOGGER;
-    this.factory = options.socketFactory ?? nodeSocketFactory;
+    this.factory = options.socketFactory ?? defaultSocketFactory;
   }
 
   /** The handshake result of the current connection, or null before the first one. */

@@ -3,7 +3,7 @@
  * unit last; wire-level limits shared with the broker live in proto/constants.ts. Relationships
  * between values are asserted at the bottom, at load time.
  */
-import assert from 'node:assert/strict';
+import assert from '../proto/assert.js';
 import { BATCH_BYTES_MAX, FRAME_BYTES_MAX } from '../proto/constants.js';
 
 const KiB = 1024;

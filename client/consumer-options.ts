@@ -11,8 +11,11 @@ import {
 import type { OffsetSpec } from './list-offsets.js';
 import type { RetryOptions } from './retry.js';
 
-/** A consumed record. Key and value are Buffers (views into the fetched bytes), or strings with `decode: 'utf8'`. */
-export interface ConsumerRecord<V = Buffer> {
+/**
+ * A consumed record. Key and value are byte views into the fetched bytes (typed Uint8Array;
+ * on Node they are Buffers, as they always were), or strings with `decode: 'utf8'`.
+ */
+export interface ConsumerRecord<V = Uint8Array> {
   topic: string;
   partition: number;
   offset: number;
@@ -23,7 +26,7 @@ export interface ConsumerRecord<V = Buffer> {
   headers: RecordHeader[];
   /**
    * Bytes of the key as stored, -1 for a null key (Kafka's `serializedKeySize`). Reading it
-   * decodes nothing, so counting bytes costs no Buffer or string per record.
+   * decodes nothing, so counting bytes costs no Uint8Array or string per record.
    */
   keySize: number;
   /** Bytes of the value as stored, -1 for a null value (Kafka's `serializedValueSize`). */
@@ -31,7 +34,7 @@ export interface ConsumerRecord<V = Buffer> {
 }
 
 /** Records of one partition from one fetch, in offset order (`consumer.batches()`). */
-export interface ConsumerBatch<V = Buffer> {
+export interface ConsumerBatch<V = Uint8Array> {
   topic: string;
   partition: number;
   records: ConsumerRecord<V>[];

@@ -30,6 +30,7 @@ import { childLogger, type Logger } from './logger.js';
 import { MetadataCache } from './metadata-cache.js';
 import { PartitionFetchState } from './partition-fetch-state.js';
 import { backoffDelayMs, isRetriable, retry, type RetryPolicy } from './retry.js';
+import { viewBytes } from '../proto/bytes.js';
 
 export interface ConsumerDeps {
   connection: Connection;
@@ -41,7 +42,7 @@ export interface ConsumerDeps {
 
 const DONE: IteratorResult<never> = Object.freeze({ value: undefined as never, done: true });
 
-export class Consumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V>> {
+export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>> {
   private readonly opts: ResolvedConsumerOptions;
   private readonly deps: ConsumerDeps;
   private readonly conn: Connection;
@@ -388,7 +389,8 @@ export class Consumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V>> {
     if (Number.isSafeInteger(logStart)) st.logStartOffset = logStart;
     const records = p.records;
     if (!records || records.length === 0) return;
-    const buf = Buffer.isBuffer(records) ? records : Buffer.from(records.buffer, records.byteOffset, records.byteLength);
+    // protobufjs hands out a view of the frame (a Buffer on Node): the chunk keeps that memory.
+    const buf = viewBytes(records);
     let added: number;
     try {
       added = st.addChunk(buf);

@@ -23,7 +23,7 @@ export { Admin } from './admin.js';
 export { GroupConsumer } from './group/group-consumer.js';
 export { GroupAdmin } from './group/group-admin.js';
 export { SecurityAdmin } from './security-admin.js';
-export { nodeSocketFactory, browserSocketFactory } from './socket.js';
+export { defaultSocketFactory, nodeSocketFactory, browserSocketFactory } from './socket.js';
 export { murmur2, toPositive, partitionForKey } from './partitioner.js';
 export { isRetriable } from './retry.js';
 export { OFFSET_EARLIEST, OFFSET_LATEST } from '../proto/constants.js';

@@ -4,7 +4,7 @@
  *
  * Buffers: each fetch response's records for this partition are kept as one "chunk" (whole
  * RecordBatch v2 batches as they lie in the log) and decoded only when the application reaches
- * them, so prefetching costs a memcpy-free Buffer reference, not per-record objects.
+ * them, so prefetching costs a memcpy-free Uint8Array reference, not per-record objects.
  *
  * Offsets: `fetchOffset` is the next offset to ask for (one past the last batch fetched);
  * `position` is the next offset to hand out. The first batch of a chunk may start before the
@@ -20,6 +20,7 @@ import {
 } from '../proto/record-batch.js';
 import type { ConsumerRecord } from './consumer-options.js';
 import { decodeFetchedBatch } from './fetched-record.js';
+import { readInt16BE } from '../proto/bytes.js';
 
 export class PartitionFetchState {
   readonly topic: string;
@@ -36,7 +37,7 @@ export class PartitionFetchState {
   /** An error to hand to the application once the records before it are read. */
   error: StrataError | null = null;
   /** Fetched, undecoded chunks, oldest first. */
-  private chunks: Buffer[] = [];
+  private chunks: Uint8Array[] = [];
   private chunkHighWatermarks: number[] = [];
   /** Where the next undecoded batch of the oldest chunk starts. */
   private chunkPos = 0;
@@ -85,7 +86,7 @@ export class PartitionFetchState {
    * Keeps the whole batches of a fetch response and advances `fetchOffset` past them. A
    * trailing partial batch is dropped (it will be fetched again). Returns the bytes kept.
    */
-  addChunk(records: Buffer): number {
+  addChunk(records: Uint8Array): number {
     let pos = 0;
     let next = -1;
     const len = records.length;
@@ -122,7 +123,7 @@ export class PartitionFetchState {
       let records: ConsumerRecord<unknown>[] | null = null;
       while (pos < chunk.length && records === null) {
         const total = batchTotalBytes(chunk, pos);
-        if (lastOffsetOf(chunk, pos) >= position && !isControlBatch(chunk.readInt16BE(pos + OFFSET_ATTRIBUTES))) {
+        if (lastOffsetOf(chunk, pos) >= position && !isControlBatch(readInt16BE(chunk, pos + OFFSET_ATTRIBUTES))) {
           records = this.decodeBatch(chunk, pos, checkCrcs, utf8, position);
         }
         pos += total;
@@ -140,7 +141,7 @@ export class PartitionFetchState {
     return released > 0 ? { records: [], highWatermark: this.highWatermark, released } : null;
   }
 
-  private decodeBatch(chunk: Buffer, pos: number, checkCrcs: boolean, utf8: boolean, position: number): ConsumerRecord<unknown>[] {
+  private decodeBatch(chunk: Uint8Array, pos: number, checkCrcs: boolean, utf8: boolean, position: number): ConsumerRecord<unknown>[] {
     return decodeFetchedBatch(chunk, pos, this.topic, this.partition, position, checkCrcs, utf8);
   }
 }

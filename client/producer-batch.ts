@@ -8,7 +8,7 @@
  * failed. A retry resends the same bytes, so the broker recognises it as a duplicate if the
  * first attempt was written.
  */
-import assert from 'node:assert/strict';
+import assert from '../proto/assert.js';
 import type { StrataError } from '../proto/errors.js';
 import { BatchBuilder } from './batch-builder.js';
 import { PRODUCE_FRAME_HEADROOM_BYTES } from './produce-frame.js';
@@ -89,11 +89,11 @@ export class ProducerBatch {
   private readonly runSends: PendingSend[] = [];
   private readonly runInfo: number[] = [];
   /** Pooled buffer the sealed bytes live in, released once the broker acknowledged them. */
-  backing: Buffer | null = null;
+  backing: Uint8Array | null = null;
   /** Bytes charged to the producer's buffer for this batch (released when it is done). */
   bufferedBytes = 0;
   recordCount = 0;
-  bytes: Buffer | null = null;
+  bytes: Uint8Array | null = null;
   producerId = -1;
   producerEpoch = -1;
   baseSequence = -1;

@@ -45,6 +45,7 @@ import {
 import { backoffDelayMs, isRetriable, retry, retriesExhausted, type RetryPolicy } from './retry.js';
 import { restampProducer } from './sequence.js';
 import { headersBytes, toHeaders } from './values.js';
+import { utf8Encode } from '../proto/bytes.js';
 
 /**
  * Batches of at least this size are sent in a request of their own, so their envelope is
@@ -109,7 +110,7 @@ export class Producer {
   private readonly slowSends = new Set<SlowSend>();
   private flushing = 0;
   private drainQueued = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAtMs = Infinity;
 
   constructor(options: ResolvedProducerOptions, deps: ProducerDeps) {
@@ -313,7 +314,7 @@ export class Producer {
         const m = messages[i]!;
         let key: FieldData = (m.key ?? null) as FieldData;
         // Keys are hashed as bytes: a string key is encoded once here and written as is.
-        if (typeof key === 'string') key = Buffer.from(key, 'utf8');
+        if (typeof key === 'string') key = utf8Encode(key);
         const value = (m.value ?? null) as FieldData;
         // Measured again rather than kept from prepare(): cheaper than two arrays per call.
         const kb = key === null ? -1 : key.length;
@@ -489,7 +490,7 @@ export class Producer {
     // still hold the earlier frame, whose envelope must not be overwritten.
     const only = batches.length === 1 ? batches[0]! : null;
     const inPlace = only !== null && only.attempts === 0 ? only.backing : null;
-    let backing: Buffer | null = null;
+    let backing: Uint8Array | null = null;
     const options = {
       encode: (correlationId: number) => {
         const encoded = encodeProduceFrame(correlationId, acks, timeoutMs, topics, this.pool, inPlace);

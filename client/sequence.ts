@@ -7,13 +7,14 @@
  * `DefaultRecordBatch.incrementSequence`, so the broker can tell a retry (same sequence) from a
  * gap (OutOfOrderSequenceError).
  */
-import assert from 'node:assert/strict';
+import assert from '../proto/assert.js';
 import { crc32c } from '../proto/crc32c.js';
 import { writeInt64BE } from '../proto/int64.js';
 import {
   OFFSET_ATTRIBUTES, OFFSET_BASE_SEQUENCE, OFFSET_CRC, OFFSET_PRODUCER_EPOCH, OFFSET_PRODUCER_ID,
 } from '../proto/record-batch.js';
 import { PRODUCER_SEQUENCE_MAX } from './constants.js';
+import { writeInt16BE, writeInt32BE, writeUInt32BE } from '../proto/bytes.js';
 
 /** The sequence after `sequence` once `increment` more records have been assigned. */
 export function incrementSequence(sequence: number, increment: number): number {
@@ -26,11 +27,11 @@ export function incrementSequence(sequence: number, increment: number): number {
  * Rewrites the producer fields of an encoded batch and its CRC, for a batch that must be sent
  * again under a new producer id or sequence (its records are unchanged).
  */
-export function restampProducer(batch: Buffer, producerId: number, producerEpoch: number, baseSequence: number): void {
+export function restampProducer(batch: Uint8Array, producerId: number, producerEpoch: number, baseSequence: number): void {
   writeInt64BE(batch, producerId, OFFSET_PRODUCER_ID);
-  batch.writeInt16BE(producerEpoch, OFFSET_PRODUCER_EPOCH);
-  batch.writeInt32BE(baseSequence, OFFSET_BASE_SEQUENCE);
-  batch.writeUInt32BE(crc32c(batch.subarray(OFFSET_ATTRIBUTES)), OFFSET_CRC);
+  writeInt16BE(batch, producerEpoch, OFFSET_PRODUCER_EPOCH);
+  writeInt32BE(batch, baseSequence, OFFSET_BASE_SEQUENCE);
+  writeUInt32BE(batch, crc32c(batch.subarray(OFFSET_ATTRIBUTES)), OFFSET_CRC);
 }
 
 /**

@@ -1,12 +1,13 @@
 /**
- * Conversions between what applications pass (strings, Buffers, Uint8Arrays) and the Buffers
- * the record codec writes. Buffers pass through untouched (no copy); a Uint8Array is wrapped
- * as a Buffer view over the same memory; a string is UTF-8 encoded.
+ * Conversions between what applications pass (strings, Buffers, Uint8Arrays) and the bytes
+ * the record codec writes. Bytes pass through untouched (no copy; a Buffer is a Uint8Array);
+ * a string is UTF-8 encoded by the platform (Node's native encoder, TextEncoder in browsers).
  */
 import type { RecordHeader } from '../proto/record-batch.js';
+import { utf8Length, utf8Encode } from '../proto/bytes.js';
 
 /** A record key or value as the application may give it. */
-export type RecordData = string | Buffer | Uint8Array | null;
+export type RecordData = string | Uint8Array | null;
 
 /**
  * Record headers: an object (one value per key) or a list (keys may repeat, order kept).
@@ -15,11 +16,10 @@ export type HeadersInput =
   | Readonly<Record<string, RecordData | undefined>>
   | ReadonlyArray<{ readonly key: string; readonly value: RecordData }>;
 
-export function toBuffer(data: RecordData | undefined): Buffer | null {
+export function toBuffer(data: RecordData | undefined): Uint8Array | null {
   if (data == null) return null;
-  if (Buffer.isBuffer(data)) return data;
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (typeof data === 'string') return utf8Encode(data);
+  if (data instanceof Uint8Array) return data;
   throw new TypeError(`record key/value must be a string, Buffer, Uint8Array or null, got ${typeof data}`);
 }
 
@@ -44,6 +44,6 @@ export function toHeaders(headers: HeadersInput | undefined): RecordHeader[] | u
 export function headersBytes(headers: readonly RecordHeader[] | undefined): number {
   if (headers === undefined) return 0;
   let bytes = 0;
-  for (const h of headers) bytes += Buffer.byteLength(h.key, 'utf8') + (h.value?.length ?? 0);
+  for (const h of headers) bytes += utf8Length(h.key) + (h.value?.length ?? 0);
   return bytes;
 }

@@ -20,9 +20,12 @@ import { compress as snappyCompressJs, uncompress as snappyUncompressJs } from '
 import { compress as zstdCompressWasm, decompress as zstdDecompressWasm, init as zstdInit } from '@bokuweb/zstd-wasm';
 import zstdWasmBytes from 'strata:zstd-wasm';
 import type { Platform } from './platform.js';
+import { whatwgSocketFactory, type WhatwgWebSocketConstructor } from './whatwg-socket.js';
 
 // The SDK compiles without DOM typings; this is all it uses of the global.
 declare const WebAssembly: { validate(bytes: Uint8Array): boolean };
+declare const TextEncoder: new () => { encode(s: string): Uint8Array; encodeInto(s: string, into: Uint8Array): { written: number } };
+declare const TextDecoder: new (label: string) => { decode(b: Uint8Array): string };
 // The library's typings are its Node entry's (init without arguments); its browser entry takes the binary.
 const zstdInitWith = zstdInit as unknown as (binary: Uint8Array) => Promise<void>;
 
@@ -138,8 +141,59 @@ function lz4DecompressFrame(data: Uint8Array, capacityBytes: number): Uint8Array
   return out.subarray(0, outPos);
 }
 
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8');
+
+/** UTF-8 length without encoding: keys and header names are short, and this allocates nothing. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4; // a surrogate pair is one 4-byte code point
+      i++;
+    } else bytes += 3; // includes a lone surrogate, which TextEncoder writes as U+FFFD (3 bytes)
+  }
+  return bytes;
+}
+
+function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const c of chunks) total += c.length;
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (const c of chunks) {
+    out.set(c, pos);
+    pos += c.length;
+  }
+  return out;
+}
+
+/** The page's WebSocket, looked up when the first socket opens so that importing never throws. */
+const pageSocketFactory: Platform['socketFactory'] = (url, handlers, options) => {
+  const Ctor = (globalThis as { WebSocket?: WhatwgWebSocketConstructor }).WebSocket;
+  if (Ctor === undefined) throw new Error('this runtime has no global WebSocket; pass socketFactory');
+  return whatwgSocketFactory(Ctor)(url, handlers, options);
+};
+
 export const platform: Platform = {
   name: 'browser',
+
+  allocBytes: (size) => new Uint8Array(size),
+  allocBytesSlow: (size) => new Uint8Array(size),
+  viewBytes: (data) => data,
+  concatBytes,
+  utf8Length,
+  utf8Encode: (text) => utf8Encoder.encode(text),
+  utf8Write: (buf, text, pos) => utf8Encoder.encodeInto(text, buf.subarray(pos)).written,
+  utf8Decode: (buf, start, end) => utf8Decoder.decode(buf.subarray(start, end)),
+
+  crc32cNative: undefined,
+  unrefTimer: () => {},
+  socketFactory: pageSocketFactory,
+
   libraries: { gzip: 'fflate', snappy: 'snappyjs', lz4: 'lz4js', zstd: '@bokuweb/zstd-wasm' },
 
   gzipCompress: (data) => gzipSync(data),

@@ -1,7 +1,7 @@
 /**
- * A Buffer view of the bytes a codec returned (no copy). Transitional: proto/ still reads
- * batches through Buffer's methods, while codecs return plain Uint8Arrays so that they can run
- * in a browser; this goes once proto/ reads Uint8Arrays itself.
+ * A Buffer view of bytes (no copy), for the broker and the CLI, which run on Node only and
+ * use Buffer's methods. Shared code (client/ and what it imports from proto/) holds
+ * Uint8Arrays and must not import this: the browser bundle has no Buffer.
  */
 export function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);

@@ -16,18 +16,25 @@
  * Bounds: at most `pooledBytesMax` bytes are kept; releases beyond it are left to the GC.
  * Concurrency: one pool per owner (a producer, or the broker's fetch path), event-loop use only.
  */
-import assert from 'node:assert/strict';
+import assert from './assert.js';
+import { allocBytesSlow } from './bytes.js';
 
 /** Smallest class: batches below it are cheap to allocate anyway. */
 export const POOL_BUFFER_BYTES_MIN = 16 * 1024;
 
-export class BufferPool {
+/**
+ * `B` is the byte type handed out: Uint8Array for the SDK (Buffers on Node, see
+ * platform/node.ts), Buffer for the broker, which passes its own allocator.
+ */
+export class BufferPool<B extends Uint8Array = Uint8Array> {
   private readonly pooledBytesMax: number;
-  private readonly free = new Map<number, Buffer[]>();
+  private readonly free = new Map<number, B[]>();
+  private readonly allocate: (size: number) => B;
   private pooledBytes = 0;
 
-  constructor(pooledBytesMax: number) {
+  constructor(pooledBytesMax: number, allocate?: (size: number) => B) {
     this.pooledBytesMax = pooledBytesMax;
+    this.allocate = allocate ?? (allocBytesSlow as (size: number) => B);
   }
 
   /** Size class of a request: at least POOL_BUFFER_BYTES_MIN, rounded up to a quarter step. */
@@ -39,7 +46,7 @@ export class BufferPool {
     return Math.ceil(bytes / step) * step;
   }
 
-  acquire(bytes: number): Buffer {
+  acquire(bytes: number): B {
     const size = BufferPool.classOf(bytes);
     const list = this.free.get(size);
     const buf = list?.pop();
@@ -47,11 +54,11 @@ export class BufferPool {
       this.pooledBytes -= size;
       return buf;
     }
-    return Buffer.allocUnsafeSlow(size);
+    return this.allocate(size);
   }
 
   /** Returns a buffer obtained from acquire(); its contents must no longer be in use. */
-  release(buf: Buffer): void {
+  release(buf: B): void {
     const size = buf.length;
     assert.equal(BufferPool.classOf(size), size, 'released buffer did not come from the pool');
     if (this.pooledBytes + size > this.pooledBytesMax) return;

@@ -1,9 +1,10 @@
 /**
  * CRC32C (Castagnoli), the checksum of RecordBatch v2. The broker checks every batch it
  * accepts, so this must be fast: `@node-rs/crc32` (prebuilt SIMD, ~5.5 GB/s measured here) is
- * used when it loads; otherwise a slicing-by-8 pure-JS table implementation (~1.5 GB/s).
+ * used on Node when it loads (see platform/node.ts); otherwise, and in browsers, a slicing-by-8
+ * pure-JS table implementation (~1.5 GB/s).
  */
-import { createRequire } from 'node:module';
+import { platform } from '#platform';
 
 type Crc32cFn = (data: Uint8Array, initial?: number) => number;
 
@@ -44,21 +45,7 @@ export function crc32cJs(data: Uint8Array, initial = 0): number {
   return ~crc >>> 0;
 }
 
-function loadNative(): Crc32cFn | undefined {
-  if (process.env.STRATA_CRC32C === 'js') return undefined;
-  try {
-    const mod = createRequire(import.meta.url)('@node-rs/crc32') as { crc32c: (d: Buffer, init?: number) => number };
-    const native = mod.crc32c;
-    // Guard against a broken binary: the standard check value of "123456789".
-    if (native(Buffer.from('123456789')) !== 0xe3069283) return undefined;
-    return (data, initial = 0) => native(
-      Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength), initial) >>> 0;
-  } catch {
-    return undefined;
-  }
-}
-
-const native = loadNative();
+const native = platform.crc32cNative;
 
 /** Which implementation runs: reported by the broker at start-up and in the README. */
 export const CRC32C_IMPLEMENTATION: 'native (@node-rs/crc32)' | 'pure-js' = native ? 'native (@node-rs/crc32)' : 'pure-js';

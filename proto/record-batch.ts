@@ -25,7 +25,6 @@
  */
 import { crc32c } from './crc32c.js';
 import { codecFor } from './compression.js';
-import { asBuffer } from './as-buffer.js';
 import {
   BATCH_BYTES_MAX, BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES, BATCH_RECORDS_MAX, COMPRESSION_NONE,
   RECORD_BATCH_MAGIC, RECORDS_SECTION_BYTES_MAX,
@@ -33,6 +32,7 @@ import {
 import { InvalidRecordBatchError, MessageTooLargeError } from './errors.js';
 import { readInt64BE, writeInt64BE } from './int64.js';
 import { readVarint, varintSize, writeVarint, type Cursor } from './varint.js';
+import { allocBytes, viewBytes, utf8Decode, utf8Length, utf8Write, readInt8, readInt16BE, readInt32BE, readUInt32BE, writeInt8, writeInt16BE, writeInt32BE, writeUInt32BE } from './bytes.js';
 
 export const OFFSET_BASE_OFFSET = 0;
 export const OFFSET_BATCH_LENGTH = 8;
@@ -58,13 +58,13 @@ const RECORD_BYTES_MIN = 7;
 
 export interface RecordHeader {
   key: string;
-  value: Buffer | null;
+  value: Uint8Array | null;
 }
 
 /** A record to encode. `timestamp` defaults to the batch's time of encoding. */
 export interface RecordInput {
-  key?: Buffer | null;
-  value: Buffer | null;
+  key?: Uint8Array | null;
+  value: Uint8Array | null;
   timestamp?: number;
   headers?: readonly RecordHeader[];
 }
@@ -73,8 +73,8 @@ export interface RecordInput {
 export interface DecodedRecord {
   offset: number;
   timestamp: number;
-  key: Buffer | null;
-  value: Buffer | null;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
   headers: RecordHeader[];
 }
 
@@ -109,8 +109,8 @@ export interface EncodeBatchOptions {
 }
 
 /** Total bytes a batch occupies, from its batchLength field. */
-export function batchTotalBytes(buf: Buffer, pos = 0): number {
-  return BATCH_LENGTH_PREFIX_BYTES + buf.readInt32BE(pos + OFFSET_BATCH_LENGTH);
+export function batchTotalBytes(buf: Uint8Array, pos = 0): number {
+  return BATCH_LENGTH_PREFIX_BYTES + readInt32BE(buf, pos + OFFSET_BATCH_LENGTH);
 }
 
 export function compressionOf(attributes: number): number {
@@ -122,7 +122,7 @@ export function isControlBatch(attributes: number): boolean {
 }
 
 /** Encodes records into one batch, CRC included. */
-export function encodeRecordBatch(records: readonly RecordInput[], options: EncodeBatchOptions = {}): Buffer {
+export function encodeRecordBatch(records: readonly RecordInput[], options: EncodeBatchOptions = {}): Uint8Array {
   if (records.length === 0) throw new InvalidRecordBatchError('a batch needs at least one record');
   if (records.length > BATCH_RECORDS_MAX) throw new MessageTooLargeError(`batch holds more than ${BATCH_RECORDS_MAX} records`);
   const now = options.now ?? Date.now();
@@ -143,34 +143,34 @@ export function encodeRecordBatch(records: readonly RecordInput[], options: Enco
     recordsBytes += varintSize(body) + body;
   }
 
-  let recordsSection: Buffer = Buffer.allocUnsafe(recordsBytes);
+  let recordsSection: Uint8Array = allocBytes(recordsBytes);
   let pos = 0;
   for (let i = 0; i < records.length; i++) {
     pos = writeRecord(recordsSection, pos, records[i]!, bodySizes[i]!, (records[i]!.timestamp ?? now) - baseTimestamp, i);
   }
 
   const compression = options.compression ?? COMPRESSION_NONE;
-  if (compression !== COMPRESSION_NONE) recordsSection = asBuffer(codecFor(compression).compress(recordsSection));
+  if (compression !== COMPRESSION_NONE) recordsSection = viewBytes(codecFor(compression).compress(recordsSection));
 
   const total = BATCH_HEADER_BYTES + recordsSection.length;
-  const buf = Buffer.allocUnsafe(total);
+  const buf = allocBytes(total);
   writeInt64BE(buf, options.baseOffset ?? 0, OFFSET_BASE_OFFSET);
-  buf.writeInt32BE(total - BATCH_LENGTH_PREFIX_BYTES, OFFSET_BATCH_LENGTH);
-  buf.writeInt32BE(options.partitionLeaderEpoch ?? -1, OFFSET_LEADER_EPOCH);
-  buf.writeInt8(RECORD_BATCH_MAGIC, OFFSET_MAGIC);
+  writeInt32BE(buf, total - BATCH_LENGTH_PREFIX_BYTES, OFFSET_BATCH_LENGTH);
+  writeInt32BE(buf, options.partitionLeaderEpoch ?? -1, OFFSET_LEADER_EPOCH);
+  writeInt8(buf, RECORD_BATCH_MAGIC, OFFSET_MAGIC);
   let attributes = compression & ATTR_COMPRESSION_MASK;
   if (options.isTransactional) attributes |= ATTR_TRANSACTIONAL;
   if (options.isControl) attributes |= ATTR_CONTROL;
-  buf.writeInt16BE(attributes, OFFSET_ATTRIBUTES);
-  buf.writeInt32BE(records.length - 1, OFFSET_LAST_OFFSET_DELTA);
+  writeInt16BE(buf, attributes, OFFSET_ATTRIBUTES);
+  writeInt32BE(buf, records.length - 1, OFFSET_LAST_OFFSET_DELTA);
   writeInt64BE(buf, baseTimestamp, OFFSET_BASE_TIMESTAMP);
   writeInt64BE(buf, maxTimestamp, OFFSET_MAX_TIMESTAMP);
   writeInt64BE(buf, options.producerId ?? -1, OFFSET_PRODUCER_ID);
-  buf.writeInt16BE(options.producerEpoch ?? -1, OFFSET_PRODUCER_EPOCH);
-  buf.writeInt32BE(options.baseSequence ?? -1, OFFSET_BASE_SEQUENCE);
-  buf.writeInt32BE(records.length, OFFSET_RECORDS_COUNT);
-  recordsSection.copy(buf, BATCH_HEADER_BYTES);
-  buf.writeUInt32BE(crc32c(buf.subarray(OFFSET_ATTRIBUTES)), OFFSET_CRC);
+  writeInt16BE(buf, options.producerEpoch ?? -1, OFFSET_PRODUCER_EPOCH);
+  writeInt32BE(buf, options.baseSequence ?? -1, OFFSET_BASE_SEQUENCE);
+  writeInt32BE(buf, records.length, OFFSET_RECORDS_COUNT);
+  buf.set(recordsSection, BATCH_HEADER_BYTES);
+  writeUInt32BE(buf, crc32c(buf.subarray(OFFSET_ATTRIBUTES)), OFFSET_CRC);
   return buf;
 }
 
@@ -181,14 +181,14 @@ function recordBodySize(r: RecordInput, timestampDelta: number, offsetDelta: num
   const headers = r.headers ?? [];
   size += varintSize(headers.length);
   for (const h of headers) {
-    const keyBytes = Buffer.byteLength(h.key, 'utf8');
+    const keyBytes = utf8Length(h.key);
     size += varintSize(keyBytes) + keyBytes;
     size += h.value == null ? 1 : varintSize(h.value.length) + h.value.length;
   }
   return size;
 }
 
-function writeRecord(buf: Buffer, pos: number, r: RecordInput, bodySize: number, timestampDelta: number, offsetDelta: number): number {
+function writeRecord(buf: Uint8Array, pos: number, r: RecordInput, bodySize: number, timestampDelta: number, offsetDelta: number): number {
   pos = writeVarint(buf, bodySize, pos);
   buf[pos++] = 0; // record attributes: unused in v2
   pos = writeVarint(buf, timestampDelta, pos);
@@ -198,40 +198,40 @@ function writeRecord(buf: Buffer, pos: number, r: RecordInput, bodySize: number,
   const headers = r.headers ?? [];
   pos = writeVarint(buf, headers.length, pos);
   for (const h of headers) {
-    const keyBytes = Buffer.byteLength(h.key, 'utf8');
+    const keyBytes = utf8Length(h.key);
     pos = writeVarint(buf, keyBytes, pos);
-    pos += buf.write(h.key, pos, 'utf8');
+    pos += utf8Write(buf, h.key, pos);
     pos = writeBytesField(buf, h.value, pos);
   }
   return pos;
 }
 
-function writeBytesField(buf: Buffer, value: Buffer | null, pos: number): number {
+function writeBytesField(buf: Uint8Array, value: Uint8Array | null, pos: number): number {
   if (value == null) return writeVarint(buf, -1, pos);
   pos = writeVarint(buf, value.length, pos);
-  value.copy(buf, pos);
+  buf.set(value, pos);
   return pos + value.length;
 }
 
 /** Reads the 61-byte header at `pos` without validating anything beyond its presence. */
-export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
+export function readBatchHeader(buf: Uint8Array, pos = 0): BatchHeader {
   if (buf.length - pos < BATCH_HEADER_BYTES) {
     throw new InvalidRecordBatchError(`batch header needs ${BATCH_HEADER_BYTES} bytes, ${buf.length - pos} left`);
   }
   return {
     baseOffset: readInt64BE(buf, pos + OFFSET_BASE_OFFSET),
-    batchLength: buf.readInt32BE(pos + OFFSET_BATCH_LENGTH),
-    partitionLeaderEpoch: buf.readInt32BE(pos + OFFSET_LEADER_EPOCH),
-    magic: buf.readInt8(pos + OFFSET_MAGIC),
-    crc: buf.readUInt32BE(pos + OFFSET_CRC),
-    attributes: buf.readInt16BE(pos + OFFSET_ATTRIBUTES),
-    lastOffsetDelta: buf.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA),
+    batchLength: readInt32BE(buf, pos + OFFSET_BATCH_LENGTH),
+    partitionLeaderEpoch: readInt32BE(buf, pos + OFFSET_LEADER_EPOCH),
+    magic: readInt8(buf, pos + OFFSET_MAGIC),
+    crc: readUInt32BE(buf, pos + OFFSET_CRC),
+    attributes: readInt16BE(buf, pos + OFFSET_ATTRIBUTES),
+    lastOffsetDelta: readInt32BE(buf, pos + OFFSET_LAST_OFFSET_DELTA),
     baseTimestamp: readInt64BE(buf, pos + OFFSET_BASE_TIMESTAMP),
     maxTimestamp: readInt64BE(buf, pos + OFFSET_MAX_TIMESTAMP),
     producerId: readInt64BE(buf, pos + OFFSET_PRODUCER_ID),
-    producerEpoch: buf.readInt16BE(pos + OFFSET_PRODUCER_EPOCH),
-    baseSequence: buf.readInt32BE(pos + OFFSET_BASE_SEQUENCE),
-    recordsCount: buf.readInt32BE(pos + OFFSET_RECORDS_COUNT),
+    producerEpoch: readInt16BE(buf, pos + OFFSET_PRODUCER_EPOCH),
+    baseSequence: readInt32BE(buf, pos + OFFSET_BASE_SEQUENCE),
+    recordsCount: readInt32BE(buf, pos + OFFSET_RECORDS_COUNT),
   };
 }
 
@@ -251,7 +251,7 @@ export type OffsetLayout = 'dense' | 'compacted';
  * integers. Returns its total size in bytes. Reads only the header and hashes the rest: no
  * per-record work, so the broker can call it on every batch it accepts.
  */
-export function validateBatch(buf: Buffer, pos = 0, bytesMax = BATCH_BYTES_MAX, layout: OffsetLayout = 'dense'): number {
+export function validateBatch(buf: Uint8Array, pos = 0, bytesMax = BATCH_BYTES_MAX, layout: OffsetLayout = 'dense'): number {
   const left = buf.length - pos;
   if (left < BATCH_HEADER_BYTES) {
     throw new InvalidRecordBatchError(`batch header needs ${BATCH_HEADER_BYTES} bytes, ${left} left`);
@@ -260,13 +260,13 @@ export function validateBatch(buf: Buffer, pos = 0, bytesMax = BATCH_BYTES_MAX, 
   if (total < BATCH_HEADER_BYTES) throw new InvalidRecordBatchError(`batchLength ${total - BATCH_LENGTH_PREFIX_BYTES} is shorter than a header`);
   if (total > bytesMax) throw new MessageTooLargeError(`batch of ${total} bytes exceeds the limit of ${bytesMax}`);
   if (total > left) throw new InvalidRecordBatchError(`batch declares ${total} bytes but only ${left} are present`);
-  const magic = buf.readInt8(pos + OFFSET_MAGIC);
+  const magic = readInt8(buf, pos + OFFSET_MAGIC);
   if (magic !== RECORD_BATCH_MAGIC) throw new InvalidRecordBatchError(`batch magic is ${magic}, expected ${RECORD_BATCH_MAGIC}`);
-  const stored = buf.readUInt32BE(pos + OFFSET_CRC);
+  const stored = readUInt32BE(buf, pos + OFFSET_CRC);
   const actual = crc32c(buf.subarray(pos + OFFSET_ATTRIBUTES, pos + total));
   if (stored !== actual) throw new InvalidRecordBatchError(`batch CRC mismatch: stored ${stored}, computed ${actual}`);
-  const count = buf.readInt32BE(pos + OFFSET_RECORDS_COUNT);
-  const lastDelta = buf.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA);
+  const count = readInt32BE(buf, pos + OFFSET_RECORDS_COUNT);
+  const lastDelta = readInt32BE(buf, pos + OFFSET_LAST_OFFSET_DELTA);
   if (layout === 'dense') {
     if (count <= 0 || count > BATCH_RECORDS_MAX) throw new InvalidRecordBatchError(`batch recordsCount ${count} is out of range`);
     if (lastDelta !== count - 1) {
@@ -283,7 +283,7 @@ export function validateBatch(buf: Buffer, pos = 0, bytesMax = BATCH_BYTES_MAX, 
   readInt64BE(buf, pos + OFFSET_BASE_TIMESTAMP);
   readInt64BE(buf, pos + OFFSET_MAX_TIMESTAMP);
   readInt64BE(buf, pos + OFFSET_PRODUCER_ID);
-  const compression = compressionOf(buf.readInt16BE(pos + OFFSET_ATTRIBUTES));
+  const compression = compressionOf(readInt16BE(buf, pos + OFFSET_ATTRIBUTES));
   if (compression === COMPRESSION_NONE && count * RECORD_BYTES_MIN > total - BATCH_HEADER_BYTES) {
     throw new InvalidRecordBatchError(`batch claims ${count} records in ${total - BATCH_HEADER_BYTES} bytes`);
   }
@@ -302,7 +302,7 @@ export interface BatchSpan {
  * (checkRecordFraming), and returns their spans. Throws on the first bad one, so a produce
  * request is all-or-nothing per partition. The broker's append path.
  */
-export function validateBatches(buf: Buffer, bytesMax = BATCH_BYTES_MAX, layout: OffsetLayout = 'dense'): BatchSpan[] {
+export function validateBatches(buf: Uint8Array, bytesMax = BATCH_BYTES_MAX, layout: OffsetLayout = 'dense'): BatchSpan[] {
   if (buf.length === 0) throw new InvalidRecordBatchError('no record batch in request');
   const spans: BatchSpan[] = [];
   let pos = 0;
@@ -324,13 +324,13 @@ export function validateBatches(buf: Buffer, bytesMax = BATCH_BYTES_MAX, layout:
  * consistent with itself and still lie about the records; such a batch would be stored,
  * acknowledged and then fail to decode in every consumer.
  */
-export function checkRecordFraming(buf: Buffer, pos: number, total: number, layout: OffsetLayout = 'dense'): void {
-  const count = buf.readInt32BE(pos + OFFSET_RECORDS_COUNT);
-  const lastDelta = buf.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA);
+export function checkRecordFraming(buf: Uint8Array, pos: number, total: number, layout: OffsetLayout = 'dense'): void {
+  const count = readInt32BE(buf, pos + OFFSET_RECORDS_COUNT);
+  const lastDelta = readInt32BE(buf, pos + OFFSET_LAST_OFFSET_DELTA);
   let previous = -1;
   let section = buf.subarray(pos + BATCH_HEADER_BYTES, pos + total);
-  const compression = compressionOf(buf.readInt16BE(pos + OFFSET_ATTRIBUTES));
-  if (compression !== COMPRESSION_NONE) section = asBuffer(codecFor(compression).decompress(section, RECORDS_SECTION_BYTES_MAX));
+  const compression = compressionOf(readInt16BE(buf, pos + OFFSET_ATTRIBUTES));
+  if (compression !== COMPRESSION_NONE) section = viewBytes(codecFor(compression).decompress(section, RECORDS_SECTION_BYTES_MAX));
   const cur: Cursor = { pos: 0 };
   const end = section.length;
   for (let i = 0; i < count; i++) {
@@ -351,17 +351,17 @@ export function checkRecordFraming(buf: Buffer, pos: number, total: number, layo
 }
 
 /** Stamps the offset the broker assigned. The CRC does not cover it. */
-export function stampBaseOffset(buf: Buffer, pos: number, baseOffset: number): void {
+export function stampBaseOffset(buf: Uint8Array, pos: number, baseOffset: number): void {
   writeInt64BE(buf, baseOffset, pos + OFFSET_BASE_OFFSET);
 }
 
-export function stampLeaderEpoch(buf: Buffer, pos: number, epoch: number): void {
-  buf.writeInt32BE(epoch, pos + OFFSET_LEADER_EPOCH);
+export function stampLeaderEpoch(buf: Uint8Array, pos: number, epoch: number): void {
+  writeInt32BE(buf, epoch, pos + OFFSET_LEADER_EPOCH);
 }
 
 /** Offset of the batch's last record. */
-export function lastOffsetOf(buf: Buffer, pos = 0): number {
-  return readInt64BE(buf, pos + OFFSET_BASE_OFFSET) + buf.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA);
+export function lastOffsetOf(buf: Uint8Array, pos = 0): number {
+  return readInt64BE(buf, pos + OFFSET_BASE_OFFSET) + readInt32BE(buf, pos + OFFSET_LAST_OFFSET_DELTA);
 }
 
 /**
@@ -370,13 +370,13 @@ export function lastOffsetOf(buf: Buffer, pos = 0): number {
  * (offsets with gaps, see OffsetLayout), so both layouts decode.
  * `verifyCrc` defaults to true: clients should not trust bytes they did not check.
  */
-export function decodeRecordBatch(buf: Buffer, pos = 0, verifyCrc = true): { header: BatchHeader; records: DecodedRecord[] } {
+export function decodeRecordBatch(buf: Uint8Array, pos = 0, verifyCrc = true): { header: BatchHeader; records: DecodedRecord[] } {
   const total = verifyCrc ? validateBatch(buf, pos, Number.MAX_SAFE_INTEGER, 'compacted') : batchTotalBytes(buf, pos);
   const header = readBatchHeader(buf, pos);
   let section = buf.subarray(pos + BATCH_HEADER_BYTES, pos + total);
   const compression = compressionOf(header.attributes);
   if (compression !== COMPRESSION_NONE) {
-    section = asBuffer(codecFor(compression).decompress(section, BATCH_BYTES_MAX * 16));
+    section = viewBytes(codecFor(compression).decompress(section, BATCH_BYTES_MAX * 16));
   }
   const logAppendTime = (header.attributes & ATTR_TIMESTAMP_TYPE) !== 0;
   const records: DecodedRecord[] = new Array(header.recordsCount);
@@ -402,7 +402,7 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, verifyCrc = true): { hea
     for (let h = 0; h < headerCount; h++) {
       const hk = readBytesField(section, cur, recordEnd);
       if (hk === null) throw new InvalidRecordBatchError(`record ${i} has a null header key`);
-      headers.push({ key: hk.toString('utf8'), value: readBytesField(section, cur, recordEnd) });
+      headers.push({ key: utf8Decode(hk, 0, hk.length), value: readBytesField(section, cur, recordEnd) });
     }
     if (cur.pos !== recordEnd) throw new InvalidRecordBatchError(`record ${i} length disagrees with its fields`);
     records[i] = {
@@ -417,7 +417,7 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, verifyCrc = true): { hea
   return { header, records };
 }
 
-function readBytesField(buf: Buffer, cur: Cursor, end: number): Buffer | null {
+function readBytesField(buf: Uint8Array, cur: Cursor, end: number): Uint8Array | null {
   const len = readVarint(buf, cur, end);
   if (len === -1) return null;
   if (len < 0 || cur.pos + len > end) throw new InvalidRecordBatchError('record field overruns its record');

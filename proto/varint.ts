@@ -28,7 +28,7 @@ export function varintSize(n: number): number {
 }
 
 /** Writes the zig-zag varint of `n` at `pos`; returns the position after it. */
-export function writeVarint(buf: Buffer, n: number, pos: number): number {
+export function writeVarint(buf: Uint8Array, n: number, pos: number): number {
   let z = zigzag(n);
   while (z >= TWO_31) {
     buf[pos++] = (z % 128) | 0x80;
@@ -51,7 +51,7 @@ export interface Cursor {
 }
 
 /** Reads a zig-zag varint (up to 64 bits, safe-integer range) at `cur.pos`, advancing it. */
-export function readVarint(buf: Buffer, cur: Cursor, end: number): number {
+export function readVarint(buf: Uint8Array, cur: Cursor, end: number): number {
   let pos = cur.pos;
   if (pos >= end) throw new InvalidRecordBatchError('record truncated inside a varint');
   let b = buf[pos++]!;

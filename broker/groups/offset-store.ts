@@ -44,6 +44,7 @@ import {
   OFFSETS_SNAPSHOT_BATCH_RECORDS, OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS,
 } from './constants.js';
 import { decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue } from './offset-record.js';
+import { asBuffer } from '../../proto/as-buffer.js';
 
 export interface CommittedOffset {
   readonly offset: number;
@@ -215,7 +216,7 @@ export class OffsetStore {
     if (this.closed) throw new BrokerShuttingDownError('offset store is closed');
     const batches: Buffer[] = [];
     for (let i = 0; i < records.length; i += OFFSETS_SNAPSHOT_BATCH_RECORDS) {
-      batches.push(encodeRecordBatch(records.slice(i, i + OFFSETS_SNAPSHOT_BATCH_RECORDS)));
+      batches.push(asBuffer(encodeRecordBatch(records.slice(i, i + OFFSETS_SNAPSHOT_BATCH_RECORDS))));
     }
     const result = shard.log.appendAsLeader(batches.length === 1 ? batches[0]! : Buffer.concat(batches), LEADER_EPOCH_DEFAULT);
     const durable = result.durable;
@@ -273,12 +274,12 @@ export class OffsetStore {
         for (const r of decoded) {
           if (r.offset < from) continue; // the first batch may start before `offset`
           records++;
-          const key = r.key ? decodeOffsetKey(r.key) : null;
+          const key = r.key ? decodeOffsetKey(asBuffer(r.key)) : null;
           if (!key) {
             skipped++;
             continue;
           }
-          const value = r.value ? decodeOffsetValue(r.value) : null;
+          const value = r.value ? decodeOffsetValue(asBuffer(r.value)) : null;
           const entryKey = partitionKey(key.topic, key.partition);
           if (r.value && !value) {
             skipped++;
@@ -341,7 +342,7 @@ export class OffsetStore {
       let snapshotBytes = 0;
       const durables: Promise<void>[] = [];
       for (let i = 0; i < snapshot.length; i += OFFSETS_SNAPSHOT_BATCH_RECORDS) {
-        const batch = encodeRecordBatch(snapshot.slice(i, i + OFFSETS_SNAPSHOT_BATCH_RECORDS));
+        const batch = asBuffer(encodeRecordBatch(snapshot.slice(i, i + OFFSETS_SNAPSHOT_BATCH_RECORDS)));
         snapshotBytes += batch.length;
         durables.push(log.appendAsLeader(batch, LEADER_EPOCH_DEFAULT).durable);
       }

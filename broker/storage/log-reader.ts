@@ -52,7 +52,7 @@ interface Window {
   n: number;
 }
 
-const readPool = new BufferPool(READ_BUFFER_POOL_BYTES_MAX);
+const readPool = new BufferPool<Buffer>(READ_BUFFER_POOL_BYTES_MAX, Buffer.allocUnsafeSlow);
 /**
  * Pooled buffers currently lent out, by their memory: records are views (subarrays) of them.
  * Weak, so a buffer nobody releases is still collected (an ephemeron: the value only keeps

@@ -72,7 +72,7 @@ const FETCH_FRAME_POOL_BYTES_MAX = 4 * FETCH_RESPONSE_BYTES_MAX;
  * Recycled fetch frames. A buffer goes back only once the transport has written every byte; on
  * failure it is left to the GC, as the socket may still hold it. Event-loop use only.
  */
-const fetchFramePool = new BufferPool(FETCH_FRAME_POOL_BYTES_MAX);
+const fetchFramePool = new BufferPool<Buffer>(FETCH_FRAME_POOL_BYTES_MAX, Buffer.allocUnsafeSlow);
 
 function frameOf(bytes: Uint8Array, sent?: (written: boolean) => void): OutgoingFrame {
   return sent ? { bytes, byteLength: bytes.length, sent } : { bytes, byteLength: bytes.length };

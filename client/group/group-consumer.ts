@@ -36,6 +36,7 @@ import { retry, type RetryPolicy } from '../retry.js';
 import type { RebalanceListener, ResolvedGroupOptions } from './group-options.js';
 import { commitOffsets, fetchOffsets, type CommittedOffset, type JoinResult, type OffsetToCommit } from './group-requests.js';
 import { Membership } from './membership.js';
+import { platform } from '#platform';
 
 export interface GroupConsumerDeps {
   connection: Connection;
@@ -66,7 +67,7 @@ interface OwnedPartition {
 
 const DONE: IteratorResult<never> = Object.freeze({ value: undefined as never, done: true });
 
-export class GroupConsumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V>> {
+export class GroupConsumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>> {
   private readonly membership: Membership;
   private readonly owned = new Map<string, Array<OwnedPartition | undefined>>();
   private readonly userPaused = new Map<string, Set<number>>();
@@ -78,7 +79,7 @@ export class GroupConsumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V
   private processedWaiters: Array<() => void> = [];
   private commitChain: Promise<unknown> = Promise.resolve();
   private assignChain: Promise<unknown> = Promise.resolve();
-  private autoCommitTimer: NodeJS.Timeout | null = null;
+  private autoCommitTimer: ReturnType<typeof setInterval> | null = null;
   private closed = false;
 
   constructor(
@@ -114,7 +115,7 @@ export class GroupConsumer<V = Buffer> implements AsyncIterable<ConsumerRecord<V
       this.autoCommitTimer = setInterval(() => {
         this.commitOwned(this.ownedList()).catch((err: unknown) => this.deps.logger.warn({ err: (err as Error).message }, 'auto-commit failed'));
       }, this.opts.autoCommitIntervalMs);
-      this.autoCommitTimer.unref();
+      platform.unrefTimer(this.autoCommitTimer);
     }
     return this.membership.subscribe(list);
   }

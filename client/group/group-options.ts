@@ -1,7 +1,7 @@
 /**
  * Options of a group consumer (`client.consumer({ groupId })`) and their defaults.
  */
-import assert from 'node:assert/strict';
+import assert from '../../proto/assert.js';
 import { InvalidConfigError } from '../../proto/errors.js';
 import type { ConsumerOptions, TopicPartition } from '../consumer-options.js';
 

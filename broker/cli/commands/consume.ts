@@ -10,6 +10,7 @@ import { addBrokerOption, withClient, type BrokerOption } from '../client-option
 import { fail, writeOut } from '../output.js';
 import { InvalidConfigError } from '../../../proto/errors.js';
 import { openGroupConsumer } from './group.js';
+import { asBuffer } from '../../../proto/as-buffer.js';
 
 interface ConsumeOptions extends BrokerOption {
   partition?: number;
@@ -139,6 +140,6 @@ function format(r: ConsumerRecord<string>, how: 'text' | 'json'): string {
     timestamp: r.timestamp,
     key: r.key,
     value: r.value,
-    headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value === null ? null : h.value.toString('utf8')])),
+    headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value === null ? null : asBuffer(h.value).toString('utf8')])),
   })}\n`;
 }

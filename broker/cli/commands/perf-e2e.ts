@@ -24,6 +24,7 @@ import { E2eStats } from '../perf/e2e-stats.js';
 import { ProgressBar } from '../perf/progress.js';
 import { ensureTopic, parseNonNegativeNumber, parsePositiveNumber, randomPayload } from '../perf/perf-args.js';
 import { Throttler } from '../perf/throttler.js';
+import { asBuffer } from '../../../proto/as-buffer.js';
 
 export const E2E_TOPIC_DEFAULT = 'strata-perf-e2e';
 /** Bytes of the embedded send time; a record must be at least this large. */
@@ -94,7 +95,7 @@ export async function e2ePerf(client: Strata, opts: E2ePerfOptions): Promise<voi
         const now = performance.now();
         for (const r of batch.records) {
           const value = r.value!;
-          stats.record(value.readDoubleLE(0), value.length + (r.key?.length ?? 0), now);
+          stats.record(asBuffer(value).readDoubleLE(0), value.length + (r.key?.length ?? 0), now);
         }
         lastSeenMs = now;
         progress.done = stats.received;
