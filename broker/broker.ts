@@ -249,7 +249,11 @@ export class Broker implements ReadinessSource {
       logDefaults: config.log,
       topics: topicViewOf(this.topicManager),
       logger: this.logger.child({ component: 'groups' }),
+      offsetsRetentionMs: config.groups.offsetsRetentionMs,
+      offsetsRetentionCheckIntervalMs: config.groups.offsetsRetentionCheckIntervalMs,
     });
+    // __consumer_offsets is a compacted log like any other: the same cleaner looks after it.
+    this.cleaner.addSource(this.groupCoordinator.offsets.cleanerSource);
 
     const topicManager = this.topicManager;
     const services: BrokerServices = {

@@ -13,6 +13,9 @@ import {
   PARTITIONS_PER_TOPIC_DEFAULT_MAX, PARTITIONS_PER_TOPIC_MAX, PORT_DEFAULT, SLOW_CONSUMER_BUFFERED_BYTES_MAX_DEFAULT,
   SLOW_CONSUMER_DROP_MS_DEFAULT, TOPICS_MAX_DEFAULT,
 } from './constants.js';
+import {
+  OFFSETS_RETENTION_CHECK_INTERVAL_MS_DEFAULT, OFFSETS_RETENTION_CHECK_INTERVAL_MS_MIN, OFFSETS_RETENTION_MS_DEFAULT, OFFSETS_RETENTION_MS_MIN,
+} from './groups/constants.js';
 import { parseOriginPolicy, SAME_ORIGIN, type OriginPolicy } from './http/origin-policy.js';
 import type { LogLevel } from './logger.js';
 import {
@@ -76,6 +79,14 @@ export interface CleanerConfig {
   backoffMs: number;
 }
 
+/** Consumer groups' committed offsets. */
+export interface GroupsConfig {
+  /** Offsets of a group without members expire this long after it emptied (Kafka's offsets.retention.minutes). @default 7 days */
+  offsetsRetentionMs: number;
+  /** How often expired offsets are looked for (Kafka's offsets.retention.check.interval.ms). @default 600000 */
+  offsetsRetentionCheckIntervalMs: number;
+}
+
 /** The plain-HTTP side of the WebSocket port (broker/http/) and the metrics (broker/metrics/). */
 export interface HttpConfig {
   /** Browser Origins allowed to open a WebSocket; no Origin header is always allowed. @default same-origin */
@@ -111,6 +122,7 @@ export interface BrokerConfig {
   /** Memory budgets of the storage caches (sealed indexes, tail caches). */
   memory: StorageMemory;
   cleaner: CleanerConfig;
+  groups: GroupsConfig;
   /** null: no Kafka listener (the default for embedding; the CLI turns it on at 127.0.0.1:9092). */
   kafka: KafkaListenerConfig | null;
   /** Authentication and the safe-default check (broker/security/security-config.ts). */
@@ -130,6 +142,7 @@ export interface BrokerConfigInput {
   limits?: Partial<BrokerLimits>;
   memory?: Partial<StorageMemory>;
   cleaner?: Partial<CleanerConfig>;
+  groups?: Partial<GroupsConfig>;
   /** Omitted or null: no Kafka listener. */
   kafka?: (Partial<KafkaListenerConfig> & { port: number }) | null;
   /** @default { auth: 'none', superUsers: [], allowAnonymous: false } */
@@ -149,6 +162,11 @@ export const CLEANER_DEFAULT: Readonly<CleanerConfig> = Object.freeze({
   bufferBytes: CLEANER_BUFFER_BYTES_DEFAULT,
   ioBytesPerSecond: CLEANER_IO_BYTES_PER_SECOND_DEFAULT,
   backoffMs: CLEANER_BACKOFF_MS,
+});
+
+export const GROUPS_DEFAULT: Readonly<GroupsConfig> = Object.freeze({
+  offsetsRetentionMs: OFFSETS_RETENTION_MS_DEFAULT,
+  offsetsRetentionCheckIntervalMs: OFFSETS_RETENTION_CHECK_INTERVAL_MS_DEFAULT,
 });
 
 export const LIMITS_DEFAULT: Readonly<BrokerLimits> = Object.freeze({
@@ -211,6 +229,10 @@ export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
   checkInt('cleaner.ioBytesPerSecond', cleaner.ioBytesPerSecond, 0, Number.MAX_SAFE_INTEGER);
   checkInt('cleaner.backoffMs', cleaner.backoffMs, 1, 24 * 60 * 60_000);
 
+  const groups: GroupsConfig = { ...GROUPS_DEFAULT, ...stripUndefined(input.groups ?? {}) };
+  checkInt('groups.offsetsRetentionMs', groups.offsetsRetentionMs, OFFSETS_RETENTION_MS_MIN, Number.MAX_SAFE_INTEGER);
+  checkInt('groups.offsetsRetentionCheckIntervalMs', groups.offsetsRetentionCheckIntervalMs, OFFSETS_RETENTION_CHECK_INTERVAL_MS_MIN, 2 ** 31 - 1);
+
   const testing: TestingConfig = { recoveryDelayMs: input.testing?.recoveryDelayMs ?? 0 };
   checkInt('testing.recoveryDelayMs', testing.recoveryDelayMs, 0, 10 * 60_000);
   const kafka = resolveKafkaConfig(input.kafka);
@@ -218,7 +240,7 @@ export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
   checkListenersSafe(security, [{ what: 'the WebSocket listener (--host)', host }, ...(kafka ? [{ what: 'the Kafka listener (--kafka-listen)', host: kafka.host }] : [])]);
   return {
     dataDir: input.dataDir, host, port, nodeId, log, logExplicit: Object.keys(explicitLog) as Array<keyof LogConfig>, logLevel, limits, memory,
-    cleaner, kafka, security, http: resolveHttpConfig(input.http), testing,
+    cleaner, groups, kafka, security, http: resolveHttpConfig(input.http), testing,
   };
 }
 

@@ -4,8 +4,10 @@
  * Sizing of the offsets log: one committed offset is one record of about
  * 20 + |group| + |topic| bytes of key and 26 + |metadata| bytes of value, so ~100 bytes with
  * short names. A consumer committing 100 partitions every 5 s (the SDK default) writes
- * ~2 KB/s; a live key set of 100k partitions is ~10 MB. Compaction (see offset-store.ts)
- * keeps the log within OFFSETS_COMPACT_RATIO times the live set plus one snapshot.
+ * ~2 KB/s; a live key set of 100k partitions is ~10 MB. The log cleaner compacts the offsets
+ * log like any compacted topic (see offset-store.ts): it keeps about the live set plus what
+ * was written since the last pass, and at most one open segment of OFFSETS_SEGMENT_BYTES per
+ * partition waiting to roll.
  */
 import assert from 'node:assert/strict';
 
@@ -24,22 +26,32 @@ export const OFFSETS_TOPIC = '__consumer_offsets';
 export const OFFSETS_TOPIC_PARTITIONS = 4;
 
 /**
- * Offsets-log segment size. Small, so compaction can retire sealed segments soon after a
- * snapshot instead of waiting for a 1 GiB segment to fill.
+ * Offsets-log segment size. The cleaner never touches the open segment, so this bounds what a
+ * busy offsets partition holds uncleaned; small enough that it rolls soon.
  */
 export const OFFSETS_SEGMENT_BYTES = 16 * 1024 * 1024;
 
 /**
- * Compaction trigger: a partition of the offsets log is rewritten (snapshot of the live keys,
- * then older segments retired) when it holds more than this many records per live key...
+ * An offsets segment is also rolled once its first record is this old, so the commits of a
+ * quiet partition (and the tombstones of expired offsets) become cleanable within an hour
+ * instead of waiting for 16 MiB of commits.
  */
-export const OFFSETS_COMPACT_RATIO = 4;
-/** ...and at least this many records, so a small log is never rewritten for nothing. */
-export const OFFSETS_COMPACT_RECORDS_MIN = 10_000;
-/** After a failed compaction (disk full...), the next attempt waits this long. */
-export const OFFSETS_COMPACT_RETRY_MS = 60_000;
-/** Records per batch when writing a snapshot; keeps each batch far below BATCH_BYTES_MAX. */
-export const OFFSETS_SNAPSHOT_BATCH_RECORDS = 1_000;
+export const OFFSETS_SEGMENT_MS = 60 * 60_000;
+
+/**
+ * Kafka's offsets.retention.minutes (7 days): the committed offsets of a group without members
+ * are removed this long after it became empty (or after their last commit, whichever is
+ * later), by a tombstone that compaction then drops.
+ */
+export const OFFSETS_RETENTION_MS_DEFAULT = 7 * 24 * 60 * 60_000;
+/** Kafka's offsets.retention.check.interval.ms: how often expired offsets are looked for. */
+export const OFFSETS_RETENTION_CHECK_INTERVAL_MS_DEFAULT = 10 * 60_000;
+/** Shortest retention and check period accepted (tests use sub-second values; production never should). */
+export const OFFSETS_RETENTION_MS_MIN = 1;
+export const OFFSETS_RETENTION_CHECK_INTERVAL_MS_MIN = 10;
+
+/** Records per batch of one commit; keeps each batch far below BATCH_BYTES_MAX. */
+export const OFFSETS_BATCH_RECORDS = 1_000;
 /** Bytes read from the offsets log per read() call during replay. */
 export const OFFSETS_REPLAY_READ_BYTES = 4 * 1024 * 1024;
 
@@ -91,4 +103,4 @@ export const HEARTBEAT_WAIT_MS_MAX = 60_000;
 assert.ok(SESSION_TIMEOUT_MS_MIN <= SESSION_TIMEOUT_MS_DEFAULT && SESSION_TIMEOUT_MS_DEFAULT <= SESSION_TIMEOUT_MS_MAX);
 assert.ok(REBALANCE_TIMEOUT_MS_MIN <= REBALANCE_TIMEOUT_MS_DEFAULT && REBALANCE_TIMEOUT_MS_DEFAULT <= REBALANCE_TIMEOUT_MS_MAX);
 assert.ok(INITIAL_REBALANCE_DELAY_MS_DEFAULT <= REBALANCE_TIMEOUT_MS_MIN, 'the initial delay must fit in the shortest rebalance timeout');
-assert.ok(OFFSETS_COMPACT_RATIO >= 2, 'a snapshot must not immediately re-trigger compaction');
+

@@ -5,7 +5,8 @@
  * turns it into typed errors; the state machines below it assume valid input.
  *
  * A group object exists while the group has members; a group with only committed offsets
- * lives in the OffsetStore and is listed as "empty".
+ * lives in the OffsetStore and is listed as "empty". Such offsets expire after
+ * offsetsRetentionMs (offsets-expiry.ts).
  *
  * Concurrency: single-threaded; commits and resets await the offsets log, everything else
  * completes synchronously or parks in a Group long poll.
@@ -21,13 +22,15 @@ import { validateTopicName } from '../topics/topic-name.js';
 import { isStrategyName, type StrategyName, type TopicPartition } from './assignor.js';
 import {
   COMMIT_PARTITIONS_MAX, GROUPS_MAX, HEARTBEAT_WAIT_MS_MAX, INITIAL_REBALANCE_DELAY_MS_DEFAULT, INITIAL_REBALANCE_DELAY_MS_MAX,
-  OFFSET_METADATA_BYTES_MAX, REBALANCE_TIMEOUT_MS_DEFAULT, REBALANCE_TIMEOUT_MS_MAX, REBALANCE_TIMEOUT_MS_MIN,
+  OFFSET_METADATA_BYTES_MAX, OFFSETS_RETENTION_CHECK_INTERVAL_MS_DEFAULT, OFFSETS_RETENTION_CHECK_INTERVAL_MS_MIN,
+  OFFSETS_RETENTION_MS_DEFAULT, OFFSETS_RETENTION_MS_MIN, REBALANCE_TIMEOUT_MS_DEFAULT, REBALANCE_TIMEOUT_MS_MAX, REBALANCE_TIMEOUT_MS_MIN,
   SESSION_TIMEOUT_MS_DEFAULT, SESSION_TIMEOUT_MS_MAX, SESSION_TIMEOUT_MS_MIN, SUBSCRIPTION_TOPICS_MAX,
 } from './constants.js';
 import { validateGroupId } from './group-id.js';
 import type { JoinOutcome, KafkaMemberInfo } from './group-member.js';
 import { Group, type GroupState, type MemberDescription } from './group.js';
-import { OffsetStore, type OffsetWrite } from './offset-store.js';
+import { OffsetStore, type OffsetStoreOptions, type OffsetWrite } from './offset-store.js';
+import { OffsetsExpiry } from './offsets-expiry.js';
 import type { GroupTopicView } from './topic-view.js';
 
 /** Strategy of a JoinGroup that names none: Kafka's default. */
@@ -40,8 +43,12 @@ export interface GroupCoordinatorOptions {
   logger: Logger;
   /** @default INITIAL_REBALANCE_DELAY_MS_DEFAULT (50 ms) */
   initialRebalanceDelayMs?: number;
-  /** Tests: compaction threshold of the offset store. */
-  offsetsCompactRecordsMin?: number;
+  /** Offsets of empty groups expire this long after (offsets-expiry.ts). @default OFFSETS_RETENTION_MS_DEFAULT (7 days) */
+  offsetsRetentionMs?: number;
+  /** How often expired offsets are looked for. @default OFFSETS_RETENTION_CHECK_INTERVAL_MS_DEFAULT (10 min) */
+  offsetsRetentionCheckIntervalMs?: number;
+  /** Tests: segment size and age and compaction settings of the offsets logs. */
+  offsetsLog?: Pick<OffsetStoreOptions, 'segmentBytes' | 'segmentMs' | 'compaction'>;
 }
 
 export interface JoinInput {
@@ -121,16 +128,41 @@ export class GroupCoordinator {
   private readonly initialRebalanceDelayMs: number;
   private closed = false;
 
+  /** When each group without members became empty, in this process (for offsets expiry). */
+  private readonly emptiedAtMs = new Map<string, number>();
+  private readonly expiry: OffsetsExpiry;
+
   private constructor(private readonly store: OffsetStore, private readonly opts: GroupCoordinatorOptions) {
     this.initialRebalanceDelayMs = opts.initialRebalanceDelayMs ?? INITIAL_REBALANCE_DELAY_MS_DEFAULT;
     checkRange('initialRebalanceDelayMs', this.initialRebalanceDelayMs, 0, INITIAL_REBALANCE_DELAY_MS_MAX);
+    const retentionMs = opts.offsetsRetentionMs ?? OFFSETS_RETENTION_MS_DEFAULT;
+    checkRange('offsetsRetentionMs', retentionMs, OFFSETS_RETENTION_MS_MIN, Number.MAX_SAFE_INTEGER);
+    const checkIntervalMs = opts.offsetsRetentionCheckIntervalMs ?? OFFSETS_RETENTION_CHECK_INTERVAL_MS_DEFAULT;
+    checkRange('offsetsRetentionCheckIntervalMs', checkIntervalMs, OFFSETS_RETENTION_CHECK_INTERVAL_MS_MIN, 2 ** 31 - 1);
+    this.expiry = new OffsetsExpiry({
+      store, retentionMs, checkIntervalMs, logger: opts.logger,
+      hasMembers: (g) => this.groups.has(g),
+      emptiedAtMs: (g) => this.emptiedAtMs.get(g),
+      forget: (g) => this.emptiedAtMs.delete(g),
+    });
   }
 
   static async open(opts: GroupCoordinatorOptions): Promise<GroupCoordinator> {
-    const store = await OffsetStore.open({
-      dataDir: opts.dataDir, logDefaults: opts.logDefaults, logger: opts.logger, compactRecordsMin: opts.offsetsCompactRecordsMin,
-    });
-    return new GroupCoordinator(store, opts);
+    const store = await OffsetStore.open({ dataDir: opts.dataDir, logDefaults: opts.logDefaults, logger: opts.logger, ...opts.offsetsLog });
+    let coordinator: GroupCoordinator;
+    try {
+      coordinator = new GroupCoordinator(store, opts);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    coordinator.expiry.start();
+    return coordinator;
+  }
+
+  /** Tombstones every expired committed offset now (the timer does it every check interval); resolves with how many. */
+  expireOffsets(): Promise<number> {
+    return this.expiry.expire();
   }
 
   /** The offset store, for tests and tools. */
@@ -164,7 +196,9 @@ export class GroupCoordinator {
         partitionCount: (t) => this.opts.topics.partitionCount(t),
         logger: this.opts.logger,
         onEmpty: (g) => {
-          if (this.groups.get(g.groupId) === g) this.groups.delete(g.groupId);
+          if (this.groups.get(g.groupId) !== g) return;
+          this.groups.delete(g.groupId);
+          this.emptiedAtMs.set(g.groupId, Date.now());
         },
       });
       this.groups.set(input.groupId, group);
@@ -370,6 +404,7 @@ export class GroupCoordinator {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.expiry.stop();
     for (const g of this.groups.values()) g.close(new BrokerShuttingDownError('broker is shutting down'));
     this.groups.clear();
     await this.store.close();

@@ -14,18 +14,18 @@
  * the fsync covering it), so OffsetFetch never returns an offset a crash could lose, and the
  * commit is acknowledged at the same moment.
  *
- * Compaction (why not retention plus re-commits: time retention bounds the log by commit rate
- * times retention, not by the live key set, and re-commits race with real commits). A shard is
- * compacted when its log holds more than OFFSETS_COMPACT_RATIO records per live key (and at
- * least OFFSETS_COMPACT_RECORDS_MIN): commits to it are held, in-flight appends settle, the
- * active segment is rolled, every live key is appended once (the snapshot) and made durable,
- * then every segment before the snapshot is deleted through the log's size-retention path.
- * Runs at load (before serving) and whenever the ratio is crossed. Crash-safe at every step:
- * until the old segments are gone, replay sees old values followed by the same latest values.
+ * Compaction: the offsets logs are compacted topics (cleanup.policy=compact) and the broker's
+ * log cleaner looks after them like any other (the store's LogManager is one of its sources,
+ * see `cleanerSource`): it keeps the latest record per key (group, topic, partition) and drops
+ * tombstones once they are delete.retention.ms old. Time retention is off: it would bound the
+ * log by commit rate times retention and could drop a live key. Replay copes with what the
+ * cleaner leaves (offsets that skip, batches with fewer records than they span).
  *
- * Concurrency: single-threaded. Appends to one shard happen in call order; a shard's gate
- * (set while it compacts) makes later commits wait, so the snapshot is never older than a
- * record after it.
+ * Expiry (Kafka's offsets.retention.minutes): expire() appends tombstones for the offsets the
+ * caller (the coordinator, which knows which groups have members) names; compaction then
+ * removes both the old values and, later, the tombstones.
+ *
+ * Concurrency: single-threaded. Appends to one shard happen in call order.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -39,9 +39,9 @@ import { LogManager } from '../storage/log-manager.js';
 import { LEADER_EPOCH_DEFAULT } from '../constants.js';
 import type { LocalLog } from '../storage/local-log.js';
 import { partitionKey, parsePartitionKey, type PartitionKey, type TopicPartition } from './assignor.js';
+import type { CleanerSource } from '../storage/cleaner/log-cleaner.js';
 import {
-  OFFSETS_COMPACT_RATIO, OFFSETS_COMPACT_RECORDS_MIN, OFFSETS_COMPACT_RETRY_MS, OFFSETS_REPLAY_READ_BYTES, OFFSETS_SEGMENT_BYTES,
-  OFFSETS_SNAPSHOT_BATCH_RECORDS, OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS,
+  OFFSETS_BATCH_RECORDS, OFFSETS_REPLAY_READ_BYTES, OFFSETS_SEGMENT_BYTES, OFFSETS_SEGMENT_MS, OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS,
 } from './constants.js';
 import { decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue } from './offset-record.js';
 import { asBuffer } from '../../proto/as-buffer.js';
@@ -65,16 +65,10 @@ interface Entry extends CommittedOffset {
 interface Shard {
   readonly index: number;
   readonly log: LocalLog;
-  /** Records in the log from its start (replayed, appended, or snapshot). */
-  records: number;
   /** Groups homed here; kept to size the live set cheaply. */
   readonly groups: Set<string>;
   /** Appends not yet durable. */
   readonly inflight: Set<Promise<void>>;
-  /** Set while compacting: commits wait for it. */
-  gate: Promise<void> | null;
-  /** After a failed compaction, none is tried again before this time. */
-  compactNotBeforeMs: number;
 }
 
 export interface OffsetStoreOptions {
@@ -83,32 +77,36 @@ export interface OffsetStoreOptions {
   /** Broker log defaults (flush policy above all); segment size and retention are the store's. */
   logDefaults: LogConfig;
   logger: Logger;
-  /** Overrides for tests. */
-  compactRecordsMin?: number;
+  /** Overrides for tests: segment size and age, and the compaction settings of the offsets logs. */
   segmentBytes?: number;
+  segmentMs?: number;
+  compaction?: Partial<Pick<LogConfig, 'minCleanableDirtyRatio' | 'minCompactionLagMs' | 'deleteRetentionMs'>>;
   /** Tests only: passed to the offsets logs to delay or fail writes and fsyncs. */
   faults?: FaultInjector;
 }
 
 export class OffsetStore {
   private readonly offsets = new Map<string, Map<PartitionKey, Entry>>();
+  /** Appends per group not yet durable: expiry leaves such a group alone (a commit is on its way). */
+  private readonly pending = new Map<string, number>();
   private closed = false;
 
   private constructor(
     private readonly manager: LogManager,
     private readonly shards: Shard[],
-    private readonly logConfig: LogConfig,
-    private readonly compactRecordsMin: number,
     private readonly logger: Logger,
   ) {}
 
-  /** Opens (or creates) the offsets logs, replays them and compacts those that need it. */
+  /** Opens (or creates) the offsets logs and replays them. */
   static async open(opts: OffsetStoreOptions): Promise<OffsetStore> {
     const logger = opts.logger.child({ component: 'offsets' });
     const logConfig: LogConfig = {
       ...opts.logDefaults,
+      ...opts.compaction,
+      cleanupPolicy: 'compact',
       segmentBytes: opts.segmentBytes ?? OFFSETS_SEGMENT_BYTES,
-      // The store deletes what is dead itself (compaction); retention must never drop live keys.
+      segmentMs: opts.segmentMs ?? OFFSETS_SEGMENT_MS,
+      // Compaction deletes what is dead; retention must never drop live keys.
       retentionMs: -1,
       retentionBytes: -1,
     };
@@ -116,19 +114,13 @@ export class OffsetStore {
       dataDir: join(opts.dataDir, OFFSETS_TOPIC), logger, defaultConfig: logConfig, ...(opts.faults ? { faults: opts.faults } : {}),
     });
     const shards: Shard[] = [];
+    const store = new OffsetStore(manager, shards, logger);
     try {
       for (let i = 0; i < OFFSETS_TOPIC_PARTITIONS; i++) {
         const log = await manager.openLog(OFFSETS_TOPIC, i, logConfig);
-        shards.push({ index: i, log, records: 0, groups: new Set(), inflight: new Set(), gate: null, compactNotBeforeMs: 0 });
+        shards.push({ index: i, log, groups: new Set(), inflight: new Set() });
       }
-    } catch (err) {
-      await manager.close().catch(() => undefined);
-      throw err;
-    }
-    const store = new OffsetStore(manager, shards, logConfig, opts.compactRecordsMin ?? OFFSETS_COMPACT_RECORDS_MIN, logger);
-    try {
       for (const shard of shards) await store.replay(shard);
-      for (const shard of shards) if (store.needsCompaction(shard)) await store.compact(shard);
     } catch (err) {
       await manager.close().catch(() => undefined);
       throw err;
@@ -136,6 +128,16 @@ export class OffsetStore {
     manager.start();
     logger.info({ groups: store.offsets.size, keys: store.liveKeys() }, 'committed offsets loaded');
     return store;
+  }
+
+  /** The offsets logs and their cleaner checkpoint, for the broker's log cleaner. */
+  get cleanerSource(): CleanerSource {
+    return this.manager;
+  }
+
+  /** The offsets logs, for tests and tools. */
+  logs(): readonly LocalLog[] {
+    return this.shards.map((s) => s.log);
   }
 
   /** The offsets partition a group's commits go to. */
@@ -163,10 +165,11 @@ export class OffsetStore {
     return this.offsets.has(group);
   }
 
-  /** Records in each shard's log and its live keys, for tests and metrics. */
-  shardStats(): Array<{ records: number; liveKeys: number; segments: number; logStartOffset: number }> {
+  /** Each shard's live keys and log shape, for tests and metrics. */
+  shardStats(): Array<{ liveKeys: number; segments: number; logStartOffset: number; logEndOffset: number; sizeBytes: number }> {
     return this.shards.map((s) => ({
-      records: s.records, liveKeys: this.shardLiveKeys(s), segments: s.log.segmentCount, logStartOffset: s.log.logStartOffset,
+      liveKeys: this.shardLiveKeys(s), segments: s.log.segmentCount, logStartOffset: s.log.logStartOffset,
+      logEndOffset: s.log.logEndOffset, sizeBytes: s.log.sizeBytes,
     }));
   }
 
@@ -200,11 +203,16 @@ export class OffsetStore {
     }), (_logOffset, i) => this.apply(group, keys[i]!, null));
   }
 
+  /** True while an append (commit or delete) of the group is not yet durable. */
+  hasPendingAppends(group: string): boolean {
+    return this.pending.has(group);
+  }
+
   /** Waits for in-flight appends and closes the logs (clean-shutdown marker included). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const s of this.shards) await Promise.allSettled([...s.inflight, s.gate]);
+    for (const s of this.shards) await Promise.allSettled([...s.inflight]);
     await this.manager.close();
   }
 
@@ -212,29 +220,25 @@ export class OffsetStore {
 
   private async append(group: string, records: RecordInput[], onDurable: (logOffset: number, i: number) => void): Promise<void> {
     const shard = this.shards[OffsetStore.partitionFor(group)]!;
-    while (shard.gate) await shard.gate;
     if (this.closed) throw new BrokerShuttingDownError('offset store is closed');
     const batches: Buffer[] = [];
-    for (let i = 0; i < records.length; i += OFFSETS_SNAPSHOT_BATCH_RECORDS) {
-      batches.push(asBuffer(encodeRecordBatch(records.slice(i, i + OFFSETS_SNAPSHOT_BATCH_RECORDS))));
+    for (let i = 0; i < records.length; i += OFFSETS_BATCH_RECORDS) {
+      batches.push(asBuffer(encodeRecordBatch(records.slice(i, i + OFFSETS_BATCH_RECORDS))));
     }
     const result = shard.log.appendAsLeader(batches.length === 1 ? batches[0]! : Buffer.concat(batches), LEADER_EPOCH_DEFAULT);
     const durable = result.durable;
     shard.inflight.add(durable);
+    this.pending.set(group, (this.pending.get(group) ?? 0) + 1);
     try {
       await durable;
     } finally {
       shard.inflight.delete(durable);
+      const left = this.pending.get(group)! - 1;
+      if (left === 0) this.pending.delete(group);
+      else this.pending.set(group, left);
     }
-    shard.records += records.length;
     shard.groups.add(group);
     for (let i = 0; i < records.length; i++) onDurable(result.baseOffset + i, i);
-    if (this.needsCompaction(shard) && !shard.gate && !this.closed && Date.now() >= shard.compactNotBeforeMs) {
-      this.compact(shard).catch((err: unknown) => {
-        shard.compactNotBeforeMs = Date.now() + OFFSETS_COMPACT_RETRY_MS;
-        this.logger.error({ err, partition: shard.index }, 'offsets compaction failed');
-      });
-    }
   }
 
   private apply(group: string, key: PartitionKey, entry: Entry | null): void {
@@ -259,6 +263,8 @@ export class OffsetStore {
     let offset = log.logStartOffset;
     let records = 0;
     let skipped = 0;
+    // Records the cleaner dropped are simply absent: offsets skip, and a batch may span more
+    // offsets than it holds records (or none at all).
     // Replay runs before the store serves anything: everything in the log is in the file.
     const end = log.writtenEndOffset;
     while (offset < end) {
@@ -290,7 +296,6 @@ export class OffsetStore {
         }
       }
     }
-    shard.records = records;
     if (skipped > 0) this.logger.warn({ partition: shard.index, skipped }, 'skipped offsets-log records of unknown versions');
     this.logger.debug({ partition: shard.index, records, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset }, 'offsets replayed');
   }
@@ -305,65 +310,5 @@ export class OffsetStore {
     let n = 0;
     for (const m of this.offsets.values()) n += m.size;
     return n;
-  }
-
-  private needsCompaction(shard: Shard): boolean {
-    return shard.records >= this.compactRecordsMin && shard.records > OFFSETS_COMPACT_RATIO * this.shardLiveKeys(shard);
-  }
-
-  /** Snapshot of the live keys, then the segments before it deleted. See the class comment. */
-  private async compact(shard: Shard): Promise<void> {
-    let release!: () => void;
-    shard.gate = new Promise<void>((r) => { release = r; });
-    const started = Date.now();
-    const { log } = shard;
-    try {
-      await Promise.allSettled([...shard.inflight]);
-      const before = { records: shard.records, bytes: log.sizeBytes, segments: log.segmentCount };
-      // Roll so the snapshot starts a segment: everything before it can then go whole.
-      await log.maybeRoll(Number.MAX_SAFE_INTEGER);
-      const snapshot: RecordInput[] = [];
-      const now = Date.now();
-      for (const group of [...shard.groups]) {
-        const map = this.offsets.get(group);
-        if (!map) {
-          shard.groups.delete(group);
-          continue;
-        }
-        for (const [key, e] of map) {
-          const tp = parsePartitionKey(key);
-          snapshot.push({
-            key: encodeOffsetKey({ group, topic: tp.topic, partition: tp.partition }),
-            value: encodeOffsetValue(e),
-            timestamp: now,
-          });
-        }
-      }
-      let snapshotBytes = 0;
-      const durables: Promise<void>[] = [];
-      for (let i = 0; i < snapshot.length; i += OFFSETS_SNAPSHOT_BATCH_RECORDS) {
-        const batch = asBuffer(encodeRecordBatch(snapshot.slice(i, i + OFFSETS_SNAPSHOT_BATCH_RECORDS)));
-        snapshotBytes += batch.length;
-        durables.push(log.appendAsLeader(batch, LEADER_EPOCH_DEFAULT).durable);
-      }
-      await Promise.all(durables);
-      // Delete every sealed segment before the snapshot through size retention: with
-      // retentionBytes = the snapshot's bytes (all that follows the roll, commits being held),
-      // exactly the older segments are "excess".
-      log.config = { ...this.logConfig, retentionBytes: snapshotBytes };
-      try {
-        await log.deleteRetainedSegments();
-      } finally {
-        log.config = this.logConfig;
-      }
-      shard.records = snapshot.length;
-      this.logger.info({
-        partition: shard.index, before, after: { records: snapshot.length, bytes: log.sizeBytes, segments: log.segmentCount },
-        durationMs: Date.now() - started,
-      }, 'offsets log compacted');
-    } finally {
-      shard.gate = null;
-      release();
-    }
   }
 }

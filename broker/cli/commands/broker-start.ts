@@ -38,6 +38,8 @@ interface StartOptions {
   cleanerBufferBytes?: number;
   cleanerIoBytesPerSecond?: number;
   cleanerBackoffMs?: number;
+  offsetsRetentionMs?: number;
+  offsetsRetentionCheckIntervalMs?: number;
   kafkaListen: { host: string; port: number } | 'off';
   kafkaAdvertise?: { host: string; port: number };
   kafkaIdleTimeoutMs?: number;
@@ -94,6 +96,10 @@ export function registerBrokerCommands(program: Command): void {
     .option('--cleaner-io-bytes-per-second <bytes>', 'log cleaner reads + writes per second; 0: unlimited (default: 32 MiB)',
       parseNonNegativeInt('--cleaner-io-bytes-per-second'))
     .option('--cleaner-backoff-ms <ms>', 'pause between looks for a dirty compacted log (default: 15000)', parsePositiveInt('--cleaner-backoff-ms'))
+    .option('--offsets-retention-ms <ms>', 'committed offsets of a group without members expire this long after it emptied (default: 7 days)',
+      parsePositiveInt('--offsets-retention-ms'))
+    .option('--offsets-retention-check-interval-ms <ms>', 'how often expired offsets are looked for (default: 600000)',
+      parsePositiveInt('--offsets-retention-check-interval-ms'))
     .option('--kafka-listen <host:port>', `Kafka protocol listener (port 0: any free port; 'off': none)`,
       parseHostPort('--kafka-listen', { allowOff: true }), parseHostPort('--kafka-listen')(KAFKA_LISTEN_DEFAULT) as { host: string; port: number })
     .option('--kafka-advertise <host:port>', 'address Kafka clients are told to connect to (default: the listen address)',
@@ -149,6 +155,7 @@ function toConfig(opts: StartOptions): BrokerConfigInput {
       ioBytesPerSecond: opts.cleanerIoBytesPerSecond,
       backoffMs: opts.cleanerBackoffMs,
     },
+    groups: { offsetsRetentionMs: opts.offsetsRetentionMs, offsetsRetentionCheckIntervalMs: opts.offsetsRetentionCheckIntervalMs },
     security: { auth: opts.auth, superUsers: opts.superUsers, allowAnonymous: opts.allowAnonymous ?? false },
     http: { allowedOrigins: opts.allowedOrigins, metrics: opts.metrics === 'on' },
     testing: { recoveryDelayMs: opts.testRecoveryDelayMs },

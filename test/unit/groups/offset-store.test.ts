@@ -7,10 +7,48 @@ import { OffsetStore, type OffsetStoreOptions } from '../../../broker/groups/off
 import { decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue } from '../../../broker/groups/offset-record.js';
 import { silentLogger } from '../../../broker/logger.js';
 import { DEFAULT_LOG_CONFIG } from '../../../broker/storage/log-config.js';
+import { LogCleaner } from '../../../broker/storage/cleaner/log-cleaner.js';
+import type { LocalLog } from '../../../broker/storage/local-log.js';
+import { asBuffer } from '../../../proto/as-buffer.js';
+import { batchTotalBytes, decodeRecordBatch } from '../../../proto/record-batch.js';
 import { CorruptLogError } from '../../../proto/errors.js';
 
 let dir: string;
 const stores: OffsetStore[] = [];
+const cleaners: LogCleaner[] = [];
+
+/** Offsets logs the cleaner takes at once: any dirt is enough, no lag, tombstones kept 0 ms. */
+const CLEANABLE: Partial<OffsetStoreOptions> = { compaction: { minCleanableDirtyRatio: 0, minCompactionLagMs: 0, deleteRetentionMs: 0 } };
+
+/** The broker's real cleaner, unthrottled, driven pass by pass by the test. */
+function cleaner(): LogCleaner {
+  const c = new LogCleaner({ logger: silentLogger(), ioBytesPerSecond: 0 });
+  cleaners.push(c);
+  return c;
+}
+
+/** Every record's key in the log (decoded `topic-partition`) with `:value` or `:tombstone`. */
+async function liveRecordKeys(log: LocalLog): Promise<string[]> {
+  const out: string[] = [];
+  let offset = log.logStartOffset;
+  while (offset < log.writtenEndOffset) {
+    const { records: bytes } = await log.read(offset, 1 << 20, log.writtenEndOffset);
+    if (bytes.length === 0) break;
+    for (let pos = 0; pos < bytes.length; pos += batchTotalBytes(bytes, pos)) {
+      const { header, records } = decodeRecordBatch(bytes, pos);
+      offset = Math.max(offset, header.baseOffset + header.lastOffsetDelta + 1);
+      for (const r of records) {
+        const k = decodeOffsetKey(asBuffer(r.key!))!;
+        out.push(`${k.topic}-${k.partition}:${r.value ? 'value' : 'tombstone'}`);
+      }
+    }
+  }
+  return out;
+}
+
+async function countRecords(log: LocalLog): Promise<number> {
+  return (await liveRecordKeys(log)).length;
+}
 
 async function open(extra: Partial<OffsetStoreOptions> = {}): Promise<OffsetStore> {
   const store = await OffsetStore.open({
@@ -25,6 +63,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  for (const c of cleaners.splice(0)) await c.stop();
   for (const s of stores.splice(0)) await s.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -103,39 +142,51 @@ describe('offset store', () => {
     expect(snapshot(b)).toEqual({ g: { 't-1': [2, ''] } });
   });
 
-  it('compacts while running: the log shrinks to the live keys and the latest values survive a restart', async () => {
-    const a = await open({ compactRecordsMin: 200 });
-    // One group, 5 keys, committed 400 times: 2000 records for 5 live keys.
-    for (let round = 1; round <= 400; round++) {
+  it('is compacted by the log cleaner: the log shrinks to about the live keys, the latest values survive a restart', async () => {
+    const a = await open(CLEANABLE);
+    // One group, 5 keys, committed 150 times: 750 records for 5 live keys.
+    for (let round = 1; round <= 150; round++) {
       await a.commit('g', Array.from({ length: 5 }, (_, p) => ({ topic: 't', partition: p, offset: round * 10 + p, metadata: `r${round}` })));
     }
-    const shard = a.shardStats()[OffsetStore.partitionFor('g')]!;
-    expect(shard.liveKeys).toBe(5);
-    // Compaction ran (maybe several times): far fewer records than the 2000 written.
-    expect(shard.records).toBeLessThan(200 + 5 * 4 + 5);
-    expect(shard.logStartOffset).toBeGreaterThan(0);
-    const before = snapshot(a);
-    expect(before.g!['t-4']).toEqual([4004, 'r400']);
+    const shardIndex = OffsetStore.partitionFor('g');
+    const log = a.logs()[shardIndex]!;
+    const before = { bytes: log.sizeBytes, records: await countRecords(log) };
+    expect(before.records).toBe(750);
+    const stats = await cleaner().cleanLog(log, a.cleanerSource);
+    expect(stats).not.toBeNull();
+    const after = { bytes: log.sizeBytes, records: await countRecords(log) };
+    // Only the open segment (never cleaned) and one record per key of the cleaned ones remain.
+    expect(after.records).toBeLessThan(before.records / 4);
+    expect(after.bytes).toBeLessThan(before.bytes / 4);
+    expect(a.shardStats()[shardIndex]).toMatchObject({ liveKeys: 5, logEndOffset: 750 });
+    const values = snapshot(a);
+    expect(values.g!['t-4']).toEqual([1504, 'r150']);
     await a.close();
-    const b = await open({ compactRecordsMin: 200 });
-    expect(snapshot(b)).toEqual(before);
+    const b = await open(CLEANABLE);
+    expect(snapshot(b)).toEqual(values);
   });
 
-  it('compacts at load a log that grew past the ratio while compaction was off', async () => {
-    const a = await open({ compactRecordsMin: Number.MAX_SAFE_INTEGER });
-    for (let round = 1; round <= 300; round++) {
+  it('drops deleted offsets and, after delete.retention.ms, their tombstones', async () => {
+    const a = await open(CLEANABLE);
+    for (let round = 1; round <= 200; round++) {
       await a.commit('g', [{ topic: 't', partition: 0, offset: round, metadata: '' }, { topic: 't', partition: 1, offset: round, metadata: '' }]);
     }
     await a.delete('g', [{ topic: 't', partition: 1 }]);
-    const shardIndex = OffsetStore.partitionFor('g');
-    expect(a.shardStats()[shardIndex]!.records).toBe(601);
+    const log = a.logs()[OffsetStore.partitionFor('g')]!;
+    // Seal the tombstone into a cleanable segment.
+    await log.maybeRoll(Number.MAX_SAFE_INTEGER);
+    const c = cleaner();
+    await c.cleanLog(log, a.cleanerSource);
+    const keys = await liveRecordKeys(log);
+    expect(keys.filter((k) => k === 't-0:value')).toHaveLength(1);
+    // delete.retention.ms is 0 here: the tombstone goes in the pass after the one that saw it cleaned.
+    await a.commit('g', [{ topic: 't', partition: 0, offset: 201, metadata: '' }]);
+    await log.maybeRoll(Number.MAX_SAFE_INTEGER);
+    await c.cleanLog(log, a.cleanerSource);
+    expect((await liveRecordKeys(log)).filter((k) => k.startsWith('t-1'))).toEqual([]);
     await a.close();
-    const b = await open({ compactRecordsMin: 100 });
-    expect(b.shardStats()[shardIndex]).toMatchObject({ records: 1, liveKeys: 1 });
-    expect(snapshot(b)).toEqual({ g: { 't-0': [300, ''] } });
-    await b.close();
-    const c = await open({ compactRecordsMin: 100 });
-    expect(snapshot(c)).toEqual({ g: { 't-0': [300, ''] } });
+    const b = await open(CLEANABLE);
+    expect(snapshot(b)).toEqual({ g: { 't-0': [201, ''] } });
   });
 
   it('acknowledges a commit only after the fsync covering it, and never shows a commit whose fsync failed', async () => {
@@ -166,15 +217,18 @@ describe('offset store', () => {
     expect(a.get(other, 't', 0)).toBeUndefined();
   });
 
-  it('never lets a snapshot overwrite commits that raced with it', async () => {
-    const a = await open({ compactRecordsMin: 50 });
-    // Many commits in flight at once, each newer than the last, crossing several compactions.
+  it('never loses commits that raced with a cleaning pass', async () => {
+    const a = await open(CLEANABLE);
+    for (let i = 1; i <= 300; i++) await a.commit('g', [{ topic: 't', partition: 0, offset: i, metadata: '' }]);
+    const log = a.logs()[OffsetStore.partitionFor('g')]!;
+    // Commits in flight while the cleaner rewrites the sealed segments under them.
     const pending: Promise<void>[] = [];
-    for (let i = 1; i <= 600; i++) pending.push(a.commit('g', [{ topic: 't', partition: 0, offset: i, metadata: '' }]));
-    await Promise.all(pending);
+    for (let i = 301; i <= 600; i++) pending.push(a.commit('g', [{ topic: 't', partition: 0, offset: i, metadata: '' }]));
+    const pass = cleaner().cleanLog(log, a.cleanerSource);
+    await Promise.all([...pending, pass]);
     expect(a.get('g', 't', 0)!.offset).toBe(600);
     await a.close();
-    const b = await open({ compactRecordsMin: 50 });
+    const b = await open(CLEANABLE);
     expect(b.get('g', 't', 0)!.offset).toBe(600);
   });
 });

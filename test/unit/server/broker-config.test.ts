@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { FRAME_BYTES_MAX } from '../../../proto/constants.js';
 import { InvalidConfigError } from '../../../proto/errors.js';
-import { CLEANER_DEFAULT, LIMITS_DEFAULT, MEMORY_DEFAULT, resolveBrokerConfig } from '../../../broker/config.js';
+import { CLEANER_DEFAULT, GROUPS_DEFAULT, LIMITS_DEFAULT, MEMORY_DEFAULT, resolveBrokerConfig } from '../../../broker/config.js';
 import { DEFAULT_LOG_CONFIG } from '../../../broker/storage/log-config.js';
 
 describe('resolveBrokerConfig', () => {
   it('fills every default from one required field', () => {
     const cfg = resolveBrokerConfig({ dataDir: '/tmp/x' });
-    expect(cfg).toEqual({ dataDir: '/tmp/x', host: '127.0.0.1', port: 7171, nodeId: 0, logLevel: 'info', log: DEFAULT_LOG_CONFIG, logExplicit: [], limits: LIMITS_DEFAULT, memory: MEMORY_DEFAULT, cleaner: CLEANER_DEFAULT, kafka: null,
+    expect(cfg).toEqual({ dataDir: '/tmp/x', host: '127.0.0.1', port: 7171, nodeId: 0, logLevel: 'info', log: DEFAULT_LOG_CONFIG, logExplicit: [], limits: LIMITS_DEFAULT, memory: MEMORY_DEFAULT, cleaner: CLEANER_DEFAULT, groups: GROUPS_DEFAULT, kafka: null,
       security: { auth: 'none', superUsers: [], allowAnonymous: false },
       http: { allowedOrigins: { kind: 'same-origin' }, metrics: true, consoleDir: null }, testing: { recoveryDelayMs: 0 } });
     expect(cfg.limits.frameBytesMax).toBe(FRAME_BYTES_MAX);
