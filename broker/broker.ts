@@ -308,7 +308,10 @@ export class Broker implements ReadinessSource {
         ...(this.server ? [{ listener: 'ws', connections: this.server.connectionCount, inFlight: this.server.inFlightRequests }] : []),
         ...(this.kafkaServer ? [{ listener: 'kafka', connections: this.kafkaServer.connectionCount, inFlight: this.kafkaServer.inFlightRequests }] : []),
       ],
-      serverStats: () => this.stats,
+      serverStats: () => [
+        { listener: 'ws', stats: this.stats },
+        ...(this.kafkaServer ? [{ listener: 'kafka', stats: this.kafkaServer.stats }] : []),
+      ],
       recoverySeconds: () => this.recoverySeconds,
     });
   }

@@ -25,8 +25,8 @@ export interface BrokerStateSources {
   groups(): GroupCoordinator | null;
   storage(): LogManager | null;
   listeners(): readonly ListenerGauges[];
-  /** The WebSocket listener's counters. */
-  serverStats(): ServerStats;
+  /** Each listener's bound counters (server-stats.ts), by listener name. */
+  serverStats(): ReadonlyArray<{ readonly listener: string; readonly stats: ServerStats }>;
   /** Seconds from binding the port to serving (storage, topics and groups open); null while recovering. */
   recoverySeconds(): number | null;
 }
@@ -106,6 +106,17 @@ export function registerBrokerStateMetrics(registry: Registry, src: BrokerStateS
   gauge('strata_index_cache_limit_bytes', 'Budget of the index cache', [], (set) => set({}, memory()?.indexCacheBytesMax ?? 0));
   gauge('strata_tail_cache_bytes', 'Memory held by the tail caches (recently written batches)', [], (set) => set({}, memory()?.tailCacheBytes ?? 0));
   gauge('strata_tail_cache_limit_bytes', 'Budget of the tail caches', [], (set) => set({}, memory()?.tailCacheBytesMax ?? 0));
+  counter('strata_index_cache_lookups_total', 'Sealed-segment index uses: hit (held in memory) or load (read from the index files)', ['result'], (inc) => {
+    const m = memory();
+    inc({ result: 'hit' }, m?.indexCacheHits ?? 0);
+    inc({ result: 'load' }, m?.indexCacheLoads ?? 0);
+  });
+  counter('strata_index_cache_unloads_total', 'Indexes unloaded to keep the index cache within its budget', [], (inc) => inc({}, memory()?.indexCacheUnloads ?? 0));
+  gauge('strata_index_cache_hit_ratio', 'Share of sealed-segment index uses that found them in memory since start (0 when none)', [], (set) => {
+    const m = memory();
+    const total = (m?.indexCacheHits ?? 0) + (m?.indexCacheLoads ?? 0);
+    set({}, total === 0 ? 0 : m!.indexCacheHits / total);
+  });
   const reads = (): { cache: number; file: number } => {
     let cache = 0;
     let file = 0;
@@ -135,16 +146,19 @@ export function registerBrokerStateMetrics(registry: Registry, src: BrokerStateS
     if (storage) set({}, storage.cleanShutdown ? 1 : 0);
   });
 
-  const stat = (name: string, help: string, field: keyof ServerStats): void => {
-    counter(name, help, ['listener'], (inc) => inc({ listener: 'ws' }, src.serverStats()[field]));
+  /** `wsOnly`: the counter means nothing on the Kafka listener (HTTP, WebSocket frames). */
+  const stat = (name: string, help: string, field: keyof ServerStats, wsOnly = false): void => {
+    counter(name, help, ['listener'], (inc) => {
+      for (const { listener, stats } of src.serverStats()) if (!wsOnly || listener === 'ws') inc({ listener }, stats[field]);
+    });
   };
-  stat('strata_connections_accepted_total', 'WebSocket connections upgraded', 'connectionsAccepted');
-  stat('strata_connections_refused_total', 'Connections refused at accept with 503 (maxConnections reached)', 'connectionsRefused');
-  stat('strata_handshakes_timed_out_total', 'Connections dropped for not finishing their HTTP request or upgrade in time', 'handshakesTimedOut');
-  stat('strata_handshakes_evicted_total', 'Pending handshakes dropped, oldest first, to make room', 'handshakesEvicted');
+  stat('strata_connections_accepted_total', 'Client connections accepted (WebSocket: upgraded)', 'connectionsAccepted');
+  stat('strata_connections_refused_total', 'Connections refused at accept (maxConnections reached; WebSocket: with 503)', 'connectionsRefused');
+  stat('strata_handshakes_timed_out_total', 'Connections dropped for not finishing their HTTP request or upgrade in time', 'handshakesTimedOut', true);
+  stat('strata_handshakes_evicted_total', 'Pending handshakes dropped, oldest first, to make room', 'handshakesEvicted', true);
   stat('strata_requests_rejected_in_flight_total', 'Requests refused with TooManyRequestsError (in-flight limit per connection)', 'requestsRejectedInFlight');
   stat('strata_slow_consumers_terminated_total', 'Connections terminated for not reading their answers', 'slowConsumersTerminated');
-  stat('strata_malformed_frames_total', 'WebSocket frames that did not decode', 'malformedFrames');
-  stat('strata_http_bad_requests_total', 'Plain HTTP requests or upgrades that could not be read (answered 400/431)', 'badHttpRequests');
-  stat('strata_upgrades_refused_origin_total', 'WebSocket upgrades refused with 403 for their browser Origin', 'upgradesRefusedOrigin');
+  stat('strata_malformed_frames_total', 'WebSocket frames that did not decode', 'malformedFrames', true);
+  stat('strata_http_bad_requests_total', 'Plain HTTP requests or upgrades that could not be read (answered 400/431)', 'badHttpRequests', true);
+  stat('strata_upgrades_refused_origin_total', 'WebSocket upgrades refused with 403 for their browser Origin', 'upgradesRefusedOrigin', true);
 }

@@ -38,6 +38,8 @@ export class IndexCache {
   private readonly entries = new Map<IndexCacheEntry, number>();
   private bytes = 0;
   private unloads = 0;
+  private hitCount = 0;
+  private loadCount = 0;
 
   constructor(private bytesMaxNow: number) {
     assert.ok(Number.isSafeInteger(bytesMaxNow) && bytesMaxNow >= 0, 'index cache budget must be a byte count');
@@ -62,6 +64,16 @@ export class IndexCache {
     return this.unloads;
   }
 
+  /** Reads that found their segment's indexes held (touch of a held entry), for metrics. */
+  get hits(): number {
+    return this.hitCount;
+  }
+
+  /** Indexes loaded into the cache (add), for metrics: a read that missed, or a segment just sealed. */
+  get loads(): number {
+    return this.loadCount;
+  }
+
   /** Changes the budget and unloads what no longer fits. */
   setBytesMax(bytesMax: number): void {
     assert.ok(Number.isSafeInteger(bytesMax) && bytesMax >= 0, 'index cache budget must be a byte count');
@@ -74,6 +86,7 @@ export class IndexCache {
     this.remove(entry);
     this.entries.set(entry, bytes);
     this.bytes += bytes;
+    this.loadCount++;
     this.trim();
   }
 
@@ -81,6 +94,7 @@ export class IndexCache {
   touch(entry: IndexCacheEntry): void {
     const bytes = this.entries.get(entry);
     if (bytes === undefined) return;
+    this.hitCount++;
     this.entries.delete(entry);
     this.entries.set(entry, bytes);
   }

@@ -151,9 +151,13 @@ export class LogManager implements CleanerSource {
    * returns it with `config` applied.
    */
   /** Bytes the storage caches hold now, against their budgets (for stats and tests). */
-  get memoryUse(): { indexCacheBytes: number; indexCacheBytesMax: number; tailCacheBytes: number; tailCacheBytesMax: number } {
+  get memoryUse(): {
+    indexCacheBytes: number; indexCacheBytesMax: number; tailCacheBytes: number; tailCacheBytesMax: number;
+    indexCacheHits: number; indexCacheLoads: number; indexCacheUnloads: number;
+  } {
     return {
       indexCacheBytes: this.indexCache.cachedBytes, indexCacheBytesMax: this.indexCache.bytesMax,
+      indexCacheHits: this.indexCache.hits, indexCacheLoads: this.indexCache.loads, indexCacheUnloads: this.indexCache.unloadCount,
       tailCacheBytes: this.tailCacheBudget.bytes, tailCacheBytesMax: this.tailCacheBudget.bytesMax,
     };
   }

@@ -96,6 +96,10 @@ describe('a broker process on one port', () => {
     expect(await rawExchange(http, 'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect((await fetch(`${http}/healthz`)).status).toBe(200);
     expect(await upgradeStatus(broker.url, undefined)).toBe(101);
+    // Counted: the four unreadable requests above, and the three foreign-Origin upgrades before.
+    const metrics = await (await fetch(`${http}/metrics`)).text();
+    expect(metrics).toMatch(/^strata_http_bad_requests_total\{listener="ws"\} 4$/m);
+    expect(metrics).toMatch(/^strata_upgrades_refused_origin_total\{listener="ws"\} 3$/m);
   });
 
   it('says 503 on /readyz naming the partition once an fsync failed, while /healthz stays 200', async () => {

@@ -3,11 +3,15 @@
  * names pass its lint, and the counters equal what the test produced and consumed through
  * both listeners (the SDK over WebSocket, kcat over Kafka) (issue 13).
  */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Strata } from '../../../client/index.js';
 import { removeDir, runCli, startBrokerProcess } from '../../helpers/cli.js';
 import { kcat, startKafkaBroker, type KafkaBroker } from '../kafka/harness.js';
-import { promtoolCheck, samplesOf, valueOf, type Sample } from './prometheus-text.js';
+import { promtool, promtoolCheck, samplesOf, valueOf, type Sample } from './prometheus-text.js';
 
 const TOPIC = 'metered';
 
@@ -107,9 +111,28 @@ describe('/metrics', () => {
     expect(valueOf(samples, 'strata_connections', { listener: 'ws' })).toBeGreaterThanOrEqual(0);
     expect(valueOf(samples, 'strata_connections', { listener: 'kafka' })).toBeGreaterThanOrEqual(0);
     expect(valueOf(samples, 'strata_tail_cache_hit_ratio')).toBeGreaterThan(0);
+    expect(valueOf(samples, 'strata_index_cache_lookups_total', { result: 'hit' })).toBeGreaterThanOrEqual(0);
+    expect(valueOf(samples, 'strata_connections_accepted_total', { listener: 'kafka' })).toBeGreaterThanOrEqual(2);
+    expect(valueOf(samples, 'strata_connections_accepted_total', { listener: 'ws' })).toBeGreaterThanOrEqual(3);
     // prom-client's process and runtime metrics.
     expect(valueOf(samples, 'process_cpu_seconds_total')).toBeGreaterThan(0);
     expect(valueOf(samples, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+  });
+
+  it('the README scrape config is a valid Prometheus config (promtool check config)', async () => {
+    const readme = await readFile(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+    const start = readme.indexOf('## Metrics and health');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(yaml, 'a yaml block under "Metrics and health"').toBeTruthy();
+    const dir = await mkdtemp(join(tmpdir(), 'strata-promcfg-'));
+    try {
+      await writeFile(join(dir, 'prometheus.yml'), yaml!);
+      const res = await promtool(['check', 'config', join(dir, 'prometheus.yml')]);
+      expect(res.code, res.lines.join('\n')).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('is absent with --metrics off, while health stays', async () => {

@@ -13,9 +13,15 @@ export interface PromtoolResult {
   readonly lines: string[];
 }
 
+/** `promtool check metrics` on `text`. */
 export function promtoolCheck(text: string): Promise<PromtoolResult> {
+  return promtool(['check', 'metrics'], text);
+}
+
+/** Runs promtool with `args`, feeding `stdin`. */
+export function promtool(args: string[], stdin = ''): Promise<PromtoolResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('promtool', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
@@ -25,7 +31,7 @@ export function promtoolCheck(text: string): Promise<PromtoolResult> {
       clearTimeout(timer);
       resolve({ code, lines: out.split('\n').filter((l) => l.trim() !== '') });
     });
-    child.stdin.end(text);
+    child.stdin.end(stdin);
   });
 }
 
