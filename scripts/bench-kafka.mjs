@@ -21,6 +21,7 @@
 //            application drains the queue; the SDK bounds its prefetch in bytes instead.
 //   kafkajs  sendBatch of 10,000 records (about 1 MB, the others' batch size) with acks -1 and
 //            up to 4 in flight; replay with eachBatch (4 MiB per partition, 16 MiB per fetch)
+// --cpu-prof DIR runs the broker under `node --cpu-prof` and writes its profile into DIR on exit.
 // --runs R repeats every client R times, alternating (ws kcat kafkajs ws kcat ...) so drift on
 // the box spreads over all of them, and reports medians.
 // Prints a markdown table with each Kafka client's ratio to the WebSocket SDK, the broker's CPU
@@ -52,12 +53,12 @@ const KCAT_QUEUED_MESSAGES_MIN = 1_000_000;
 
 function usage(message) {
   if (message) process.stderr.write(`bench-kafka: ${message}\n`);
-  process.stderr.write('usage: npm run bench:kafka -- [--records N] [--record-size B] [--runs R] [--only ws,kcat,kafkajs]\n');
+  process.stderr.write('usage: npm run bench:kafka -- [--records N] [--record-size B] [--runs R] [--only ws,kcat,kafkajs] [--cpu-prof DIR]\n');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opts = { records: 1_000_000, recordSize: 100, only: CLIENTS, runs: 1 };
+  const opts = { records: 1_000_000, recordSize: 100, only: CLIENTS, runs: 1, cpuProfDir: null };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => inline ?? argv[++i] ?? usage(`${flag} needs a value`);
@@ -73,6 +74,7 @@ function parseArgs(argv) {
       if (!Number.isSafeInteger(n) || n < 1) usage(`--runs must be a positive integer`);
       opts.runs = n;
     }
+    else if (flag === '--cpu-prof') opts.cpuProfDir = path.resolve(value());
     else if (flag === '--only') {
       opts.only = value().split(',').map((s) => s.trim()).filter(Boolean);
       for (const c of opts.only) if (!CLIENTS.includes(c)) usage(`--only takes ${CLIENTS.join(',')}, got '${c}'`);
@@ -220,7 +222,8 @@ function cpuMeter(pid) {
 const opts = parseArgs(process.argv.slice(2));
 installCleanupHandlers();
 const dir = await makeTempDir('bench-kafka');
-const broker = startChild('strata broker', process.execPath, [CLI, 'broker', 'start', '--data-dir', path.join(dir, 'data'),
+const profArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
+const broker = startChild('strata broker', process.execPath, [...profArgs, CLI, 'broker', 'start', '--data-dir', path.join(dir, 'data'),
   '--port', '0', '--kafka-listen', '127.0.0.1:0', '--flush', 'always', '--log-level', 'warn'], { dirs: [dir] });
 const ready = await waitForLine(broker, /(ws:\/\/\S+) and kafka:\/\/(\S+)/);
 const [url, bootstrap] = [ready[1], ready[2]];
