@@ -17,8 +17,8 @@
  *
  * Checks at client-final: the c= value is exactly base64 of the client-first's GS2 header (no
  * channel binding is offered, so nothing else is valid), the nonce is exactly the server-first's
- * (the client's part followed by ours), and H(proof XOR HMAC(StoredKey, AuthMessage)) equals
- * StoredKey, compared in constant time.
+ * (the client's part followed by ours; librdkafka's doubled client part is also accepted), and
+ * H(proof XOR HMAC(StoredKey, AuthMessage)) equals StoredKey, compared in constant time.
  *
  * Not thread-shared; each connection owns its instance. Work per exchange: two HMACs, one hash
  * and one random nonce.
@@ -123,7 +123,12 @@ export class ScramServer {
     if (final.channelBinding !== expectedChannelBinding(first.gs2Header)) {
       throw new SaslAuthenticationFailedError('channel binding in the client-final message does not match the client-first GS2 header');
     }
-    if (final.nonce !== this.nonce) throw new SaslAuthenticationFailedError('Invalid client nonce in the final client message.');
+    // librdkafka (kcat, confluent-kafka) sends its own nonce again in front of the server-first's
+    // combined one; Kafka's broker accepts any client-final nonce that ends with the server's
+    // (ScramSaslServer). Exactly those two forms pass here.
+    if (final.nonce !== this.nonce && final.nonce !== first.clientNonce + this.nonce) {
+      throw new SaslAuthenticationFailedError('Invalid client nonce in the final client message.');
+    }
     const keyBytes = SCRAM_MECHANISMS[this.mechanism].keyBytes;
     const auth = authMessage(first.bare, this.serverFirst, final.withoutProof);
     // The proof is checked for length only after the same HMAC work as a full check, so a short

@@ -109,6 +109,8 @@ export class ConnectionCore {
   /** A refusal asked to close: nothing more is read or answered. */
   private closing = false;
   private readonly handlerOf: (api: string) => ApiHandler<ApiName> | undefined;
+  /** Set by a handler (a failed login): close once the answer being made has been sent. */
+  private closeRequested: string | null = null;
 
   constructor(private readonly opts: ConnectionCoreOptions) {
     this.id = opts.id;
@@ -126,6 +128,12 @@ export class ConnectionCore {
       connectionOrBrokerEnding: AbortSignal.any([this.closed.signal, opts.services.stopping]),
       logger: opts.logger,
       fetchReader: opts.fetchReader,
+      session: {
+        tls: opts.transport.tls ?? false,
+        login: null,
+        authenticated: (principal) => { this.context.principal = principal; },
+        closeAfterAnswer: (message) => { this.closeRequested ??= message; },
+      },
     };
     this.order = opts.ordered ? new ResponseOrder((frame) => this.send(frame)) : null;
     this.handlerOf = opts.handlers ?? handlerOf;
@@ -300,6 +308,7 @@ export class ConnectionCore {
       }
     }
     this.finish(slot, frame);
+    if (this.closeRequested !== null && !this.closing) this.closeAfterAnswers('auth-failed', this.closeRequested);
   }
 
   private encode(req: DecodedRequest, result: unknown, error: StrataError | null): OutgoingFrame | null {

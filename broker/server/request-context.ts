@@ -45,6 +45,21 @@ export type ListenerName = 'ws' | 'kafka';
 /** Kafka's name for the principal of an unauthenticated connection, the only one until security lands. */
 export const ANONYMOUS_PRINCIPAL = 'User:ANONYMOUS';
 
+/**
+ * What a login exchange (SASL on either listener) may change about its connection. One per
+ * connection, owned by the connection core.
+ */
+export interface ConnectionSession {
+  /** Whether the connection runs over TLS (SASL PLAIN is offered only then). */
+  readonly tls: boolean;
+  /** The login state machine of this connection, while an exchange runs; the security layer's business. */
+  login: unknown;
+  /** The exchange succeeded: later requests on this connection run as `principal`. */
+  authenticated(principal: string): void;
+  /** Close the connection once this request's answer has been sent, and read nothing more (a failed login). */
+  closeAfterAnswer(message: string): void;
+}
+
 export interface RequestContext {
   readonly services: BrokerServices;
   /** Who is asking, as `Type:name` (Kafka's KafkaPrincipal form). @default 'User:ANONYMOUS' */
@@ -65,6 +80,8 @@ export interface RequestContext {
    * Kafka listener reads ahead here, since Kafka clients keep one fetch in flight (broker/kafka/fetch-read-ahead.ts).
    */
   readonly fetchReader?: PartitionReader | undefined;
+  /** The connection's login state; absent outside a connection core (unit tests of handlers). */
+  readonly session?: ConnectionSession | undefined;
 }
 
 /** Returned by a handler that must not answer (produce with acks=none, a fetch whose connection closed). */

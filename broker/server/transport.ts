@@ -11,6 +11,7 @@ export type CloseReason =
   | 'going-away' // broker shutting down
   | 'idle' // no traffic for the idle timeout
   | 'protocol-error' // the peer broke the framing rules
+  | 'auth-failed' // a failed login: the answer that says so goes out first
   | 'unsupported-data' // a kind of frame the protocol does not carry (WebSocket text frames)
   | 'invalid-payload' // a frame that cannot be read, not even to answer it
   | 'try-again-later'; // a limit refused the connection
@@ -33,6 +34,8 @@ export interface Transport {
   readonly isOpen: boolean;
   /** `host:port` of the peer. */
   readonly remoteAddress: string;
+  /** Whether the bytes travel over TLS. @default false */
+  readonly tls?: boolean;
 }
 
 /** A decoded request frame. */

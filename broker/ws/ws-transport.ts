@@ -14,6 +14,7 @@ export const CloseCode = {
   PROTOCOL_ERROR: 1002,
   UNSUPPORTED_DATA: 1003,
   INVALID_PAYLOAD: 1007,
+  POLICY_VIOLATION: 1008,
   TRY_AGAIN_LATER: 1013,
 } as const;
 
@@ -21,6 +22,7 @@ const CLOSE_CODES: Readonly<Record<CloseReason, number>> = {
   'going-away': CloseCode.GOING_AWAY,
   idle: CloseCode.GOING_AWAY,
   'protocol-error': CloseCode.PROTOCOL_ERROR,
+  'auth-failed': CloseCode.POLICY_VIOLATION,
   'unsupported-data': CloseCode.UNSUPPORTED_DATA,
   'invalid-payload': CloseCode.INVALID_PAYLOAD,
   'try-again-later': CloseCode.TRY_AGAIN_LATER,
