@@ -23,7 +23,10 @@
 import { mkdir } from 'node:fs/promises';
 import { CRC32C_IMPLEMENTATION } from '../proto/crc32c.js';
 import { PROTOCOL_VERSION } from '../proto/constants.js';
-import { StrataError, UnknownServerError } from '../proto/errors.js';
+import { LeaderNotAvailableError, StrataError, UnknownServerError } from '../proto/errors.js';
+import type { ClusterMetadata } from './cluster/cluster-metadata.js';
+import { ClusterNode } from './cluster/cluster-node.js';
+import { EtcdClusterMetadata } from './cluster/etcd-metadata.js';
 import { SingleNodeMetadata } from './cluster/single-node-metadata.js';
 import { resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput } from './config.js';
 import { STOP_DRAIN_MS_MAX } from './constants.js';
@@ -44,7 +47,9 @@ import { KafkaServer } from './kafka/kafka-server.js';
 import { BrokerSecurity } from './security/broker-security.js';
 import { LogCleaner } from './storage/cleaner/log-cleaner.js';
 import { LogManager } from './storage/log-manager.js';
-import { ProducerIdAllocator } from './partition/producer-ids.js';
+import { ProducerIdAllocator, type ProducerRegistry } from './partition/producer-ids.js';
+import { NetworkReplicaTransport } from './replication/network-transport.js';
+import { ReplicaManager } from './replication/replica-manager.js';
 import { TopicManager } from './topics/topic-manager.js';
 
 export type { BrokerConfig, BrokerConfigInput, BrokerLimits } from './config.js';
@@ -73,6 +78,10 @@ export class Broker implements ReadinessSource {
   private kafkaServer: KafkaServer | null = null;
   private brokerSecurity: BrokerSecurity | null = null;
   private boundAddress: BrokerAddress | null = null;
+  private clusterNode: ClusterNode | null = null;
+  private clusterMetadata: ClusterMetadata | null = null;
+  private replicaManager: ReplicaManager | null = null;
+  private replicaTransport: NetworkReplicaTransport | null = null;
   /** Counters of the last server, kept readable after stop(). */
   private lastStats: ServerStats = newServerStats();
   /** True once logs, topics and groups are open and the listener takes connections. */
@@ -124,6 +133,16 @@ export class Broker implements ReadinessSource {
   /** Credentials, ACLs, quotas and their counters; null before start(). */
   get security(): BrokerSecurity | null {
     return this.brokerSecurity;
+  }
+
+  /** Cluster mode: this broker's membership (null for a broker alone, or before start()). */
+  get cluster(): ClusterNode | null {
+    return this.clusterNode;
+  }
+
+  /** Cluster mode: this broker's replicas (null for a broker alone, or before start()). */
+  get replicas(): ReplicaManager | null {
+    return this.replicaManager;
   }
 
   /** Open client connections (0 when not running). */
@@ -219,13 +238,18 @@ export class Broker implements ReadinessSource {
     });
     this.logger.info({ cleanShutdown: this.logManager.cleanShutdown }, 'storage opened');
     const producerIds = await ProducerIdAllocator.open(config.dataDir, topicsLogger);
+    // In a cluster, ids come from the shared counter in etcd, and a partition accepts the ids
+    // any broker issued: its leader may not be the broker the producer got its id from. The
+    // producer state still fences stale epochs and sequence gaps per partition.
+    if (config.cluster) producerIds.blockSource = (size) => this.requireClusterNode().producerIds.reserveBlock(size);
+    const registry: ProducerRegistry = config.cluster ? ANY_ISSUED_PRODUCER : producerIds;
     this.topicManager = await TopicManager.open({
       dataDir: config.dataDir,
       logManager: this.logManager,
       logDefaults: config.log,
       maxTopics: config.limits.maxTopics,
       maxPartitionsPerTopic: config.limits.maxPartitionsPerTopic,
-      producerIds,
+      producerIds: registry,
       logger: topicsLogger,
     });
     // A lost or unreadable producer-ids.json must never make an id that is in a log reusable,
@@ -256,11 +280,22 @@ export class Broker implements ReadinessSource {
     this.cleaner.addSource(this.groupCoordinator.offsets.cleanerSource);
 
     const topicManager = this.topicManager;
+    // Endpoints are read per request: the URLs are known only once the listeners are bound.
+    const single = config.cluster ? null : new SingleNodeMetadata(config.nodeId, topicManager, () => this.endpoints());
+    const broker = this;
     const services: BrokerServices = {
       config,
       topics: topicManager,
-      // Endpoints are read per request: the URLs are known only once the listeners are bound.
-      cluster: new SingleNodeMetadata(config.nodeId, topicManager, () => this.endpoints()),
+      // In cluster mode the listener binds before the broker joins (its advertised URL needs the
+      // port): requests in between are refused as retriable.
+      get cluster(): ClusterMetadata {
+        const c = single ?? broker.clusterMetadata;
+        if (!c) throw new LeaderNotAvailableError('this broker is still joining its cluster');
+        return c;
+      },
+      get replicas(): ReplicaManager | null {
+        return broker.replicaManager;
+      },
       producerIds,
       groups: this.groupCoordinator,
       logger: serverLogger,
@@ -293,6 +328,7 @@ export class Broker implements ReadinessSource {
       });
       await this.kafkaServer.start();
     }
+    if (config.cluster) await this.joinCluster(config.cluster);
     return { url, port: addr.port };
   }
 
@@ -314,6 +350,54 @@ export class Broker implements ReadinessSource {
       ],
       recoverySeconds: () => this.recoverySeconds,
     });
+  }
+
+  /**
+   * Cluster mode: registers in etcd (lease, controller candidacy), then makes the local
+   * replicas follow the partition states (ReplicaManager over the network transport). Topics
+   * live in etcd; TopicManager holds only the replicas this broker has.
+   */
+  private async joinCluster(cluster: NonNullable<BrokerConfig['cluster']>): Promise<void> {
+    const { config } = this;
+    const clusterLogger = this.logger.child({ component: 'cluster' });
+    const endpoints = this.endpoints();
+    if (cluster.advertise) endpoints.ws = cluster.advertise;
+    this.clusterNode = await ClusterNode.join({
+      etcd: cluster.etcd, nodeId: config.nodeId, endpoints, leaseTtlS: cluster.leaseTtlS,
+      uncleanLeaderElection: cluster.uncleanLeaderElection, logger: clusterLogger,
+    });
+    const node = this.clusterNode;
+    // Ids found in this broker's logs must never be handed out again by any broker.
+    let highest = -1;
+    for (const p of this.topicManager!.allPartitions()) highest = Math.max(highest, p.producers.maxProducerId);
+    if (highest >= 0) await node.producerIds.ensureAbove(highest);
+    this.clusterMetadata = new EtcdClusterMetadata(node, {
+      logDefaults: config.log, maxTopics: config.limits.maxTopics, maxPartitionsPerTopic: config.limits.maxPartitionsPerTopic,
+    });
+    const topics = this.topicManager!;
+    this.replicaTransport = new NetworkReplicaTransport({ view: node.view, localId: config.nodeId, logger: clusterLogger });
+    this.replicaManager = new ReplicaManager({
+      node,
+      local: {
+        open: (topic, partition) => {
+          const t = node.view.topics.get(topic)?.value;
+          if (!t) throw new LeaderNotAvailableError(`topic ${topic} is not in the cluster view`);
+          return topics.openReplica({ name: t.name, partitions: t.partitions, config: t.config, createdAtMs: t.createdAtMs }, partition);
+        },
+        deleteTopic: (topic) => topics.dropReplicas(topic),
+      },
+      transport: this.replicaTransport,
+      replicaLagMs: cluster.replicaLagMs,
+      logger: this.logger.child({ component: 'replication' }),
+    });
+    this.replicaManager.start();
+    await this.replicaManager.settle();
+    this.logger.info({ nodeId: config.nodeId, controller: node.controllerId(), etcd: cluster.etcd.hosts }, 'joined the cluster');
+  }
+
+  private requireClusterNode(): ClusterNode {
+    if (!this.clusterNode) throw new LeaderNotAvailableError('this broker is still joining its cluster');
+    return this.clusterNode;
   }
 
   /**
@@ -368,6 +452,11 @@ export class Broker implements ReadinessSource {
     const steps: Array<[string, () => Promise<void> | undefined]> = [
       ['kafka', () => this.kafkaServer?.stop()],
       ['server', () => this.server?.closeAll()],
+      // Replicas stop following before the logs close; the lease is revoked so the controller
+      // moves this broker's leaderships now instead of after a TTL.
+      ['replication', () => this.replicaManager?.stop()],
+      ['replica-transport', () => this.replicaTransport?.close()],
+      ['cluster', () => this.clusterNode?.close()],
       // Before the logs close: a pass in flight ends at its next slice.
       ['cleaner', () => this.cleaner?.stop()],
       ['groups', () => this.groupCoordinator?.close()],
@@ -387,6 +476,10 @@ export class Broker implements ReadinessSource {
     if (this.server) this.lastStats = this.server.stats;
     this.server = null;
     this.kafkaServer = null;
+    this.replicaManager = null;
+    this.replicaTransport = null;
+    this.clusterNode = null;
+    this.clusterMetadata = null;
     this.topicManager = null;
     this.groupCoordinator = null;
     this.logManager = null;
@@ -396,6 +489,13 @@ export class Broker implements ReadinessSource {
     if (first !== null) throw first instanceof StrataError ? first : new UnknownServerError('broker shutdown failed', { cause: first });
   }
 }
+
+/**
+ * A replicated partition's producer registry: any id the cluster's counter handed out may
+ * reach any leader, and a broker cannot ask etcd per batch, so ids are not checked against
+ * the issuing broker here (see README: the forged-id check of issue 17 holds on a broker alone).
+ */
+const ANY_ISSUED_PRODUCER: ProducerRegistry = { checkProduce: () => undefined };
 
 function formatUrl(addr: BrokerAddress): string {
   const host = addr.host.includes(':') ? `[${addr.host}]` : addr.host;

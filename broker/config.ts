@@ -17,7 +17,10 @@ import {
   OFFSETS_RETENTION_CHECK_INTERVAL_MS_DEFAULT, OFFSETS_RETENTION_CHECK_INTERVAL_MS_MIN, OFFSETS_RETENTION_MS_DEFAULT, OFFSETS_RETENTION_MS_MIN,
 } from './groups/constants.js';
 import { parseOriginPolicy, SAME_ORIGIN, type OriginPolicy } from './http/origin-policy.js';
+import { LEASE_TTL_S_DEFAULT, LEASE_TTL_S_MAX, LEASE_TTL_S_MIN } from './cluster/constants.js';
+import { parseEtcdUrl, type EtcdEndpoints } from './cluster/etcd-endpoints.js';
 import type { LogLevel } from './logger.js';
+import { REPLICA_LAG_MS_DEFAULT, REPLICA_LAG_MS_MIN } from './replication/constants.js';
 import {
   CLEANER_BACKOFF_MS, CLEANER_BUFFER_BYTES_DEFAULT, CLEANER_BUFFER_BYTES_MIN, CLEANER_IO_BYTES_PER_SECOND_DEFAULT,
 } from './storage/cleaner/constants.js';
@@ -67,6 +70,20 @@ export interface KafkaListenerConfig {
   advertise: { host: string; port: number } | null;
   /** A connection with nothing in flight and no bytes received for this long is closed. @default 600000 */
   idleTimeoutMs: number;
+}
+
+/** Cluster mode (`--cluster`): membership in etcd, replicated partitions. */
+export interface ClusterConfig {
+  /** The etcd members and the cluster's key prefix. */
+  etcd: EtcdEndpoints;
+  /** The ws:// URL other brokers and clients reach this broker at. @default the bound listener's URL */
+  advertise: string | null;
+  /** TTL of the broker's etcd lease. @default LEASE_TTL_S_DEFAULT (2 s) */
+  leaseTtlS: number;
+  /** A follower not caught up for this long leaves the ISR. @default REPLICA_LAG_MS_DEFAULT (10 s) */
+  replicaLagMs: number;
+  /** Let an out-of-sync replica lead when no ISR member is alive (may lose acknowledged records). @default false */
+  uncleanLeaderElection: boolean;
 }
 
 /** The log cleaner (compaction of topics with cleanup.policy=compact). */
@@ -129,6 +146,8 @@ export interface BrokerConfig {
   security: SecurityConfig;
   http: HttpConfig;
   testing: TestingConfig;
+  /** null: a broker alone (the default; no etcd needed). */
+  cluster: ClusterConfig | null;
 }
 
 /** What callers pass: only dataDir is required. */
@@ -150,6 +169,8 @@ export interface BrokerConfigInput {
   /** `allowedOrigins` may be given as the CLI's text ('same-origin', '*', or a comma-separated list). */
   http?: Partial<Omit<HttpConfig, 'allowedOrigins'>> & { allowedOrigins?: OriginPolicy | string };
   testing?: Partial<TestingConfig>;
+  /** Omitted or null: a broker alone. `etcd` may be given as an etcd:// URL. */
+  cluster?: (Partial<Omit<ClusterConfig, 'etcd'>> & { etcd: EtcdEndpoints | string }) | null;
 }
 
 export const MEMORY_DEFAULT: Readonly<StorageMemory> = Object.freeze({
@@ -240,7 +261,7 @@ export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
   checkListenersSafe(security, [{ what: 'the WebSocket listener (--host)', host }, ...(kafka ? [{ what: 'the Kafka listener (--kafka-listen)', host: kafka.host }] : [])]);
   return {
     dataDir: input.dataDir, host, port, nodeId, log, logExplicit: Object.keys(explicitLog) as Array<keyof LogConfig>, logLevel, limits, memory,
-    cleaner, groups, kafka, security, http: resolveHttpConfig(input.http), testing,
+    cleaner, groups, kafka, security, http: resolveHttpConfig(input.http), testing, cluster: resolveClusterConfig(input.cluster),
   };
 }
 
@@ -251,6 +272,23 @@ function resolveHttpConfig(input: BrokerConfigInput['http']): HttpConfig {
   const consoleDir = input?.consoleDir ?? null;
   if (consoleDir !== null && (typeof consoleDir !== 'string' || consoleDir.length === 0)) throw new InvalidConfigError('http.consoleDir must be a directory path');
   return { allowedOrigins: typeof origins === 'string' ? parseOriginPolicy(origins) : origins, metrics, consoleDir };
+}
+
+function resolveClusterConfig(input: BrokerConfigInput['cluster']): ClusterConfig | null {
+  if (input === undefined || input === null) return null;
+  const cluster: ClusterConfig = {
+    etcd: typeof input.etcd === 'string' ? parseEtcdUrl(input.etcd) : input.etcd,
+    advertise: input.advertise ?? null,
+    leaseTtlS: input.leaseTtlS ?? LEASE_TTL_S_DEFAULT,
+    replicaLagMs: input.replicaLagMs ?? REPLICA_LAG_MS_DEFAULT,
+    uncleanLeaderElection: input.uncleanLeaderElection ?? false,
+  };
+  if (cluster.advertise !== null && !/^wss?:\/\/[^/\s]+$/.test(cluster.advertise)) {
+    throw new InvalidConfigError(`cluster.advertise must look like ws://host:port, got ${JSON.stringify(cluster.advertise)}`);
+  }
+  checkInt('cluster.leaseTtlS', cluster.leaseTtlS, LEASE_TTL_S_MIN, LEASE_TTL_S_MAX);
+  checkInt('cluster.replicaLagMs', cluster.replicaLagMs, REPLICA_LAG_MS_MIN, 24 * 60 * 60_000);
+  return cluster;
 }
 
 function resolveKafkaConfig(input: BrokerConfigInput['kafka']): KafkaListenerConfig | null {

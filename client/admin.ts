@@ -40,6 +40,10 @@ export interface NewTopic {
   partitions?: number;
   /** @default every setting from the broker's defaults */
   config?: TopicConfig;
+  /** Replicas of each partition; more than 1 needs a cluster with that many live brokers. @default 1 */
+  replicationFactor?: number;
+  /** In-sync replicas an acks=all produce needs. @default min(2, replicationFactor) */
+  minInsyncReplicas?: number;
 }
 
 /** Outcome for one topic of createTopics()/deleteTopics(). */
@@ -96,7 +100,10 @@ export class Admin {
   }
 
   async createTopics(topics: readonly NewTopic[]): Promise<TopicResult[]> {
-    const body: RequestBody<'createTopics'> = { topics: topics.map((t) => ({ name: t.name, partitions: partitionsOf(t), config: configToWire(t.config) })) };
+    const body: RequestBody<'createTopics'> = { topics: topics.map((t) => ({
+      name: t.name, partitions: partitionsOf(t), config: configToWire(t.config),
+      replicationFactor: t.replicationFactor ?? 0, minInsyncReplicas: t.minInsyncReplicas ?? 0,
+    })) };
     const res = await this.call(() => this.conn.request('createTopics', body));
     return topicResults(topics.map((t) => t.name), res.topics ?? []);
   }

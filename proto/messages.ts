@@ -26,6 +26,8 @@ export const REQUEST_APIS = [
   'describeTopicConfigs', 'alterTopicConfigs',
   // Security administration (oneof field numbers 70-89).
   'createUser', 'listUsers', 'deleteUser',
+  // Broker to broker: replication (oneof field numbers 55-69).
+  'replicaFetch', 'offsetsForLeaderEpoch',
 ] as const;
 export type RequestApi = (typeof REQUEST_APIS)[number];
 

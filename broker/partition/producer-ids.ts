@@ -65,6 +65,13 @@ export interface ProducerRegistry {
   checkProduce(producerId: number, epoch: number): void;
 }
 
+/**
+ * Where ids come from in a cluster: blocks of a counter shared by every broker
+ * (cluster/producer-id-counter.ts), so no two brokers hand out one id. Without it, ids come from
+ * this broker's own producer-ids.json.
+ */
+export type ProducerIdBlockSource = (size: number) => Promise<{ readonly start: number; readonly end: number }>;
+
 interface StoredIds {
   version?: unknown;
   reservedUpTo?: unknown;
@@ -81,6 +88,8 @@ export class ProducerIdAllocator implements ProducerRegistry {
   /** Ids each holder (connection) obtained, oldest first, at most PRODUCER_IDS_PER_HOLDER_MAX. */
   private readonly holders = new WeakMap<object, Set<number>>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** Cluster mode: the shared counter blocks come from (see ProducerIdBlockSource). */
+  blockSource: ProducerIdBlockSource | null = null;
 
   private constructor(
     path: string,
@@ -219,6 +228,14 @@ export class ProducerIdAllocator implements ProducerRegistry {
   }
 
   private async allocate(): Promise<number> {
+    if (this.nextId >= this.reservedUpTo && this.blockSource) {
+      const block = await this.blockSource(PRODUCER_ID_BLOCK_SIZE);
+      // Ids below the block may be another broker's: isIssued() stays true for them locally
+      // only because nextId passes them, which is what a cluster-wide check wants anyway.
+      this.nextId = Math.max(this.nextId, block.start);
+      this.reservedUpTo = block.end;
+      this.logger.debug({ start: block.start, end: block.end }, 'reserved a cluster producer id block');
+    }
     if (this.nextId >= this.reservedUpTo) {
       const upTo = this.nextId + PRODUCER_ID_BLOCK_SIZE;
       await this.persist(upTo);

@@ -133,6 +133,14 @@ export class ReplicaManager {
     return { ...res, written, committed };
   }
 
+  /**
+   * The local replica if this broker leads it with a valid lease: what consumers read (up to its
+   * high watermark). Throws NotLeaderOrFollowerError (retriable) otherwise.
+   */
+  leaderPartition(topic: string, partition: number): Partition {
+    return this.leaderRole(topic, partition).partition;
+  }
+
   private leaderRole(topic: string, partition: number): Extract<Role, { kind: 'leader' }> {
     const role = this.roles.get(keyOf(topic, partition));
     if (role?.kind !== 'leader') throw new NotLeaderOrFollowerError(`broker ${this.localId} does not lead ${topic}-${partition}`);

@@ -29,6 +29,10 @@ import { handleListTopics, type ListTopicsCommand, type ListTopicsResult } from 
 import { handleMetadata, type MetadataCommand, type MetadataResult } from './api/metadata.js';
 import { handleOffsetCommit, type OffsetCommitCommand, type OffsetCommitResult } from './api/offset-commit.js';
 import { handleOffsetFetch, type OffsetFetchCommand, type OffsetFetchResult } from './api/offset-fetch.js';
+import {
+  handleOffsetsForLeaderEpoch, handleReplicaFetch, type EpochEndOffsetCommand, type EpochEndOffsetResult, type ReplicaFetchCommand,
+  type ReplicaFetchResult,
+} from './api/replica-fetch.js';
 import { handleProduce, type ProduceCommand, type ProduceResult } from './api/produce.js';
 import { handleResetOffsets, type ResetOffsetsCommand, type ResetOffsetsResult } from './api/reset-offsets.js';
 import type { NoResponse, RequestContext } from './request-context.js';
@@ -60,6 +64,8 @@ export interface Apis {
   createUser: { command: CreateUserCommand; result: CreateUserResult };
   listUsers: { command: ListUsersCommand; result: ListUsersResult };
   deleteUser: { command: DeleteUserCommand; result: DeleteUserResult };
+  replicaFetch: { command: ReplicaFetchCommand; result: ReplicaFetchResult };
+  offsetsForLeaderEpoch: { command: EpochEndOffsetCommand; result: EpochEndOffsetResult };
 }
 
 export type ApiName = keyof Apis;
@@ -103,6 +109,8 @@ export const API_TABLE: readonly AnyApiEntry[] = Object.freeze([
   entry('createUser', handleCreateUser),
   entry('listUsers', handleListUsers),
   entry('deleteUser', handleDeleteUser),
+  entry('replicaFetch', handleReplicaFetch),
+  entry('offsetsForLeaderEpoch', handleOffsetsForLeaderEpoch),
 ]);
 
 export const API_NAMES: readonly ApiName[] = Object.freeze(API_TABLE.map((e) => e.name));

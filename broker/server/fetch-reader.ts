@@ -72,15 +72,16 @@ export async function readFetchPass(
   let errors = 0;
   for (const target of targets) {
     const source = target.source;
+    if (target.refusal) {
+      // A stale epoch, or (cluster) not this broker's to serve: the source may be absent.
+      errors++;
+      reads.push({ target, error: target.refusal, highWatermark: source?.highWatermark ?? -1, logStartOffset: source?.logStartOffset ?? -1, records: EMPTY });
+      continue;
+    }
     if (!source) {
       errors++;
       reads.push({ target, error: new UnknownTopicError(`unknown topic or partition ${target.topic}-${target.partition}`),
         highWatermark: -1, logStartOffset: -1, records: EMPTY });
-      continue;
-    }
-    if (target.refusal) {
-      errors++;
-      reads.push({ target, error: target.refusal, highWatermark: source.highWatermark, logStartOffset: source.logStartOffset, records: EMPTY });
       continue;
     }
     const remaining = maxBytes - bytes;

@@ -11,6 +11,7 @@ import type { BrokerConfig } from '../config.js';
 import type { GroupCoordinator } from '../groups/group-coordinator.js';
 import type { Logger } from '../logger.js';
 import type { ProducerIdAllocator } from '../partition/producer-ids.js';
+import type { ReplicaManager } from '../replication/replica-manager.js';
 import type { PartitionReader } from './fetch-reader.js';
 import type { TrafficObserver } from './hooks.js';
 import type { BrokerSecurity } from '../security/broker-security.js';
@@ -25,6 +26,11 @@ export interface BrokerServices {
    */
   readonly cluster: ClusterMetadata;
   readonly producerIds: ProducerIdAllocator;
+  /**
+   * Cluster mode: this broker's replicas (who leads what, acks=all through the ISR, followers'
+   * fetches). null for a broker alone, whose partitions in `topics` are all its to lead.
+   */
+  readonly replicas: ReplicaManager | null;
   /** Consumer groups and committed offsets. */
   readonly groups: GroupCoordinator;
   /** Logger with { component: 'server' }. */

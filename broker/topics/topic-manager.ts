@@ -36,7 +36,11 @@ export interface Topic {
   readonly overrides: TopicOverrides;
   /** Broker defaults merged with the overrides: what the partitions' logs run with. */
   readonly config: LogConfig;
-  readonly partitions: readonly Partition[];
+  /**
+   * Index → this broker's replica. A broker alone holds every partition; in a cluster only the
+   * partitions it replicates (the others are undefined).
+   */
+  readonly partitions: ReadonlyArray<Partition | undefined>;
   readonly createdAtMs: number;
 }
 
@@ -49,6 +53,14 @@ export interface TopicManagerOptions {
   /** Which producer ids and epochs were issued: the partitions refuse batches naming others. */
   producerIds: ProducerRegistry;
   logger: Logger;
+}
+
+/** What openReplica needs to know of a topic kept in etcd. */
+export interface ReplicaTopicInfo {
+  readonly name: string;
+  readonly partitions: number;
+  readonly config: TopicOverrides;
+  readonly createdAtMs: number;
 }
 
 /** What one entry of a CreateTopics request asks for. */
@@ -127,7 +139,7 @@ export class TopicManager {
   }
 
   allPartitions(): Partition[] {
-    return [...this.topics.values()].flatMap((t) => t.partitions);
+    return [...this.topics.values()].flatMap((t) => t.partitions.filter((p): p is Partition => p !== undefined));
   }
 
   /**
@@ -203,7 +215,7 @@ export class TopicManager {
         this.topics.set(name, topic);
         throw err;
       }
-      for (const p of topic.partitions) p.detach();
+      for (const p of topic.partitions) p?.detach();
       await this.opts.logManager.deleteLogs(name);
       await this.store.finishDelete(name).catch((err: unknown) => {
         // The mark only makes the next start delete directories that are already gone.
@@ -247,7 +259,7 @@ export class TopicManager {
     // A delete that started while topics.json was written has taken the topic away: nothing to apply.
     if (this.topics.get(name) !== topic) throw new UnknownTopicError(`topic ${name} was deleted`);
     const next: Topic = { ...topic, overrides, config };
-    for (const p of topic.partitions) p.log.config = config;
+    for (const p of topic.partitions) if (p) p.log.config = config;
     this.topics.set(name, next);
     this.opts.logger.info({ topic: name, overrides }, 'topic config altered');
     return next;
@@ -255,8 +267,52 @@ export class TopicManager {
 
   /** Detaches every partition and waits for pending topics.json writes; logs are closed by LogManager. */
   async close(): Promise<void> {
-    for (const t of this.topics.values()) for (const p of t.partitions) p.detach();
+    for (const t of this.topics.values()) for (const p of t.partitions) p?.detach();
     await this.store.settled();
+  }
+
+  // ---- cluster mode: the topics live in etcd, this broker holds some of their replicas ----------
+
+  /**
+   * Cluster mode: opens this broker's replica of `name`-`index` (creating its directory when
+   * new, keeping what an earlier run left there: a returning replica converges by truncation,
+   * never by starting empty). The topic is known in memory only; etcd is its record, so
+   * topics.json is not written.
+   */
+  async openReplica(info: ReplicaTopicInfo, index: number): Promise<Partition> {
+    let topic = this.topics.get(info.name);
+    const existing = topic?.partitions[index];
+    if (existing) return existing;
+    if (topic && topic.createdAtMs !== info.createdAtMs) {
+      // Deleted and created again under the same name: the old replicas must not leak into the new topic.
+      await this.dropReplicas(info.name);
+      topic = undefined;
+    }
+    if (!topic) {
+      const config = effectiveLogConfig(this.opts.logDefaults, info.config, info.name);
+      topic = { name: info.name, overrides: info.config, config, partitions: new Array<Partition | undefined>(info.partitions).fill(undefined), createdAtMs: info.createdAtMs };
+      this.topics.set(info.name, topic);
+    }
+    const log = await this.opts.logManager.openLog(info.name, index, topic.config);
+    let partition: Partition;
+    try {
+      partition = await Partition.open({
+        topic: info.name, index, log, producerIds: this.opts.producerIds, logger: this.opts.logger.child({ topic: info.name, partition: index }),
+      });
+    } catch (err) {
+      if (err instanceof StorageError) throw err;
+      throw new StorageError(`cannot open ${info.name}-${index}: ${ioErrorDetail(err)}`, { cause: err });
+    }
+    (topic.partitions as Array<Partition | undefined>)[index] = partition;
+    return partition;
+  }
+
+  /** Cluster mode: forgets the topic and deletes this broker's replicas of it (the topic left etcd). */
+  async dropReplicas(name: string): Promise<void> {
+    const topic = this.topics.get(name);
+    this.topics.delete(name);
+    for (const p of topic?.partitions ?? []) p?.detach();
+    await this.opts.logManager.deleteLogs(name);
   }
 
   private async openTopic(stored: StoredTopic, config?: LogConfig): Promise<Topic> {

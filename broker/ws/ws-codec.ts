@@ -57,6 +57,8 @@ const CODECS: WsApiCodecs = {
   createUser: securityApis.createUser,
   listUsers: securityApis.listUsers,
   deleteUser: securityApis.deleteUser,
+  replicaFetch: clusterApis.replicaFetch,
+  offsetsForLeaderEpoch: clusterApis.offsetsForLeaderEpoch,
 };
 
 assert.deepEqual([...REQUEST_APIS].sort(), [...API_NAMES].sort(), 'the protobuf oneof and the API table must name the same APIs');

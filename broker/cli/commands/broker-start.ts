@@ -10,6 +10,7 @@ import { createRootLogger, type LogLevel } from '../../logger.js';
 import type { FlushPolicy } from '../../storage/log-config.js';
 import { parseChoice, parseCommaList, parseHostPort, parseIntOrUnlimited, parseNonNegativeInt, parsePositiveInt } from '../args.js';
 import { EXIT_OK, fail } from '../output.js';
+import { InvalidConfigError } from '../../../proto/errors.js';
 
 interface StartOptions {
   dataDir: string;
@@ -49,6 +50,11 @@ interface StartOptions {
   allowedOrigins: string;
   metrics: 'on' | 'off';
   testRecoveryDelayMs?: number;
+  nodeId?: number;
+  cluster?: string;
+  advertise?: string;
+  replicaLagMs?: number;
+  uncleanLeaderElection?: boolean;
 }
 
 const KAFKA_LISTEN_DEFAULT = `${HOST_DEFAULT}:${KAFKA_PORT_DEFAULT}`;
@@ -114,6 +120,11 @@ export function registerBrokerCommands(program: Command): void {
     .option('--metrics <on|off>', 'serve Prometheus metrics at /metrics and count them', parseChoice('--metrics', ['on', 'off'] as const), 'on')
     .option('--test-recovery-delay-ms <ms>', 'TESTS ONLY: wait this long after binding the port before recovering (to watch /readyz say 503)',
       parseNonNegativeInt('--test-recovery-delay-ms'))
+    .option('--node-id <n>', 'this broker\'s id (unique in its cluster; default: 0)', parseNonNegativeInt('--node-id'))
+    .option('--cluster <url>', 'join a cluster coordinated by etcd: etcd://host:port[,host:port...][/prefix] (default: run alone)')
+    .option('--advertise <url>', 'ws:// URL other brokers and clients reach this broker at (default: the listen address)')
+    .option('--replica-lag-ms <ms>', 'a follower not caught up for this long leaves the ISR (default: 10000)', parsePositiveInt('--replica-lag-ms'))
+    .option('--unclean-leader-election', 'let an out-of-sync replica lead when no in-sync one is alive (may lose acknowledged records)')
     .action(async (opts: StartOptions) => {
       await startBroker(opts).catch(fail);
     });
@@ -122,6 +133,11 @@ export function registerBrokerCommands(program: Command): void {
 function toConfig(opts: StartOptions): BrokerConfigInput {
   return {
     dataDir: opts.dataDir,
+    nodeId: opts.nodeId,
+    cluster: opts.cluster === undefined ? null : {
+      etcd: opts.cluster, advertise: opts.advertise ?? null, replicaLagMs: opts.replicaLagMs,
+      uncleanLeaderElection: opts.uncleanLeaderElection ?? false,
+    },
     host: opts.host,
     port: opts.port,
     logLevel: opts.logLevel,
@@ -175,6 +191,9 @@ function sameAddress(a: { host: string; port: number }, b: { host: string; port:
 
 async function startBroker(opts: StartOptions): Promise<void> {
   const logger = createRootLogger(opts.logLevel);
+  if (opts.cluster === undefined && (opts.advertise !== undefined || opts.replicaLagMs !== undefined || opts.uncleanLeaderElection)) {
+    throw new InvalidConfigError('--advertise, --replica-lag-ms and --unclean-leader-election need --cluster');
+  }
   const broker = new Broker(toConfig(opts), logger);
   // Health checks answer during recovery; say where (no ws:// here: scripts wait for the ready line below).
   void broker.listening().then((a) => {
@@ -184,7 +203,8 @@ async function startBroker(opts: StartOptions): Promise<void> {
   const kafka = broker.kafkaAddress;
   const kafkaPart = kafka ? ` and kafka://${formatHostPort(kafka.bound)}${sameAddress(kafka.bound, kafka.advertised) ? '' : ` advertised as ${formatHostPort(kafka.advertised)}`}` : '';
   // The one line scripts and tests wait for.
-  process.stdout.write(`strata broker listening on ${url}${kafkaPart} (data: ${opts.dataDir}, flush: ${opts.flush ?? 'always'}, auth: ${opts.auth})\n`);
+  const clusterPart = broker.cluster ? `, node ${broker.cluster.nodeId} of cluster ${opts.cluster}` : '';
+  process.stdout.write(`strata broker listening on ${url}${kafkaPart} (data: ${opts.dataDir}, flush: ${opts.flush ?? 'always'}, auth: ${opts.auth}${clusterPart})\n`);
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -26,15 +26,21 @@ export function registerTopicCommands(program: Command): void {
     .option('--segment-ms <ms>', 'roll segments this old', parsePositiveInt('--segment-ms'))
     .option('--flush <policy>', 'always, interval or never (default: the broker\'s)',
       parseChoice('--flush', ['always', 'interval', 'never'] as const))
-    .option('--flush-interval-ms <ms>', 'fsync period under --flush interval', parsePositiveInt('--flush-interval-ms')))
+    .option('--flush-interval-ms <ms>', 'fsync period under --flush interval', parsePositiveInt('--flush-interval-ms'))
+    .option('-r, --replication-factor <n>', 'replicas of each partition (a cluster of at least that many live brokers)',
+      parsePositiveInt('--replication-factor'), 1)
+    .option('--min-insync-replicas <n>', 'in-sync replicas an acks=all produce needs (default: min(2, replication factor))',
+      parsePositiveInt('--min-insync-replicas')))
     .action(async (name: string, opts: BrokerOption & {
-      partitions: number; retentionMs?: number; retentionBytes?: number; segmentBytes?: number; segmentMs?: number;
+      partitions: number; replicationFactor: number; minInsyncReplicas?: number; retentionMs?: number; retentionBytes?: number; segmentBytes?: number; segmentMs?: number;
       flush?: FlushPolicy; flushIntervalMs?: number;
     }) => {
       await withClient(opts, async (client) => {
         await client.admin().createTopic({
           name,
           partitions: opts.partitions,
+          replicationFactor: opts.replicationFactor,
+          minInsyncReplicas: opts.minInsyncReplicas,
           config: {
             retentionMs: opts.retentionMs,
             retentionBytes: opts.retentionBytes,
@@ -44,7 +50,7 @@ export function registerTopicCommands(program: Command): void {
             flushIntervalMs: opts.flushIntervalMs,
           },
         });
-        process.stderr.write(`created topic ${name} with ${opts.partitions} partition(s)\n`);
+        process.stderr.write(`created topic ${name} with ${opts.partitions} partition(s), replication factor ${opts.replicationFactor}\n`);
       }).catch(fail);
     });
 

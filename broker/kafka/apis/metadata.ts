@@ -32,7 +32,7 @@ export const handleMetadata: KafkaHandler<'metadata'> = async (ctx, req) => {
           errorCode: KafkaError.NONE,
           name,
           isInternal: false,
-          partitions: topic.partitions.map((p) => ({
+          partitions: topic.partitions.filter((p) => p !== undefined).map((p) => ({
             errorCode: p.healthy ? KafkaError.NONE : kafkaErrorCode(new StorageError()),
             partitionIndex: p.index,
             leaderId: nodeId,

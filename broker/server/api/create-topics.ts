@@ -46,6 +46,7 @@ const FLUSH_POLICIES: readonly string[] = ['always', 'interval', 'never'] satisf
 export async function handleCreateTopics(ctx: RequestContext, cmd: CreateTopicsCommand): Promise<CreateTopicsResult> {
   const requested = cmd.topics;
   const results: TopicResult[] = requested.map((t) => ({ name: t.name, error: null }));
+  if (ctx.services.cluster.mode === 'cluster') return createInCluster(ctx, cmd, results);
   const specs: NewTopicSpec[] = [];
   const slots: number[] = [];
   const seen = new Map<string, number>();
@@ -68,6 +69,30 @@ export async function handleCreateTopics(ctx: RequestContext, cmd: CreateTopicsC
     ctx.logger.debug({ err: outcome, topic: specs[j]!.name }, 'create topic refused');
     results[slots[j]!]!.error = itemError(ctx, outcome, { api: 'createTopics', topic: specs[j]!.name });
   });
+  return { topics: results };
+}
+
+/**
+ * Cluster mode: each topic goes to etcd through ClusterMetadata.createTopic, which places the
+ * replicas over the live brokers (InvalidReplicationFactorError when there are too few) and
+ * waits until every partition has a leader. Every broker's replica manager then opens its
+ * replicas. Topics of one request are created side by side.
+ */
+async function createInCluster(ctx: RequestContext, cmd: CreateTopicsCommand, results: TopicResult[]): Promise<CreateTopicsResult> {
+  const counts = new Map<string, number>();
+  for (const t of cmd.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  await Promise.all(cmd.topics.map(async (t, i) => {
+    try {
+      if (counts.get(t.name)! > 1) throw new InvalidRequestError(`topic ${t.name} is listed more than once in one request`);
+      await ctx.services.cluster.createTopic({
+        name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, minInsyncReplicas: t.minInsyncReplicas,
+        config: checkedOverrides(t.config),
+      });
+    } catch (err) {
+      ctx.logger.debug({ err, topic: t.name }, 'create topic refused');
+      results[i]!.error = itemError(ctx, err, { api: 'createTopics', topic: t.name });
+    }
+  }));
   return { topics: results };
 }
 

@@ -15,7 +15,9 @@ export async function handleDeleteTopics(ctx: RequestContext, cmd: DeleteTopicsC
   const results: TopicResult[] = [];
   for (const name of cmd.names) {
     try {
-      await ctx.services.topics.deleteTopic(name);
+      // A cluster deletes in etcd; every broker's replica manager then deletes its replicas.
+      if (ctx.services.cluster.mode === 'cluster') await ctx.services.cluster.deleteTopic(name);
+      else await ctx.services.topics.deleteTopic(name);
       results.push({ name, error: null });
     } catch (err) {
       ctx.logger.debug({ err, topic: name }, 'delete topic refused');

@@ -11,11 +11,13 @@
  * once it has copied them into its frame (or written them), and must not touch them after.
  */
 import { BATCH_LENGTH_PREFIX_BYTES } from '../../../proto/constants.js';
-import { UnknownServerError, type StrataError } from '../../../proto/errors.js';
+import { StrataError, UnknownServerError } from '../../../proto/errors.js';
 import { OFFSET_BATCH_LENGTH, OFFSET_RECORDS_COUNT } from '../../../proto/record-batch.js';
+import type { Partition } from '../../partition/partition.js';
 import { FETCH_PARTITION_BYTES_DEFAULT, FETCH_RESPONSE_BYTES_MAX } from '../../constants.js';
 import { waitForFetchData } from '../delayed-fetch.js';
 import { leaderEpochRefusal } from '../leader-epoch-check.js';
+import { leaderPartition } from '../partition-leader.js';
 import { readFetchPass, type FetchPass, type FetchTarget, type HeldReadBuffers } from '../fetch-reader.js';
 import { NO_RESPONSE, type NoResponse, type RequestContext } from '../request-context.js';
 
@@ -66,14 +68,25 @@ export async function handleFetch(ctx: RequestContext, cmd: FetchCommand): Promi
   for (const t of cmd.topics) {
     const topic = t.name;
     for (const p of t.partitions) {
-      const source = topics.getPartition(topic, p.partition);
+      let source: Partition | undefined;
+      let refusal: StrataError | null = null;
+      if (ctx.services.replicas) {
+        // Cluster: only the leader serves consumers (up to its high watermark).
+        try {
+          source = leaderPartition(ctx.services, topic, p.partition);
+        } catch (err) {
+          refusal = err instanceof StrataError ? err : new UnknownServerError(undefined, { cause: err });
+        }
+      } else {
+        source = topics.getPartition(topic, p.partition);
+      }
       targets.push({
         topic,
         partition: p.partition,
         fetchOffset: p.fetchOffset,
         partitionMaxBytes: Math.min(p.partitionMaxBytes || FETCH_PARTITION_BYTES_DEFAULT, maxBytes),
         source,
-        refusal: source ? leaderEpochRefusal(topic, p.partition, source.leaderEpoch, p.currentLeaderEpoch) : null,
+        refusal: refusal ?? (source ? leaderEpochRefusal(topic, p.partition, source.leaderEpoch, p.currentLeaderEpoch) : null),
       });
     }
   }

@@ -6,6 +6,7 @@
 import { OFFSET_EARLIEST, OFFSET_LATEST } from '../../../proto/constants.js';
 import { InvalidRequestError, type StrataError } from '../../../proto/errors.js';
 import { itemError } from '../item-error.js';
+import { leaderPartition } from '../partition-leader.js';
 import type { RequestContext } from '../request-context.js';
 
 export interface ListOffsetsCommand {
@@ -30,7 +31,6 @@ export interface ListOffsetsResult {
 }
 
 export async function handleListOffsets(ctx: RequestContext, cmd: ListOffsetsCommand): Promise<ListOffsetsResult> {
-  const { topics } = ctx.services;
   const out: ListOffsetsResult['topics'] = [];
   for (const t of cmd.topics) {
     const name = t.name;
@@ -40,7 +40,7 @@ export async function handleListOffsets(ctx: RequestContext, cmd: ListOffsetsCom
       const index = q.partition;
       const timestamp = q.timestamp;
       try {
-        const partition = topics.partition(name, index);
+        const partition = leaderPartition(ctx.services, name, index);
         if (timestamp === OFFSET_LATEST) {
           partitions.push({ partition: index, error: null, offset: partition.highWatermark, timestamp: -1 });
         } else if (timestamp === OFFSET_EARLIEST) {

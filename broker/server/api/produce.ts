@@ -14,6 +14,7 @@ import { InvalidRecordBatchError, type StrataError } from '../../../proto/errors
 import { PRODUCE_TIMEOUT_MS_DEFAULT, PRODUCE_TIMEOUT_MS_MAX } from '../../constants.js';
 import type { Acks } from '../../partition/partition.js';
 import { itemError } from '../item-error.js';
+import { leaderPartition } from '../partition-leader.js';
 import { NO_RESPONSE, type NoResponse, type RequestContext } from '../request-context.js';
 import { withTimeout } from '../with-timeout.js';
 
@@ -57,7 +58,7 @@ const noop = (): void => undefined;
 export async function handleProduce(ctx: RequestContext, cmd: ProduceCommand): Promise<ProduceResult | NoResponse> {
   const { acks } = cmd;
   const timeoutMs = Math.min(cmd.timeoutMs || PRODUCE_TIMEOUT_MS_DEFAULT, PRODUCE_TIMEOUT_MS_MAX);
-  const { topics } = ctx.services;
+  const { replicas } = ctx.services;
   const waits: Promise<void>[] = [];
   const topicResults: ProduceResult['topics'] = [];
 
@@ -80,9 +81,11 @@ export async function handleProduce(ctx: RequestContext, cmd: ProduceCommand): P
         else ctx.logger.debug({ err, topic: name, partition: index }, 'produce failed');
       };
       try {
-        const partition = topics.partition(name, index);
+        const partition = leaderPartition(ctx.services, name, index);
         if (pd.records.length === 0) throw new InvalidRecordBatchError('no record batch in request');
-        const result = partition.appendAsLeader(pd.records, acks);
+        // In a cluster the replica manager appends: acks=all then waits for the ISR, and nothing
+        // is acknowledged without a valid lease.
+        const result = replicas ? replicas.produce(name, index, pd.records, acks) : partition.appendAsLeader(pd.records, acks);
         if (!result.duplicate) ctx.services.traffic?.produced(name, result.lastOffset - result.baseOffset + 1, pd.records.length);
         out.baseOffset = result.baseOffset;
         out.lastOffset = result.lastOffset;

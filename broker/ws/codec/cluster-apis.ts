@@ -23,3 +23,21 @@ export const clusterInfo: WsApiCodec<'clusterInfo'> = {
     })),
   }),
 };
+
+/** Int64 fields arrive as numbers (--force-number); a missing one is 0 in proto3. */
+const num = (v: number | null | undefined): number => Number(v ?? 0);
+
+export const replicaFetch: WsApiCodec<'replicaFetch'> = {
+  command: (b: strata.v1.ReplicaFetchRequest) => ({
+    topic: b.topic ?? '', partition: b.partition ?? 0, followerId: b.followerId ?? 0, leaderEpoch: b.leaderEpoch ?? 0,
+    fetchOffset: num(b.fetchOffset), ackedEndOffset: num(b.ackedEndOffset), maxBytes: b.maxBytes ?? 0, maxWaitMs: b.maxWaitMs ?? 0,
+  }),
+  response: (r) => ({ records: r.records, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, logEndOffset: r.logEndOffset }),
+};
+
+export const offsetsForLeaderEpoch: WsApiCodec<'offsetsForLeaderEpoch'> = {
+  command: (b: strata.v1.OffsetsForLeaderEpochRequest) => ({
+    topic: b.topic ?? '', partition: b.partition ?? 0, leaderEpoch: b.leaderEpoch ?? 0, epoch: b.epoch ?? 0,
+  }),
+  response: (r) => ({ epoch: r.epoch, endOffset: r.endOffset, logStartOffset: r.logStartOffset, logEndOffset: r.logEndOffset }),
+};
