@@ -21,6 +21,7 @@ import { GroupAdmin } from './group/group-admin.js';
 import { SecurityAdmin } from './security-admin.js';
 import type { GroupConsumer } from './group/group-consumer.js';
 import type { GroupConsumerOptions } from './group/group-options.js';
+import { LeaderRouter } from './leader-router.js';
 import { NOOP_LOGGER, type Logger } from './logger.js';
 import { Producer } from './producer.js';
 import { resolveProducerOptions, type ProducerOptions } from './producer-options.js';
@@ -30,8 +31,9 @@ import type { SocketFactory } from './socket.js';
 /** Options of `new Strata()` / `createClient()`. */
 export interface ClientOptions {
   /**
-   * Broker WebSocket URL. A list is accepted for forward compatibility; today's single-node
-   * broker is reached at the first entry.
+   * Bootstrap brokers: WebSocket URLs (a list, or one string with commas). The first one that
+   * answers names every broker of the cluster; producers and consumers then talk to each
+   * partition's leader, and a broker alone is simply the leader of everything.
    * @default 'ws://127.0.0.1:7171'
    */
   brokers?: string | readonly string[];
@@ -55,6 +57,7 @@ export interface ClientOptions {
 
 interface ResolvedClientOptions {
   url: string;
+  bootstrap: string[];
   clientId: string;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
@@ -72,10 +75,13 @@ function positiveInt(name: string, value: number): number {
 
 function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
   const brokers = o.brokers ?? BROKER_URL_DEFAULT;
-  const url = typeof brokers === 'string' ? brokers : brokers[0];
-  if (!url || !/^wss?:\/\//.test(url)) throw new InvalidConfigError(`brokers must be ws:// or wss:// URLs, got ${String(url)}`);
+  const bootstrap = (typeof brokers === 'string' ? brokers.split(',') : [...brokers]).map((u) => String(u).trim()).filter((u) => u.length > 0);
+  for (const u of bootstrap) if (!/^wss?:\/\//.test(u)) throw new InvalidConfigError(`brokers must be ws:// or wss:// URLs, got ${u}`);
+  const url = bootstrap[0];
+  if (!url) throw new InvalidConfigError(`brokers must name at least one ws:// or wss:// URL, got ${String(brokers)}`);
   return {
     url,
+    bootstrap,
     clientId: o.clientId ?? CLIENT_ID_DEFAULT,
     connectTimeoutMs: positiveInt('connectTimeoutMs', o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS_DEFAULT),
     requestTimeoutMs: positiveInt('requestTimeoutMs', o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS_DEFAULT),
@@ -109,9 +115,11 @@ export class Strata {
   producer(options: ProducerOptions = {}): Producer {
     this.checkOpen();
     const resolved = resolveProducerOptions(options);
+    const connection = this.newConnection();
     const producer = new Producer(resolved, {
-      connection: this.newConnection(),
+      connection,
       ownsConnection: true,
+      router: new LeaderRouter({ first: connection, bootstrap: this.opts.bootstrap }),
       retry: options.retry ? resolveRetryPolicy(options.retry) : this.opts.retry,
       requestTimeoutMs: this.opts.requestTimeoutMs,
       logger: this.opts.logger,
@@ -141,9 +149,11 @@ export class Strata {
       this.groupConsumers.add(member as GroupConsumer<unknown>);
       return member;
     }
+    const connection = this.newConnection();
     const consumer = new Consumer<Uint8Array>(resolveConsumerOptions(options), {
-      connection: this.newConnection(),
+      connection,
       ownsConnection: true,
+      router: new LeaderRouter({ first: connection, bootstrap: this.opts.bootstrap }),
       retry: options.retry ? resolveRetryPolicy(options.retry) : this.opts.retry,
       requestTimeoutMs: this.opts.requestTimeoutMs,
       logger: this.opts.logger,

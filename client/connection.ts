@@ -106,6 +106,14 @@ export class Connection {
     this.factory = options.socketFactory ?? defaultSocketFactory;
   }
 
+  /** The broker URL this connection dials. */
+  get url(): string { return this.opts.url; }
+
+  /** A new connection with the same options to another broker (not connected yet). */
+  withUrl(url: string): Connection {
+    return new Connection({ ...this.opts, url });
+  }
+
   /** The handshake result of the current connection, or null before the first one. */
   get brokerInfo(): BrokerInfo | null { return this.info; }
   get isClosed(): boolean { return this.state === 'closed'; }

@@ -27,6 +27,7 @@ import type {
 } from './consumer-options.js';
 import { checkOffset, resolveOffsets, type OffsetSpec } from './list-offsets.js';
 import { childLogger, type Logger } from './logger.js';
+import { isLeaderChange, LeaderRouter } from './leader-router.js';
 import { MetadataCache } from './metadata-cache.js';
 import { PartitionFetchState } from './partition-fetch-state.js';
 import { backoffDelayMs, isRetriable, retry, type RetryPolicy } from './retry.js';
@@ -35,6 +36,8 @@ import { viewBytes } from '../proto/bytes.js';
 export interface ConsumerDeps {
   connection: Connection;
   ownsConnection: boolean;
+  /** Routes each partition's fetches to its leader. @default a router from `connection` alone */
+  router?: LeaderRouter;
   retry: RetryPolicy;
   requestTimeoutMs: number;
   logger: Logger;
@@ -46,6 +49,7 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
   private readonly opts: ResolvedConsumerOptions;
   private readonly deps: ConsumerDeps;
   private readonly conn: Connection;
+  private readonly router: LeaderRouter;
   private readonly log: Logger;
   private readonly metadata: MetadataCache;
   private readonly states = new Map<string, PartitionFetchState[]>();
@@ -67,8 +71,9 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
     this.opts = options;
     this.deps = deps;
     this.conn = deps.connection;
+    this.router = deps.router ?? new LeaderRouter({ first: deps.connection });
     this.log = childLogger(deps.logger, { component: 'consumer' });
-    this.metadata = new MetadataCache((topics) => retry(() => this.conn.request('metadata', { topics }), deps.retry));
+    this.metadata = new MetadataCache((topics) => retry(() => this.router.metadata(topics), deps.retry));
   }
 
   /**
@@ -89,7 +94,7 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
         items.push({ topic: a.topic, partition: checkOffset(a.partition, 'partition'), spec });
       }
     }
-    const offsets = await retry(() => resolveOffsets(this.conn, items), this.deps.retry);
+    const offsets = await retry(() => resolveOffsets(this.router, items), this.deps.retry);
     for (const parts of this.states.values()) for (const st of parts) if (st) this.bufferedBytes -= st.reset(0);
     this.states.clear();
     this.readyQueue = [];
@@ -122,7 +127,7 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
     const st = this.state(tp);
     const [resolved] = typeof offset === 'number'
       ? [checkOffset(offset)]
-      : await retry(() => resolveOffsets(this.conn, [{ topic: tp.topic, partition: tp.partition, spec: offset }]), this.deps.retry);
+      : await retry(() => resolveOffsets(this.router, [{ topic: tp.topic, partition: tp.partition, spec: offset }]), this.deps.retry);
     if (this.current === st) this.current = null;
     this.bufferedBytes -= st.reset(resolved!);
     this.wake();
@@ -161,7 +166,7 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
     this.closed = true;
     this.current = null;
     this.wake();
-    if (this.deps.ownsConnection) await this.conn.close();
+    await this.router.close({ keepFirst: !this.deps.ownsConnection });
   }
 
   // ---- reading ---------------------------------------------------------------------------
@@ -323,17 +328,59 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
     }
   }
 
+  /**
+   * One fetch per partition leader, side by side; partitions whose leader is unknown wait for a
+   * refresh of their topic's leaders (and back off when there is none yet).
+   */
   private async fetchOnce(picked: PartitionFetchState[]): Promise<void> {
+    const byLeader = new Map<Connection, PartitionFetchState[]>();
+    const unknown = new Set<string>();
+    for (const st of picked) {
+      const conn = this.router.leaderConnection(st.topic, st.partition);
+      if (conn === null) {
+        unknown.add(st.topic);
+        st.retryAtMs = Date.now() + backoffDelayMs(this.deps.retry, Math.min(st.retryAttempts, 30));
+        continue;
+      }
+      let list = byLeader.get(conn);
+      if (!list) byLeader.set(conn, (list = []));
+      list.push(st);
+    }
+    const work: Array<Promise<void>> = [...byLeader].map(([conn, sts]) => this.fetchFrom(conn, sts));
+    for (const topic of unknown) {
+      work.push(this.router.refresh(topic).then(() => {
+        // The topic is gone (or was never there): its partitions fail to the reader.
+        const refused = this.router.topicError(topic);
+        if (!refused || refused.retriable) return;
+        for (const st of picked) {
+          if (st.topic !== topic || st.error !== null) continue;
+          st.error = refused;
+          this.enqueue(st);
+        }
+        this.wakeReaderNow();
+      }, (err: unknown) => {
+        this.log.warn({ topic, err: (err as Error).message }, 'cannot learn partition leaders; retrying');
+      }));
+    }
+    await Promise.all(work);
+  }
+
+  private async fetchFrom(conn: Connection, picked: PartitionFetchState[]): Promise<void> {
     const epochs = picked.map((st) => st.epoch);
-    const byTopic = new Map<string, Array<{ partition: number; fetchOffset: number; partitionMaxBytes: number }>>();
+    const byTopic = new Map<string, Array<{ partition: number; fetchOffset: number; partitionMaxBytes: number; currentLeaderEpoch?: number }>>();
     for (const st of picked) {
       let parts = byTopic.get(st.topic);
       if (!parts) byTopic.set(st.topic, (parts = []));
-      parts.push({ partition: st.partition, fetchOffset: st.fetchOffset, partitionMaxBytes: this.opts.partitionMaxBytes });
+      const leaderEpoch = this.router.leaderEpoch(st.topic, st.partition);
+      parts.push({
+        partition: st.partition, fetchOffset: st.fetchOffset, partitionMaxBytes: this.opts.partitionMaxBytes,
+        // KIP-320: a broker that no longer leads at this epoch refuses instead of serving a stale log.
+        ...(leaderEpoch !== undefined && leaderEpoch > 0 ? { currentLeaderEpoch: leaderEpoch } : {}),
+      });
     }
     let res;
     try {
-      res = await this.conn.request('fetch', {
+      res = await conn.request('fetch', {
         maxWaitMs: this.opts.maxWaitMs,
         minBytes: this.opts.minBytes,
         maxBytes: this.opts.maxBytes,
@@ -343,6 +390,7 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
     } catch (err) {
       if (this.closed) return;
       if (!isRetriable(err)) throw err;
+      if (isLeaderChange(err)) for (const st of picked) this.router.invalidate(st.topic);
       const delayMs = backoffDelayMs(this.deps.retry, Math.min(this.fetchErrors++, 30));
       this.log.warn({ err: (err as Error).message, delayMs }, 'fetch failed; retrying');
       await this.idle(Math.max(delayMs, FETCH_ERROR_BACKOFF_MS_INITIAL));
@@ -374,6 +422,7 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
         range: { logStartOffset: logStart, logEndOffset: hwm },
       });
       if (err.retriable) {
+        if (isLeaderChange(err)) this.router.invalidate(st.topic);
         st.retryAtMs = Date.now() + backoffDelayMs(this.deps.retry, Math.min(st.retryAttempts++, 30));
         this.log.warn({ topic: st.topic, partition: st.partition, err: err.message }, 'partition fetch failed; retrying');
         return;

@@ -8,6 +8,7 @@ import { OFFSET_EARLIEST, OFFSET_LATEST } from '../proto/constants.js';
 import { errorFromWire, InvalidRequestError, UnknownServerError, UnknownTopicError } from '../proto/errors.js';
 import { isValidOffset } from '../proto/int64.js';
 import type { Connection } from './connection.js';
+import { isLeaderChange, LeaderRouter } from './leader-router.js';
 
 /** Where to start reading a partition. */
 export type OffsetSpec = number | 'earliest' | 'latest' | { timestamp: number };
@@ -43,9 +44,35 @@ export function specToQuery(spec: Exclude<OffsetSpec, number>): number {
   throw new InvalidRequestError(`offset must be a number, 'earliest', 'latest' or { timestamp }, got ${String(spec)}`);
 }
 
-/** One ListOffsets request for many partitions; per-partition errors are thrown (the first). */
-export async function listOffsets(conn: Connection, queries: readonly OffsetQuery[]): Promise<OffsetLookup[]> {
+/**
+ * ListOffsets for many partitions: one request to a connection, or (through a LeaderRouter) one
+ * per partition leader, side by side. Per-partition errors are thrown (the first); a leader
+ * change makes the router forget the topic's leaders, so a retry asks the new one.
+ */
+export async function listOffsets(target: Connection | LeaderRouter, queries: readonly OffsetQuery[]): Promise<OffsetLookup[]> {
   if (queries.length === 0) return [];
+  const groups = new Map<Connection, OffsetQuery[]>();
+  for (const q of queries) {
+    const conn = target instanceof LeaderRouter ? await target.leaderFor(q.topic, q.partition) : target;
+    let list = groups.get(conn);
+    if (!list) groups.set(conn, (list = []));
+    list.push(q);
+  }
+  const found = new Map<string, OffsetLookup>();
+  try {
+    await Promise.all([...groups].map(([conn, list]) => listOffsetsOn(conn, list, found)));
+  } catch (err) {
+    if (target instanceof LeaderRouter && isLeaderChange(err)) for (const q of queries) target.invalidate(q.topic);
+    throw err;
+  }
+  return queries.map((q) => {
+    const r = found.get(`${q.topic}\u0000${q.partition}`);
+    if (!r) throw new UnknownTopicError(`no offset returned for ${q.topic}-${q.partition}`);
+    return r;
+  });
+}
+
+async function listOffsetsOn(conn: Connection, queries: readonly OffsetQuery[], found: Map<string, OffsetLookup>): Promise<void> {
   const byTopic = new Map<string, Array<{ partition: number; timestamp: number }>>();
   for (const q of queries) {
     let parts = byTopic.get(q.topic);
@@ -55,7 +82,6 @@ export async function listOffsets(conn: Connection, queries: readonly OffsetQuer
   const res = await conn.request('listOffsets', {
     topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
   });
-  const found = new Map<string, OffsetLookup>();
   for (const t of res.topics ?? []) {
     for (const p of t.partitions ?? []) {
       const topic = t.name ?? '';
@@ -66,18 +92,13 @@ export async function listOffsets(conn: Connection, queries: readonly OffsetQuer
       found.set(`${topic}\u0000${partition}`, { topic, partition, offset, timestamp: Number(p.timestamp ?? -1) });
     }
   }
-  return queries.map((q) => {
-    const r = found.get(`${q.topic}\u0000${q.partition}`);
-    if (!r) throw new UnknownTopicError(`no offset returned for ${q.topic}-${q.partition}`);
-    return r;
-  });
 }
 
 /**
  * Resolves specs to concrete offsets; a timestamp past every record resolves to the log end,
  * so a consumer starting there receives the records produced from now on.
  */
-export async function resolveOffsets(conn: Connection, items: ReadonlyArray<{ topic: string; partition: number; spec: OffsetSpec }>): Promise<number[]> {
+export async function resolveOffsets(conn: Connection | LeaderRouter, items: ReadonlyArray<{ topic: string; partition: number; spec: OffsetSpec }>): Promise<number[]> {
   const out = new Array<number>(items.length);
   const lookups: Array<{ index: number; query: OffsetQuery }> = [];
   items.forEach((item, index) => {

@@ -35,6 +35,7 @@ import { encodeProduceFrame, type ProduceTopic } from './produce-frame.js';
 import type { Connection, RequestBody, ResponseBody } from './connection.js';
 import { HEADER_OVERHEAD_BYTES_MAX, PRODUCE_ENVELOPE_BYTES_MAX, RECORD_OVERHEAD_BYTES_MAX } from './constants.js';
 import { childLogger, type Logger } from './logger.js';
+import { isLeaderChange, LeaderRouter } from './leader-router.js';
 import { MetadataCache } from './metadata-cache.js';
 import { checkPartition, StickyPartitioner } from './partitioner.js';
 import { PendingSend, type ProducerBatch } from './producer-batch.js';
@@ -74,6 +75,12 @@ function measure(data: unknown, what: string): number {
   throw new InvalidRequestError(`record ${what} must be a string, Buffer, Uint8Array or null, got ${typeof data}`);
 }
 
+/**
+ * Least time between two leader lookups of one topic by one producer: while a partition has no
+ * leader (an election takes 1-3 s), its batches wait rather than ask every broker in a loop.
+ */
+const LEADER_REFRESH_MS_MIN = 50;
+
 /** A send() on the slow path (waiting to start, for metadata or for buffer room). */
 interface SlowSend {
   appended: Promise<void>;
@@ -83,6 +90,8 @@ export interface ProducerDeps {
   connection: Connection;
   /** Whether the producer closes the connection when it closes. */
   ownsConnection: boolean;
+  /** Routes each partition to its leader's connection. @default a router from `connection` alone */
+  router?: LeaderRouter;
   retry: RetryPolicy;
   requestTimeoutMs: number;
   logger: Logger;
@@ -91,6 +100,7 @@ export interface ProducerDeps {
 export class Producer {
   private readonly opts: ResolvedProducerOptions;
   private readonly conn: Connection;
+  private readonly router: LeaderRouter;
   private readonly deps: ProducerDeps;
   private readonly log: Logger;
   private readonly acc: RecordAccumulator;
@@ -112,11 +122,14 @@ export class Producer {
   private drainQueued = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAtMs = Infinity;
+  /** Topics whose leaders are being looked up (see awaitLeader). */
+  private readonly leaderWaits = new Set<string>();
 
   constructor(options: ResolvedProducerOptions, deps: ProducerDeps) {
     this.opts = options;
     this.deps = deps;
     this.conn = deps.connection;
+    this.router = deps.router ?? new LeaderRouter({ first: deps.connection });
     this.log = childLogger(deps.logger, { component: 'producer' });
     this.compression = compressionId(options.compression);
     this.budget = new ByteBudget(options.bufferBytesMax, options.bufferTimeoutMs);
@@ -137,7 +150,7 @@ export class Producer {
       const n = this.metadata.partitionCount(b.topic);
       if (n !== undefined) this.partitioner.onBatchClosed(b.topic, b.partition, n);
     };
-    this.metadata = new MetadataCache((topics) => retry(() => this.conn.request('metadata', { topics }), deps.retry, this.retryHooks()));
+    this.metadata = new MetadataCache((topics) => retry(() => this.router.metadata(topics), deps.retry, this.retryHooks()));
   }
 
   /** Connects and, if idempotent, obtains a producer id. Called by the first send() if needed. */
@@ -238,7 +251,7 @@ export class Producer {
       } finally {
         if (this.timer) clearTimeout(this.timer);
         this.budget.failWaiters('producer closed while send() waited for buffer room');
-        if (this.deps.ownsConnection) await this.conn.close();
+        await this.router.close({ keepFirst: !this.deps.ownsConnection });
       }
     })();
     return this.closed;
@@ -402,31 +415,39 @@ export class Producer {
     const nextDueMs = this.acc.closeExpired(now, this.flushing > 0 || this.closing);
     const frameLimit = this.frameRecordsLimit();
     for (;;) {
-      const requests = new Map<number, { batches: ProducerBatch[]; bytes: number }>();
+      // One request per (leader, acks): a partition's batches go to the broker that leads it.
+      const requests = new Map<Connection, Map<number, { batches: ProducerBatch[]; bytes: number }>>();
       let progress = false;
       for (const q of this.acc.activeQueues()) {
+        const conn = this.router.leaderConnection(q.topic, q.partition);
+        if (conn === null) {
+          this.awaitLeader(q.topic);
+          continue;
+        }
         const b = this.acc.sendable(q, now);
         if (b === null || !this.prepareForSend(q, b)) continue;
         if (b.bytes!.length >= SOLO_REQUEST_BYTES_MIN && b.attempts === 0 && b.backing !== null) {
           // A large batch goes alone, framed in place (no copy); sharing a request saves
           // nothing worth a copy of its bytes.
           this.acc.markInFlight(q, b);
-          this.sendRequest(b.acks, [b]);
+          this.sendRequest(b.acks, [b], conn);
           progress = true;
           continue;
         }
-        let req = requests.get(b.acks);
+        let perAcks = requests.get(conn);
+        if (!perAcks) requests.set(conn, (perAcks = new Map()));
+        let req = perAcks.get(b.acks);
         if (req && req.bytes + b.bytes!.length > frameLimit) {
-          this.sendRequest(b.acks, req.batches);
+          this.sendRequest(b.acks, req.batches, conn);
           req = undefined;
         }
-        if (!req) requests.set(b.acks, (req = { batches: [], bytes: 0 }));
+        if (!req) perAcks.set(b.acks, (req = { batches: [], bytes: 0 }));
         req.batches.push(b);
         req.bytes += b.bytes!.length;
         this.acc.markInFlight(q, b);
         progress = true;
       }
-      for (const [acks, req] of requests) this.sendRequest(acks, req.batches);
+      for (const [conn, perAcks] of requests) for (const [acks, req] of perAcks) this.sendRequest(acks, req.batches, conn);
       if (!progress) break;
     }
     if (nextDueMs < Infinity) this.scheduleDrainAt(nextDueMs);
@@ -475,7 +496,30 @@ export class Producer {
     return true;
   }
 
-  private sendRequest(acks: number, batches: ProducerBatch[]): void {
+  /**
+   * The topic's leaders are unknown (first use, or forgotten after a leader change): refresh
+   * them once for every queue waiting, then drain again. A failed refresh is retried after the
+   * retry policy's first backoff, so a cluster without a leader for the moment is polled, not hammered.
+   */
+  private awaitLeader(topic: string): void {
+    if (this.leaderWaits.has(topic)) return;
+    this.leaderWaits.add(topic);
+    this.router.refresh(topic).then(() => true, (err: unknown) => {
+      this.log.warn({ topic, err: (err as Error).message }, 'cannot learn partition leaders; retrying');
+      return false;
+    }).then((ok) => {
+      this.queueDrain();
+      // Until the next look, queues of this topic without a leader wait (no refresh storm while
+      // an election is under way).
+      const t = setTimeout(() => {
+        this.leaderWaits.delete(topic);
+        this.queueDrain();
+      }, ok ? LEADER_REFRESH_MS_MIN : backoffDelayMs(this.deps.retry, 0));
+      t.unref?.();
+    });
+  }
+
+  private sendRequest(acks: number, batches: ProducerBatch[], conn: Connection): void {
     const byTopic = new Map<string, ProduceTopic>();
     for (const b of batches) {
       let t = byTopic.get(b.topic);
@@ -504,13 +548,13 @@ export class Producer {
     };
     const body: RequestBody<'produce'> = { acks, timeoutMs, topics };
     if (acks === ACKS_NONE_WIRE) {
-      this.conn.request('produce', body, { ...options, noResponse: true }).then(
+      conn.request('produce', body, { ...options, noResponse: true }).then(
         () => { for (const b of batches) this.onBatchSuccess(b, -1); },
         (err: unknown) => { for (const b of batches) this.onBatchError(b, toStrataError(err), false); },
       );
       return;
     }
-    this.conn.request('produce', body, { ...options, timeoutMs: timeoutMs + PRODUCE_RESPONSE_MARGIN_MS }).then(
+    conn.request('produce', body, { ...options, timeoutMs: timeoutMs + PRODUCE_RESPONSE_MARGIN_MS }).then(
       (res) => this.onProduceResponse(batches, res),
       (err: unknown) => {
         const e = toStrataError(err);
@@ -548,6 +592,7 @@ export class Producer {
     const q = this.acc.queue(b.topic, b.partition);
     q.removeInFlight(b);
     if (b.isFinished) return;
+    if (isLeaderChange(err)) this.router.invalidate(b.topic);
     const sequenced = b.baseSequence >= 0;
     if (err instanceof OutOfOrderSequenceError && sequenced && this.refusedBecauseOfEarlier(q, b)) {
       // An earlier batch is being retried or was given up: this one was refused, not written.
@@ -633,7 +678,7 @@ export class Producer {
   }
 
   private async initProducerId(): Promise<void> {
-    const res = await retry(() => this.conn.request('initProducerId', {}), this.deps.retry, this.retryHooks());
+    const res = await retry(() => this.router.anyConnection().request('initProducerId', {}), this.deps.retry, this.retryHooks());
     const id = Number(res.producerId ?? -1);
     if (!isValidOffset(id)) throw new UnknownServerError(`broker returned invalid producer id ${String(res.producerId)}`);
     this.producerId = id;
