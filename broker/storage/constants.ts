@@ -140,6 +140,8 @@ export const RECOVERY_READ_BYTES = 16 * MiB;
 export const LOG_DELETE_STEP_BYTES = 8 * MiB;
 /** Pause between two truncation steps of a deleted .log, so appends' fdatasyncs slip in between. */
 export const LOG_DELETE_STEP_PAUSE_MS = 2;
+/** A deleted topic's directory whose removal failed (EIO...) is tried again after this long. */
+export const DIR_DELETE_RETRY_MS = 30_000;
 
 /**
  * Whether read() checks the CRC32C of every batch it returns. With the native CRC (~5 GB/s) this

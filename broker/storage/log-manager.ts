@@ -5,8 +5,9 @@
  * recovery-point checkpoint and the clean-shutdown marker (see checkpoint.ts). Which topics
  * exist is not storage's business: the broker calls openLog() for each partition it knows.
  *
- * Start-up: removes leftovers (temp files, directories renamed for deletion), reads and durably
- * removes the clean-shutdown marker, reads the checkpoint. openLog() recovers a log from its
+ * Start-up: removes leftover temp files and hands directories renamed for deletion to the
+ * background deleter (dir-deleter.ts), reads and durably removes the clean-shutdown marker,
+ * reads the checkpoint. openLog() recovers a log from its
  * recovery point when the last run was unclean (from scratch if it has none).
  *
  * Periodic tasks (start()): interval flushes (per log's flushIntervalMs when flushPolicy is
@@ -32,6 +33,7 @@ import {
 import { fsyncDir, type FaultInjector } from './file-io.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
 import { DELETE_DIR_SUFFIX, isTempFileName, parsePartitionDirName, partitionDirName } from './log-files.js';
+import { DirDeleter, type DirDeleterOptions } from './dir-deleter.js';
 import { IndexCache } from './index-cache.js';
 import { LocalLog } from './local-log.js';
 import { TailCacheBudget } from './tail-cache-budget.js';
@@ -61,6 +63,8 @@ export interface LogManagerOptions {
   observer?: StorageObserver;
   /** Memory budgets of this manager's storage caches (its own, not shared with other managers). */
   memory?: Partial<StorageMemory>;
+  /** Pacing of deleted topics' directory removal; tests and benchmarks slow or speed it. */
+  dirDelete?: Pick<DirDeleterOptions, 'stepBytes' | 'pauseMs'>;
 }
 
 /** Budgets for the storage caches of one broker. */
@@ -97,6 +101,9 @@ export class LogManager implements CleanerSource {
   /** The cleaner's first dirty offset per compacted partition (cleaner-offset-checkpoint). */
   private readonly cleanerPoints: RecoveryPoints;
   private cleanerChain: Promise<void> = Promise.resolve();
+  /** Removes deleted topics' directories in the background, stepwise (dir-deleter.ts). */
+  private readonly dirDeleter: DirDeleter;
+  private deleteSeq = 0;
   private closed = false;
 
   private constructor(opts: LogManagerOptions, logger: Logger, cleanShutdown: boolean, points: RecoveryPoints, cleanerPoints: RecoveryPoints) {
@@ -108,6 +115,7 @@ export class LogManager implements CleanerSource {
     this.observer = opts.observer;
     this.recoveryPoints = points;
     this.cleanerPoints = cleanerPoints;
+    this.dirDeleter = new DirDeleter({ logger, ...opts.dirDelete });
     this.indexCache = new IndexCache(opts.memory?.indexCacheBytes ?? INDEX_CACHE_BYTES_MAX);
     this.tailCacheBudget = new TailCacheBudget(opts.memory?.tailCacheBytes ?? TAIL_CACHE_BYTES_MAX);
     this.tailCachePartitionBytes = opts.memory?.tailCacheBytes === 0 ? 0 : opts.memory?.tailCachePartitionBytes ?? TAIL_CACHE_PARTITION_BYTES_MAX;
@@ -124,15 +132,20 @@ export class LogManager implements CleanerSource {
     const logger = opts.logger.child({ component: 'storage' });
     await mkdir(opts.dataDir, { recursive: true });
     let removed = false;
+    const deleting: string[] = [];
     for (const name of await readdir(opts.dataDir)) {
       const full = path.join(opts.dataDir, name);
-      if (name.endsWith(DELETE_DIR_SUFFIX) || isTempFileName(name)) {
+      if (name.endsWith(DELETE_DIR_SUFFIX)) {
+        // A topic delete the last run did not finish: carried on in the background, stepwise.
+        deleting.push(full);
+      } else if (isTempFileName(name)) {
         logger.warn({ path: full }, 'removing leftover from an interrupted operation');
         await rm(full, { recursive: true, force: true });
         removed = true;
       }
     }
     if (removed) await fsyncDir(opts.dataDir);
+    if (deleting.length > 0) logger.warn({ dirs: deleting.length }, 'resuming the removal of deleted topics\' directories in the background');
     const cleanShutdown = await consumeCleanShutdownMarker(opts.dataDir);
     const checkpoint = await readRecoveryCheckpoint(opts.dataDir);
     if (checkpoint === 'garbled') {
@@ -142,7 +155,9 @@ export class LogManager implements CleanerSource {
     const cleaner = await readCleanerCheckpoint(opts.dataDir);
     if (cleaner === 'garbled') logger.warn({ dataDir: opts.dataDir }, 'cleaner checkpoint is garbled; compacted logs will be cleaned from their start');
     logger.info({ dataDir: opts.dataDir, cleanShutdown, checkpointEntries: points.size }, 'log manager opened');
-    return new LogManager(opts, logger, cleanShutdown, points, typeof cleaner === 'string' ? new Map() : cleaner);
+    const manager = new LogManager(opts, logger, cleanShutdown, points, typeof cleaner === 'string' ? new Map() : cleaner);
+    for (const dir of deleting) manager.dirDeleter.enqueue(dir);
+    return manager;
   }
 
   /**
@@ -210,8 +225,11 @@ export class LogManager implements CleanerSource {
   }
 
   /**
-   * Closes and removes every partition directory of `topic`: each is renamed to a `-delete`
-   * name first (one durable step), then removed; leftovers are removed at the next start.
+   * Closes every partition log of `topic` and renames its directories aside (`-delete` names,
+   * made durable by one fsync of the data directory), then returns: the files are removed in the
+   * background, stepwise (dir-deleter.ts), so the caller answers at once and the topic's name
+   * may be reused right away. A crash before the files are gone leaves renamed directories that
+   * the next start goes on removing.
    */
   async deleteLogs(topic: string): Promise<void> {
     const dirs = new Set<string>();
@@ -230,7 +248,8 @@ export class LogManager implements CleanerSource {
       this.recoveryPoints.delete(name);
       cleanerPointsChanged = this.cleanerPoints.delete(name) || cleanerPointsChanged;
       const from = path.join(this.dataDir, name);
-      const to = path.join(this.dataDir, `${name}.${Date.now()}${DELETE_DIR_SUFFIX}`);
+      // The sequence number keeps two deletes of one name in the same millisecond apart.
+      const to = path.join(this.dataDir, `${name}.${Date.now()}.${this.deleteSeq++}${DELETE_DIR_SUFFIX}`);
       try {
         await rename(from, to);
         renamed.push(to);
@@ -241,8 +260,18 @@ export class LogManager implements CleanerSource {
     if (cleanerPointsChanged) await this.writeCleanerCheckpoint();
     if (renamed.length === 0) return;
     await fsyncDir(this.dataDir);
-    for (const dir of renamed) await rm(dir, { recursive: true, force: true });
-    this.logger.info({ topic, partitions: renamed.length }, 'deleted topic logs');
+    for (const dir of renamed) this.dirDeleter.enqueue(dir);
+    this.logger.info({ topic, partitions: renamed.length }, 'deleted topic logs; their files go in the background');
+  }
+
+  /** Deleted topics' directories not removed yet. */
+  get deletesPending(): number {
+    return this.dirDeleter.pending;
+  }
+
+  /** Resolves once every deleted topic's directory queued so far is gone (tests and tools). */
+  deletesSettled(): Promise<void> {
+    return this.dirDeleter.settled();
   }
 
   // ---- CleanerSource --------------------------------------------------------------------------
@@ -317,6 +346,8 @@ export class LogManager implements CleanerSource {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
+    // Stops at its next step: what is left is renamed aside, and the next start carries on.
+    await this.dirDeleter.stop();
     await Promise.allSettled([...this.opening.values()]);
     const results = await Promise.allSettled([...this.open.values()].map((log) => log.close()));
     let clean = true;

@@ -6,9 +6,11 @@
  * Ordering makes crashes safe:
  *  - create persists the topic to topics.json before opening its logs: a crash in between
  *    leaves a listed topic with missing directories, which the next start creates empty;
- *  - delete hides the topic, persists its removal, then deletes its logs: a crash in between
- *    leaves directories of an unknown topic, which start-up ignores and a later create of the
- *    same name removes first (so a recreated topic never inherits old records).
+ *  - delete hides the topic, persists its removal (with a "deleting" mark), then closes its
+ *    logs and renames their directories aside; the files are removed in the background,
+ *    stepwise (storage's dir-deleter.ts), so the delete is answered at once and the name can be
+ *    reused at once. A crash before the rename is finished by the next start (the mark); one
+ *    after it leaves renamed directories that start-up goes on removing.
  *
  * Concurrency: a name being created or deleted is held in `busy`, so concurrent creates of one
  * name cannot both succeed and a create cannot race a delete of the same name.

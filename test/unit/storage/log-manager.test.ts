@@ -127,6 +127,7 @@ describe('LogManager', () => {
     await writeFile(path.join(dir, 'gone-0.1700000000000-delete', '00000000000000000000.log'), 'x');
     await writeFile(path.join(dir, `${RECOVERY_CHECKPOINT_FILE}.tmp`), 'half');
     const m = await openManager();
+    await m.deletesSettled();
     expect(await readdir(dir)).toEqual([]);
     const [a, b] = await Promise.all([m.openLog('t', 0, smallConfig()), m.openLog('t', 0, smallConfig())]);
     expect(a).toBe(b);
@@ -138,6 +139,7 @@ describe('LogManager', () => {
     await m.openLog('a', 1, smallConfig());
     await m.openLog('a-b', 0, smallConfig());
     await m.deleteLogs('a');
+    await m.deletesSettled();
     expect(m.getLog('a', 0)).toBeUndefined();
     await expect(stat(path.join(dir, 'a-0'))).rejects.toThrow();
     await expect(stat(path.join(dir, 'a-1'))).rejects.toThrow();

@@ -1,0 +1,113 @@
+// Does deleting a big topic stall other partitions? Runs against the compiled engine in dist/
+// (`npm run bench:delete` builds first), data under os.tmpdir(), removed at the end.
+//
+//   node scripts/bench-delete-stall.mjs [--topic-mib 512] [--idle-seconds 3]
+//
+// One partition ('live', flush policy always) appends a 1 KiB batch and waits for its fdatasync,
+// over and over, while a second topic of --topic-mib MiB (4 partitions, 64 MiB segments) is
+// deleted. Three phases, each reporting the append+fdatasync latencies seen during it:
+//   idle       no delete running;
+//   rm-rf      the old way: the renamed directories removed at once (fs.rm recursive), what
+//              LogManager.deleteLogs did before the background deleter;
+//   stepwise   LogManager.deleteLogs now: rename aside, then DirDeleter (truncate in steps, unlink).
+// Prints one line per phase: appends, p50/p99/p99.9/max in ms, and the delete's own duration.
+import { mkdtemp, rename, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { silentLogger } from '../dist/broker/logger.js';
+import { DEFAULT_LOG_CONFIG } from '../dist/broker/storage/log-config.js';
+import { LogManager } from '../dist/broker/storage/log-manager.js';
+import { encodeRecordBatch } from '../dist/proto/record-batch.js';
+
+const MiB = 1024 * 1024;
+function arg(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const topicMiB = arg('--topic-mib', 512);
+const idleSeconds = arg('--idle-seconds', 3);
+const PARTITIONS = 4;
+
+const now = Date.now();
+const bigBatch = () => encodeRecordBatch(Array.from({ length: 1000 }, () => ({ value: Buffer.alloc(1000, 0x62), timestamp: now })), { now });
+const smallBatch = () => encodeRecordBatch([{ value: Buffer.alloc(1024, 0x61), timestamp: now }], { now });
+
+async function fill(manager, topic) {
+  const config = { ...DEFAULT_LOG_CONFIG, segmentBytes: 64 * MiB, flushPolicy: 'never' };
+  const perPartition = (topicMiB * MiB) / PARTITIONS;
+  for (let p = 0; p < PARTITIONS; p++) {
+    const log = await manager.openLog(topic, p, config);
+    let written = 0;
+    while (written < perPartition) {
+      const b = bigBatch();
+      written += b.length;
+      await log.appendAsLeader(b, 0).written;
+    }
+    await log.flush();
+  }
+}
+
+function percentile(sorted, q) {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** Appends to `live` until `until()` resolves; returns the latencies (ms). */
+async function measure(live, until) {
+  const latencies = [];
+  let done = false;
+  const stop = until().then(() => { done = true; });
+  while (!done) {
+    const t0 = performance.now();
+    await live.appendAsLeader(smallBatch(), 0).durable;
+    latencies.push(performance.now() - t0);
+  }
+  await stop;
+  return latencies.sort((a, b) => a - b);
+}
+
+function report(phase, latencies, deleteMs) {
+  const f = (x) => x.toFixed(2);
+  console.log(`${phase.padEnd(9)} ${String(latencies.length).padStart(6)} appends+fdatasync, p50 ${f(percentile(latencies, 0.5))} ms, ` +
+    `p99 ${f(percentile(latencies, 0.99))} ms, p99.9 ${f(percentile(latencies, 0.999))} ms, max ${f(latencies.at(-1))} ms` +
+    (deleteMs === undefined ? '' : `; delete of ${topicMiB} MiB took ${deleteMs.toFixed(0)} ms`));
+}
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'strata-bench-delete-'));
+try {
+  const manager = await LogManager.open({ dataDir: dir, logger: silentLogger(), defaultConfig: DEFAULT_LOG_CONFIG });
+  const live = await manager.openLog('live', 0, { ...DEFAULT_LOG_CONFIG, flushPolicy: 'always' });
+  console.log(`# ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; topic ${topicMiB} MiB in ${PARTITIONS} partitions`);
+
+  report('idle', await measure(live, () => new Promise((r) => setTimeout(r, idleSeconds * 1000))));
+
+  await fill(manager, 'old');
+  let deleteMs = 0;
+  const rmLatencies = await measure(live, async () => {
+    // The old deleteLogs after its renames: every file unlinked at once.
+    const aside = [];
+    for (let p = 0; p < PARTITIONS; p++) {
+      await manager.getLog('old', p).close();
+      const to = path.join(dir, `old-${p}.${Date.now()}-bench`);
+      await rename(path.join(dir, `old-${p}`), to);
+      aside.push(to);
+    }
+    const t0 = performance.now();
+    for (const d of aside) await rm(d, { recursive: true, force: true });
+    deleteMs = performance.now() - t0;
+  });
+  report('rm-rf', rmLatencies, deleteMs);
+
+  await fill(manager, 'new');
+  const stepLatencies = await measure(live, async () => {
+    const t0 = performance.now();
+    await manager.deleteLogs('new');
+    await manager.deletesSettled();
+    deleteMs = performance.now() - t0;
+  });
+  report('stepwise', stepLatencies, deleteMs);
+  console.log(`# load after ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  await manager.close();
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
