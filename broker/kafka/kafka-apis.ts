@@ -1,24 +1,24 @@
 /**
- * The Kafka APIs this listener serves, and the handler each runs. Produce and Fetch run the
- * wire-neutral handlers of the API table (broker/server/api-table.ts), the WebSocket protocol's
- * own: the codec maps their requests onto the shared commands (codec/record-apis.ts). The other
+ * The Kafka APIs this listener serves, and the handler each runs. The APIs of SHARED_MAPPINGS run
+ * the wire-neutral handlers of the API table (broker/server/api-table.ts), the WebSocket
+ * protocol's own: the codec maps their requests onto the shared commands (codec/). The other
  * APIs run the Kafka handlers of apis/, one per API, which take the decoded Kafka request and
- * return the Kafka response body (group, topic and cluster state through the broker services).
+ * return the Kafka response body (group, topic and cluster state through the broker services),
+ * because no shared command says what they ask (Kafka-only APIs, leader epochs in ListOffsets,
+ * per-member LeaveGroup, Kafka's consumer protocol in JoinGroup/SyncGroup).
  *
  * ApiVersions advertises exactly these, at the versions the codec serves (proto/kafka/apis.ts),
  * so an API without a handler is never advertised, and a request for it gets UNSUPPORTED_VERSION.
  */
+import assert from 'node:assert/strict';
 import { KafkaApis, type KafkaApiName, type KafkaRequest, type KafkaResponseBody } from '../../proto/kafka/index.js';
 import { handlerOf, type ApiHandler, type ApiName } from '../server/api-table.js';
 import { handleAlterConfigs, handleIncrementalAlterConfigs } from './apis/alter-configs.js';
 import { apiVersionsHandler } from './apis/api-versions.js';
 import { handleCreateTopics } from './apis/create-topics.js';
-import { handleDeleteGroups } from './apis/delete-groups.js';
-import { handleDeleteTopics } from './apis/delete-topics.js';
 import { handleDescribeConfigs } from './apis/describe-configs.js';
 import { handleDescribeGroups } from './apis/describe-groups.js';
 import { handleFindCoordinator } from './apis/find-coordinator.js';
-import { handleHeartbeat } from './apis/heartbeat.js';
 import { handleInitProducerId } from './apis/init-producer-id.js';
 import { handleJoinGroup } from './apis/join-group.js';
 import { handleLeaveGroup } from './apis/leave-group.js';
@@ -31,12 +31,23 @@ import { handleOffsetForLeaderEpoch } from './apis/offset-for-leader-epoch.js';
 import { handleSaslAuthenticate, handleSaslHandshake } from './apis/sasl.js';
 import { handleSyncGroup } from './apis/sync-group.js';
 import type { KafkaHandler } from './apis/types.js';
+import * as groupTopicApis from './codec/group-topic-apis.js';
+import * as recordApis from './codec/record-apis.js';
+import type { SharedMappings } from './codec/shared-mapping.js';
 import { kafkaContextOf, type KafkaAddress } from './kafka-context.js';
 
 type HandlerTable = { readonly [N in KafkaApiName]?: KafkaHandler<N> };
 
 /** Kafka APIs whose requests the codec maps onto a command of the shared API table. */
-export const SHARED_APIS: ReadonlySet<KafkaApiName> = new Set<KafkaApiName>(['produce', 'fetch']);
+export const SHARED_MAPPINGS: SharedMappings = {
+  produce: recordApis.produce,
+  fetch: recordApis.fetch,
+  heartbeat: groupTopicApis.heartbeat,
+  deleteTopics: groupTopicApis.deleteTopics,
+  deleteGroups: groupTopicApis.deleteGroups,
+};
+
+const SHARED_APIS: readonly KafkaApiName[] = Object.keys(SHARED_MAPPINGS) as KafkaApiName[];
 
 const HANDLERS: HandlerTable = {
   apiVersions: apiVersionsHandler(() => servedApiKeys()),
@@ -46,16 +57,13 @@ const HANDLERS: HandlerTable = {
   findCoordinator: handleFindCoordinator,
   joinGroup: handleJoinGroup,
   syncGroup: handleSyncGroup,
-  heartbeat: handleHeartbeat,
   leaveGroup: handleLeaveGroup,
   offsetCommit: handleOffsetCommit,
   offsetFetch: handleOffsetFetch,
   listGroups: handleListGroups,
   describeGroups: handleDescribeGroups,
-  deleteGroups: handleDeleteGroups,
   initProducerId: handleInitProducerId,
   createTopics: handleCreateTopics,
-  deleteTopics: handleDeleteTopics,
   describeConfigs: handleDescribeConfigs,
   alterConfigs: handleAlterConfigs,
   incrementalAlterConfigs: handleIncrementalAlterConfigs,
@@ -75,7 +83,7 @@ export function servedApiKeys(): KafkaResponseBody<'apiVersions'>['apiKeys'] {
 }
 
 export function isServed(name: KafkaApiName): boolean {
-  return SHARED_APIS.has(name) || HANDLERS[name] !== undefined;
+  return SHARED_MAPPINGS[name] !== undefined || HANDLERS[name] !== undefined;
 }
 
 /**
@@ -84,8 +92,10 @@ export function isServed(name: KafkaApiName): boolean {
  */
 export function kafkaHandlerLookup(advertised: () => KafkaAddress): (api: string) => ApiHandler<ApiName> | undefined {
   const wrapped = new Map<string, ApiHandler<ApiName>>();
-  for (const name of SHARED_APIS) wrapped.set(name, handlerOf(name as ApiName));
+  for (const mapping of Object.values(SHARED_MAPPINGS)) wrapped.set(mapping.shared, handlerOf(mapping.shared));
   for (const [name, handler] of Object.entries(HANDLERS) as Array<[KafkaApiName, KafkaHandler<KafkaApiName>]>) {
+    // A name both shared and Kafka-only would run the wrong handler for one of them.
+    assert(!wrapped.has(name), `Kafka API ${name} has a Kafka handler and a shared mapping`);
     const run: ApiHandler<ApiName> = (ctx, command) => handler(kafkaContextOf(ctx, advertised()), command as unknown as KafkaRequest as never) as never;
     wrapped.set(name, run);
   }

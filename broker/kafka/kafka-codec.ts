@@ -3,10 +3,12 @@
  * (the transport has split the stream), one response out, in the layouts of proto/kafka. Pure:
  * no sockets, no storage.
  *
- * Decoded requests: Produce and Fetch become the shared commands (api 'produce' / 'fetch',
- * codec/record-apis.ts), so the core's in-flight, acks and slow-consumer rules apply to them as
- * to the WebSocket protocol's; every other API keeps its Kafka name and the decoded Kafka request
- * as its command, for its Kafka handler (kafka-apis.ts). `ctx.listener` is 'kafka' for all.
+ * Decoded requests: the APIs of SHARED_MAPPINGS (kafka-apis.ts: Produce, Fetch, Heartbeat,
+ * DeleteTopics, DeleteGroups) become the shared commands of the API table under its names
+ * (codec/record-apis.ts, codec/group-topic-apis.ts), so they run the WebSocket protocol's
+ * handlers and the core's in-flight, acks and slow-consumer rules apply to them as to its; every
+ * other API keeps its Kafka name and the decoded Kafka request as its command, for its Kafka
+ * handler (kafka-apis.ts). `ctx.listener` is 'kafka' for all.
  *
  * Refused frames:
  * - malformed (short header, lying lengths, bytes left over): no answer (no layout the client
@@ -26,22 +28,19 @@ import {
   API_VERSIONS_KEY, decodeRequest, encodeApiVersionsFallback, encodeResponse, encodeUnsupportedResponse,
   type DecodedFrame, type KafkaApiName, type KafkaRequest, type KafkaResponseBody,
 } from '../../proto/kafka/index.js';
-import type { FetchResult } from '../server/api/fetch.js';
-import type { ProduceResult } from '../server/api/produce.js';
 import type { DecodedRequest, DecodeOutcome, OutgoingFrame, WireCodec } from '../server/transport.js';
 import { errorBodyOf } from './codec/error-bodies.js';
-import {
-  fetchBodyOf, fetchCommandOf, isDirectAnswer, produceBodyOf, produceCommandOf, type DirectAnswer,
-} from './codec/record-apis.js';
+import { isDirectAnswer, type DirectAnswer, type SharedMapping } from './codec/shared-mapping.js';
 import { PRE_AUTH_APIS } from '../security/broker-security.js';
-import { isServed, servedApiKeys } from './kafka-apis.js';
+import { isServed, servedApiKeys, SHARED_MAPPINGS } from './kafka-apis.js';
 import { kafkaErrorCode, kafkaErrorMessage } from './kafka-errors.js';
 
 /** A decoded Kafka request as the core carries it: the Kafka request rides along for the answer. */
 interface KafkaDecodedRequest extends DecodedRequest {
   readonly kafka: KafkaRequest;
-  /** Produce only: partitions left out of the command for their old message format. */
-  readonly oldFormat?: ReadonlySet<string> | null;
+  /** Set for an API that runs a shared handler: the mapping back, and what it kept for the answer. */
+  readonly mapping?: SharedMapping<KafkaApiName>;
+  readonly extra?: unknown;
 }
 
 function frameOf(chunks: Buffer[], sent?: (written: boolean) => void): OutgoingFrame {
@@ -94,16 +93,11 @@ export const kafkaCodec: WireCodec = {
     const kafka = decoded.request;
     if (!isServed(kafka.api)) return unsupported(kafka.correlationId, kafka.apiKey, kafka.apiVersion);
     const base = { correlationId: kafka.correlationId, kafka, ...(kafka.clientId === null ? {} : { clientId: kafka.clientId }) };
-    if (kafka.api === 'produce') {
-      const mapped = produceCommandOf(kafka);
+    const mapping = SHARED_MAPPINGS[kafka.api] as SharedMapping<KafkaApiName> | undefined;
+    if (mapping) {
+      const mapped = mapping.command(kafka as never);
       if (isDirectAnswer(mapped)) return answeredDirectly(kafka, mapped);
-      const request: KafkaDecodedRequest = { ...base, api: 'produce', command: mapped.command, oldFormat: mapped.oldFormat };
-      return { request };
-    }
-    if (kafka.api === 'fetch') {
-      const mapped = fetchCommandOf(kafka);
-      if (isDirectAnswer(mapped)) return answeredDirectly(kafka, mapped);
-      const request: KafkaDecodedRequest = { ...base, api: 'fetch', command: mapped };
+      const request: KafkaDecodedRequest = { ...base, api: mapping.shared, command: mapped.command, mapping, extra: mapped.extra };
       return { request };
     }
     const request: KafkaDecodedRequest = { ...base, api: kafka.api, command: kafka };
@@ -111,16 +105,13 @@ export const kafkaCodec: WireCodec = {
   },
 
   encodeResult(req: DecodedRequest, result: unknown): OutgoingFrame {
-    const { kafka, oldFormat } = req as KafkaDecodedRequest;
-    if (kafka.api === 'fetch') {
-      const read = result as FetchResult;
-      // Records at least RECORDS_ZERO_COPY_BYTES_MIN long go out as views of the read buffers,
-      // not copies: they are handed back once the socket has taken every byte.
-      const chunks = encodeBody(kafka, fetchBodyOf(kafka, read));
-      return frameOf(chunks, () => read.release());
-    }
-    if (kafka.api === 'produce') return frameOf(encodeBody(kafka, produceBodyOf(kafka, oldFormat ?? null, result as ProduceResult)));
-    return frameOf(encodeBody(kafka, result));
+    const { kafka, mapping, extra } = req as KafkaDecodedRequest;
+    if (!mapping) return frameOf(encodeBody(kafka, result));
+    const chunks = encodeBody(kafka, mapping.body(kafka as never, result, extra));
+    // A fetch's records at least RECORDS_ZERO_COPY_BYTES_MIN long go out as views of the read
+    // buffers, not copies: they are handed back once the socket has taken every byte.
+    const release = (result as { release?: () => void }).release;
+    return release ? frameOf(chunks, () => release()) : frameOf(chunks);
   },
 
   closesAfter(req: DecodedRequest, err: StrataError) {

@@ -21,14 +21,9 @@ import { OFFSET_MAGIC } from '../../../proto/record-batch.js';
 import type { FetchCommand, FetchResult, PartitionFetchResult } from '../../server/api/fetch.js';
 import type { Acks, ProduceCommand, ProduceResult } from '../../server/api/produce.js';
 import { kafkaErrorCode, KafkaError } from '../kafka-errors.js';
+import type { DirectAnswer, SharedMapping } from './shared-mapping.js';
 
 const ACKS: Readonly<Record<number, Acks>> = { 0: 'none', 1: 'leader', [-1]: 'all' };
-
-/** A request the codec answers itself, without a handler (null: no answer at all). */
-export interface DirectAnswer<B> {
-  readonly answer: B | null;
-  readonly reason: string;
-}
 
 export interface ProduceMapping {
   readonly command: ProduceCommand;
@@ -148,6 +143,20 @@ export function fetchBodyOf(req: KafkaRequestOf<'fetch'>, result: FetchResult): 
   };
 }
 
-export function isDirectAnswer<B>(m: object): m is DirectAnswer<B> {
-  return 'answer' in m;
-}
+export const produce: SharedMapping<'produce'> = {
+  shared: 'produce',
+  command(req) {
+    const mapped = produceCommandOf(req);
+    return 'answer' in mapped ? mapped : { command: mapped.command, extra: mapped.oldFormat };
+  },
+  body: (req, result, extra) => produceBodyOf(req, extra as ReadonlySet<string> | null, result as ProduceResult),
+};
+
+export const fetch: SharedMapping<'fetch'> = {
+  shared: 'fetch',
+  command(req) {
+    const mapped = fetchCommandOf(req);
+    return 'answer' in mapped ? mapped : { command: mapped };
+  },
+  body: (req, result) => fetchBodyOf(req, result as FetchResult),
+};
