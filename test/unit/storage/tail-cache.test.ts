@@ -99,7 +99,9 @@ describe('tail cache', () => {
       },
     ), { numRuns: 40 });
     // The comparison means something only if the cache answered a good share of the reads.
-    expect(cacheReads).toBeGreaterThan(50);
+    // Over 40 random runs that share varies (48-94 cache reads in ten runs): the floor sits
+    // far below it, so only a cache that stopped answering trips it, not an unlucky seed.
+    expect(cacheReads).toBeGreaterThan(20);
   });
 
   it('serves a tail read from memory without reading the file', async () => {
