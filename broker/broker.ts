@@ -35,6 +35,7 @@ import { GroupCoordinator } from './groups/group-coordinator.js';
 import { topicViewOf } from './groups/topic-view.js';
 import { createRootLogger, type Logger } from './logger.js';
 import { BROKER_VERSION } from './server/broker-version.js';
+import { TrafficTotals } from './server/traffic-totals.js';
 import type { BrokerServices } from './server/request-context.js';
 import { newServerStats, type ServerStats } from './server/server-stats.js';
 import { WsListener } from './ws/ws-listener.js';
@@ -87,6 +88,8 @@ export class Broker implements ReadinessSource {
   /** True once logs, topics and groups are open and the listener takes connections. */
   private recovered = false;
   private listenedAtMs = 0;
+  /** Wall-clock time the listener bound (BrokerStats' uptime). */
+  private startedAtMs = 0;
   /** From binding the port to serving; null until then. */
   private recoverySeconds: number | null = null;
   private listeningResolve: ((addr: BrokerAddress) => void) | null = null;
@@ -226,6 +229,7 @@ export class Broker implements ReadinessSource {
     this.boundAddress = { host: config.host, port: addr.port };
     this.logger.info({ url: formatUrl(this.boundAddress) }, 'listening for health checks; recovering');
     this.listenedAtMs = performance.now();
+    this.startedAtMs = Date.now();
     this.listeningResolve?.(this.boundAddress);
     if (config.testing.recoveryDelayMs > 0) {
       this.logger.warn({ recoveryDelayMs: config.testing.recoveryDelayMs }, 'test-only recovery delay');
@@ -283,6 +287,8 @@ export class Broker implements ReadinessSource {
     // Endpoints are read per request: the URLs are known only once the listeners are bound.
     const single = config.cluster ? null : new SingleNodeMetadata(config.nodeId, topicManager, () => this.endpoints());
     const broker = this;
+    // Totals for BrokerStats (the console), passing every report on to the metrics when on.
+    const totals = new TrafficTotals(metrics?.traffic);
     const services: BrokerServices = {
       config,
       topics: topicManager,
@@ -301,8 +307,15 @@ export class Broker implements ReadinessSource {
       logger: serverLogger,
       brokerUrl: () => (this.boundAddress ? formatUrl(this.boundAddress) : ''),
       stopping: this.stopping.signal,
-      traffic: metrics?.traffic,
+      traffic: totals,
       security: this.brokerSecurity,
+      totals,
+      brokerInfo: () => ({
+        version: BROKER_VERSION,
+        startedAtMs: this.startedAtMs,
+        listeners: this.endpoints(),
+        connections: (this.server?.connectionCount ?? 0) + (this.kafkaServer?.connectionCount ?? 0),
+      }),
     };
     this.server.attach(services);
     this.recovered = true;

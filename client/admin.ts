@@ -10,6 +10,7 @@ import { errorFromWire, InvalidConfigError, StrataError, UnknownTopicError } fro
 import type { Connection, RequestBody, ResponseBody } from './connection.js';
 import { checkOffset, listOffsets, specToQuery } from './list-offsets.js';
 import { retry, type RetryPolicy } from './retry.js';
+import { fetchBrokerStats, type BrokerStats } from './broker-stats.js';
 import { alterTopicSettings, describeTopicSettings, type TopicConfigAlteration, type TopicSettingDescription } from './topic-settings.js';
 
 /** Durability of a topic's appends; 'default' inherits the broker's policy. */
@@ -117,6 +118,11 @@ export class Admin {
   async deleteTopics(names: readonly string[]): Promise<TopicResult[]> {
     const res = await this.call(() => this.conn.request('deleteTopics', { names: [...names] }));
     return topicResults(names, res.topics ?? []);
+  }
+
+  /** The broker's version, uptime, listeners, flush policy, data size and traffic totals (see BrokerStats). */
+  async brokerStats(): Promise<BrokerStats> {
+    return this.call(() => fetchBrokerStats(this.conn));
   }
 
   async listTopics(): Promise<string[]> {

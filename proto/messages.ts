@@ -28,6 +28,8 @@ export const REQUEST_APIS = [
   'createUser', 'listUsers', 'deleteUser',
   // Broker to broker: replication (oneof field numbers 55-69).
   'replicaFetch', 'offsetsForLeaderEpoch',
+  // The web console (oneof field numbers 100-109).
+  'brokerStats',
 ] as const;
 export type RequestApi = (typeof REQUEST_APIS)[number];
 

@@ -8,6 +8,7 @@
  */
 import { handleAlterTopicConfigs, type AlterTopicConfigsCommand, type AlterTopicConfigsResult } from './api/alter-topic-configs.js';
 import { apiVersionsHandler, type ApiVersionsCommand, type ApiVersionsResult } from './api/api-versions.js';
+import { handleBrokerStats, type BrokerStatsCommand, type BrokerStatsResult } from './api/broker-stats.js';
 import { handleClusterInfo, type ClusterInfoCommand, type ClusterInfoResult } from './api/cluster-info.js';
 import { handleCreateUser, type CreateUserCommand, type CreateUserResult } from './api/create-user.js';
 import { handleDeleteUser, type DeleteUserCommand, type DeleteUserResult } from './api/delete-user.js';
@@ -66,6 +67,7 @@ export interface Apis {
   deleteUser: { command: DeleteUserCommand; result: DeleteUserResult };
   replicaFetch: { command: ReplicaFetchCommand; result: ReplicaFetchResult };
   offsetsForLeaderEpoch: { command: EpochEndOffsetCommand; result: EpochEndOffsetResult };
+  brokerStats: { command: BrokerStatsCommand; result: BrokerStatsResult };
 }
 
 export type ApiName = keyof Apis;
@@ -111,6 +113,7 @@ export const API_TABLE: readonly AnyApiEntry[] = Object.freeze([
   entry('deleteUser', handleDeleteUser),
   entry('replicaFetch', handleReplicaFetch),
   entry('offsetsForLeaderEpoch', handleOffsetsForLeaderEpoch),
+  entry('brokerStats', handleBrokerStats),
 ]);
 
 export const API_NAMES: readonly ApiName[] = Object.freeze(API_TABLE.map((e) => e.name));

@@ -14,6 +14,7 @@ import type { ProducerIdAllocator } from '../partition/producer-ids.js';
 import type { ReplicaManager } from '../replication/replica-manager.js';
 import type { PartitionReader } from './fetch-reader.js';
 import type { TrafficObserver } from './hooks.js';
+import type { TrafficTotals } from './traffic-totals.js';
 import type { BrokerSecurity } from '../security/broker-security.js';
 import type { TopicManager } from '../topics/topic-manager.js';
 
@@ -43,6 +44,20 @@ export interface BrokerServices {
   readonly traffic?: TrafficObserver | undefined;
   /** Credentials, ACLs, quotas and the authorizer; absent (tests, embedding): no security at all. */
   readonly security?: BrokerSecurity | undefined;
+  /** Records and bytes in/out since start (BrokerStats); absent: reported as 0. */
+  readonly totals?: TrafficTotals | undefined;
+  /** Version, start time, listeners and connections of the broker process (BrokerStats). */
+  readonly brokerInfo?: (() => BrokerProcessInfo) | undefined;
+}
+
+/** What BrokerStats reports of the broker process itself. */
+export interface BrokerProcessInfo {
+  readonly version: string;
+  readonly startedAtMs: number;
+  /** Listener name (ws, kafka) to its address. */
+  readonly listeners: Record<string, string>;
+  /** Open connections over all listeners. */
+  readonly connections: number;
 }
 
 /** Which listener a connection came in on. */

@@ -28,6 +28,7 @@ import * as configApis from './codec/config-apis.js';
 import * as groupApis from './codec/group-apis.js';
 import * as recordApis from './codec/record-apis.js';
 import * as securityApis from './codec/security-apis.js';
+import * as consoleApis from './codec/console-apis.js';
 import * as topicApis from './codec/topic-apis.js';
 import { peekCorrelationId } from './frame-peek.js';
 
@@ -59,6 +60,7 @@ const CODECS: WsApiCodecs = {
   deleteUser: securityApis.deleteUser,
   replicaFetch: clusterApis.replicaFetch,
   offsetsForLeaderEpoch: clusterApis.offsetsForLeaderEpoch,
+  brokerStats: consoleApis.brokerStats,
 };
 
 assert.deepEqual([...REQUEST_APIS].sort(), [...API_NAMES].sort(), 'the protobuf oneof and the API table must name the same APIs');
