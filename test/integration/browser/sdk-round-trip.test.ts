@@ -4,6 +4,8 @@
  * bundle, produces and consumes over the page's own WebSocket, plain and compressed, and the
  * Node SDK reads what the browser wrote (issue 13).
  */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { Strata } from '../../../client/index.js';
@@ -17,9 +19,15 @@ describe('the browser SDK in Chromium', () => {
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
+  let readmePage = '';
 
   beforeAll(async () => {
-    site = await serveStatic(sdkPageRoutes());
+    // The README's browser snippet, as a user would copy it, beside the bundle it imports.
+    const readme = await readFile(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+    const snippet = /```html\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## In the browser')))?.[1];
+    if (!snippet) throw new Error('README has no ```html block under "In the browser"');
+    readmePage = snippet;
+    site = await serveStatic({ ...sdkPageRoutes(), '/readme.html': { get text() { return readmePage.replaceAll('ws://127.0.0.1:7171', broker.url); }, type: 'text/html' } });
     broker = await startBrokerProcess(['--allowed-origins', site.origin]);
     browser = await launchChromium();
     page = await browser.newPage();
@@ -83,5 +91,20 @@ describe('the browser SDK in Chromium', () => {
       return null;
     }, broker.url);
     expect(seen).toEqual({ ctor: 'Uint8Array', bytes: [0, 1, 2, 255], hasBuffer: 'undefined' });
+  });
+
+  it("runs the README's browser snippet as written", async () => {
+    const readmeTab = await browser.newPage();
+    const errors: string[] = [];
+    readmeTab.on('pageerror', (err) => errors.push(err.message));
+    try {
+      await readmeTab.goto(`${site.origin}/readme.html`);
+      await readmeTab.waitForFunction(() => document.getElementById('out')?.textContent?.includes('read '), undefined, { timeout: 15_000 });
+      const out = await readmeTab.locator('#out').textContent();
+      expect(errors).toEqual([]);
+      expect(out).toMatch(/^sent to partition 0 at offset 0\nread button-1 \{"x":10,"y":20\}\n$/);
+    } finally {
+      await readmeTab.close();
+    }
   });
 });
