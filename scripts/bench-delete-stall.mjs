@@ -1,11 +1,13 @@
 // Does deleting a big topic stall other partitions? Runs against the compiled engine in dist/
 // (`npm run bench:delete` builds first), data under os.tmpdir(), removed at the end.
 //
-//   node scripts/bench-delete-stall.mjs [--topic-mib 512] [--idle-seconds 3]
+//   node scripts/bench-delete-stall.mjs [--topic-mib 256] [--window-seconds 2]
 //
 // One partition ('live', flush policy always) appends a 1 KiB batch and waits for its fdatasync,
 // over and over, while a second topic of --topic-mib MiB (4 partitions, 64 MiB segments) is
-// deleted. Three phases, each reporting the append+fdatasync latencies seen during it:
+// deleted. Phases (idle, rm-rf, stepwise, idle, stepwise, rm-rf: alternating so the machine's
+// load hits both ways alike), each at least --window-seconds long, each reporting the
+// append+fdatasync latencies seen during it:
 //   idle       no delete running;
 //   rm-rf      the old way: the renamed directories removed at once (fs.rm recursive), what
 //              LogManager.deleteLogs did before the background deleter;
@@ -25,8 +27,8 @@ function arg(name, fallback) {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
-const topicMiB = arg('--topic-mib', 512);
-const idleSeconds = arg('--idle-seconds', 3);
+const topicMiB = arg('--topic-mib', 256);
+const idleSeconds = arg('--window-seconds', 2);
 const PARTITIONS = 4;
 
 const now = Date.now();
@@ -73,39 +75,58 @@ function report(phase, latencies, deleteMs) {
     (deleteMs === undefined ? '' : `; delete of ${topicMiB} MiB took ${deleteMs.toFixed(0)} ms`));
 }
 
+/** Runs `work` and keeps measuring until it is done and at least `windowMs` passed, so phases compare like for like. */
+function windowed(work, windowMs) {
+  return async () => {
+    const minimum = new Promise((r) => setTimeout(r, windowMs));
+    const ms = await work();
+    await minimum;
+    return ms;
+  };
+}
+
+/** The old deleteLogs after its renames: every file unlinked at once. */
+async function rmRf(manager, topic) {
+  const aside = [];
+  for (let p = 0; p < PARTITIONS; p++) {
+    await manager.getLog(topic, p).close();
+    const to = path.join(dir, `${topic}-${p}.${Date.now()}-bench`);
+    await rename(path.join(dir, `${topic}-${p}`), to);
+    aside.push(to);
+  }
+  const t0 = performance.now();
+  for (const d of aside) await rm(d, { recursive: true, force: true });
+  return performance.now() - t0;
+}
+
+async function stepwise(manager, topic) {
+  const t0 = performance.now();
+  await manager.deleteLogs(topic);
+  await manager.deletesSettled();
+  return performance.now() - t0;
+}
+
 const dir = await mkdtemp(path.join(os.tmpdir(), 'strata-bench-delete-'));
 try {
   const manager = await LogManager.open({ dataDir: dir, logger: silentLogger(), defaultConfig: DEFAULT_LOG_CONFIG });
   const live = await manager.openLog('live', 0, { ...DEFAULT_LOG_CONFIG, flushPolicy: 'always' });
-  console.log(`# ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; topic ${topicMiB} MiB in ${PARTITIONS} partitions`);
-
-  report('idle', await measure(live, () => new Promise((r) => setTimeout(r, idleSeconds * 1000))));
-
-  await fill(manager, 'old');
-  let deleteMs = 0;
-  const rmLatencies = await measure(live, async () => {
-    // The old deleteLogs after its renames: every file unlinked at once.
-    const aside = [];
-    for (let p = 0; p < PARTITIONS; p++) {
-      await manager.getLog('old', p).close();
-      const to = path.join(dir, `old-${p}.${Date.now()}-bench`);
-      await rename(path.join(dir, `old-${p}`), to);
-      aside.push(to);
+  console.log(`# ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; topic ${topicMiB} MiB in ${PARTITIONS} partitions; ` +
+    `each phase measures for at least ${idleSeconds} s`);
+  const windowMs = idleSeconds * 1000;
+  // Alternating, so the shared machine's load hits both ways alike.
+  const phases = [['idle'], ['rm-rf', rmRf], ['stepwise', stepwise], ['idle'], ['stepwise', stepwise], ['rm-rf', rmRf]];
+  let n = 0;
+  for (const [phase, del] of phases) {
+    if (!del) {
+      report(phase, await measure(live, () => new Promise((r) => setTimeout(r, windowMs))));
+      continue;
     }
-    const t0 = performance.now();
-    for (const d of aside) await rm(d, { recursive: true, force: true });
-    deleteMs = performance.now() - t0;
-  });
-  report('rm-rf', rmLatencies, deleteMs);
-
-  await fill(manager, 'new');
-  const stepLatencies = await measure(live, async () => {
-    const t0 = performance.now();
-    await manager.deleteLogs('new');
-    await manager.deletesSettled();
-    deleteMs = performance.now() - t0;
-  });
-  report('stepwise', stepLatencies, deleteMs);
+    const topic = `doomed${n++}`;
+    await fill(manager, topic);
+    let deleteMs = 0;
+    const latencies = await measure(live, windowed(async () => (deleteMs = await del(manager, topic)), windowMs));
+    report(phase, latencies, deleteMs);
+  }
   console.log(`# load after ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   await manager.close();
 } finally {
