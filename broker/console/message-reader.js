@@ -6,7 +6,7 @@
  * most, so a page of small records costs one small fetch.
  */
 import { call } from './broker-client.js';
-import { toText } from './format.js';
+import { matches } from './record-filter.js';
 
 export const PAGE_RECORDS_DEFAULT = 50;
 /** Records a filtered page may look at before it stops and says how far it got. */
@@ -28,17 +28,6 @@ export async function resolveStart(topic, partition, start) {
   const n = Number(start.value);
   if (!Number.isSafeInteger(n) || n < 0) throw Object.assign(new Error('bad offset'), { consoleMessage: `Not an offset: ${start.value}` });
   return n;
-}
-
-/** True when a record passes the filter: { key?: exact key text, text?: substring of key, value or header values }. */
-export function matches(record, filter) {
-  if (filter.key && toText(record.key) !== filter.key) return false;
-  if (filter.text) {
-    const t = filter.text;
-    if (toText(record.key)?.includes(t) || toText(record.value)?.includes(t)) return true;
-    return record.headers.some((h) => h.key.includes(t) || toText(h.value)?.includes(t));
-  }
-  return true;
 }
 
 /**

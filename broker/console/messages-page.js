@@ -61,7 +61,7 @@ export function MessagesPage({ query }) {
     stopTail();
     setError('');
     const records = [];
-    setTail({ records: [], since: Date.now() });
+    setTail({ records: [], from: null });
     try {
       const consumer = await call('Opening the live tail', async (c) => {
         const cons = c.consumer({ maxWaitMs: 500 });
@@ -69,12 +69,15 @@ export function MessagesPage({ query }) {
         return cons;
       });
       tailConsumer.current = consumer;
+      // The log end the tail follows from: every record from this offset on will show.
+      const from = consumer.position({ topic, partition });
+      setTail({ records: [], from });
       (async () => {
         try {
           for await (const batch of consumer.batches()) {
             records.unshift(...batch.records.reverse());
             records.length = Math.min(records.length, TAIL_RECORDS_MAX);
-            setTail({ records: [...records], since: Date.now() });
+            setTail({ records: [...records], from });
           }
         } catch (err) {
           if (tailConsumer.current === consumer) setError(`Live tail stopped — ${err.name}: ${err.message}`);
@@ -116,7 +119,8 @@ export function MessagesPage({ query }) {
       </select>
     </form>
     ${error && html`<p class="error" role="alert">${error}</p>`}
-    ${tail && html`<div data-testid="tail"><h3>Live tail of ${topic}-${partition} <small>(newest first, ${tail.records.length} shown)</small></h3>
+    ${tail && html`<div data-testid="tail" data-from=${tail.from ?? ''}><h3>Live tail of ${topic}-${partition}
+      <small>${tail.from === null ? '(opening…)' : `(following from offset ${tail.from}; newest first, ${tail.records.length} shown)`}</small></h3>
       <table class="records"><thead><tr><th>Offset</th><th>Timestamp</th><th>Key</th><th>Headers</th><th>Value</th></tr></thead>
       <tbody><${RecordRows} records=${tail.records} view=${view} /></tbody></table></div>`}
     ${page && !tail && html`<div data-testid="page">
