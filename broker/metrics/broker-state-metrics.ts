@@ -1,9 +1,9 @@
 /**
  * Gauges (and counters kept elsewhere) read at scrape time from what the broker already tracks:
- * partitions (log start/end offsets, high watermark, size, segments, health), consumer-group
- * lag, connections and in-flight requests per listener, storage cache use and hit ratio,
- * recovery, and the listener's bound counters (server-stats.ts). Nothing here runs on a
- * request: each collect() walks the current state once per scrape (about 1 µs per series).
+ * partition counts and health, connections and in-flight requests per listener, storage cache
+ * use and hit ratios, recovery, and the listeners' bound counters (server-stats.ts). Nothing
+ * here runs on a request. The series that grow with partitions and groups (offsets, sizes,
+ * lag) are written apart, in slices (partition-metrics-text.ts).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { GroupCoordinator } from '../groups/group-coordinator.js';
@@ -59,39 +59,10 @@ export function registerBrokerStateMetrics(registry: Registry, src: BrokerStateS
   gauge('strata_topics', 'Topics on this broker', [], (set) => set({}, src.topics()?.size ?? 0));
   gauge('strata_partitions', 'Partitions on this broker', [], (set) => set({}, partitions().length));
 
-  const perPartition = (name: string, help: string, read: (p: ReturnType<typeof partitions>[number]) => number): void => {
-    gauge(name, help, ['topic', 'partition'], (set) => {
-      for (const p of partitions()) set({ topic: p.topic, partition: p.index }, read(p));
-    });
-  };
-  perPartition('strata_partition_log_end_offset', 'Next offset the partition will assign', (p) => p.logEndOffset);
-  perPartition('strata_partition_log_start_offset', 'First offset the partition still holds', (p) => p.logStartOffset);
-  perPartition('strata_partition_high_watermark', 'Offset below which records are committed and readable', (p) => p.highWatermark);
-  perPartition('strata_partition_size_bytes', 'Bytes of the partition\'s segment files', (p) => p.sizeBytes);
-  perPartition('strata_partition_segments', 'Segment files of the partition', (p) => p.segmentCount);
   gauge('strata_unhealthy_partitions', 'Partitions that refuse to acknowledge after a failed fsync (until the broker restarts)', [], (set) => {
     let n = 0;
     for (const p of partitions()) if (!p.healthy) n++;
     set({}, n);
-  });
-
-  gauge('strata_consumer_group_lag', 'Records between a group\'s committed offset and the partition\'s high watermark', ['group', 'topic', 'partition'], (set) => {
-    const groups = src.groups();
-    const topics = src.topics();
-    if (!groups || !topics) return;
-    for (const group of groups.offsets.groups()) {
-      for (const o of groups.offsets.groupOffsets(group)) {
-        const p = topics.getPartition(o.topic, o.partition);
-        if (p) set({ group, topic: o.topic, partition: o.partition }, Math.max(0, p.highWatermark - o.offset));
-      }
-    }
-  });
-  gauge('strata_consumer_group_committed_offset', 'A group\'s committed offset per partition', ['group', 'topic', 'partition'], (set) => {
-    const groups = src.groups();
-    if (!groups) return;
-    for (const group of groups.offsets.groups()) {
-      for (const o of groups.offsets.groupOffsets(group)) set({ group, topic: o.topic, partition: o.partition }, o.offset);
-    }
   });
 
   gauge('strata_connections', 'Open client connections, per listener', ['listener'], (set) => {
