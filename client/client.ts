@@ -26,6 +26,7 @@ import { NOOP_LOGGER, type Logger } from './logger.js';
 import { Producer } from './producer.js';
 import { resolveProducerOptions, type ProducerOptions } from './producer-options.js';
 import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from './retry.js';
+import { resolveSaslOptions, type ResolvedSasl, type SaslOptions } from './sasl/sasl-options.js';
 import type { SocketFactory } from './socket.js';
 
 /** Options of `new Strata()` / `createClient()`. */
@@ -53,6 +54,12 @@ export interface ClientOptions {
   queuedRequestsMax?: number;
   /** Opens WebSockets. @default `defaultSocketFactory`: the `ws` package on Node, the page's WebSocket in a browser */
   socketFactory?: SocketFactory;
+  /**
+   * Log every connection in with SASL SCRAM (brokers started with `--auth scram`). The password
+   * never crosses the wire; the broker proves it knows the user too.
+   * @default no login
+   */
+  sasl?: SaslOptions;
 }
 
 interface ResolvedClientOptions {
@@ -66,6 +73,7 @@ interface ResolvedClientOptions {
   inFlightRequestsMax: number;
   queuedRequestsMax: number;
   socketFactory: SocketFactory | undefined;
+  sasl: ResolvedSasl | null;
 }
 
 function positiveInt(name: string, value: number): number {
@@ -90,6 +98,7 @@ function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
     inFlightRequestsMax: positiveInt('inFlightRequestsMax', o.inFlightRequestsMax ?? IN_FLIGHT_REQUESTS_MAX_DEFAULT),
     queuedRequestsMax: positiveInt('queuedRequestsMax', o.queuedRequestsMax ?? QUEUED_REQUESTS_MAX_DEFAULT),
     socketFactory: o.socketFactory,
+    sasl: resolveSaslOptions(o.sasl),
   };
 }
 
@@ -210,6 +219,7 @@ export class Strata {
       queuedRequestsMax: this.opts.queuedRequestsMax,
       socketFactory: this.opts.socketFactory,
       logger: this.opts.logger,
+      sasl: this.opts.sasl,
     });
   }
 

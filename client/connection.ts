@@ -3,7 +3,9 @@
  *
  * Wire: each binary frame is one protobuf Request (out) or Response (in); responses may arrive
  * in any order and are matched to requests by correlation id (uint32, wrapping). On every
- * (re)connect the first exchange is ApiVersions; nothing else is sent before it succeeds.
+ * (re)connect the first exchange is ApiVersions, then the SASL login when `sasl` is set; nothing
+ * else is sent before they succeed. A refused login fails every waiting request with the
+ * broker's typed error (SaslAuthenticationFailedError...), not a retriable connection error.
  *
  * Bounds: at most `inFlightRequestsMax` requests await a response; up to `queuedRequestsMax`
  * more wait in FIFO order for a slot (or for the socket to open), and beyond that request()
@@ -20,13 +22,14 @@
 import { PROTOCOL_VERSION } from '../proto/constants.js';
 import {
   ConnectionClosedError, errorFromWire, InvalidRequestError, MessageTooLargeError, RequestTimedOutError, StrataError,
-  TooManyRequestsError, UnsupportedVersionError,
+  TooManyRequestsError, UnsupportedVersionError, SaslAuthenticationFailedError, UnsupportedSaslMechanismError, IllegalSaslStateError,
 } from '../proto/errors.js';
 import { decodeResponse, encodeRequest, type RequestApi, type RequestProps, type ResponseProps } from '../proto/messages.js';
 import {
   CORRELATION_ID_MAX, RECONNECT_BACKOFF_MS_INITIAL, RECONNECT_BACKOFF_MS_MAX, RETRY_JITTER_FRACTION,
 } from './constants.js';
 import { NOOP_LOGGER, type Logger } from './logger.js';
+import { saslLogin, type ResolvedSasl } from './sasl/sasl-options.js';
 import { defaultSocketFactory, type SocketFactory, type StrataSocket } from './socket.js';
 
 export type RequestBody<K extends RequestApi> = NonNullable<RequestProps[K]>;
@@ -41,6 +44,8 @@ export interface ConnectionOptions {
   queuedRequestsMax: number;
   socketFactory?: SocketFactory;
   logger?: Logger;
+  /** Log in with SASL SCRAM on every (re)connect, right after ApiVersions. */
+  sasl?: ResolvedSasl | null;
 }
 
 /** What the broker said about itself in the handshake. */
@@ -196,7 +201,8 @@ export class Connection {
           socket.terminate();
         }
         this.nextConnectAt = Date.now() + reconnectDelayMs(this.consecutiveFailures);
-        const failure = err instanceof UnsupportedVersionError || (err instanceof StrataError && this.state === 'closed')
+        // A refused login (wrong password, unknown mechanism) fails the same way on every retry.
+        const failure = err instanceof UnsupportedVersionError || (err instanceof StrataError && (this.state === 'closed' || isLoginRefusal(err)))
           ? err
           : new ConnectionClosedError(`cannot connect to ${this.opts.url}: ${(err as Error).message}`, { cause: err });
         if (this.state !== 'closed') this.state = 'disconnected';
@@ -216,15 +222,7 @@ export class Connection {
     this.state = 'connecting';
     await this.openSocket();
     // The handshake goes out ahead of the queue: nothing else may precede it.
-    const call = await new Promise<unknown>((resolve, reject) => {
-      const c: Call = {
-        api: 'apiVersions',
-        body: { protocolVersion: PROTOCOL_VERSION, clientSoftware: this.opts.clientId },
-        noResponse: false, encode: undefined, onWritten: undefined, resolve, reject, timer: undefined, correlationId: -1, settled: false,
-      };
-      c.timer = setTimeout(() => this.onTimeout(c, this.opts.connectTimeoutMs), this.opts.connectTimeoutMs);
-      this.transmit(c);
-    });
+    const call = await this.handshakeCall('apiVersions', { protocolVersion: PROTOCOL_VERSION, clientSoftware: this.opts.clientId });
     const res = call as ResponseBody<'apiVersions'>;
     const min = res.protocolVersionMin ?? 0;
     const max = res.protocolVersionMax ?? 0;
@@ -240,9 +238,30 @@ export class Connection {
       frameBytesMax: res.frameBytesMax ?? 0,
       apis,
     };
+    const sasl = this.opts.sasl;
+    if (sasl) {
+      await saslLogin(sasl, {
+        handshake: async (mechanism) => { await this.handshakeCall('saslHandshake', { mechanism }); },
+        authenticate: async (authBytes) => {
+          const r = await this.handshakeCall('saslAuthenticate', { authBytes }) as ResponseBody<'saslAuthenticate'>;
+          return { authBytes: r.authBytes ?? new Uint8Array(0), complete: r.complete ?? false };
+        },
+      });
+    }
     if (this.state !== 'connecting') throw new ConnectionClosedError('connection closed during the handshake');
     this.state = 'ready';
     this.log.info({ url: this.opts.url, brokerVersion: this.info.brokerVersion }, 'connected');
+  }
+
+  /** One request of the connection handshake, sent ahead of the queue, bounded by connectTimeoutMs. */
+  private handshakeCall(api: RequestApi, body: unknown): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
+      const c: Call = {
+        api, body, noResponse: false, encode: undefined, onWritten: undefined, resolve, reject, timer: undefined, correlationId: -1, settled: false,
+      };
+      c.timer = setTimeout(() => this.onTimeout(c, this.opts.connectTimeoutMs), this.opts.connectTimeoutMs);
+      this.transmit(c);
+    });
   }
 
   private openSocket(): Promise<void> {
@@ -389,6 +408,10 @@ export class Connection {
     this.queueHead = 0;
     for (const call of calls) this.settle(call, err);
   }
+}
+
+function isLoginRefusal(err: StrataError): boolean {
+  return err instanceof SaslAuthenticationFailedError || err instanceof UnsupportedSaslMechanismError || err instanceof IllegalSaslStateError;
 }
 
 /** Exponential backoff with ±RETRY_JITTER_FRACTION jitter before reconnect attempt `failures`. */

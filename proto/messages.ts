@@ -24,8 +24,8 @@ export const REQUEST_APIS = [
   'findCoordinator', 'clusterInfo',
   // Topic settings (oneof field numbers 90-99).
   'describeTopicConfigs', 'alterTopicConfigs',
-  // Security administration (oneof field numbers 70-89).
-  'createUser', 'listUsers', 'deleteUser',
+  // Security administration and login (oneof field numbers 70-89).
+  'createUser', 'listUsers', 'deleteUser', 'saslHandshake', 'saslAuthenticate',
   // Broker to broker: replication (oneof field numbers 55-69).
   'replicaFetch', 'offsetsForLeaderEpoch',
   // The web console (oneof field numbers 100-109).

@@ -1,11 +1,19 @@
 /**
- * The options every broker-facing command shares (`--broker`), and opening an SDK client with
- * them. The CLI is a user of the public SDK, nothing more: what it can do, a program can.
+ * The options every broker-facing command shares (`--broker`, and the login: `--user`,
+ * `--password` or $STRATA_PASSWORD, `--sasl-mechanism`), and opening an SDK client with them.
+ * The CLI is a user of the public SDK, nothing more: what it can do, a program can.
+ *
+ * The password is better given through $STRATA_PASSWORD than --password: a flag shows in `ps`
+ * and in shell history.
  */
 import type { Command } from 'commander';
-import { Strata } from '../../client/index.js';
+import { Strata, type SaslOptions, type ScramMechanism } from '../../client/index.js';
+import { InvalidConfigError } from '../../proto/errors.js';
+import { SCRAM_MECHANISM_NAMES } from '../../proto/sasl/scram-mechanisms.js';
+import { parseChoice } from './args.js';
 
 export const BROKER_URL_DEFAULT = 'ws://127.0.0.1:7171';
+export const PASSWORD_ENV = 'STRATA_PASSWORD';
 
 /** Fails fast when the broker is not there, rather than retrying for the SDK's default time. */
 const CLI_CONNECT_TIMEOUT_MS = 5_000;
@@ -13,18 +21,39 @@ const CLI_RETRIES = 2;
 
 export interface BrokerOption {
   broker: string;
+  user?: string;
+  password?: string;
+  saslMechanism?: ScramMechanism;
 }
 
 export function addBrokerOption(cmd: Command): Command {
-  return cmd.option('--broker <url>', 'broker WebSocket URL (env STRATA_BROKER)', process.env.STRATA_BROKER ?? BROKER_URL_DEFAULT);
+  return cmd
+    .option('--broker <url>', 'broker WebSocket URL (env STRATA_BROKER)', process.env.STRATA_BROKER ?? BROKER_URL_DEFAULT)
+    .option('--user <name>', 'log in as this user (SASL SCRAM; brokers started with --auth scram)')
+    .option('--password <password>', `the user's password (better: env ${PASSWORD_ENV}, which ps does not show)`)
+    .option('--sasl-mechanism <mechanism>', `${SCRAM_MECHANISM_NAMES.join(' or ')} (default SCRAM-SHA-512)`,
+      parseChoice('--sasl-mechanism', SCRAM_MECHANISM_NAMES));
+}
+
+/** The login the options ask for, or undefined for none. */
+export function saslOf(opts: BrokerOption): SaslOptions | undefined {
+  if (opts.user === undefined) {
+    if (opts.password !== undefined) throw new InvalidConfigError('--password needs --user');
+    return undefined;
+  }
+  const password = opts.password ?? process.env[PASSWORD_ENV];
+  if (!password) throw new InvalidConfigError(`--user ${opts.user} needs a password: set ${PASSWORD_ENV} (or pass --password)`);
+  return { mechanism: opts.saslMechanism ?? 'SCRAM-SHA-512', username: opts.user, password };
 }
 
 export function openClient(opts: BrokerOption): Strata {
+  const sasl = saslOf(opts);
   return new Strata({
     brokers: opts.broker,
     clientId: 'strata-cli',
     connectTimeoutMs: CLI_CONNECT_TIMEOUT_MS,
     retry: { retries: CLI_RETRIES },
+    ...(sasl ? { sasl } : {}),
   });
 }
 

@@ -12,6 +12,8 @@ import { handleBrokerStats, type BrokerStatsCommand, type BrokerStatsResult } fr
 import { handleClusterInfo, type ClusterInfoCommand, type ClusterInfoResult } from './api/cluster-info.js';
 import { handleCreateUser, type CreateUserCommand, type CreateUserResult } from './api/create-user.js';
 import { handleDeleteUser, type DeleteUserCommand, type DeleteUserResult } from './api/delete-user.js';
+import { handleSaslAuthenticate, type SaslAuthenticateCommand, type SaslAuthenticateResult } from './api/sasl-authenticate.js';
+import { handleSaslHandshake, type SaslHandshakeCommand, type SaslHandshakeResult } from './api/sasl-handshake.js';
 import { handleListUsers, type ListUsersCommand, type ListUsersResult } from './api/list-users.js';
 import { handleCreateTopics, type CreateTopicsCommand, type CreateTopicsResult } from './api/create-topics.js';
 import { handleDeleteGroups, type DeleteGroupsCommand, type DeleteGroupsResult } from './api/delete-groups.js';
@@ -68,6 +70,8 @@ export interface Apis {
   replicaFetch: { command: ReplicaFetchCommand; result: ReplicaFetchResult };
   offsetsForLeaderEpoch: { command: EpochEndOffsetCommand; result: EpochEndOffsetResult };
   brokerStats: { command: BrokerStatsCommand; result: BrokerStatsResult };
+  saslHandshake: { command: SaslHandshakeCommand; result: SaslHandshakeResult };
+  saslAuthenticate: { command: SaslAuthenticateCommand; result: SaslAuthenticateResult };
 }
 
 export type ApiName = keyof Apis;
@@ -114,6 +118,8 @@ export const API_TABLE: readonly AnyApiEntry[] = Object.freeze([
   entry('replicaFetch', handleReplicaFetch),
   entry('offsetsForLeaderEpoch', handleOffsetsForLeaderEpoch),
   entry('brokerStats', handleBrokerStats),
+  entry('saslHandshake', handleSaslHandshake),
+  entry('saslAuthenticate', handleSaslAuthenticate),
 ]);
 
 export const API_NAMES: readonly ApiName[] = Object.freeze(API_TABLE.map((e) => e.name));

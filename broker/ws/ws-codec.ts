@@ -61,6 +61,8 @@ const CODECS: WsApiCodecs = {
   replicaFetch: clusterApis.replicaFetch,
   offsetsForLeaderEpoch: clusterApis.offsetsForLeaderEpoch,
   brokerStats: consoleApis.brokerStats,
+  saslHandshake: securityApis.saslHandshake,
+  saslAuthenticate: securityApis.saslAuthenticate,
 };
 
 assert.deepEqual([...REQUEST_APIS].sort(), [...API_NAMES].sort(), 'the protobuf oneof and the API table must name the same APIs');

@@ -29,3 +29,13 @@ export const deleteUser: WsApiCodec<'deleteUser'> = {
   command: (b: strata.v1.DeleteUserRequest) => ({ name: b.name ?? '', mechanism: b.mechanism ?? '' }),
   response: empty,
 };
+
+export const saslHandshake: WsApiCodec<'saslHandshake'> = {
+  command: (b: strata.v1.SaslHandshakeRequest) => ({ mechanism: b.mechanism ?? '' }),
+  response: (r) => ({ mechanisms: r.mechanisms }),
+};
+
+export const saslAuthenticate: WsApiCodec<'saslAuthenticate'> = {
+  command: (b: strata.v1.SaslAuthenticateRequest) => ({ authBytes: bytes(b.authBytes) }),
+  response: (r) => ({ authBytes: r.authBytes, complete: r.complete }),
+};
