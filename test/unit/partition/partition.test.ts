@@ -169,10 +169,12 @@ describe('Partition', () => {
     const p = await open(smallConfig({ flushPolicy: 'always' }), { faults: gate.hook });
     await p.appendAsLeader(batch(1, { timestamp: 1_000 }), 'all').committed;
     gate.hold = true;
-    await p.appendAsLeader(batch(1, { timestamp: 5_000 }), 'all').written;
+    const second = p.appendAsLeader(batch(1, { timestamp: 5_000 }), 'all');
+    await second.written;
     expect(await p.offsetForTimestamp(2_000)).toBeNull();
     gate.open();
-    await new Promise((r) => setTimeout(r, 10));
+    // Waiting for the commit, not a fixed sleep: on a loaded box the fdatasync can take longer.
+    await second.committed;
     expect(await p.offsetForTimestamp(2_000)).toEqual({ offset: 1, timestamp: 5_000 });
   });
 
