@@ -20,10 +20,13 @@ export const HTTP_RESPONSE_MS_MAX = 30_000;
  */
 export const STATIC_FILE_BYTES_MAX = 16 * 1024 * 1024;
 
+/** Console files whose gzip-compressed bytes are kept (the build emits a handful). */
+export const GZIP_CACHE_FILES_MAX = 64;
+
 /** Unhealthy partitions named in a /readyz answer; the count is always given in full. */
 export const READYZ_PARTITIONS_LISTED_MAX = 16;
 
 /** Longest request target (path and query) accepted; longer ones get 414. */
 export const HTTP_URL_BYTES_MAX = 2048;
 
-assert.ok(HTTP_RESPONSE_MS_MAX > 0 && STATIC_FILE_BYTES_MAX > 0 && READYZ_PARTITIONS_LISTED_MAX > 0 && HTTP_URL_BYTES_MAX > 0);
+assert.ok(HTTP_RESPONSE_MS_MAX > 0 && STATIC_FILE_BYTES_MAX > 0 && GZIP_CACHE_FILES_MAX > 0 && READYZ_PARTITIONS_LISTED_MAX > 0 && HTTP_URL_BYTES_MAX > 0);

@@ -69,8 +69,8 @@ export class HttpRouter {
     if (pathname === '/healthz') return answerHealthz(res, head);
     if (pathname === '/readyz') return answerReadyz(res, this.opts.readiness, head);
     if (pathname === '/metrics') return this.metrics(res, head);
-    if (pathname === '/' || pathname === '/index.html') return this.opts.console.index(res, head);
-    return this.opts.console.asset(res, pathname.slice('/assets/'.length), head);
+    if (pathname === '/' || pathname === '/index.html') return this.opts.console.index(req, res, head);
+    return this.opts.console.asset(req, res, pathname.slice('/assets/'.length), head);
   }
 
   private async metrics(res: ServerResponse, head: boolean): Promise<void> {

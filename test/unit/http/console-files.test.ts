@@ -3,6 +3,8 @@
  * directory pointed at a temp dir (the real dist/console/ is the browser-sdk build's).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +51,29 @@ describe('console files', () => {
     expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(await js.text()).toBe('console.log(1)');
     const font = await fetch(`${http}/assets/fonts/a.woff2`);
+    expect(font.status).toBe(200);
     expect(font.headers.get('content-type')).toBe('font/woff2');
+  });
+
+  it('sends text files gzip-compressed only to clients that accept gzip', async () => {
+    const get = (encoding: string | null) => new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+      request(`${http}/assets/app-1234.js`, { headers: encoding ? { 'accept-encoding': encoding } : {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      }).on('error', reject).end();
+    });
+    for (let i = 0; i < 2; i++) { // the second answer comes from the compressed cache
+      const gz = await get('br, gzip;q=0.8');
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(gz.headers.vary).toBe('accept-encoding');
+      expect(gunzipSync(gz.body).toString()).toBe('console.log(1)');
+    }
+    const plain = await get(null);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.toString()).toBe('console.log(1)');
+    const font = await fetch(`${http}/assets/fonts/a.woff2`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(font.headers.get('content-encoding')).toBeNull(); // fonts and images are compressed already
   });
 
   it('answers 404 for missing assets, directories and anything outside assets/', async () => {
