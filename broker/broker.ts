@@ -279,6 +279,7 @@ export class Broker implements ReadinessSource {
       logger: this.logger.child({ component: 'groups' }),
       offsetsRetentionMs: config.groups.offsetsRetentionMs,
       offsetsRetentionCheckIntervalMs: config.groups.offsetsRetentionCheckIntervalMs,
+      ...(config.testing.offsetsSegmentBytes === null ? {} : { offsetsLog: { segmentBytes: config.testing.offsetsSegmentBytes } }),
     });
     // __consumer_offsets is a compacted log like any other: the same cleaner looks after it.
     this.cleaner.addSource(this.groupCoordinator.offsets.cleanerSource);

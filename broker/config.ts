@@ -118,6 +118,11 @@ export interface HttpConfig {
 export interface TestingConfig {
   /** Holds recovery back this long after the listener binds, so tests can watch /readyz say 503. @default 0 */
   recoveryDelayMs: number;
+  /**
+   * Segment size of the __consumer_offsets logs instead of OFFSETS_SEGMENT_BYTES (16 MiB), so a
+   * test sees the broker's cleaner compact them after a few thousand commits. @default null
+   */
+  offsetsSegmentBytes: number | null;
 }
 
 export interface BrokerConfig {
@@ -254,8 +259,11 @@ export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
   checkInt('groups.offsetsRetentionMs', groups.offsetsRetentionMs, OFFSETS_RETENTION_MS_MIN, Number.MAX_SAFE_INTEGER);
   checkInt('groups.offsetsRetentionCheckIntervalMs', groups.offsetsRetentionCheckIntervalMs, OFFSETS_RETENTION_CHECK_INTERVAL_MS_MIN, 2 ** 31 - 1);
 
-  const testing: TestingConfig = { recoveryDelayMs: input.testing?.recoveryDelayMs ?? 0 };
+  const testing: TestingConfig = {
+    recoveryDelayMs: input.testing?.recoveryDelayMs ?? 0, offsetsSegmentBytes: input.testing?.offsetsSegmentBytes ?? null,
+  };
   checkInt('testing.recoveryDelayMs', testing.recoveryDelayMs, 0, 10 * 60_000);
+  if (testing.offsetsSegmentBytes !== null) checkInt('testing.offsetsSegmentBytes', testing.offsetsSegmentBytes, 1024, 2 ** 31 - 1);
   const kafka = resolveKafkaConfig(input.kafka);
   const security = resolveSecurityConfig(input.security);
   checkListenersSafe(security, [{ what: 'the WebSocket listener (--host)', host }, ...(kafka ? [{ what: 'the Kafka listener (--kafka-listen)', host: kafka.host }] : [])]);

@@ -50,6 +50,7 @@ interface StartOptions {
   allowedOrigins: string;
   metrics: 'on' | 'off';
   testRecoveryDelayMs?: number;
+  testOffsetsSegmentBytes?: number;
   nodeId?: number;
   cluster?: string;
   advertise?: string;
@@ -120,6 +121,8 @@ export function registerBrokerCommands(program: Command): void {
     .option('--metrics <on|off>', 'serve Prometheus metrics at /metrics and count them', parseChoice('--metrics', ['on', 'off'] as const), 'on')
     .option('--test-recovery-delay-ms <ms>', 'TESTS ONLY: wait this long after binding the port before recovering (to watch /readyz say 503)',
       parseNonNegativeInt('--test-recovery-delay-ms'))
+    .option('--test-offsets-segment-bytes <bytes>', 'TESTS ONLY: segment size of the __consumer_offsets logs (default: 16 MiB)',
+      parsePositiveInt('--test-offsets-segment-bytes'))
     .option('--node-id <n>', 'this broker\'s id (unique in its cluster; default: 0)', parseNonNegativeInt('--node-id'))
     .option('--cluster <url>', 'join a cluster coordinated by etcd: etcd://host:port[,host:port...][/prefix] (default: run alone)')
     .option('--advertise <url>', 'ws:// URL other brokers and clients reach this broker at (default: the listen address)')
@@ -174,7 +177,7 @@ function toConfig(opts: StartOptions): BrokerConfigInput {
     groups: { offsetsRetentionMs: opts.offsetsRetentionMs, offsetsRetentionCheckIntervalMs: opts.offsetsRetentionCheckIntervalMs },
     security: { auth: opts.auth, superUsers: opts.superUsers, allowAnonymous: opts.allowAnonymous ?? false },
     http: { allowedOrigins: opts.allowedOrigins, metrics: opts.metrics === 'on' },
-    testing: { recoveryDelayMs: opts.testRecoveryDelayMs },
+    testing: { recoveryDelayMs: opts.testRecoveryDelayMs, offsetsSegmentBytes: opts.testOffsetsSegmentBytes },
     kafka: opts.kafkaListen === 'off' ? null : {
       host: opts.kafkaListen.host, port: opts.kafkaListen.port, advertise: opts.kafkaAdvertise ?? null, idleTimeoutMs: opts.kafkaIdleTimeoutMs,
     },
