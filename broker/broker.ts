@@ -363,6 +363,7 @@ export class Broker implements ReadinessSource {
         ...(this.kafkaServer ? [{ listener: 'kafka', stats: this.kafkaServer.stats }] : []),
       ],
       recoverySeconds: () => this.recoverySeconds,
+      replication: () => this.replicaManager?.replicationStats() ?? null,
     });
   }
 

@@ -155,7 +155,7 @@ function cpuMicrosPerCall(fn) {
 }
 const metrics = new BrokerMetrics({
   nodeId: 0, version: 'bench', topics: () => null, groups: () => null, storage: () => null, listeners: () => [],
-  serverStats: () => [], recoverySeconds: () => null,
+  serverStats: () => [], recoverySeconds: () => null, replication: () => null,
 });
 const ctx = { listener: 'ws' };
 const completion = { api: 'produce', durationMs: 1.5, error: null, bytesIn: 200_000, bytesOut: 40 };

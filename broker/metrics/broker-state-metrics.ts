@@ -27,6 +27,8 @@ export interface BrokerStateSources {
   listeners(): readonly ListenerGauges[];
   /** Each listener's bound counters (server-stats.ts), by listener name. */
   serverStats(): ReadonlyArray<{ readonly listener: string; readonly stats: ServerStats }>;
+  /** Replication counts when this broker is part of a cluster (--cluster); null otherwise. */
+  replication(): { isrShrinks: number; isrExpands: number; leaders: number; underReplicated: number; underMinIsr: number } | null;
   /** Seconds from binding the port to serving (storage, topics and groups open); null while recovering. */
   recoverySeconds(): number | null;
 }
@@ -107,6 +109,20 @@ export function registerBrokerStateMetrics(registry: Registry, src: BrokerStateS
     const r = reads();
     set({}, r.cache + r.file === 0 ? 0 : r.cache / (r.cache + r.file));
   });
+
+  // Cluster only (absent on a single broker): Kafka's UnderReplicatedPartitions, IsrShrinksPerSec...
+  const repl = () => src.replication();
+  gauge('strata_leader_partitions', 'Partitions this broker leads (cluster only)', [], (set) => { const r = repl(); if (r) set({}, r.leaders); });
+  gauge('strata_under_replicated_partitions', 'Partitions led here whose ISR is smaller than their replica set (cluster only)', [], (set) => {
+    const r = repl();
+    if (r) set({}, r.underReplicated);
+  });
+  gauge('strata_under_min_isr_partitions', 'Partitions led here with fewer in-sync replicas than min.insync.replicas: acks=all is refused (cluster only)', [], (set) => {
+    const r = repl();
+    if (r) set({}, r.underMinIsr);
+  });
+  counter('strata_isr_shrinks_total', 'ISR shrinks this broker wrote as leader (lagging followers removed; cluster only)', [], (inc) => { const r = repl(); if (r) inc({}, r.isrShrinks); });
+  counter('strata_isr_expands_total', 'ISR expansions this broker wrote as leader (caught-up followers taken back; cluster only)', [], (inc) => { const r = repl(); if (r) inc({}, r.isrExpands); });
 
   gauge('strata_recovery_duration_seconds', 'How long start-up took from binding the port to serving (log recovery, topics, groups); absent while recovering', [], (set) => {
     const s = src.recoverySeconds();

@@ -81,6 +81,11 @@ export class ReplicaTracker {
     this.partition.log.off(this.opts.countDurableOnly ? 'durable' : 'written', this.onLocal);
   }
 
+  /** Replicas assigned to the partition, the leader included (for the under-replicated count). */
+  get replicaCount(): number {
+    return this.opts.replicas.length;
+  }
+
   get isr(): readonly number[] {
     return this.opts.replicas.filter((b) => this.isrSet.has(b));
   }

@@ -62,8 +62,30 @@ export class ReplicaManager {
   private running = false;
   private isrTimer: NodeJS.Timeout | null = null;
   private readonly onChange = (): void => this.schedule();
+  /** ISR changes this broker made as leader (for the metrics). */
+  private isrShrinkCount = 0;
+  private isrExpandCount = 0;
 
   constructor(private readonly opts: ReplicaManagerOptions) {}
+
+  /**
+   * For the metrics, at scrape time: ISR shrinks and expands written by this broker as leader
+   * since start, and of the partitions it leads, how many have fewer in-sync replicas than
+   * replicas (under-replicated) or fewer than min.insync.replicas (acks=all refused).
+   */
+  replicationStats(): { isrShrinks: number; isrExpands: number; leaders: number; underReplicated: number; underMinIsr: number } {
+    let leaders = 0;
+    let underReplicated = 0;
+    let underMinIsr = 0;
+    for (const role of this.roles.values()) {
+      if (role.kind !== 'leader') continue;
+      leaders++;
+      const isr = role.tracker.isr.length;
+      if (isr < role.tracker.replicaCount) underReplicated++;
+      if (isr < role.minIsr) underMinIsr++;
+    }
+    return { isrShrinks: this.isrShrinkCount, isrExpands: this.isrExpandCount, leaders, underReplicated, underMinIsr };
+  }
 
   private get localId(): number {
     return this.opts.node.nodeId;
@@ -282,6 +304,8 @@ export class ReplicaManager {
       updateIsr(node.client, node.keys, topic, index, this.localId, role.epoch, isr).then((res) => {
         if (res.ok && this.roles.get(key) === role) {
           role.tracker.setIsr(res.state.isr);
+          if (out.length > 0) this.isrShrinkCount++;
+          if (back.length > 0) this.isrExpandCount++;
           this.opts.logger.info({ topic, partition: index, isr: res.state.isr, removed: out, added: back }, 'ISR changed');
         }
       }, (err: unknown) => this.opts.logger.warn({ err, topic, partition: index }, 'ISR update failed; retrying')).finally(() => {
