@@ -6,8 +6,9 @@
  *
  * Concurrency: any number of concurrent calls share the client's admin connection.
  */
-import { errorFromWire, InvalidConfigError, StrataError, UnknownTopicError } from '../proto/errors.js';
+import { ConnectionClosedError, errorFromWire, InvalidConfigError, StrataError, UnknownTopicError } from '../proto/errors.js';
 import type { Connection, RequestBody, ResponseBody } from './connection.js';
+import { LeaderRouter } from './leader-router.js';
 import { checkOffset, listOffsets, specToQuery } from './list-offsets.js';
 import { retry, type RetryPolicy } from './retry.js';
 import { fetchBrokerStats, type BrokerStats } from './broker-stats.js';
@@ -83,15 +84,27 @@ export type OffsetQuerySpec = 'earliest' | 'latest' | number | { timestamp: numb
 export interface AdminDeps {
   connection: Connection;
   retry: RetryPolicy;
+  /** Finds a live broker when the current one is gone (and partition leaders). @default `connection` alone */
+  router?: LeaderRouter;
 }
 
 export class Admin {
-  private readonly conn: Connection;
+  private readonly router: LeaderRouter;
   private readonly policy: RetryPolicy;
 
-  constructor(deps: AdminDeps) {
-    this.conn = deps.connection;
+  constructor(private readonly deps: AdminDeps) {
+    this.router = deps.router ?? new LeaderRouter({ first: deps.connection });
     this.policy = deps.retry;
+  }
+
+  /** Closes the connections the router opened to other brokers (the admin connection is the client's). */
+  async closeExtraConnections(): Promise<void> {
+    await this.router.close({ keepFirst: true });
+  }
+
+  /** The broker admin requests go to: the one that last answered Metadata (any broker serves them). */
+  private get conn(): Connection {
+    return this.router.anyConnection();
   }
 
   /** Creates one topic; throws TopicAlreadyExistsError, InvalidTopicNameError, InvalidConfigError... */
@@ -166,7 +179,7 @@ export class Admin {
    */
   async listOffsets(topic: string, partition: number, spec: OffsetQuerySpec): Promise<{ offset: number; timestamp: number }> {
     const timestamp = typeof spec === 'number' ? checkOffset(spec, 'timestamp') : specToQuery(spec);
-    const [r] = await this.call(() => listOffsets(this.conn, [{ topic, partition, timestamp }]));
+    const [r] = await this.call(() => listOffsets(this.router, [{ topic, partition, timestamp }]));
     return { offset: r!.offset, timestamp: r!.timestamp };
   }
 
@@ -191,8 +204,19 @@ export class Admin {
     return this.call(() => this.conn.request('metadata', { topics }));
   }
 
+  /**
+   * Retries retriable failures; a lost broker first makes the router find a live one (Metadata
+   * asked of every known broker), so the retry goes there.
+   */
   private call<T>(fn: () => Promise<T>): Promise<T> {
-    return retry(fn, this.policy, { stopped: () => this.conn.isClosed });
+    return retry(async () => {
+      try {
+        return await fn();
+      } catch (err) {
+        if (err instanceof ConnectionClosedError) await this.router.metadata([]).catch(() => undefined);
+        throw err;
+      }
+    }, this.policy, { stopped: () => this.deps.connection.isClosed });
   }
 }
 

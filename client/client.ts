@@ -176,7 +176,10 @@ export class Strata {
     this.checkOpen();
     if (!this.adminClient) {
       this.adminConn = this.newConnection();
-      this.adminClient = new Admin({ connection: this.adminConn, retry: this.opts.retry });
+      this.adminClient = new Admin({
+        connection: this.adminConn, retry: this.opts.retry,
+        router: new LeaderRouter({ first: this.adminConn, bootstrap: this.opts.bootstrap }),
+      });
     }
     return this.adminClient;
   }
@@ -204,6 +207,7 @@ export class Strata {
       ...[...this.consumers].map((c) => c.close()),
       ...[...this.groupConsumers].map((c) => c.close()),
       this.adminConn?.close(),
+      this.adminClient?.closeExtraConnections(),
     ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;

@@ -72,6 +72,24 @@ export class LeaderRouter {
     return this.nodeConnection(l.leader);
   }
 
+  /**
+   * Connects to some live broker: the preferred one, or, when it cannot be reached, whichever
+   * answers Metadata first (a bootstrap list whose first broker is down still works).
+   */
+  async connectAny(): Promise<Connection> {
+    const conn = this.anyConnection();
+    try {
+      await conn.connect();
+      return conn;
+    } catch (err) {
+      if (!(err instanceof StrataError) || !err.retriable) throw err;
+      await this.metadata([]);
+      const next = this.anyConnection();
+      await next.connect();
+      return next;
+    }
+  }
+
   /** The leader's connection, refreshing the topic's leaders once if unknown; LeaderNotAvailableError (retriable) if still none. */
   async leaderFor(topic: string, partition: number): Promise<Connection> {
     let c = this.leaderConnection(topic, partition);

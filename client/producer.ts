@@ -673,7 +673,7 @@ export class Producer {
   }
 
   private async start(): Promise<void> {
-    await retry(() => this.conn.connect(), this.deps.retry, this.retryHooks());
+    await retry(() => this.router.connectAny(), this.deps.retry, this.retryHooks());
     if (this.opts.idempotent) await this.initProducerId();
   }
 
