@@ -128,7 +128,10 @@ export class GroupCoordinator {
   private readonly initialRebalanceDelayMs: number;
   private closed = false;
 
-  /** When each group without members became empty, in this process (for offsets expiry). */
+  /**
+   * When each group without members but with committed offsets became empty, in this process
+   * (for offsets expiry); at most one entry per group the offset store holds.
+   */
   private readonly emptiedAtMs = new Map<string, number>();
   private readonly expiry: OffsetsExpiry;
 
@@ -198,10 +201,13 @@ export class GroupCoordinator {
         onEmpty: (g) => {
           if (this.groups.get(g.groupId) !== g) return;
           this.groups.delete(g.groupId);
-          this.emptiedAtMs.set(g.groupId, Date.now());
+          // Only a group with offsets needs the time (a later commit counts from itself), which
+          // keeps this map within the groups the store holds.
+          if (this.store.hasGroup(g.groupId)) this.emptiedAtMs.set(g.groupId, Date.now());
         },
       });
       this.groups.set(input.groupId, group);
+      this.emptiedAtMs.delete(input.groupId);
     }
     try {
       return group.join({
@@ -397,6 +403,7 @@ export class GroupCoordinator {
     this.checkNoMembers(groupId);
     if (!this.store.hasGroup(groupId)) throw new GroupIdNotFoundError(`group ${groupId} does not exist`);
     await this.store.delete(groupId);
+    this.emptiedAtMs.delete(groupId);
     this.opts.logger.info({ group: groupId }, 'group deleted');
   }
 
