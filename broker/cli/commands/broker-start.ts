@@ -3,7 +3,7 @@
  * down cleanly (stop accepting, finish in-flight requests, flush, clean-shutdown marker).
  */
 import type { Command } from 'commander';
-import { Broker } from '../../broker.js';
+import type { Broker as BrokerClass } from '../../broker.js';
 import type { AuthMode, BrokerConfigInput } from '../../config.js';
 import { HOST_DEFAULT, KAFKA_PORT_DEFAULT, PORT_DEFAULT } from '../../constants.js';
 import { createRootLogger, type LogLevel } from '../../logger.js';
@@ -197,7 +197,10 @@ async function startBroker(opts: StartOptions): Promise<void> {
   if (opts.cluster === undefined && (opts.advertise !== undefined || opts.replicaLagMs !== undefined || opts.uncleanLeaderElection)) {
     throw new InvalidConfigError('--advertise, --replica-lag-ms and --unclean-leader-election need --cluster');
   }
-  const broker = new Broker(toConfig(opts), logger);
+  // Loaded here, not at the top: the broker pulls in etcd3 (gRPC), prom-client and the whole
+  // server, which every other command (produce, topic list, --version) would pay at start.
+  const { Broker } = await import('../../broker.js');
+  const broker: BrokerClass = new Broker(toConfig(opts), logger);
   // Health checks answer during recovery; say where (no ws:// here: scripts wait for the ready line below).
   void broker.listening().then((a) => {
     process.stdout.write(`strata broker recovering; health at http://${formatHostPort(a)}/readyz\n`);
