@@ -5,7 +5,7 @@ import { platform as node } from '../../../platform/node.js';
 
 describe.each([['node', node], ['browser', browser]] as const)('the %s platform\'s bytes and text', (_name, p) => {
   it('measures, writes and reads UTF-8 as Node does, lone surrogates included', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('', '\ud800', 'a\udfffb', '\ud83d\ude00', '\udc00\ud800', 'é€'), (text, surrogates) => {
+    fc.assert(fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ maxLength: 70 }), fc.string({ unit: 'binary', minLength: 60, maxLength: 200 })), fc.constantFrom('', '\ud800', 'a\udfffb', '\ud83d\ude00', '\udc00\ud800', 'é€'), (text, surrogates) => {
       const s = text + surrogates;
       const expected = Buffer.from(s, 'utf8');
       expect(p.utf8Length(s)).toBe(expected.length);
@@ -14,7 +14,14 @@ describe.each([['node', node], ['browser', browser]] as const)('the %s platform\
       expect(p.utf8Write(buf, s, 3)).toBe(expected.length);
       expect(Buffer.from(buf.subarray(3)).equals(expected)).toBe(true);
       expect(p.utf8Decode(buf, 3, 3 + expected.length)).toBe(expected.toString('utf8'));
-    }), { numRuns: 300 });
+    }), { numRuns: 150 });
+  });
+
+  it('decodes invalid UTF-8 as Node does (U+FFFD), short or long', () => {
+    for (const bytes of [[0x61, 0xff, 0x62], [0xc3], [...Array(70).fill(0x61), 0xe2, 0x82]]) {
+      const buf = Uint8Array.from(bytes);
+      expect(p.utf8Decode(buf, 0, buf.length)).toBe(Buffer.from(buf).toString('utf8'));
+    }
   });
 
   it('concatenates chunks in order and views without copying', () => {
