@@ -6,6 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Strata } from '../../client/index.js';
+import { ErrorCode } from '../../proto/errors.js';
+import { encodeRecordBatch } from '../../proto/record-batch.js';
+import { RawClient } from '../integration/broker/raw-client.js';
 import { startBrokerCluster, type BrokerCluster } from './harness/broker-cluster.js';
 import { until } from './harness/nodes.js';
 
@@ -132,6 +135,47 @@ describe('failover of a partition leader (kill -9)', () => {
     const read = await readAll(reader, 'div', 0, 81);
     const values = [...read.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
     expect(values).toEqual([...Array.from({ length: 50 }, (_, i) => `a${i}`), 'parked', ...after]);
+    await reader.close();
+    await client.close();
+  }, 90_000);
+
+  it('a zombie leader (SIGSTOP past its lease, then SIGCONT) acknowledges nothing and rejoins as a follower', async () => {
+    const client = new Strata({ brokers: cluster.bootstrap(), retry: { retries: 30, initialRetryTimeMs: 50, maxRetryTimeMs: 500 } });
+    await client.admin().createTopic({ name: 'zombie', partitions: 1, replicationFactor: 3 });
+    const producer = client.producer({ acks: 'all', idempotent: false, lingerMs: 0 });
+    for (let i = 0; i < 20; i++) await producer.send({ topic: 'zombie', messages: [{ value: `a${i}` }] });
+    const leader = await leaderOf('zombie', 0, cluster.ids[0]!);
+    const survivor = cluster.ids.find((id) => id !== leader)!;
+    const raw = await RawClient.connect(cluster.url(leader));
+    cluster.pause(leader);
+    try {
+      // Its lease (TTL 2 s) expires; the controller elects another leader at a higher epoch.
+      await until(async () => {
+        const l = await leaderOf('zombie', 0, survivor);
+        return l > 0 && l !== leader;
+      }, 15_000, 'a new leader while the old one is frozen');
+      // A produce waits in the frozen broker's socket; it wakes up believing it leads.
+      const id = raw.send({
+        produce: { acks: 0, timeoutMs: 5_000, topics: [{ name: 'zombie', partitions: [{ partition: 0, records: encodeRecordBatch([{ value: new TextEncoder().encode('zombie') }]) }] }] },
+      });
+      cluster.resume(leader);
+      const res = await raw.responseTo(id, 15_000);
+      const part = res.produce?.topics?.[0]?.partitions?.[0];
+      expect(part?.error?.code).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    } finally {
+      cluster.resume(leader);
+      raw.close();
+    }
+    for (let i = 0; i < 20; i++) await producer.send({ topic: 'zombie', messages: [{ value: `b${i}` }] });
+    await producer.close();
+    await until(async () => {
+      const bytes = await Promise.all(cluster.ids.map((id) => cluster.segmentBytes(id, 'zombie', 0)));
+      return bytes.every((b) => b.equals(bytes[0]!));
+    }, 20_000, 'the woken broker to converge as a follower');
+    const reader = new Strata({ brokers: cluster.bootstrap() });
+    const read = await readAll(reader, 'zombie', 0, 40);
+    const values = [...read.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+    expect(values).toEqual([...Array.from({ length: 20 }, (_, i) => `a${i}`), ...Array.from({ length: 20 }, (_, i) => `b${i}`)]);
     await reader.close();
     await client.close();
   }, 90_000);
