@@ -239,22 +239,34 @@ export function readFailure(err: unknown, name: string): StrataError {
 export async function findTimestampInLog(
   segments: SegmentList, timestampMs: number, bound: number, name: string,
 ): Promise<{ offset: number; timestamp: number } | null> {
-  for (const seg of segments.all()) {
-    if (seg.baseOffset >= bound) break;
-    if (seg.deleted || seg.writtenBytes === 0) continue;
-    seg.acquire();
-    try {
-      await seg.loadIndexes();
-      if (seg.maxTimestamp < timestampMs) continue;
-      const found = await findTimestampInSegment(seg, timestampMs, bound, name);
-      if (found) return found;
-    } catch (err) {
-      throw readFailure(err, name);
-    } finally {
-      seg.release();
+  // Walks the live list by offset, not a copy of it, and reads a segment the list still holds
+  // even when it is marked as leaving: a cleaner swap retires the old segments a few awaits
+  // before it puts the cleaned one in their place, and meanwhile the old files are what read()
+  // serves too. Skipping them made a lookup jump past the range being swapped, to an offset
+  // after records that were never removed.
+  let from = segments.first.baseOffset;
+  for (;;) {
+    const seg = segments.segmentFor(from);
+    if (seg.baseOffset >= bound) return null;
+    if (seg.writtenBytes > 0) {
+      seg.acquire();
+      try {
+        await seg.loadIndexes();
+        if (seg.maxTimestamp >= timestampMs) {
+          const found = await findTimestampInSegment(seg, timestampMs, bound, name);
+          if (found) return found;
+        }
+      } catch (err) {
+        throw readFailure(err, name);
+      } finally {
+        seg.release();
+      }
     }
+    // The live list again: whatever replaced `seg` meanwhile, what follows its base comes next.
+    const next = segments.after(seg.baseOffset);
+    if (next === undefined || next.baseOffset >= bound) return null;
+    from = next.baseOffset;
   }
-  return null;
 }
 
 /** Headers of the log's batches from the one containing `fromOffset`, ending below `bound`. */
