@@ -1,5 +1,5 @@
 /**
- * Security administration: SCRAM users today (create, list, delete). Obtained from
+ * Security administration: SCRAM users (create, list, delete) and ACLs (create, describe, delete). Obtained from
  * `strata.securityAdmin()`; shares the admin connection. The credential is derived here, from
  * the password, with a fresh random salt (WebCrypto PBKDF2): only the salt, the iteration count,
  * StoredKey and ServerKey are sent, never the password.
@@ -31,6 +31,43 @@ export interface UserDescription {
   credentials: Array<{ mechanism: ScramMechanism; iterations: number }>;
 }
 
+/**
+ * An ACL binding (Kafka's model): `principal` may (`allow`) or may not (`deny`) do `operation`
+ * on resources of `resourceType` whose names match (`literal` name, `*`, or `prefixed`).
+ */
+export interface AclEntry {
+  /** `User:alice`, or `*` for everyone. */
+  principal: string;
+  resourceType: 'topic' | 'group' | 'cluster';
+  /** @default 'literal' */
+  patternType?: 'literal' | 'prefixed';
+  /** A name, a prefix, or `*`; `kafka-cluster` for the cluster. */
+  resourceName: string;
+  operation: 'all' | 'read' | 'write' | 'create' | 'delete' | 'describe' | 'alter' | 'describe-configs' | 'alter-configs' | 'idempotent-write';
+  permission: 'allow' | 'deny';
+}
+
+/** Selects ACLs: fields left out match anything; patternType 'match' finds every binding applying to resourceName. */
+export type AclFilter = Partial<Omit<AclEntry, 'patternType'>> & { patternType?: 'literal' | 'prefixed' | 'any' | 'match' };
+
+type WireAcl = { principal?: string | null; resourceType?: string | null; patternType?: string | null; resourceName?: string | null;
+  operation?: string | null; permission?: string | null };
+
+function aclToWire(a: AclFilter): WireAcl {
+  return {
+    principal: a.principal ?? '', resourceType: a.resourceType ?? '', patternType: a.patternType ?? '', resourceName: a.resourceName ?? '',
+    operation: a.operation ?? '', permission: a.permission ?? '',
+  };
+}
+
+function aclFromWire(a: WireAcl): AclEntry {
+  return {
+    principal: a.principal ?? '', resourceType: (a.resourceType ?? 'topic') as AclEntry['resourceType'],
+    patternType: (a.patternType ?? 'literal') as 'literal' | 'prefixed', resourceName: a.resourceName ?? '',
+    operation: (a.operation ?? '') as AclEntry['operation'], permission: (a.permission ?? 'allow') as AclEntry['permission'],
+  };
+}
+
 export const USER_MECHANISM_DEFAULT: ScramMechanism = 'SCRAM-SHA-512';
 
 export class SecurityAdmin {
@@ -56,6 +93,24 @@ export class SecurityAdmin {
       name: u.name ?? '',
       credentials: (u.credentials ?? []).map((c) => ({ mechanism: c.mechanism as ScramMechanism, iterations: c.iterations ?? 0 })),
     }));
+  }
+
+  /** Adds ACL bindings (durable when this resolves); resolves with how many were new. */
+  async createAcls(acls: readonly AclEntry[]): Promise<number> {
+    const res = await this.deps.connection.request('createAcls', { acls: acls.map((a) => aclToWire({ patternType: 'literal', ...a })) });
+    return res.created ?? 0;
+  }
+
+  async describeAcls(filter: AclFilter = {}): Promise<AclEntry[]> {
+    const res = await retry(() => this.deps.connection.request('describeAcls', { filter: aclToWire(filter) }), this.deps.retry,
+      { stopped: () => this.deps.connection.isClosed });
+    return (res.acls ?? []).map(aclFromWire);
+  }
+
+  /** Removes every binding any filter matches; resolves with what was removed. */
+  async deleteAcls(filters: readonly AclFilter[]): Promise<AclEntry[]> {
+    const res = await this.deps.connection.request('deleteAcls', { filters: filters.map(aclToWire) });
+    return (res.deleted ?? []).map(aclFromWire);
   }
 
   /** Deletes the user's credential for `mechanism`, or all; ResourceNotFoundError if there is none. */

@@ -12,6 +12,7 @@ import { registerPerfCommands } from './commands/perf.js';
 import { registerProduceCommand } from './commands/produce.js';
 import { registerTopicCommands } from './commands/topic.js';
 import { registerUserCommands } from './commands/user.js';
+import { registerAclCommands } from './commands/acl.js';
 import { EXIT_USAGE, exitQuietlyOnClosedStdout, fail } from './output.js';
 
 function packageVersion(): string {
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerGroupCommands(program);
   registerPerfCommands(program);
   registerUserCommands(program);
+  registerAclCommands(program);
   return program;
 }
 

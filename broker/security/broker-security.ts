@@ -7,7 +7,8 @@
  * broker that does not enforce them yet; only `auth: 'scram'` makes them bite. Under it, a
  * connection is User:ANONYMOUS until it completes a SASL exchange, and an anonymous
  * connection may send only what a login needs (PRE_AUTH_APIS); anything else is refused with
- * IllegalSaslStateError, the error Kafka's SASL listeners report for it.
+ * IllegalSaslStateError, the error Kafka's SASL listeners report for it. A logged-in
+ * connection's requests are then checked against the ACLs (request-authorization.ts).
  */
 import { IllegalSaslStateError } from '../../proto/errors.js';
 import type { SecurityConfig } from './security-config.js';
@@ -20,6 +21,7 @@ import { FileCredentialStore } from './file-credential-store.js';
 import { FileQuotaStore } from './file-quota-store.js';
 import { ANONYMOUS_PRINCIPAL } from './principal.js';
 import { SaslAuthenticator } from './sasl-authenticator.js';
+import { requestDenial } from './request-authorization.js';
 import { newSecurityStats, type SecurityStats } from './security-stats.js';
 
 /** APIs an unauthenticated connection may call under auth 'scram' (names of the API table, both listeners). */
@@ -39,7 +41,7 @@ export class BrokerSecurity {
     this.authorizer = new Authorizer(acls, config.superUsers);
     const security: SecurityHook = {
       connectionPrincipal: () => ANONYMOUS_PRINCIPAL,
-      authorize: (ctx, api) => this.checkAuthenticated(ctx, api),
+      authorize: (ctx, api, command) => this.checkRequest(ctx, api, command),
     };
     this.hooks = Object.freeze({ security, throttle: NO_THROTTLE, observer: NO_OBSERVER });
   }
@@ -66,9 +68,17 @@ export class BrokerSecurity {
     return !this.enforcing || ctx.principal !== ANONYMOUS_PRINCIPAL;
   }
 
-  private checkAuthenticated(ctx: RequestContext, api: string): void {
-    if (this.isAuthenticated(ctx) || PRE_AUTH_APIS.has(api)) return;
-    this.stats.authorizationsDenied++;
-    throw new IllegalSaslStateError(`authenticate first: this broker requires a SASL login (SCRAM-SHA-256 or SCRAM-SHA-512) before ${api}`);
+  private checkRequest(ctx: RequestContext, api: string, command: unknown): void {
+    if (!this.enforcing) return;
+    if (!this.isAuthenticated(ctx)) {
+      if (PRE_AUTH_APIS.has(api)) return;
+      this.stats.authorizationsDenied++;
+      throw new IllegalSaslStateError(`authenticate first: this broker requires a SASL login (SCRAM-SHA-256 or SCRAM-SHA-512) before ${api}`);
+    }
+    const denial = requestDenial(this.authorizer, ctx, api, command);
+    if (denial) {
+      this.stats.authorizationsDenied++;
+      throw denial;
+    }
   }
 }

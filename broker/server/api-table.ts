@@ -14,6 +14,10 @@ import { handleCreateUser, type CreateUserCommand, type CreateUserResult } from 
 import { handleDeleteUser, type DeleteUserCommand, type DeleteUserResult } from './api/delete-user.js';
 import { handleSaslAuthenticate, type SaslAuthenticateCommand, type SaslAuthenticateResult } from './api/sasl-authenticate.js';
 import { handleSaslHandshake, type SaslHandshakeCommand, type SaslHandshakeResult } from './api/sasl-handshake.js';
+import {
+  handleCreateAcls, handleDeleteAcls, handleDescribeAcls, type CreateAclsCommand, type CreateAclsResult, type DeleteAclsCommand,
+  type DeleteAclsResult, type DescribeAclsCommand, type DescribeAclsResult,
+} from './api/acls.js';
 import { handleListUsers, type ListUsersCommand, type ListUsersResult } from './api/list-users.js';
 import { handleCreateTopics, type CreateTopicsCommand, type CreateTopicsResult } from './api/create-topics.js';
 import { handleDeleteGroups, type DeleteGroupsCommand, type DeleteGroupsResult } from './api/delete-groups.js';
@@ -72,6 +76,9 @@ export interface Apis {
   brokerStats: { command: BrokerStatsCommand; result: BrokerStatsResult };
   saslHandshake: { command: SaslHandshakeCommand; result: SaslHandshakeResult };
   saslAuthenticate: { command: SaslAuthenticateCommand; result: SaslAuthenticateResult };
+  createAcls: { command: CreateAclsCommand; result: CreateAclsResult };
+  describeAcls: { command: DescribeAclsCommand; result: DescribeAclsResult };
+  deleteAcls: { command: DeleteAclsCommand; result: DeleteAclsResult };
 }
 
 export type ApiName = keyof Apis;
@@ -120,6 +127,9 @@ export const API_TABLE: readonly AnyApiEntry[] = Object.freeze([
   entry('brokerStats', handleBrokerStats),
   entry('saslHandshake', handleSaslHandshake),
   entry('saslAuthenticate', handleSaslAuthenticate),
+  entry('createAcls', handleCreateAcls),
+  entry('describeAcls', handleDescribeAcls),
+  entry('deleteAcls', handleDeleteAcls),
 ]);
 
 export const API_NAMES: readonly ApiName[] = Object.freeze(API_TABLE.map((e) => e.name));

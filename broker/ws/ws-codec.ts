@@ -63,6 +63,9 @@ const CODECS: WsApiCodecs = {
   brokerStats: consoleApis.brokerStats,
   saslHandshake: securityApis.saslHandshake,
   saslAuthenticate: securityApis.saslAuthenticate,
+  createAcls: securityApis.createAcls,
+  describeAcls: securityApis.describeAcls,
+  deleteAcls: securityApis.deleteAcls,
 };
 
 assert.deepEqual([...REQUEST_APIS].sort(), [...API_NAMES].sort(), 'the protobuf oneof and the API table must name the same APIs');

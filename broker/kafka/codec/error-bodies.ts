@@ -23,7 +23,9 @@ const ERROR_BODIES: ErrorBodies = {
     errorCode,
     responses: r.body.topics.map((t) => ({
       topic: t.topic,
-      partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode, highWatermark: -1, abortedTransactions: null, records: null })),
+      // Empty records, not null: librdkafka 2.0.2 fails to parse a null (size -1) record set
+      // ('invalid MessageSetSize -1') and never sees the error code.
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode, highWatermark: -1, abortedTransactions: null, records: Buffer.alloc(0) })),
     })),
   }),
   listOffsets: (r, errorCode) => ({

@@ -1,4 +1,5 @@
-/** ListTopics: every topic's name. */
+/** ListTopics: every topic's name the caller may describe (with authentication on, others do not show). */
+import { mayDescribeTopic } from '../../security/request-authorization.js';
 import type { RequestContext } from '../request-context.js';
 
 export type ListTopicsCommand = Readonly<Record<string, never>>;
@@ -8,5 +9,5 @@ export interface ListTopicsResult {
 }
 
 export async function handleListTopics(ctx: RequestContext, _cmd: ListTopicsCommand): Promise<ListTopicsResult> {
-  return { names: ctx.services.topics.listTopics() };
+  return { names: ctx.services.topics.listTopics().filter((n) => mayDescribeTopic(ctx, n)) };
 }

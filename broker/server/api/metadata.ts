@@ -11,7 +11,8 @@
  * Where answers come from: brokers, topics and partition states from ClusterMetadata (the
  * cluster's view), log figures from the local replica, -1 where this broker has none.
  */
-import { StorageError, UnknownTopicError, type StrataError } from '../../../proto/errors.js';
+import { StorageError, UnknownTopicError, type StrataError, TopicAuthorizationFailedError } from '../../../proto/errors.js';
+import { mayDescribeTopic } from '../../security/request-authorization.js';
 import type { ClusterMetadata } from '../../cluster/cluster-metadata.js';
 import type { LogConfig } from '../../storage/log-config.js';
 import { effectiveLogConfig } from '../../topics/topic-config.js';
@@ -73,10 +74,13 @@ export function liveBrokerAddresses(cluster: ClusterMetadata): BrokerAddress[] {
 
 export async function handleMetadata(ctx: RequestContext, cmd: MetadataCommand): Promise<MetadataResult> {
   const { topics, config, cluster } = ctx.services;
-  const names = cmd.topics && cmd.topics.length > 0 ? cmd.topics : cluster.topicNames();
+  // All topics: only those the caller may describe; named ones it may not are refused with the
+  // same error whether or not they exist (no existence leak).
+  const names = cmd.topics && cmd.topics.length > 0 ? cmd.topics : cluster.topicNames().filter((n) => mayDescribeTopic(ctx, n));
   const out: TopicMetadata[] = [];
   for (const name of names) {
     try {
+      if (!mayDescribeTopic(ctx, name)) throw new TopicAuthorizationFailedError(`not authorized to describe topic ${name}`);
       validateTopicName(name);
       const info = cluster.topic(name);
       if (!info) throw new UnknownTopicError(`unknown topic ${name}`);

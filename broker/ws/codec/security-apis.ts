@@ -39,3 +39,22 @@ export const saslAuthenticate: WsApiCodec<'saslAuthenticate'> = {
   command: (b: strata.v1.SaslAuthenticateRequest) => ({ authBytes: bytes(b.authBytes) }),
   response: (r) => ({ authBytes: r.authBytes, complete: r.complete }),
 };
+
+const ACL_FIELDS = ['principal', 'resourceType', 'patternType', 'resourceName', 'operation', 'permission'] as const;
+type WireAcl = strata.v1.IAclBinding | null | undefined;
+const aclFromWire = (a: WireAcl) => Object.fromEntries(ACL_FIELDS.map((f) => [f, a?.[f] ?? ''])) as Record<(typeof ACL_FIELDS)[number], string>;
+
+export const createAcls: WsApiCodec<'createAcls'> = {
+  command: (b: strata.v1.CreateAclsRequest) => ({ acls: (b.acls ?? []).map(aclFromWire) }),
+  response: (r) => ({ created: r.created }),
+};
+
+export const describeAcls: WsApiCodec<'describeAcls'> = {
+  command: (b: strata.v1.DescribeAclsRequest) => ({ filter: aclFromWire(b.filter) }),
+  response: (r) => ({ acls: r.acls.map((a) => ({ ...a })) }),
+};
+
+export const deleteAcls: WsApiCodec<'deleteAcls'> = {
+  command: (b: strata.v1.DeleteAclsRequest) => ({ filters: (b.filters ?? []).map(aclFromWire) }),
+  response: (r) => ({ deleted: r.deleted.map((a) => ({ ...a })) }),
+};

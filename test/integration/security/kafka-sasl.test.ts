@@ -29,7 +29,7 @@ beforeAll(async () => {
   const store = await FileCredentialStore.open(dataDir);
   await store.put('alice', scramCredentialFromPassword({ mechanism: 'SCRAM-SHA-256', password: 'alice-pw' }), 'create');
   await store.put('bob', scramCredentialFromPassword({ mechanism: 'SCRAM-SHA-512', password: 'bob-pw' }), 'create');
-  b = await startTestBroker({ dataDir, kafka: { host: '127.0.0.1', port: 0 }, security: { auth: 'scram' } });
+  b = await startTestBroker({ dataDir, kafka: { host: '127.0.0.1', port: 0 }, security: { auth: 'scram', superUsers: ['alice', 'bob', 'carol'] } });
   const addr = b.broker.kafkaAddress!.bound;
   bootstrap = `${addr.host}:${addr.port}`;
 });
