@@ -78,6 +78,33 @@ export interface ClusterMetadata {
   topics: TopicDescription[];
 }
 
+/** What `admin().clusterInfo()` returns. */
+export interface ClusterInfo {
+  /** The broker that answered. */
+  nodeId: number;
+  mode: 'single-node' | 'cluster';
+  /** -1 while there is none. */
+  controllerId: number;
+  /** Live brokers, and brokers named as replicas that are not live (`alive: false`, no URL). */
+  brokers: Array<{ nodeId: number; url: string; alive: boolean }>;
+  topics: Array<{
+    name: string;
+    error: StrataError | null;
+    replicationFactor: number;
+    minInsyncReplicas: number;
+    partitions: Array<{
+      partition: number;
+      /** -1 while the partition has no leader. */
+      leader: number;
+      leaderEpoch: number;
+      replicas: number[];
+      isr: number[];
+      /** The leader's; -1 when its leader could not be asked. */
+      highWatermark: number;
+    }>;
+  }>;
+}
+
 /** Where listOffsets() looks: the log start, the log end, or the first record at/after a timestamp (ms). */
 export type OffsetQuerySpec = 'earliest' | 'latest' | number | { timestamp: number };
 
@@ -198,6 +225,47 @@ export class Admin {
    */
   async alterTopicConfig(name: string, change: TopicConfigAlteration): Promise<void> {
     await this.call(() => alterTopicSettings(this.conn, name, change));
+  }
+
+  /**
+   * The cluster as the brokers see it: every broker (alive or only named as a replica), the
+   * controller, and per partition its leader, epoch, replicas, ISR and high watermark. The high
+   * watermark is the leader's own figure, so each partition's leader is asked for it.
+   */
+  async clusterInfo(topics: readonly string[] = []): Promise<ClusterInfo> {
+    const res = await this.call(() => this.conn.request('clusterInfo', { topics: [...topics] }));
+    await this.router.metadata([...topics]).catch(() => undefined); // learns every broker's URL
+    const hw = new Map<string, number>();
+    const leaders = new Set<number>();
+    for (const t of res.topics ?? []) for (const p of t.partitions ?? []) if ((p.leader ?? -1) >= 0 && (p.leader ?? -1) !== res.nodeId) leaders.add(p.leader!);
+    await Promise.all([...leaders].map(async (id) => {
+      const conn = this.router.nodeConnection(id);
+      if (!conn) return;
+      const other = await conn.request('clusterInfo', { topics: [...topics] }).catch(() => null);
+      for (const t of other?.topics ?? []) for (const p of t.partitions ?? []) {
+        if ((p.leader ?? -1) === id && Number(p.highWatermark ?? -1) >= 0) hw.set(`${t.name}\u0000${p.partition ?? 0}`, Number(p.highWatermark));
+      }
+    }));
+    return {
+      nodeId: res.nodeId ?? -1,
+      mode: res.mode === 'cluster' ? 'cluster' : 'single-node',
+      controllerId: res.controllerId ?? -1,
+      brokers: (res.brokers ?? []).map((b) => ({ nodeId: b.nodeId ?? -1, url: b.url ?? '', alive: b.alive ?? false })),
+      topics: (res.topics ?? []).map((t) => ({
+        name: t.name ?? '',
+        error: t.error && t.error.code ? errorFromWire(t.error, { topic: t.name ?? '' }) : null,
+        replicationFactor: t.replicationFactor ?? 0,
+        minInsyncReplicas: t.minInsyncReplicas ?? 0,
+        partitions: (t.partitions ?? []).map((p) => ({
+          partition: p.partition ?? 0,
+          leader: p.leader ?? -1,
+          leaderEpoch: p.leaderEpoch ?? -1,
+          replicas: p.replicas ?? [],
+          isr: p.isr ?? [],
+          highWatermark: hw.get(`${t.name}\u0000${p.partition ?? 0}`) ?? Number(p.highWatermark ?? -1),
+        })),
+      })),
+    };
   }
 
   private fetchMetadata(topics: string[]): Promise<ResponseBody<'metadata'>> {

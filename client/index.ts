@@ -117,7 +117,7 @@ export type {
   ResetOffsetsResult, ResetOffsetsSpec,
 } from './group/group-admin.js';
 export type {
-  ClusterMetadata, FlushPolicy, NewTopic, OffsetQuerySpec, PartitionDescription, TopicConfig, TopicDescription,
+  ClusterInfo, ClusterMetadata, FlushPolicy, NewTopic, OffsetQuerySpec, PartitionDescription, TopicConfig, TopicDescription,
   TopicResult,
 } from './admin.js';
 export type { SettingSource, SettingSynonym, TopicConfigAlteration, TopicSettingDescription } from './topic-settings.js';

@@ -196,7 +196,8 @@ export class LeaderRouter {
     }
   }
 
-  private nodeConnection(id: number): Connection | null {
+  /** The connection to broker `id` (opened on first use), or null for a broker no Metadata named. */
+  nodeConnection(id: number): Connection | null {
     const c = this.byNode.get(id);
     if (c && !c.isClosed) return c;
     const url = this.nodeUrls.get(id);

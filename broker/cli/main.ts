@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBrokerCommands } from './commands/broker-start.js';
+import { registerClusterCommands } from './commands/cluster.js';
 import { registerConsumeCommand } from './commands/consume.js';
 import { registerGroupCommands } from './commands/group.js';
 import { registerPerfCommands } from './commands/perf.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerBrokerCommands(program);
   registerTopicCommands(program);
+  registerClusterCommands(program);
   registerProduceCommand(program);
   registerConsumeCommand(program);
   registerGroupCommands(program);

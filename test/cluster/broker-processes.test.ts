@@ -55,6 +55,18 @@ describe('a cluster of three broker processes', () => {
           return a!.length > 0 && a!.equals(b!) && a!.equals(c!);
         }, 10_000, `replicas of rf3-${p} to be byte-identical`);
       }
+      // strata cluster info: every broker alive, a controller, each partition's leader, full ISR
+      // and the leader's high watermark.
+      const info = await cluster.cli(['cluster', 'info', '--topic', 'rf3', '--format', 'json']);
+      expect(info.code, info.stderr).toBe(0);
+      const doc = JSON.parse(info.stdout) as { controllerId: number; brokers: Array<{ alive: boolean }>; topics: Array<{ partitions: Array<{ leader: number; replicas: number[]; isr: number[]; highWatermark: number }> }> };
+      expect(doc.brokers.filter((b) => b.alive)).toHaveLength(3);
+      expect(cluster.ids).toContain(doc.controllerId);
+      for (const p of doc.topics[0]!.partitions) {
+        expect(p.replicas).toHaveLength(3);
+        expect(p.isr).toHaveLength(3);
+        expect(p.highWatermark).toBe(N / 3);
+      }
       // A consumer reading from the bootstrap list gets every record, from each leader.
       const consumer = client.consumer({ decode: 'utf8', maxWaitMs: 100 });
       await consumer.assign({ topic: 'rf3', offset: 'earliest' });
