@@ -14,7 +14,8 @@ import { until } from './harness/nodes.js';
 
 let cluster: BrokerCluster;
 
-beforeAll(async () => { cluster = await startBrokerCluster({ brokers: 3 }); }, 60_000);
+// A short replica lag, so a follower that is down leaves the ISR within the test's time.
+beforeAll(async () => { cluster = await startBrokerCluster({ brokers: 3, args: ['--replica-lag-ms', '1500'] }); }, 60_000);
 afterAll(async () => { await cluster?.stop(); });
 
 /** The partition's leader as a live broker reports it (-1 while there is none). */
@@ -100,7 +101,8 @@ describe('failover of a partition leader (kill -9)', () => {
   it('truncates the tail a leader wrote alone before it died (KIP-101)', async () => {
     const client = new Strata({ brokers: cluster.bootstrap(), retry: { retries: 30, initialRetryTimeMs: 50, maxRetryTimeMs: 500 } });
     await client.admin().createTopic({ name: 'div', partitions: 1, replicationFactor: 3 });
-    const producer = client.producer({ acks: 'all', idempotent: false, lingerMs: 0 });
+    // Idempotent, so a retry across the leader change cannot write a record twice.
+    const producer = client.producer({ acks: 'all', idempotent: true, lingerMs: 0 });
     for (let i = 0; i < 50; i++) await producer.send({ topic: 'div', messages: [{ value: `a${i}` }] });
     const leader = await leaderOf('div', 0, cluster.ids[0]!);
     const followers = cluster.ids.filter((id) => id !== leader);
@@ -142,7 +144,9 @@ describe('failover of a partition leader (kill -9)', () => {
   it('a zombie leader (SIGSTOP past its lease, then SIGCONT) acknowledges nothing and rejoins as a follower', async () => {
     const client = new Strata({ brokers: cluster.bootstrap(), retry: { retries: 30, initialRetryTimeMs: 50, maxRetryTimeMs: 500 } });
     await client.admin().createTopic({ name: 'zombie', partitions: 1, replicationFactor: 3 });
-    const producer = client.producer({ acks: 'all', idempotent: false, lingerMs: 0 });
+    // Idempotent: leadership moves twice here (away from the frozen broker, and back to it as
+    // preferred leader once it is in sync), and a retry across a move must not write twice.
+    const producer = client.producer({ acks: 'all', idempotent: true, lingerMs: 0 });
     for (let i = 0; i < 20; i++) await producer.send({ topic: 'zombie', messages: [{ value: `a${i}` }] });
     const leader = await leaderOf('zombie', 0, cluster.ids[0]!);
     const survivor = cluster.ids.find((id) => id !== leader)!;
@@ -177,6 +181,35 @@ describe('failover of a partition leader (kill -9)', () => {
     const values = [...read.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
     expect(values).toEqual([...Array.from({ length: 20 }, (_, i) => `a${i}`), ...Array.from({ length: 20 }, (_, i) => `b${i}`)]);
     await reader.close();
+    await client.close();
+  }, 90_000);
+
+  it('a follower down for a while leaves the ISR, catches up when it returns and rejoins it', async () => {
+    const client = new Strata({ brokers: cluster.bootstrap(), retry: { retries: 30, initialRetryTimeMs: 50, maxRetryTimeMs: 500 } });
+    await client.admin().createTopic({ name: 'rejoin', partitions: 1, replicationFactor: 3, minInsyncReplicas: 2 });
+    const producer = client.producer({ acks: 'all', lingerMs: 0 });
+    for (let i = 0; i < 20; i++) await producer.send({ topic: 'rejoin', messages: [{ value: `a${i}` }] });
+    const leader = await leaderOf('rejoin', 0, cluster.ids[0]!);
+    const follower = cluster.ids.find((id) => id !== leader)!;
+    const isrOf = async (): Promise<number[]> => {
+      const c = new Strata({ brokers: cluster.url(leader), retry: { retries: 0 } });
+      try {
+        return (await c.admin().clusterInfo(['rejoin'])).topics[0]?.partitions[0]?.isr ?? [];
+      } finally {
+        await c.close();
+      }
+    };
+    await cluster.kill(follower);
+    await until(async () => !(await isrOf()).includes(follower), 15_000, 'the dead follower to leave the ISR');
+    // acks=all still succeeds: the ISR has min.insync.replicas (2) members.
+    for (let i = 0; i < 20; i++) await producer.send({ topic: 'rejoin', messages: [{ value: `b${i}` }] });
+    await cluster.restart(follower);
+    await until(async () => (await isrOf()).includes(follower), 20_000, 'the returning follower to rejoin the ISR');
+    await until(async () => {
+      const bytes = await Promise.all(cluster.ids.map((id) => cluster.segmentBytes(id, 'rejoin', 0)));
+      return bytes.every((b) => b.equals(bytes[0]!));
+    }, 10_000, 'the returning follower to hold every record');
+    await producer.close();
     await client.close();
   }, 90_000);
 });
