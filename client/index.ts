@@ -97,7 +97,7 @@ export {
 // ---- types -------------------------------------------------------------------------------
 export type { ClientOptions } from './client.js';
 export type { BrokerStats } from './broker-stats.js';
-export type { AclEntry, AclFilter, CreateUserOptions, UserDescription } from './security-admin.js';
+export type { AclEntry, AclFilter, CreateUserOptions, QuotaEntitySpec, QuotaKeyName, UserDescription } from './security-admin.js';
 export type { SaslOptions } from './sasl/sasl-options.js';
 export type { ScramMechanism } from '../proto/sasl/scram-mechanisms.js';
 export type { RetryOptions } from './retry.js';

@@ -68,6 +68,14 @@ function aclFromWire(a: WireAcl): AclEntry {
   };
 }
 
+/** A quota entity: a user, a client id, or both; `<default>` for every one. */
+export interface QuotaEntitySpec {
+  user?: string;
+  clientId?: string;
+}
+
+export type QuotaKeyName = 'producerByteRate' | 'consumerByteRate' | 'requestRate';
+
 export const USER_MECHANISM_DEFAULT: ScramMechanism = 'SCRAM-SHA-512';
 
 export class SecurityAdmin {
@@ -111,6 +119,27 @@ export class SecurityAdmin {
   async deleteAcls(filters: readonly AclFilter[]): Promise<AclEntry[]> {
     const res = await this.deps.connection.request('deleteAcls', { filters: filters.map(aclToWire) });
     return (res.deleted ?? []).map(aclFromWire);
+  }
+
+  /**
+   * Sets (and with `remove`, clears) client quotas of an entity: `{ user }`, `{ clientId }` or both,
+   * each a name or `<default>`. Rates: producerByteRate and consumerByteRate in bytes/s,
+   * requestRate in requests/s. Clients over a quota have their answers delayed (never refused).
+   */
+  async alterQuotas(entity: QuotaEntitySpec, set: Partial<Record<QuotaKeyName, number>>, remove: readonly QuotaKeyName[] = []): Promise<void> {
+    await this.deps.connection.request('alterQuotas', {
+      entity: { user: entity.user ?? '', clientId: entity.clientId ?? '' },
+      set: Object.entries(set).map(([key, value]) => ({ key, value })),
+      remove: [...remove],
+    });
+  }
+
+  async describeQuotas(): Promise<Array<{ entity: QuotaEntitySpec; values: Partial<Record<QuotaKeyName, number>> }>> {
+    const res = await retry(() => this.deps.connection.request('describeQuotas', {}), this.deps.retry, { stopped: () => this.deps.connection.isClosed });
+    return (res.entries ?? []).map((e) => ({
+      entity: { ...(e.entity?.user ? { user: e.entity.user } : {}), ...(e.entity?.clientId ? { clientId: e.entity.clientId } : {}) },
+      values: Object.fromEntries((e.values ?? []).map((v) => [v.key ?? '', v.value ?? 0])),
+    }));
   }
 
   /** Deletes the user's credential for `mechanism`, or all; ResourceNotFoundError if there is none. */

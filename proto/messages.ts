@@ -26,7 +26,7 @@ export const REQUEST_APIS = [
   'describeTopicConfigs', 'alterTopicConfigs',
   // Security administration and login (oneof field numbers 70-89).
   'createUser', 'listUsers', 'deleteUser', 'saslHandshake', 'saslAuthenticate',
-  'createAcls', 'describeAcls', 'deleteAcls',
+  'createAcls', 'describeAcls', 'deleteAcls', 'alterQuotas', 'describeQuotas',
   // Broker to broker: replication (oneof field numbers 55-69).
   'replicaFetch', 'offsetsForLeaderEpoch',
   // The web console (oneof field numbers 100-109).

@@ -14,6 +14,7 @@ import { registerProduceCommand } from './commands/produce.js';
 import { registerTopicCommands } from './commands/topic.js';
 import { registerUserCommands } from './commands/user.js';
 import { registerAclCommands } from './commands/acl.js';
+import { registerQuotaCommands } from './commands/quota.js';
 import { EXIT_USAGE, exitQuietlyOnClosedStdout, fail } from './output.js';
 
 function packageVersion(): string {
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerPerfCommands(program);
   registerUserCommands(program);
   registerAclCommands(program);
+  registerQuotaCommands(program);
   return program;
 }
 

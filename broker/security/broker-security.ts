@@ -14,13 +14,15 @@ import { IllegalSaslStateError } from '../../proto/errors.js';
 import type { SecurityConfig } from './security-config.js';
 import type { RequestContext } from '../server/request-context.js';
 import type { ServerHooks, SecurityHook } from '../server/hooks.js';
-import { NO_OBSERVER, NO_THROTTLE } from '../server/hooks.js';
+import { NO_OBSERVER } from '../server/hooks.js';
 import { Authorizer } from './authorizer.js';
 import { FileAclStore } from './file-acl-store.js';
 import { FileCredentialStore } from './file-credential-store.js';
 import { FileQuotaStore } from './file-quota-store.js';
 import { ANONYMOUS_PRINCIPAL } from './principal.js';
 import { SaslAuthenticator } from './sasl-authenticator.js';
+import { QuotaManager } from './quota-manager.js';
+import { quotaThrottle } from './quota-throttle.js';
 import { requestDenial } from './request-authorization.js';
 import { newSecurityStats, type SecurityStats } from './security-stats.js';
 
@@ -31,6 +33,7 @@ export class BrokerSecurity {
   readonly stats: SecurityStats = newSecurityStats();
   readonly authorizer: Authorizer;
   readonly hooks: ServerHooks;
+  readonly quotaManager: QuotaManager;
 
   private constructor(
     readonly config: SecurityConfig,
@@ -43,7 +46,8 @@ export class BrokerSecurity {
       connectionPrincipal: () => ANONYMOUS_PRINCIPAL,
       authorize: (ctx, api, command) => this.checkRequest(ctx, api, command),
     };
-    this.hooks = Object.freeze({ security, throttle: NO_THROTTLE, observer: NO_OBSERVER });
+    this.quotaManager = new QuotaManager(quotas);
+    this.hooks = Object.freeze({ security, throttle: quotaThrottle(this.quotaManager, this.stats), observer: NO_OBSERVER });
   }
 
   static async open(dataDir: string, config: SecurityConfig): Promise<BrokerSecurity> {

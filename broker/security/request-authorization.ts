@@ -39,7 +39,7 @@ type Rule = (command: Record<string, unknown>) => Check[] | 'any-topic-write';
 /** APIs that need no ACL (the login itself) or check in their handlers. */
 export const UNCHECKED_APIS: ReadonlySet<string> = new Set([
   'apiVersions', 'saslHandshake', 'saslAuthenticate', 'metadata', 'listTopics', 'createUser', 'listUsers', 'deleteUser',
-  'createAcls', 'describeAcls', 'deleteAcls',
+  'createAcls', 'describeAcls', 'deleteAcls', 'alterQuotas', 'describeQuotas',
 ]);
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '\u0000unreadable');

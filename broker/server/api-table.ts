@@ -18,6 +18,10 @@ import {
   handleCreateAcls, handleDeleteAcls, handleDescribeAcls, type CreateAclsCommand, type CreateAclsResult, type DeleteAclsCommand,
   type DeleteAclsResult, type DescribeAclsCommand, type DescribeAclsResult,
 } from './api/acls.js';
+import {
+  handleAlterQuotas, handleDescribeQuotas, type AlterQuotasCommand, type AlterQuotasResult, type DescribeQuotasCommand,
+  type DescribeQuotasResult,
+} from './api/quotas.js';
 import { handleListUsers, type ListUsersCommand, type ListUsersResult } from './api/list-users.js';
 import { handleCreateTopics, type CreateTopicsCommand, type CreateTopicsResult } from './api/create-topics.js';
 import { handleDeleteGroups, type DeleteGroupsCommand, type DeleteGroupsResult } from './api/delete-groups.js';
@@ -79,6 +83,8 @@ export interface Apis {
   createAcls: { command: CreateAclsCommand; result: CreateAclsResult };
   describeAcls: { command: DescribeAclsCommand; result: DescribeAclsResult };
   deleteAcls: { command: DeleteAclsCommand; result: DeleteAclsResult };
+  alterQuotas: { command: AlterQuotasCommand; result: AlterQuotasResult };
+  describeQuotas: { command: DescribeQuotasCommand; result: DescribeQuotasResult };
 }
 
 export type ApiName = keyof Apis;
@@ -130,6 +136,8 @@ export const API_TABLE: readonly AnyApiEntry[] = Object.freeze([
   entry('createAcls', handleCreateAcls),
   entry('describeAcls', handleDescribeAcls),
   entry('deleteAcls', handleDeleteAcls),
+  entry('alterQuotas', handleAlterQuotas),
+  entry('describeQuotas', handleDescribeQuotas),
 ]);
 
 export const API_NAMES: readonly ApiName[] = Object.freeze(API_TABLE.map((e) => e.name));

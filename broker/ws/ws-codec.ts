@@ -66,6 +66,8 @@ const CODECS: WsApiCodecs = {
   createAcls: securityApis.createAcls,
   describeAcls: securityApis.describeAcls,
   deleteAcls: securityApis.deleteAcls,
+  alterQuotas: securityApis.alterQuotas,
+  describeQuotas: securityApis.describeQuotas,
 };
 
 assert.deepEqual([...REQUEST_APIS].sort(), [...API_NAMES].sort(), 'the protobuf oneof and the API table must name the same APIs');

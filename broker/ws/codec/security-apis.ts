@@ -58,3 +58,26 @@ export const deleteAcls: WsApiCodec<'deleteAcls'> = {
   command: (b: strata.v1.DeleteAclsRequest) => ({ filters: (b.filters ?? []).map(aclFromWire) }),
   response: (r) => ({ deleted: r.deleted.map((a) => ({ ...a })) }),
 };
+
+const entityFromWire = (e: strata.v1.IQuotaEntity | null | undefined) => ({
+  ...(e?.user ? { user: e.user } : {}), ...(e?.clientId ? { clientId: e.clientId } : {}),
+});
+
+export const alterQuotas: WsApiCodec<'alterQuotas'> = {
+  command: (b: strata.v1.AlterQuotasRequest) => ({
+    entity: entityFromWire(b.entity),
+    set: Object.fromEntries((b.set ?? []).map((v) => [v.key ?? '', v.value ?? 0])),
+    remove: b.remove ?? [],
+  }),
+  response: empty,
+};
+
+export const describeQuotas: WsApiCodec<'describeQuotas'> = {
+  command: empty,
+  response: (r) => ({
+    entries: r.entries.map((e) => ({
+      entity: { user: e.entity.user ?? '', clientId: e.entity.clientId ?? '' },
+      values: Object.entries(e.values).map(([key, value]) => ({ key, value })),
+    })),
+  }),
+};
