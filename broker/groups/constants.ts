@@ -64,6 +64,14 @@ export const GROUP_ID_CHARS_MAX = 255;
 export const GROUPS_MAX = 100_000;
 /** Members of one group; JoinGroup past it gets LimitExceededError. */
 export const GROUP_MEMBERS_MAX = 1_000;
+/**
+ * Member ids a group remembers as fenced by a static member's replacement, so their next request
+ * gets FencedInstanceIdError rather than UnknownMemberIdError (which would make them rejoin and
+ * fence the replacement in turn). Oldest forgotten first.
+ */
+export const FENCED_MEMBER_IDS_MAX = 1_000;
+/** Longest group instance id a member may send (Kafka bounds it only by the string encoding). */
+export const GROUP_INSTANCE_ID_CHARS_MAX = 255;
 /** Topics one member may subscribe to. */
 export const SUBSCRIPTION_TOPICS_MAX = 1_000;
 /** Partitions in one OffsetCommit request. */

@@ -21,7 +21,7 @@ import type { LogConfig } from '../storage/log-config.js';
 import { validateTopicName } from '../topics/topic-name.js';
 import { isStrategyName, type StrategyName, type TopicPartition } from './assignor.js';
 import {
-  COMMIT_PARTITIONS_MAX, GROUPS_MAX, HEARTBEAT_WAIT_MS_MAX, INITIAL_REBALANCE_DELAY_MS_DEFAULT, INITIAL_REBALANCE_DELAY_MS_MAX,
+  COMMIT_PARTITIONS_MAX, GROUP_INSTANCE_ID_CHARS_MAX, GROUPS_MAX, HEARTBEAT_WAIT_MS_MAX, INITIAL_REBALANCE_DELAY_MS_DEFAULT, INITIAL_REBALANCE_DELAY_MS_MAX,
   OFFSET_METADATA_BYTES_MAX, OFFSETS_RETENTION_CHECK_INTERVAL_MS_DEFAULT, OFFSETS_RETENTION_CHECK_INTERVAL_MS_MIN,
   OFFSETS_RETENTION_MS_DEFAULT, OFFSETS_RETENTION_MS_MIN, REBALANCE_TIMEOUT_MS_DEFAULT, REBALANCE_TIMEOUT_MS_MAX, REBALANCE_TIMEOUT_MS_MIN,
   SESSION_TIMEOUT_MS_DEFAULT, SESSION_TIMEOUT_MS_MAX, SESSION_TIMEOUT_MS_MIN, SUBSCRIPTION_TOPICS_MAX,
@@ -70,6 +70,8 @@ export interface JoinInput {
   strategies?: readonly string[];
   /** Set for a member joining over the Kafka protocol. */
   kafka?: KafkaMemberInfo;
+  /** Static membership (KIP-345); '' or absent: a dynamic member. */
+  groupInstanceId?: string | null;
 }
 
 export interface CommitInput extends TopicPartition {
@@ -190,6 +192,10 @@ export class GroupCoordinator {
     checkRange('sessionTimeoutMs', sessionTimeoutMs, SESSION_TIMEOUT_MS_MIN, SESSION_TIMEOUT_MS_MAX);
     const rebalanceTimeoutMs = input.rebalanceTimeoutMs || REBALANCE_TIMEOUT_MS_DEFAULT;
     checkRange('rebalanceTimeoutMs', rebalanceTimeoutMs, REBALANCE_TIMEOUT_MS_MIN, REBALANCE_TIMEOUT_MS_MAX);
+    const groupInstanceId = input.groupInstanceId || undefined;
+    if (groupInstanceId !== undefined && groupInstanceId.length > GROUP_INSTANCE_ID_CHARS_MAX) {
+      throw new InvalidRequestError(`group instance id exceeds ${GROUP_INSTANCE_ID_CHARS_MAX} characters`);
+    }
     let group = this.groups.get(input.groupId);
     if (!group) {
       if (input.memberId !== '') throw new UnknownMemberIdError(`member ${input.memberId} is not in group ${input.groupId}`);
@@ -214,6 +220,7 @@ export class GroupCoordinator {
         memberId: input.memberId,
         settings: {
           clientId: input.clientId, topics, strategy, sessionTimeoutMs, rebalanceTimeoutMs,
+          ...(groupInstanceId !== undefined ? { groupInstanceId } : {}),
           ...(input.kafka ? { kafka: input.kafka } : {}),
         },
         owned: input.owned,

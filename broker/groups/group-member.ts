@@ -20,6 +20,11 @@ export interface MemberSettings {
   strategy: StrategyName;
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
+  /**
+   * Static membership (KIP-345): the member's stable instance id, unique in the group. A new
+   * member id joining with it takes this member's place and partitions without a rebalance.
+   */
+  groupInstanceId?: string;
   /** Set for a member that joined over the Kafka protocol; DescribeGroups returns it. */
   kafka?: KafkaMemberInfo;
 }

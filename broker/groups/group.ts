@@ -35,7 +35,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
-  ConnectionClosedError, IllegalGenerationError, InvalidConfigError, LimitExceededError, RebalanceInProgressError,
+  ConnectionClosedError, FencedInstanceIdError, IllegalGenerationError, InvalidConfigError, LimitExceededError, RebalanceInProgressError,
   UnknownMemberIdError, type StrataError,
 } from '../../proto/errors.js';
 import type { Logger } from '../logger.js';
@@ -44,7 +44,7 @@ import {
   type StrategyName, type TopicPartition,
 } from './assignor.js';
 import { assignorFor } from './assignors.js';
-import { GROUP_MEMBERS_MAX } from './constants.js';
+import { FENCED_MEMBER_IDS_MAX, GROUP_MEMBERS_MAX } from './constants.js';
 import { GroupMember, type JoinOutcome, type KafkaMemberInfo, type MemberSettings } from './group-member.js';
 
 export type GroupState = 'empty' | 'rebalancing' | 'stable';
@@ -95,6 +95,10 @@ export class Group {
   private roundStartedAtMs = 0;
   private roundDeadlineMs = 0;
   private roundReason = '';
+  /** Static membership: group instance id → the member id that currently holds it. */
+  private readonly instances = new Map<string, string>();
+  /** Member ids replaced by a newer member with their instance id (insertion order = age). */
+  private readonly fenced = new Set<string>();
 
   constructor(readonly groupId: string, private readonly opts: GroupOptions) {}
 
@@ -102,15 +106,39 @@ export class Group {
   join(req: JoinRequest, signal?: AbortSignal): Promise<JoinOutcome> {
     if (signal?.aborted) return Promise.reject(new ConnectionClosedError('connection closed before the join was handled'));
     let member: GroupMember;
-    if (req.memberId === '') {
+    const instanceId = req.settings.groupInstanceId;
+    const holder = instanceId !== undefined ? this.members.get(this.instances.get(instanceId) ?? '') : undefined;
+    if (req.memberId !== '' && this.fenced.has(req.memberId)) throw this.fencedError(req.memberId);
+    if (holder && req.memberId !== holder.memberId) {
+      if (req.memberId !== '') throw new FencedInstanceIdError(`instance ${instanceId} of group ${this.groupId} is held by another member id`);
+      this.checkStrategy(req.settings.strategy, holder);
+      const replacement = this.replaceStatic(holder, req.settings);
+      const sameSubscription = sameTopics(holder.settings.topics, req.settings.topics);
+      if (this.state === 'stable' && sameSubscription) {
+        // KIP-345: the restarted instance gets its partitions back in the current generation;
+        // the other members are not asked to rejoin.
+        this.opts.logger.info({ group: this.groupId, instance: instanceId, member: replacement.memberId, replaced: holder.memberId }, 'static member rejoined');
+        replacement.isNew = false;
+        replacement.touch();
+        return Promise.resolve({
+          memberId: replacement.memberId, generationId: this.generationId, strategy: this.strategy!, assignment: replacement.assignment,
+          memberCount: this.members.size, revocationsPending: this.intended.size > 0,
+        });
+      }
+      member = replacement;
+    } else if (req.memberId === '') {
       if (this.members.size >= GROUP_MEMBERS_MAX) throw new LimitExceededError(`group ${this.groupId} has its maximum of ${GROUP_MEMBERS_MAX} members`);
       this.checkStrategy(req.settings.strategy, null);
       const prefix = req.settings.clientId.replace(/[^\w.-]/g, '').slice(0, MEMBER_ID_PREFIX_CHARS_MAX) || 'member';
       member = new GroupMember(`${prefix}-${randomUUID()}`, req.settings, (m) => this.onSessionExpired(m));
       this.members.set(member.memberId, member);
+      if (instanceId !== undefined) this.instances.set(instanceId, member.memberId);
     } else {
       const known = this.members.get(req.memberId);
       if (!known) throw new UnknownMemberIdError(`member ${req.memberId} is not in group ${this.groupId}`);
+      if (known.settings.groupInstanceId !== instanceId) {
+        throw new FencedInstanceIdError(`member ${req.memberId} joined with instance id ${known.settings.groupInstanceId ?? '(none)'}, not ${instanceId ?? '(none)'}`);
+      }
       this.checkStrategy(req.settings.strategy, known);
       member = known;
       member.settings = req.settings;
@@ -147,7 +175,7 @@ export class Group {
    */
   heartbeat(memberId: string, generationId: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> {
     const member = this.members.get(memberId);
-    if (!member) return Promise.reject(new UnknownMemberIdError(`member ${memberId} is not in group ${this.groupId}`));
+    if (!member) return Promise.reject(this.unknownMember(memberId));
     if (this.state === 'rebalancing') {
       member.touch();
       if (member.joined) return Promise.resolve(); // its JoinGroup is parked; nothing to say
@@ -189,7 +217,7 @@ export class Group {
    */
   syncAssignment(memberId: string, generationId: number): TopicPartition[] {
     const member = this.members.get(memberId);
-    if (!member) throw new UnknownMemberIdError(`member ${memberId} is not in group ${this.groupId}`);
+    if (!member) throw this.unknownMember(memberId);
     member.touch();
     if (this.state === 'rebalancing') throw new RebalanceInProgressError(`group ${this.groupId} is rebalancing; rejoin`);
     if (generationId !== this.generationId) {
@@ -200,7 +228,7 @@ export class Group {
 
   leave(memberId: string): void {
     const member = this.members.get(memberId);
-    if (!member) throw new UnknownMemberIdError(`member ${memberId} is not in group ${this.groupId}`);
+    if (!member) throw this.unknownMember(memberId);
     this.removeMember(member, new UnknownMemberIdError('member left the group'), `member ${memberId} left`);
   }
 
@@ -215,7 +243,7 @@ export class Group {
       return;
     }
     const member = this.members.get(memberId);
-    if (!member) throw new UnknownMemberIdError(`member ${memberId} is not in group ${this.groupId}`);
+    if (!member) throw this.unknownMember(memberId);
     if (generationId !== this.generationId) {
       throw new IllegalGenerationError(`generation ${generationId} is stale; group ${this.groupId} is at ${this.generationId}`);
     }
@@ -388,11 +416,46 @@ export class Group {
 
   private removeMember(member: GroupMember, err: StrataError, reason: string): void {
     this.members.delete(member.memberId);
+    const instanceId = member.settings.groupInstanceId;
+    if (instanceId !== undefined && this.instances.get(instanceId) === member.memberId) this.instances.delete(instanceId);
     this.forgetAssignment(member);
     member.dispose(err);
     if (this.members.size === 0) this.becomeEmpty();
     else if (this.state === 'stable') this.openRound(reason, false);
     else this.tryComplete();
+  }
+
+  /**
+   * A new member id takes over a static member's place: its assignment, what it owns, its part in
+   * an open round. The old id is fenced: its parked requests fail, and so does any later one.
+   */
+  private replaceStatic(old: GroupMember, settings: MemberSettings): GroupMember {
+    const prefix = settings.clientId.replace(/[^\w.-]/g, '').slice(0, MEMBER_ID_PREFIX_CHARS_MAX) || 'member';
+    const next = new GroupMember(`${prefix}-${randomUUID()}`, settings, (m) => this.onSessionExpired(m));
+    next.assignment = old.assignment;
+    next.owned = old.owned;
+    next.isNew = old.isNew;
+    this.members.delete(old.memberId);
+    this.members.set(next.memberId, next);
+    this.instances.set(settings.groupInstanceId!, next.memberId);
+    for (const tp of next.assignment) {
+      const key = partitionKey(tp.topic, tp.partition);
+      if (this.assignedTo.get(key) === old.memberId) this.assignedTo.set(key, next.memberId);
+    }
+    for (const [key, id] of this.intended) if (id === old.memberId) this.intended.set(key, next.memberId);
+    this.fenced.add(old.memberId);
+    if (this.fenced.size > FENCED_MEMBER_IDS_MAX) this.fenced.delete(this.fenced.values().next().value!);
+    old.dispose(this.fencedError(old.memberId));
+    return next;
+  }
+
+  private fencedError(memberId: string): FencedInstanceIdError {
+    return new FencedInstanceIdError(`member ${memberId} of group ${this.groupId} was replaced by a newer member with its group instance id`);
+  }
+
+  private unknownMember(memberId: string): StrataError {
+    if (this.fenced.has(memberId)) return this.fencedError(memberId);
+    return new UnknownMemberIdError(`member ${memberId} is not in group ${this.groupId}`);
   }
 
   private forgetAssignment(member: GroupMember): void {
@@ -438,4 +501,10 @@ export class Group {
     }
     return false;
   }
+}
+
+function sameTopics(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const set = new Set(a);
+  return b.every((t) => set.has(t));
 }

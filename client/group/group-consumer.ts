@@ -202,6 +202,8 @@ export class GroupConsumer<V = Uint8Array> implements AsyncIterable<ConsumerReco
   /**
    * Leaves the group: commits processed positions (with autoCommit), calls
    * onPartitionsRevoked, sends LeaveGroup so the others take over at once, closes the connection.
+   * A static member (groupInstanceId set) sends no LeaveGroup: its partitions wait for it to
+   * restart within the session timeout, after which the broker evicts it and the others rebalance.
    */
   async close(): Promise<void> {
     if (this.closed) return;

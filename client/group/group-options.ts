@@ -46,6 +46,16 @@ export interface GroupConsumerOptions extends Omit<ConsumerOptions, 'defaultOffs
   rebalanceTimeoutMs?: number;
   /** Long-poll time of one heartbeat; the broker caps it at half the session. @default sessionTimeoutMs / 3 */
   heartbeatIntervalMs?: number;
+  /**
+   * Static membership (Kafka's KIP-345): a name for this consumer instance that stays the same
+   * across restarts (e.g. the host or pod name), unique within the group. A consumer that
+   * restarts with the same id within `sessionTimeoutMs` gets its partitions back without a
+   * rebalance: the other members keep consuming, the generation does not change. Such a
+   * consumer does not send LeaveGroup on close (the broker evicts it once its session times
+   * out), and a second live consumer with the same id fences the first one, which stops with
+   * FencedInstanceIdError. Undefined: a dynamic member, which leaves the group on close.
+   */
+  groupInstanceId?: string;
   /** Partitions given to this member, positioned and being fetched. Seek here to override. */
   onPartitionsAssigned?: RebalanceListener;
   /**
@@ -66,6 +76,7 @@ export interface ResolvedGroupOptions {
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
   heartbeatIntervalMs: number;
+  groupInstanceId: string | undefined;
   onPartitionsAssigned: RebalanceListener | undefined;
   onPartitionsRevoked: RebalanceListener | undefined;
   onPartitionsLost: RebalanceListener | undefined;
@@ -87,6 +98,9 @@ export function resolveGroupOptions(o: GroupConsumerOptions): ResolvedGroupOptio
   const strategy = o.strategy ?? 'cooperative-sticky';
   if (!STRATEGIES.includes(strategy)) throw new InvalidConfigError(`consumer strategy must be one of ${STRATEGIES.join(', ')}`);
   const sessionTimeoutMs = intIn('sessionTimeoutMs', o.sessionTimeoutMs ?? GROUP_SESSION_TIMEOUT_MS_DEFAULT, 100, 30 * 60_000);
+  if (o.groupInstanceId !== undefined && (typeof o.groupInstanceId !== 'string' || o.groupInstanceId.length === 0 || o.groupInstanceId.length > 255)) {
+    throw new InvalidConfigError('consumer groupInstanceId must be a string of 1 to 255 characters');
+  }
   const resolved: ResolvedGroupOptions = {
     groupId: o.groupId,
     autoOffsetReset,
@@ -96,6 +110,7 @@ export function resolveGroupOptions(o: GroupConsumerOptions): ResolvedGroupOptio
     sessionTimeoutMs,
     rebalanceTimeoutMs: intIn('rebalanceTimeoutMs', o.rebalanceTimeoutMs ?? GROUP_REBALANCE_TIMEOUT_MS_DEFAULT, 100, 30 * 60_000),
     heartbeatIntervalMs: intIn('heartbeatIntervalMs', o.heartbeatIntervalMs ?? Math.floor(sessionTimeoutMs / 3), 1, sessionTimeoutMs),
+    groupInstanceId: o.groupInstanceId,
     onPartitionsAssigned: o.onPartitionsAssigned,
     onPartitionsRevoked: o.onPartitionsRevoked,
     onPartitionsLost: o.onPartitionsLost,

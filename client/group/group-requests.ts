@@ -25,6 +25,8 @@ export interface JoinParams {
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
   owned: readonly TopicPartition[];
+  /** Static membership; undefined: a dynamic member. */
+  groupInstanceId?: string | undefined;
 }
 
 export interface OffsetToCommit extends TopicPartition {
@@ -72,6 +74,7 @@ export async function joinGroup(conn: Connection, p: JoinParams, timeoutMs: numb
     sessionTimeoutMs: p.sessionTimeoutMs,
     rebalanceTimeoutMs: p.rebalanceTimeoutMs,
     owned: byTopic(p.owned),
+    groupInstanceId: p.groupInstanceId ?? '',
   }, { timeoutMs });
   return {
     memberId: res.memberId ?? '',

@@ -20,7 +20,7 @@
  * Concurrency: one loop; start/resubscribe/stop may be called at any time.
  */
 import {
-  ConnectionClosedError, IllegalGenerationError, RebalanceInProgressError, StrataError, UnknownMemberIdError, UnknownServerError,
+  ConnectionClosedError, FencedInstanceIdError, IllegalGenerationError, RebalanceInProgressError, StrataError, UnknownMemberIdError, UnknownServerError,
 } from '../../proto/errors.js';
 import type { Connection } from '../connection.js';
 import type { TopicPartition } from '../consumer-options.js';
@@ -109,6 +109,8 @@ export class Membership {
   /** Tells the broker this member is gone, so the others rebalance now rather than after the session timeout. */
   async leave(): Promise<void> {
     if (this.memberId === '') return;
+    // A static member relies on its session timeout, so a restart within it is no rebalance.
+    if (this.opts.groupInstanceId !== undefined) return;
     try {
       await leaveGroup(this.deps.connection, this.opts.groupId, this.memberId);
     } catch (err) {
@@ -145,6 +147,7 @@ export class Membership {
         sessionTimeoutMs: this.opts.sessionTimeoutMs,
         rebalanceTimeoutMs: this.opts.rebalanceTimeoutMs,
         owned,
+        groupInstanceId: this.opts.groupInstanceId,
       }, this.opts.rebalanceTimeoutMs + this.deps.requestTimeoutMs);
     } catch (err) {
       if (this.stopped) return;
@@ -197,6 +200,13 @@ export class Membership {
         await this.loseMembership(err, false);
       } else if (err instanceof UnknownMemberIdError) {
         await this.loseMembership(err, true);
+      } else if (err instanceof FencedInstanceIdError) {
+        // A newer consumer with our group instance id took our place: stop, never rejoin (that
+        // would fence it in turn).
+        await this.handler.lost(err);
+        this.stopped = true;
+        this.handler.failed(err);
+        this.failWaiters(err);
       } else {
         await this.backoff(err, 'heartbeat');
       }

@@ -40,6 +40,7 @@ export const handleJoinGroup: KafkaHandler<'joinGroup'> = async (ctx, req) => {
       sessionTimeoutMs: b.sessionTimeoutMs,
       rebalanceTimeoutMs: Math.min(Math.max(rebalanceTimeoutMs, REBALANCE_TIMEOUT_MS_MIN), REBALANCE_TIMEOUT_MS_MAX),
       owned: subscription.ownedPartitions.flatMap((o) => o.partitions.map((partition) => ({ topic: o.topic, partition }))),
+      groupInstanceId: b.groupInstanceId ?? null,
       kafka: { protocolName: offered[0]!.name, metadata: offered[0]!.metadata, clientHost: ctx.remote },
     }, ctx.abort);
     const chosen = offered.find((p) => strategyOfProtocol(p.name) === outcome.strategy)!;

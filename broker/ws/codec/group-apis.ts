@@ -24,6 +24,7 @@ export const joinGroup: WsApiCodec<'joinGroup'> = {
     sessionTimeoutMs: b.sessionTimeoutMs ?? 0,
     rebalanceTimeoutMs: b.rebalanceTimeoutMs ?? 0,
     owned: topicPartitionsFromWire(b.owned),
+    groupInstanceId: b.groupInstanceId ?? '',
   }),
   response: (r) => ({
     memberId: r.memberId,
