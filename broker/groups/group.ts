@@ -126,6 +126,9 @@ export class Group {
         });
       }
       member = replacement;
+      // It joins the open round as the old member would, owning only what it reports.
+      const reported = new Set(req.owned.map((tp) => partitionKey(tp.topic, tp.partition)));
+      member.owned = new Set([...member.owned].filter((k) => reported.has(k)));
     } else if (req.memberId === '') {
       if (this.members.size >= GROUP_MEMBERS_MAX) throw new LimitExceededError(`group ${this.groupId} has its maximum of ${GROUP_MEMBERS_MAX} members`);
       this.checkStrategy(req.settings.strategy, null);
