@@ -114,7 +114,7 @@ export class Group {
       this.checkStrategy(req.settings.strategy, holder);
       const replacement = this.replaceStatic(holder, req.settings);
       const sameSubscription = sameTopics(holder.settings.topics, req.settings.topics);
-      if (this.state === 'stable' && sameSubscription) {
+      if (this.state === 'stable' && sameSubscription && req.settings.strategy === this.strategy) {
         // KIP-345: the restarted instance gets its partitions back in the current generation;
         // the other members are not asked to rejoin.
         this.opts.logger.info({ group: this.groupId, instance: instanceId, member: replacement.memberId, replaced: holder.memberId }, 'static member rejoined');
