@@ -5,6 +5,11 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 /** Longest value rendered in full in a table cell; the rest is cut with a marker. */
 export const VALUE_CHARS_MAX = 2000;
 
+/** `1 topic`, `3 topics`: a count with its noun. */
+export function plural(n, noun) {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function formatBytes(n) {
   if (!Number.isFinite(n) || n < 0) return '—';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

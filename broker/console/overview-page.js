@@ -2,7 +2,7 @@
 // as live charts, from BrokerStats polled every POLL_MS (rates from successive totals).
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './broker-client.js';
-import { formatBytes, formatDuration, formatRate } from './format.js';
+import { formatBytes, formatDuration, formatRate, plural } from './format.js';
 import { html } from './html.js';
 import { CHART_POINTS_MAX, LiveChart } from './live-chart.js';
 
@@ -44,7 +44,7 @@ export function OverviewPage() {
       <div><dt>Uptime</dt><dd>${formatDuration(stats.nowMs - stats.startedAtMs)}</dd></div>
       <div><dt>Listeners</dt><dd>${Object.entries(stats.listeners).map(([k, v]) => html`<div>${k}: <code>${v}</code></div>`)}</dd></div>
       <div><dt>Flush policy</dt><dd>${stats.flushPolicy}${stats.flushPolicy === 'interval' ? ` (${stats.flushIntervalMs} ms)` : ''}</dd></div>
-      <div><dt>Data</dt><dd>${formatBytes(stats.dataBytes)} in ${stats.topics} topics, ${stats.partitions} partitions</dd></div>
+      <div><dt>Data</dt><dd>${formatBytes(stats.dataBytes)} in ${plural(stats.topics, 'topic')}, ${plural(stats.partitions, 'partition')}</dd></div>
       <div><dt>Connections</dt><dd>${stats.connections}</dd></div>
       <div><dt>Records in / s</dt><dd data-testid="rate-in">${last ? formatRate(last.in) : '…'}</dd></div>
       <div><dt>Records out / s</dt><dd data-testid="rate-out">${last ? formatRate(last.out) : '…'}</dd></div>
