@@ -53,14 +53,7 @@ function gunzipBounded(data: Uint8Array, limitBytes: number): Uint8Array {
     chunks.push(chunk);
   });
   stream.push(data, true);
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const c of chunks) {
-    out.set(c, pos);
-    pos += c.length;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
 }
 
 const LZ4_MAGIC = 0x184d2204;
