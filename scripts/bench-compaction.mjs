@@ -24,6 +24,7 @@ import { LogCleaner } from '../dist/broker/storage/cleaner/log-cleaner.js';
 import { DEFAULT_LOG_CONFIG } from '../dist/broker/storage/log-config.js';
 import { LogManager } from '../dist/broker/storage/log-manager.js';
 import { encodeRecordBatch } from '../dist/proto/record-batch.js';
+import { latencyLine, measureAppends } from './bench/append-latency.mjs';
 
 const MiB = 1024 * 1024;
 function arg(name, fallback) {
@@ -61,26 +62,12 @@ async function fill(log) {
   await log.flush();
 }
 
-function percentile(sorted, q) {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
 async function measure(live, until) {
-  const latencies = [];
-  let done = false;
-  const result = until().finally(() => { done = true; });
-  while (!done) {
-    const t0 = performance.now();
-    await live.appendAsLeader(encodeRecordBatch([{ value: smallValue, timestamp: Date.now() }]), 0).durable;
-    latencies.push(performance.now() - t0);
-  }
-  return { latencies: latencies.sort((a, b) => a - b), result: await result };
+  return measureAppends(live, () => encodeRecordBatch([{ value: smallValue, timestamp: Date.now() }]), until);
 }
 
-const f = (x) => x.toFixed(2);
 function report(phase, latencies) {
-  console.log(`${phase.padEnd(12)} ${String(latencies.length).padStart(6)} appends+fdatasync, p50 ${f(percentile(latencies, 0.5))} ms, ` +
-    `p99 ${f(percentile(latencies, 0.99))} ms, p99.9 ${f(percentile(latencies, 0.999))} ms, max ${f(latencies.at(-1))} ms`);
+  console.log(latencyLine(phase, latencies, 12));
 }
 function reportPass(phase, s, ms, before, after) {
   const mib = (b) => (b / MiB).toFixed(1);

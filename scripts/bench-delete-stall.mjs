@@ -21,6 +21,7 @@ import { silentLogger } from '../dist/broker/logger.js';
 import { DEFAULT_LOG_CONFIG } from '../dist/broker/storage/log-config.js';
 import { LogManager } from '../dist/broker/storage/log-manager.js';
 import { encodeRecordBatch } from '../dist/proto/record-batch.js';
+import { latencyLine, measureAppends } from './bench/append-latency.mjs';
 
 const MiB = 1024 * 1024;
 function arg(name, fallback) {
@@ -50,28 +51,13 @@ async function fill(manager, topic) {
   }
 }
 
-function percentile(sorted, q) {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
 /** Appends to `live` until `until()` resolves; returns the latencies (ms). */
 async function measure(live, until) {
-  const latencies = [];
-  let done = false;
-  const stop = until().then(() => { done = true; });
-  while (!done) {
-    const t0 = performance.now();
-    await live.appendAsLeader(smallBatch(), 0).durable;
-    latencies.push(performance.now() - t0);
-  }
-  await stop;
-  return latencies.sort((a, b) => a - b);
+  return (await measureAppends(live, smallBatch, until)).latencies;
 }
 
 function report(phase, latencies, deleteMs) {
-  const f = (x) => x.toFixed(2);
-  console.log(`${phase.padEnd(9)} ${String(latencies.length).padStart(6)} appends+fdatasync, p50 ${f(percentile(latencies, 0.5))} ms, ` +
-    `p99 ${f(percentile(latencies, 0.99))} ms, p99.9 ${f(percentile(latencies, 0.999))} ms, max ${f(latencies.at(-1))} ms` +
+  console.log(latencyLine(phase, latencies, 9) +
     (deleteMs === undefined ? '' : `; delete of ${topicMiB} MiB took ${deleteMs.toFixed(0)} ms`));
 }
 
