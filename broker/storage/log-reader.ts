@@ -308,7 +308,9 @@ export function headerOnlyEnd(records: Buffer): number {
   while (pos + OFFSET_RECORDS_COUNT + 4 <= records.length) {
     if (records.readInt32BE(pos + OFFSET_RECORDS_COUNT) !== 0) return -1;
     next = Number(records.readBigInt64BE(pos + OFFSET_BASE_OFFSET)) + records.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA) + 1;
-    pos += BATCH_LENGTH_PREFIX_BYTES + records.readInt32BE(pos + OFFSET_BATCH_LENGTH);
+    const batchLength = records.readInt32BE(pos + OFFSET_BATCH_LENGTH);
+    if (batchLength <= 0) return -1; // never in bytes a read checked; serve them as they are rather than loop
+    pos += BATCH_LENGTH_PREFIX_BYTES + batchLength;
   }
   return next;
 }
