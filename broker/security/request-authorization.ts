@@ -2,8 +2,8 @@
  * Which ACL each request needs, for every API of both listeners, checked by the security hook
  * before the handler runs (connection-core.ts) — Kafka's model, as KafkaApis checks it:
  *
- *   produce                    WRITE on each topic          fetch, offsetCommit  READ on each topic (+ READ on the group)
- *   listOffsets                DESCRIBE on each topic       createTopics        CREATE on the cluster or each topic
+ *   produce                    WRITE on each topic (*)      fetch, offsetCommit  READ on each topic (*) (+ READ on the group)
+ *   listOffsets                DESCRIBE on each topic (*)   createTopics        CREATE on the cluster or each topic
  *   deleteTopics               DELETE on each topic         *TopicConfigs       DESCRIBE_CONFIGS / ALTER_CONFIGS per topic
  *   join/sync/heartbeat/leave  READ on the group            offsetFetch         DESCRIBE on the group (+ each topic)
  *   describeGroup(s), findCoordinator  DESCRIBE on the group   deleteGroups     DELETE on each group
@@ -12,12 +12,17 @@
  *   metadata, listTopics       nothing here: the handlers leave out (or refuse) topics the caller may not describe
  *   user administration        checked in its handlers (ALTER / DESCRIBE on the cluster)
  *
- * A request is refused whole with the first failing check's error (TopicAuthorizationFailedError,
- * GroupAuthorizationFailedError, ClusterAuthorizationFailedError; Kafka's codes 29, 30, 31 on the
- * Kafka listener, in each API's own layout). Where Kafka answers per partition, Strata answers
- * per request: a client that asks for a topic it may not use learns that, and nothing about
- * other topics. Anything not listed here (replication between brokers, APIs added later) is for
- * super users only: the table fails closed.
+ * (*) Checked per topic in the handlers, as Kafka's KafkaApis does for these four APIs: a request
+ * naming several topics answers TopicAuthorizationFailedError (Kafka's code 29) for each partition
+ * of a topic the caller may not use and serves the others (topicRefusal below, on both listeners).
+ * The check comes before any existence check, so a refused topic looks the same whether it exists
+ * or not. OffsetCommit's group right is still checked here, for the whole request.
+ *
+ * Every other check refuses the request whole with the first failing check's error
+ * (TopicAuthorizationFailedError, GroupAuthorizationFailedError, ClusterAuthorizationFailedError;
+ * Kafka's codes 29, 30, 31 on the Kafka listener, in each API's own layout). Anything not listed
+ * here (replication between brokers, APIs added later) is for super users only: the table fails
+ * closed.
  *
  * Commands come in two shapes: the wire-neutral commands of the shared handlers, and on the Kafka
  * listener the decoded Kafka request (`{ body }`) for the APIs it answers itself. Names are read
@@ -52,9 +57,10 @@ const topicNames = (topics: unknown): unknown[] => list(topics).map((t) => t.nam
 const unique = (checks: Check[]): Check[] => [...new Map(checks.map((c) => [`${c.type}\u0000${c.name}\u0000${c.op}`, c])).values()];
 
 const RULES: Readonly<Record<string, Rule>> = {
-  produce: (c) => topicNames(c.topics).map((n) => topic(n, 'write')),
-  fetch: (c) => topicNames(c.topics).map((n) => topic(n, 'read')),
-  listOffsets: (c) => topicNames(body(c).topics).map((n) => topic(n, 'describe')),
+  // Topics per item, in the handlers (topicRefusal).
+  produce: () => [],
+  fetch: () => [],
+  listOffsets: () => [],
   offsetForLeaderEpoch: (c) => topicNames(body(c).topics).map((n) => topic(n, 'describe')),
   createTopics: (c) => topicNames(body(c).topics).map((n) => topic(n, 'create')),
   deleteTopics: (c) => (Array.isArray(c.names) ? c.names : topicNames(body(c).topics ?? body(c).topicNames)).map((n) => topic(n, 'delete')),
@@ -69,11 +75,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   syncGroup: (c) => [group(body(c).groupId, 'read')],
   heartbeat: (c) => [group(body(c).groupId, 'read')],
   leaveGroup: (c) => [group(body(c).groupId, 'read')],
-  offsetCommit: (c) => {
-    const b = body(c);
-    const topics = Array.isArray(c.offsets) ? (c.offsets as Array<Record<string, unknown>>).map((o) => o.topic) : topicNames(b.topics);
-    return [group(b.groupId, 'read'), ...topics.map((n) => topic(n, 'read'))];
-  },
+  offsetCommit: (c) => [group(body(c).groupId, 'read')],
   offsetFetch: (c) => {
     const b = body(c);
     const topics = Array.isArray(c.partitions) ? (c.partitions as Array<Record<string, unknown>>).map((p) => p.topic) : topicNames(b.topics);
@@ -128,4 +130,16 @@ export function mayDescribeTopic(ctx: RequestContext, name: string): boolean {
   const security = ctx.services.security;
   if (!security?.enforcing) return true;
   return security.authorizer.authorize(ctx.principal, 'describe', 'topic', name);
+}
+
+/**
+ * Per-topic refusal inside a handler (the (*) APIs above): TopicAuthorizationFailedError when the
+ * caller may not `op` the topic, null when it may or nothing is enforced. Called once per topic of
+ * a request, not per partition or record; the authorizer answers from its decision cache.
+ */
+export function topicRefusal(ctx: Pick<RequestContext, 'services' | 'principal'>, op: AclOperation, name: string): StrataError | null {
+  const security = ctx.services.security;
+  if (!security?.enforcing || security.authorizer.authorize(ctx.principal, op, 'topic', name)) return null;
+  security.stats.authorizationsDenied++;
+  return new TopicAuthorizationFailedError(`${ctx.principal} may not ${op} topic ${name}`);
 }

@@ -5,16 +5,19 @@
  */
 import { OFFSET_EARLIEST, OFFSET_LATEST } from '../../../proto/constants.js';
 import { InvalidRequestError } from '../../../proto/errors.js';
+import { topicRefusal } from '../../security/request-authorization.js';
 import { kafkaErrorCode, KafkaError } from '../kafka-errors.js';
 import type { KafkaHandler } from './types.js';
 
 export const handleListOffsets: KafkaHandler<'listOffsets'> = async (ctx, req) => {
   const { topics } = ctx.services;
   return {
-    topics: await Promise.all(req.body.topics.map(async (t) => ({
-      name: t.name,
-      partitions: await Promise.all(t.partitions.map(async (p) => {
+    topics: await Promise.all(req.body.topics.map(async (t) => {
+      // Refused topics answer TOPIC_AUTHORIZATION_FAILED per partition; the others are served.
+      const refused = topicRefusal(ctx, 'describe', t.name);
+      const partitions = await Promise.all(t.partitions.map(async (p) => {
         try {
+          if (refused) throw refused;
           const partition = topics.partition(t.name, p.partitionIndex);
           if (p.currentLeaderEpoch > partition.leaderEpoch) {
             return { partitionIndex: p.partitionIndex, errorCode: KafkaError.UNKNOWN_LEADER_EPOCH };
@@ -34,7 +37,8 @@ export const handleListOffsets: KafkaHandler<'listOffsets'> = async (ctx, req) =
         } catch (err) {
           return { partitionIndex: p.partitionIndex, errorCode: kafkaErrorCode(err) };
         }
-      })),
-    }))),
+      }));
+      return { name: t.name, partitions };
+    })),
   };
 };

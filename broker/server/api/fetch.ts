@@ -16,6 +16,7 @@ import { OFFSET_BATCH_LENGTH, OFFSET_RECORDS_COUNT } from '../../../proto/record
 import type { Partition } from '../../partition/partition.js';
 import { FETCH_PARTITION_BYTES_DEFAULT, FETCH_RESPONSE_BYTES_MAX } from '../../constants.js';
 import { waitForFetchData } from '../delayed-fetch.js';
+import { topicRefusal } from '../../security/request-authorization.js';
 import { leaderEpochRefusal } from '../leader-epoch-check.js';
 import { leaderPartition } from '../partition-leader.js';
 import { readFetchPass, type FetchPass, type FetchTarget, type HeldReadBuffers } from '../fetch-reader.js';
@@ -53,6 +54,13 @@ export interface PartitionFetchResult {
   readonly records: Buffer;
 }
 
+interface RefusedRead {
+  readonly topic: string;
+  readonly result: PartitionFetchResult;
+}
+
+const NO_RECORDS = Buffer.alloc(0);
+
 /** The response budget a fetch may hold while it reads: what the connection core reserves. */
 export function fetchResponseBudget(cmd: FetchCommand): number {
   return Math.min(cmd.maxBytes || FETCH_RESPONSE_BYTES_MAX, FETCH_RESPONSE_BYTES_MAX);
@@ -65,8 +73,18 @@ export async function handleFetch(ctx: RequestContext, cmd: FetchCommand): Promi
   const maxBytes = fetchResponseBudget(cmd);
 
   const targets: FetchTarget[] = [];
+  // Partitions of topics the caller may not read: answered with the refusal, kept out of the
+  // read and the long poll (Kafka's rule: they neither wait nor end the wait of the others).
+  let refusedReads: RefusedRead[] | null = null;
   for (const t of cmd.topics) {
     const topic = t.name;
+    const refused = topicRefusal(ctx, 'read', topic);
+    if (refused) {
+      for (const p of t.partitions) {
+        (refusedReads ??= []).push({ topic, result: { partition: p.partition, error: refused, highWatermark: -1, logStartOffset: -1, records: NO_RECORDS } });
+      }
+      continue;
+    }
     for (const p of t.partitions) {
       let source: Partition | undefined;
       let refusal: StrataError | null = null;
@@ -107,12 +125,17 @@ export async function handleFetch(ctx: RequestContext, cmd: FetchCommand): Promi
     if (waited === null) return NO_RESPONSE; // the connection is gone
     pass = waited;
   }
-  return toResult(ctx, pass);
+  return toResult(ctx, pass, cmd, refusedReads);
 }
 
-/** Groups the pass by topic, in request order; holds its read buffers until released. */
-function toResult(ctx: RequestContext, pass: FetchPass): FetchResult {
+/** Groups the pass (and refused partitions) by topic, in request order; holds its read buffers until released. */
+function toResult(ctx: RequestContext, pass: FetchPass, cmd: FetchCommand, refusedReads: RefusedRead[] | null): FetchResult {
   const byTopic = new Map<string, PartitionFetchResult[]>();
+  if (refusedReads) {
+    // Only then can request order and read order differ: seed the map in request order.
+    for (const t of cmd.topics) if (!byTopic.has(t.name)) byTopic.set(t.name, []);
+    for (const r of refusedReads) byTopic.get(r.topic)!.push(r.result);
+  }
   const traffic = ctx.services.traffic;
   for (const read of pass.reads) {
     if (traffic && read.records.length > 0) traffic.fetched(read.target.topic, recordsIn(read.records), read.records.length);

@@ -5,6 +5,7 @@
  */
 import { OFFSET_EARLIEST, OFFSET_LATEST } from '../../../proto/constants.js';
 import { InvalidRequestError, type StrataError } from '../../../proto/errors.js';
+import { topicRefusal } from '../../security/request-authorization.js';
 import { itemError } from '../item-error.js';
 import { leaderPartition } from '../partition-leader.js';
 import type { RequestContext } from '../request-context.js';
@@ -36,10 +37,12 @@ export async function handleListOffsets(ctx: RequestContext, cmd: ListOffsetsCom
     const name = t.name;
     const partitions: PartitionOffsetResult[] = [];
     out.push({ name, partitions });
+    const refused = topicRefusal(ctx, 'describe', name);
     for (const q of t.partitions) {
       const index = q.partition;
       const timestamp = q.timestamp;
       try {
+        if (refused) throw refused;
         const partition = leaderPartition(ctx.services, name, index);
         if (timestamp === OFFSET_LATEST) {
           partitions.push({ partition: index, error: null, offset: partition.highWatermark, timestamp: -1 });

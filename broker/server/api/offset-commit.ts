@@ -5,6 +5,7 @@
  */
 import type { StrataError } from '../../../proto/errors.js';
 import type { CommitInput } from '../../groups/group-coordinator.js';
+import { topicRefusal } from '../../security/request-authorization.js';
 import type { RequestContext } from '../request-context.js';
 
 export interface OffsetCommitCommand {
@@ -20,12 +21,31 @@ export interface OffsetCommitResult {
 }
 
 export async function handleOffsetCommit(ctx: RequestContext, cmd: OffsetCommitCommand): Promise<OffsetCommitResult> {
-  const outcomes = await ctx.services.groups.commit(cmd.groupId, cmd.memberId, cmd.generationId, cmd.offsets);
+  // Topics the caller may not read are answered with the refusal and not committed; the rest
+  // are (Kafka's rule). Checked once per topic.
+  const refusals = new Map<string, StrataError | null>();
+  const refusalOf = (topic: string): StrataError | null => {
+    let r = refusals.get(topic);
+    if (r === undefined) refusals.set(topic, r = topicRefusal(ctx, 'read', topic));
+    return r;
+  };
+  const allowed = cmd.offsets.filter((o) => refusalOf(o.topic) === null);
+  // Nothing left to commit: the coordinator is not asked (a generation check on nothing).
+  const outcomes = allowed.length > 0 ? await ctx.services.groups.commit(cmd.groupId, cmd.memberId, cmd.generationId, allowed) : [];
   const byTopic = new Map<string, Array<{ partition: number; error: StrataError | null }>>();
-  for (const o of outcomes) {
-    let list = byTopic.get(o.topic);
-    if (!list) byTopic.set(o.topic, (list = []));
-    list.push({ partition: o.partition, error: o.error ?? null });
+  const list = (topic: string) => {
+    let l = byTopic.get(topic);
+    if (!l) byTopic.set(topic, (l = []));
+    return l;
+  };
+  if (allowed.length === cmd.offsets.length) {
+    for (const o of outcomes) list(o.topic).push({ partition: o.partition, error: o.error ?? null });
+  } else {
+    const outcomeOf = new Map(outcomes.map((o) => [`${o.topic}\u0000${o.partition}`, o.error ?? null]));
+    for (const o of cmd.offsets) {
+      const error = refusalOf(o.topic) ?? outcomeOf.get(`${o.topic}\u0000${o.partition}`) ?? null;
+      list(o.topic).push({ partition: o.partition, error });
+    }
   }
   return { topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
 }

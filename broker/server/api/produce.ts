@@ -13,6 +13,7 @@
 import { InvalidRecordBatchError, type StrataError } from '../../../proto/errors.js';
 import { PRODUCE_TIMEOUT_MS_DEFAULT, PRODUCE_TIMEOUT_MS_MAX } from '../../constants.js';
 import type { Acks } from '../../partition/partition.js';
+import { topicRefusal } from '../../security/request-authorization.js';
 import { itemError } from '../item-error.js';
 import { leaderPartition } from '../partition-leader.js';
 import { NO_RESPONSE, type NoResponse, type RequestContext } from '../request-context.js';
@@ -66,6 +67,8 @@ export async function handleProduce(ctx: RequestContext, cmd: ProduceCommand): P
     const name = t.name;
     const partitionResults: PartitionProduceResult[] = [];
     topicResults.push({ name, partitions: partitionResults });
+    // Refused topics answer per partition and the rest of the request is served (Kafka's rule).
+    const refused = topicRefusal(ctx, 'write', name);
     for (const pd of t.partitions) {
       const index = pd.partition;
       const out: PartitionProduceResult = {
@@ -81,6 +84,7 @@ export async function handleProduce(ctx: RequestContext, cmd: ProduceCommand): P
         else ctx.logger.debug({ err, topic: name, partition: index }, 'produce failed');
       };
       try {
+        if (refused) throw refused;
         const partition = leaderPartition(ctx.services, name, index);
         if (pd.records.length === 0) throw new InvalidRecordBatchError('no record batch in request');
         // In a cluster the replica manager appends: acks=all then waits for the ISR, and nothing
