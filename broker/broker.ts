@@ -377,6 +377,7 @@ export class Broker implements ReadinessSource {
     const clusterLogger = this.logger.child({ component: 'cluster' });
     const endpoints = this.endpoints();
     if (cluster.advertise) endpoints.ws = cluster.advertise;
+    if (cluster.replicationAdvertise) endpoints.replication = cluster.replicationAdvertise;
     this.clusterNode = await ClusterNode.join({
       etcd: cluster.etcd, nodeId: config.nodeId, endpoints, leaseTtlS: cluster.leaseTtlS,
       uncleanLeaderElection: cluster.uncleanLeaderElection, logger: clusterLogger,

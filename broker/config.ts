@@ -78,6 +78,12 @@ export interface ClusterConfig {
   etcd: EtcdEndpoints;
   /** The ws:// URL other brokers and clients reach this broker at. @default the bound listener's URL */
   advertise: string | null;
+  /**
+   * The ws:// URL other brokers replicate from (Kafka's inter-broker listener address), when
+   * broker-to-broker traffic takes another route than clients' (a private network, or a fault
+   * proxy in tests). @default the `advertise` URL
+   */
+  replicationAdvertise: string | null;
   /** TTL of the broker's etcd lease. @default LEASE_TTL_S_DEFAULT (2 s) */
   leaseTtlS: number;
   /** A follower not caught up for this long leaves the ISR. @default REPLICA_LAG_MS_DEFAULT (10 s) */
@@ -287,12 +293,16 @@ function resolveClusterConfig(input: BrokerConfigInput['cluster']): ClusterConfi
   const cluster: ClusterConfig = {
     etcd: typeof input.etcd === 'string' ? parseEtcdUrl(input.etcd) : input.etcd,
     advertise: input.advertise ?? null,
+    replicationAdvertise: input.replicationAdvertise ?? null,
     leaseTtlS: input.leaseTtlS ?? LEASE_TTL_S_DEFAULT,
     replicaLagMs: input.replicaLagMs ?? REPLICA_LAG_MS_DEFAULT,
     uncleanLeaderElection: input.uncleanLeaderElection ?? false,
   };
   if (cluster.advertise !== null && !/^wss?:\/\/[^/\s]+$/.test(cluster.advertise)) {
     throw new InvalidConfigError(`cluster.advertise must look like ws://host:port, got ${JSON.stringify(cluster.advertise)}`);
+  }
+  if (cluster.replicationAdvertise !== null && !/^wss?:\/\/[^/\s]+$/.test(cluster.replicationAdvertise)) {
+    throw new InvalidConfigError(`cluster.replicationAdvertise must look like ws://host:port, got ${JSON.stringify(cluster.replicationAdvertise)}`);
   }
   checkInt('cluster.leaseTtlS', cluster.leaseTtlS, LEASE_TTL_S_MIN, LEASE_TTL_S_MAX);
   checkInt('cluster.replicaLagMs', cluster.replicaLagMs, REPLICA_LAG_MS_MIN, 24 * 60 * 60_000);

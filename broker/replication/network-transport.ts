@@ -68,7 +68,8 @@ export class NetworkReplicaTransport implements ReplicaTransport {
 
   private connectionTo(leaderId: number): Connection {
     if (this.closed) throw new ConnectionClosedError('the replica transport is closed');
-    const url = this.opts.view.brokers.get(leaderId)?.value.endpoints.ws;
+    const endpoints = this.opts.view.brokers.get(leaderId)?.value.endpoints;
+    const url = endpoints?.replication ?? endpoints?.ws;
     if (!url) throw new NotLeaderOrFollowerError(`broker ${leaderId} is not live in the cluster view`);
     const cur = this.conns.get(leaderId);
     if (cur && cur.url === url && !cur.conn.isClosed) return cur.conn;

@@ -12,7 +12,11 @@
  * while this broker's lease is not valid, before and after the append, so a leader that was
  * paused past its lease (a zombie) acknowledges nothing, whatever its memory says. acks=all
  * needs min.insync.replicas ISR members before the append (NotEnoughReplicasError) and after
- * the high watermark passed it (NotEnoughReplicasAfterAppendError).
+ * the high watermark passed it (NotEnoughReplicasAfterAppendError). An acks=all produce waiting
+ * for the high watermark fails with NotLeaderOrFollowerError as soon as the lease is suspended
+ * or lost, or the leadership moves: a leader cut off from its followers and etcd would
+ * otherwise hold it, unanswerable, until the request's timeout, while the client could already
+ * retry on the new leader.
  *
  * Concurrency: transitions run one pass at a time (a change during a pass schedules another);
  * a partition's transition awaits the previous role's stop before the new one starts.
@@ -47,8 +51,21 @@ export interface ReplicaManagerOptions {
   readonly logger: Logger;
 }
 
+/** Rejected (once) when a leader must stop acknowledging: what pending acks=all waits race against. */
+interface Abandon {
+  readonly promise: Promise<never>;
+  reject(err: Error): void;
+}
+
+function newAbandon(): Abandon {
+  let reject!: (err: Error) => void;
+  const promise = new Promise<never>((_, rej) => { reject = rej; });
+  promise.catch(() => undefined);
+  return { promise, reject };
+}
+
 type Role =
-  | { kind: 'leader'; epoch: number; partition: Partition; tracker: ReplicaTracker; isrUpdating: boolean; minIsr: number }
+  | { kind: 'leader'; epoch: number; partition: Partition; tracker: ReplicaTracker; isrUpdating: boolean; minIsr: number; abandon: Abandon }
   | { kind: 'follower'; epoch: number; leaderId: number; partition: Partition; fetcher: ReplicaFetcher }
   | { kind: 'none'; epoch: number; partition: Partition };
 
@@ -62,6 +79,14 @@ export class ReplicaManager {
   private running = false;
   private isrTimer: NodeJS.Timeout | null = null;
   private readonly onChange = (): void => this.schedule();
+  private readonly onLeaseGone = (): void => {
+    for (const role of this.roles.values()) {
+      if (role.kind !== 'leader') continue;
+      const { abandon } = role;
+      role.abandon = newAbandon(); // for produces after a resumed lease
+      abandon.reject(new NotLeaderOrFollowerError(`broker ${this.localId} cannot confirm its lease; ${role.partition.topic}-${role.partition.index} not acknowledged`));
+    }
+  };
   /** ISR changes this broker made as leader (for the metrics). */
   private isrShrinkCount = 0;
   private isrExpandCount = 0;
@@ -95,6 +120,8 @@ export class ReplicaManager {
     if (this.running) return;
     this.running = true;
     this.opts.node.view.on('change', this.onChange);
+    this.opts.node.on('lease-suspended', this.onLeaseGone);
+    this.opts.node.on('lease-lost', this.onLeaseGone);
     this.isrTimer = setInterval(() => this.checkIsr(), ISR_CHECK_MS_MAX);
     this.isrTimer.unref();
     this.schedule();
@@ -103,6 +130,8 @@ export class ReplicaManager {
   async stop(): Promise<void> {
     this.running = false;
     this.opts.node.view.off('change', this.onChange);
+    this.opts.node.off('lease-suspended', this.onLeaseGone);
+    this.opts.node.off('lease-lost', this.onLeaseGone);
     if (this.isrTimer) clearInterval(this.isrTimer);
     while (this.syncing) await this.syncing;
     await Promise.all([...this.roles.values()].map((r) => this.stopRole(r)));
@@ -146,10 +175,10 @@ export class ReplicaManager {
       }
     };
     const written = res.written.then(gate);
-    const committed = res.committed?.then(() => {
+    const committed = res.committed && Promise.race([res.committed, role.abandon.promise]).then(() => {
       gate();
       if (!role.tracker.hasMinIsr()) throw new NotEnoughReplicasAfterAppendError(`${topic}-${partition} ISR fell below min.insync.replicas ${role.minIsr}`);
-    }) ?? null;
+    });
     written.catch(() => undefined);
     committed?.catch(() => undefined);
     return { ...res, written, committed };
@@ -269,7 +298,7 @@ export class ReplicaManager {
         countDurableOnly: partition.log.config.flushPolicy === 'always', nowMs: Date.now(),
       });
       tracker.start();
-      role = { kind: 'leader', epoch: state.leaderEpoch, partition, tracker, isrUpdating: false, minIsr };
+      role = { kind: 'leader', epoch: state.leaderEpoch, partition, tracker, isrUpdating: false, minIsr, abandon: newAbandon() };
     } else if (want === 'follower') {
       const fetcher = new ReplicaFetcher({ partition, localId: me, leaderId: state.leader, leaderEpoch: state.leaderEpoch, transport: this.opts.transport, logger: log });
       fetcher.start();
@@ -283,7 +312,10 @@ export class ReplicaManager {
   }
 
   private async stopRole(role: Role): Promise<void> {
-    if (role.kind === 'leader') role.tracker.stop();
+    if (role.kind === 'leader') {
+      role.tracker.stop();
+      role.abandon.reject(new NotLeaderOrFollowerError(`${role.partition.topic}-${role.partition.index}: leadership moved before the append was acknowledged`));
+    }
     else if (role.kind === 'follower') await role.fetcher.stop();
   }
 

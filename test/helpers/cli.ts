@@ -3,6 +3,7 @@
  * processes: a broker on 127.0.0.1 port 0 in a temp dir, and one-shot commands against it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,8 @@ export async function startBrokerProcess(args: string[] = [], dataDir?: string):
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  // STRATA_TEST_BROKER_LOGS=<dir>: each broker's stderr (its log) also goes to <dir>/<pid>.log, to debug a failing test.
+  if (process.env.STRATA_TEST_BROKER_LOGS) child.stderr!.pipe(createWriteStream(join(process.env.STRATA_TEST_BROKER_LOGS, `broker-${child.pid}.log`)));
   let kafka: string | null = null;
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

@@ -54,6 +54,7 @@ interface StartOptions {
   nodeId?: number;
   cluster?: string;
   advertise?: string;
+  replicationAdvertise?: string;
   replicaLagMs?: number;
   uncleanLeaderElection?: boolean;
 }
@@ -126,6 +127,7 @@ export function registerBrokerCommands(program: Command): void {
     .option('--node-id <n>', 'this broker\'s id (unique in its cluster; default: 0)', parseNonNegativeInt('--node-id'))
     .option('--cluster <url>', 'join a cluster coordinated by etcd: etcd://host:port[,host:port...][/prefix] (default: run alone)')
     .option('--advertise <url>', 'ws:// URL other brokers and clients reach this broker at (default: the listen address)')
+    .option('--replication-advertise <url>', 'ws:// URL other brokers replicate from, when it differs from --advertise (default: --advertise)')
     .option('--replica-lag-ms <ms>', 'a follower not caught up for this long leaves the ISR (default: 10000)', parsePositiveInt('--replica-lag-ms'))
     .option('--unclean-leader-election', 'let an out-of-sync replica lead when no in-sync one is alive (may lose acknowledged records)')
     .action(async (opts: StartOptions) => {
@@ -138,7 +140,7 @@ function toConfig(opts: StartOptions): BrokerConfigInput {
     dataDir: opts.dataDir,
     nodeId: opts.nodeId,
     cluster: opts.cluster === undefined ? null : {
-      etcd: opts.cluster, advertise: opts.advertise ?? null, replicaLagMs: opts.replicaLagMs,
+      etcd: opts.cluster, advertise: opts.advertise ?? null, replicationAdvertise: opts.replicationAdvertise ?? null, replicaLagMs: opts.replicaLagMs,
       uncleanLeaderElection: opts.uncleanLeaderElection ?? false,
     },
     host: opts.host,
@@ -194,8 +196,8 @@ function sameAddress(a: { host: string; port: number }, b: { host: string; port:
 
 async function startBroker(opts: StartOptions): Promise<void> {
   const logger = createRootLogger(opts.logLevel);
-  if (opts.cluster === undefined && (opts.advertise !== undefined || opts.replicaLagMs !== undefined || opts.uncleanLeaderElection)) {
-    throw new InvalidConfigError('--advertise, --replica-lag-ms and --unclean-leader-election need --cluster');
+  if (opts.cluster === undefined && (opts.advertise !== undefined || opts.replicationAdvertise !== undefined || opts.replicaLagMs !== undefined || opts.uncleanLeaderElection)) {
+    throw new InvalidConfigError('--advertise, --replication-advertise, --replica-lag-ms and --unclean-leader-election need --cluster');
   }
   // Loaded here, not at the top: the broker pulls in etcd3 (gRPC), prom-client and the whole
   // server, which every other command (produce, topic list, --version) would pay at start.

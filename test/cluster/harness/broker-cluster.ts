@@ -8,12 +8,27 @@
  *   c.url(1)          // broker 1's ws:// URL
  *   await c.kill(1)   // SIGKILL
  *   await c.restart(1)
+ *
+ * With `proxied: true` every link a broker needs goes through a fault proxy of its own
+ * (harness/fault-proxy.ts), so a test can partition one broker while clients still reach it:
+ *   c.links(1).etcd         one proxy per etcd member, used by broker 1 only
+ *   c.links(1).replication  in front of broker 1's listener, advertised to the other brokers as
+ *                           its replication endpoint (--replication-advertise): every follower's
+ *                           fetch from broker 1 goes through it; clients connect directly
  */
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeDir, runCli, startBrokerProcess, type BrokerProcess, type CommandResult } from '../../helpers/cli.js';
 import { startEtcd, type EtcdCluster } from './etcd.js';
+import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
+
+export interface BrokerLinks {
+  /** broker → etcd member i, for each member. */
+  readonly etcd: readonly FaultProxy[];
+  /** other brokers → this broker (replica fetches and epoch questions). */
+  readonly replication: FaultProxy;
+}
 
 export interface BrokerCluster {
   readonly etcd: EtcdCluster;
@@ -32,6 +47,8 @@ export interface BrokerCluster {
   cli(args: string[], input?: string): Promise<CommandResult>;
   /** The bytes of a replica's segment files, in base-offset order, concatenated. */
   segmentBytes(id: number, topic: string, partition: number): Promise<Buffer>;
+  /** The broker's proxied links; throws unless started with `proxied: true`. */
+  links(id: number): BrokerLinks;
   stop(): Promise<void>;
 }
 
@@ -39,27 +56,49 @@ export interface BrokerClusterOptions {
   brokers?: number;
   /** Extra `broker start` flags for every broker. */
   args?: string[];
+  /** Route each broker's etcd links and its replication listener through fault proxies. @default false */
+  proxied?: boolean;
+  /** etcd members. @default 1 */
+  etcdMembers?: 1 | 3;
 }
 
 let prefixSeq = 0;
 
 export async function startBrokerCluster(opts: BrokerClusterOptions = {}): Promise<BrokerCluster> {
   const n = opts.brokers ?? 3;
-  const etcd = await startEtcd();
-  const clusterUrl = `${etcd.url}/c${process.pid}x${++prefixSeq}`;
+  const etcd = await startEtcd({ members: opts.etcdMembers ?? 1 });
+  const prefix = `/c${process.pid}x${++prefixSeq}`;
+  const clusterUrl = `${etcd.url}${prefix}`;
   const ids = Array.from({ length: n }, (_, i) => i + 1);
   const dirs = new Map<number, string>();
   const procs = new Map<number, BrokerProcess | null>();
+  const links = new Map<number, BrokerLinks>();
   const extra = opts.args ?? [];
   const launch = async (id: number): Promise<void> => {
-    procs.set(id, await startBrokerProcess(['--node-id', String(id), '--cluster', clusterUrl, ...extra], dirs.get(id)!));
+    const l = links.get(id);
+    const args = l
+      ? ['--cluster', `etcd://${l.etcd.map((p) => `127.0.0.1:${p.port}`).join(',')}${prefix}`, '--replication-advertise', `ws://127.0.0.1:${l.replication.port}`]
+      : ['--cluster', clusterUrl];
+    const p = await startBrokerProcess(['--node-id', String(id), ...args, ...extra], dirs.get(id)!);
+    l?.replication.retarget(Number(new URL(p.url).port));
+    procs.set(id, p);
+  };
+  const closeLinks = async (): Promise<void> => {
+    for (const l of links.values()) await Promise.all([...l.etcd, l.replication].map((p) => p.close()));
   };
   try {
     for (const id of ids) dirs.set(id, await mkdtemp(join(tmpdir(), `strata-b${id}-`)));
+    if (opts.proxied) {
+      for (const id of ids) {
+        const etcdProxies = await Promise.all(etcd.clientUrls.map((u) => startFaultProxy(Number(new URL(u).port))));
+        links.set(id, { etcd: etcdProxies, replication: await startFaultProxy(null) });
+      }
+    }
     await Promise.all(ids.map(launch));
   } catch (err) {
     for (const p of procs.values()) await p?.kill().catch(() => undefined);
     for (const d of dirs.values()) await removeDir(d);
+    await closeLinks();
     await etcd.stop();
     throw err;
   }
@@ -92,6 +131,11 @@ export async function startBrokerCluster(opts: BrokerClusterOptions = {}): Promi
       const logs = (await readdir(dir)).filter((f) => f.endsWith('.log')).sort();
       return Buffer.concat(await Promise.all(logs.map((f) => readFile(join(dir, f)))));
     },
+    links(id) {
+      const l = links.get(id);
+      if (!l) throw new Error(`broker ${id} has no proxied links (start the cluster with proxied: true)`);
+      return l;
+    },
     async stop() {
       for (const [id, p] of procs) {
         if (!p) continue;
@@ -100,6 +144,7 @@ export async function startBrokerCluster(opts: BrokerClusterOptions = {}): Promi
         procs.set(id, null);
       }
       for (const d of dirs.values()) await removeDir(d);
+      await closeLinks();
       await etcd.stop();
     },
   };

@@ -6,12 +6,21 @@
  *   proxy.cut();        // drop every open connection and refuse (reset) new ones
  *   proxy.blackhole();  // keep connections open but forward nothing (a partition that does not
  *                       // reset: the far side notices only through its own timeouts)
+ *   proxy.hold();       // a partition as TCP lives it: connections stay open, nothing gets
+ *                       // through, and on heal() the held bytes arrive, in order (what
+ *                       // retransmission delivers after a partition shorter than the
+ *                       // connection's timeouts)
  *   proxy.delay(200);   // forward every chunk 200 ms late (order kept per direction)
- *   proxy.heal();       // forward normally again (blackholed bytes are dropped, not replayed)
+ *   proxy.heal();       // forward normally again (blackholed bytes are dropped, not replayed;
+ *                       // held ones are delivered)
+ *   proxy.retarget(p);  // later connections go to port p (a restarted process on a new port)
  *   await proxy.close();
  *
+ * startFaultProxy(null) listens before it knows its target (a broker must be told the proxy's
+ * port before it starts and picks its own): connections are reset until retarget().
+ *
  * Bounded: each direction of a connection buffers at most PROXY_BUFFERED_BYTES_MAX while
- * delayed before it pauses its reader, and the proxy holds at most PROXY_CONNECTIONS_MAX
+ * delayed or held before it pauses its reader, and the proxy holds at most PROXY_CONNECTIONS_MAX
  * connections.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
@@ -19,24 +28,29 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 const PROXY_BUFFERED_BYTES_MAX = 8 * 1024 * 1024;
 const PROXY_CONNECTIONS_MAX = 1_000;
 
-export type LinkMode = 'open' | 'cut' | 'blackhole' | 'delay';
+export type LinkMode = 'open' | 'cut' | 'blackhole' | 'hold' | 'delay';
 
 export interface FaultProxy {
   readonly port: number;
   readonly mode: LinkMode;
   cut(): void;
   blackhole(): void;
+  hold(): void;
   delay(ms: number): void;
   heal(): void;
+  retarget(port: number): void;
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<FaultProxy> {
+export async function startFaultProxy(initialTarget: number | null, targetHost = '127.0.0.1'): Promise<FaultProxy> {
+  let targetPort = initialTarget;
   let mode: LinkMode = 'open';
   let delayMs = 0;
   const pairs = new Set<[Socket, Socket]>();
+  /** Per direction of each connection while held: flushes what it holds, in order. */
+  const releases = new Set<() => void>();
   const server: Server = createServer((client) => {
-    if (mode === 'cut' || pairs.size >= PROXY_CONNECTIONS_MAX) {
+    if (mode === 'cut' || targetPort === null || pairs.size >= PROXY_CONNECTIONS_MAX) {
       client.resetAndDestroy();
       return;
     }
@@ -56,8 +70,25 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
 
   function pipe(from: Socket, to: Socket): void {
     let queued = 0;
+    let held: Buffer[] = [];
+    let heldBytes = 0;
+    const release = (): void => {
+      releases.delete(release);
+      if (!to.destroyed) for (const c of held) to.write(c);
+      held = [];
+      heldBytes = 0;
+      if (from.isPaused()) from.resume();
+    };
+    from.on('close', () => releases.delete(release));
     from.on('data', (chunk: Buffer) => {
       if (mode === 'blackhole') return;
+      if (mode === 'hold') {
+        held.push(chunk);
+        heldBytes += chunk.length;
+        releases.add(release);
+        if (heldBytes > PROXY_BUFFERED_BYTES_MAX) from.pause();
+        return;
+      }
       if (mode !== 'delay') {
         to.write(chunk);
         return;
@@ -90,12 +121,18 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
       pairs.clear();
     },
     blackhole() { mode = 'blackhole'; },
+    hold() { mode = 'hold'; },
     delay(ms: number) {
       mode = 'delay';
       delayMs = ms;
     },
-    heal() { mode = 'open'; },
+    heal() {
+      mode = 'open';
+      for (const release of [...releases]) release();
+    },
+    retarget(port: number) { targetPort = port; },
     async close() {
+      releases.clear();
       for (const [a, b] of pairs) {
         a.destroy();
         b.destroy();
