@@ -45,6 +45,11 @@ export interface CreateTopicRequest {
   /** @default min(2, replicationFactor) */
   readonly minInsyncReplicas?: number;
   readonly config: TopicOverrides;
+  /**
+   * Each partition's replica list, first = preferred leader (Kafka's manual replica assignment);
+   * absent: placed over the live brokers. Every list names `replicationFactor` distinct live brokers.
+   */
+  readonly assignment?: readonly (readonly number[])[];
 }
 
 export interface ClusterMetadata {

@@ -95,9 +95,10 @@ export class EtcdClusterMetadata implements ClusterMetadata {
       throw new InvalidReplicationFactorError(`replication factor ${rf} is larger than the ${live.length} live broker${live.length === 1 ? '' : 's'} (${live.sort((a, b) => a - b).join(', ')})`);
     }
     const existing = [...view.topics.values()].flatMap((t) => t.value.assignment);
+    const assignment = req.assignment ? checkedAssignment(req.assignment, partitions, rf, live) : assignReplicas(partitions, rf, live, existing);
     const record: TopicRecord = {
       name: req.name, partitions, replicationFactor: rf, minInsyncReplicas: minIsr, config: req.config,
-      createdAtMs: Date.now(), assignment: assignReplicas(partitions, rf, live, existing),
+      createdAtMs: Date.now(), assignment,
     };
     const key = keys.topic(req.name);
     const res = await client.if(key, 'Create', '==', 0).then(client.put(key).value(serializeTopicRecord(record))).commit();
@@ -127,4 +128,17 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     this.events.on('change', listener);
     return () => this.events.off('change', listener);
   }
+}
+
+/** A manual replica assignment, checked: one list per partition, each of `rf` distinct live brokers. */
+function checkedAssignment(assignment: readonly (readonly number[])[], partitions: number, rf: number, live: readonly number[]): number[][] {
+  if (assignment.length !== partitions) throw new InvalidConfigError(`the replica assignment lists ${assignment.length} partitions, not ${partitions}`);
+  return assignment.map((replicas, p) => {
+    if (replicas.length !== rf || new Set(replicas).size !== rf) {
+      throw new InvalidReplicationFactorError(`partition ${p}'s replica assignment must name ${rf} distinct brokers, got [${replicas.join(', ')}]`);
+    }
+    const down = replicas.filter((id) => !live.includes(id));
+    if (down.length > 0) throw new InvalidReplicationFactorError(`partition ${p}'s replica assignment names broker${down.length === 1 ? '' : 's'} ${down.join(', ')}, not live`);
+    return [...replicas];
+  });
 }

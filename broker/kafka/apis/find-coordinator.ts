@@ -1,20 +1,65 @@
 /**
- * FindCoordinator: this broker coordinates every group. Transaction coordinators (key type 1)
- * do not exist here: COORDINATOR_NOT_AVAILABLE.
+ * FindCoordinator: the group coordinator as the shared FindCoordinator command finds it
+ * (broker/server/api/find-coordinator.ts: the leader of the group's `__consumer_offsets`
+ * partition; a broker alone coordinates every group), named by its Kafka address
+ * (kafka-addresses.ts). A coordinator without a Kafka listener, or none at the moment, is the
+ * retriable COORDINATOR_NOT_AVAILABLE, and the client asks again.
+ *
+ * While a cluster has no replicated offsets topic (`__consumer_offsets` is not a cluster topic),
+ * groups live on the broker a client asks, as they do for the WebSocket listener: that broker
+ * answers itself.
+ *
+ * Transaction coordinators (key type 1) do not exist here: COORDINATOR_NOT_AVAILABLE. v4 asks
+ * for several groups at once; each gets its own answer.
  */
-import { KafkaError } from '../kafka-errors.js';
+import { CoordinatorNotAvailableError } from '../../../proto/errors.js';
+import { OFFSETS_TOPIC } from '../../groups/constants.js';
+import { handleFindCoordinator as sharedFindCoordinator } from '../../server/api/find-coordinator.js';
+import { kafkaAddressOf } from '../kafka-addresses.js';
+import type { KafkaContext } from '../kafka-context.js';
+import { kafkaErrorCode, kafkaErrorMessage, KafkaError } from '../kafka-errors.js';
 import type { KafkaHandler } from './types.js';
 
 const KEY_TYPE_GROUP = 0;
 
-export const handleFindCoordinator: KafkaHandler<'findCoordinator'> = async (ctx, req) => {
-  const { nodeId } = ctx.services.config;
-  const { host, port } = ctx.advertised;
-  const ok = req.body.keyType === KEY_TYPE_GROUP;
-  const errorCode = ok ? KafkaError.NONE : KafkaError.COORDINATOR_NOT_AVAILABLE;
-  const errorMessage = ok ? null : 'transactions are not supported by this broker';
-  if (req.apiVersion >= 4) {
-    return { coordinators: req.body.coordinatorKeys.map((key) => ({ key, nodeId: ok ? nodeId : -1, host: ok ? host : '', port: ok ? port : -1, errorCode, errorMessage })) };
+interface Coordinator {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+}
+
+const NONE_FOUND = { nodeId: -1, host: '', port: -1 } as const;
+
+async function coordinatorOf(ctx: KafkaContext, groupId: string): Promise<Coordinator> {
+  const { cluster, config } = ctx.services;
+  const self = { nodeId: config.nodeId, advertised: ctx.advertised };
+  try {
+    let nodeId: number;
+    try {
+      ({ nodeId } = await sharedFindCoordinator(ctx.request, { groupId }));
+    } catch (err) {
+      if (!(err instanceof CoordinatorNotAvailableError) || cluster.topic(OFFSETS_TOPIC) !== undefined) throw err;
+      nodeId = self.nodeId;
+    }
+    const address = kafkaAddressOf(cluster, nodeId, self);
+    if (!address) throw new CoordinatorNotAvailableError(`group ${groupId}: its coordinator, broker ${nodeId}, has no Kafka listener`);
+    return { nodeId, host: address.host, port: address.port, errorCode: KafkaError.NONE, errorMessage: null };
+  } catch (err) {
+    return { ...NONE_FOUND, errorCode: kafkaErrorCode(err), errorMessage: kafkaErrorMessage(err) };
   }
-  return ok ? { errorCode, errorMessage, nodeId, host, port } : { errorCode, errorMessage, nodeId: -1, host: '', port: -1 };
+}
+
+const NO_TRANSACTIONS: Coordinator = {
+  ...NONE_FOUND, errorCode: KafkaError.COORDINATOR_NOT_AVAILABLE, errorMessage: 'transactions are not supported by this broker',
+};
+
+export const handleFindCoordinator: KafkaHandler<'findCoordinator'> = async (ctx, req) => {
+  const groups = req.body.keyType === KEY_TYPE_GROUP;
+  const find = (key: string): Promise<Coordinator> => (groups ? coordinatorOf(ctx, key) : Promise.resolve(NO_TRANSACTIONS));
+  if (req.apiVersion >= 4) {
+    return { coordinators: await Promise.all(req.body.coordinatorKeys.map(async (key) => ({ key, ...(await find(key)) }))) };
+  }
+  return find(req.body.key);
 };

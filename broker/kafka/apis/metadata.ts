@@ -1,53 +1,62 @@
 /**
- * Metadata: the one broker (this listener's advertised address), and per topic its partitions,
- * all led by this node (at the partition's leader epoch) with itself as the only replica. v0 asks for all topics
- * with an empty list, v1+ with null. Topics are not created on demand: an unknown one gets
- * UNKNOWN_TOPIC_OR_PARTITION, as on a Kafka broker with auto.create.topics.enable=false.
+ * Metadata: the shared Metadata command's answer (broker/server/api/metadata.ts: topics,
+ * partition states, authorization) in Kafka's terms, with every live broker's Kafka address
+ * (kafka-addresses.ts) instead of the WebSocket URLs.
+ *
+ * A broker alone names itself, leading every partition with itself as the only replica. In a
+ * cluster each partition carries its leader, leader epoch, replicas, ISR, and (v5+) the
+ * replicas on brokers that are not live or not reachable over Kafka as offline. A partition
+ * whose leader is not reachable (none elected yet, or the leader has no Kafka listener) gets
+ * LEADER_NOT_AVAILABLE and leader -1, as Kafka answers, so clients wait and ask again instead
+ * of connecting to a broker they cannot reach.
+ *
+ * v0 asks for all topics with an empty list, v1+ with null (an empty list: none). Topics are
+ * not created on demand: an unknown one gets UNKNOWN_TOPIC_OR_PARTITION, as on a Kafka broker
+ * with auto.create.topics.enable=false.
  */
-import { StorageError, TopicAuthorizationFailedError, UnknownTopicError } from '../../../proto/errors.js';
-import { mayDescribeTopic } from '../../security/request-authorization.js';
-import { validateTopicName } from '../../topics/topic-name.js';
+import { OFFSETS_TOPIC } from '../../groups/constants.js';
+import { handleMetadata as sharedMetadata } from '../../server/api/metadata.js';
+import { kafkaBrokers } from '../kafka-addresses.js';
 import { kafkaErrorCode, KafkaError } from '../kafka-errors.js';
 import type { KafkaHandler } from './types.js';
 
 /** Strata has no cluster id of its own yet; a constant one lets clients compare it. */
 export const CLUSTER_ID = 'strata';
 
+const NO_LEADER = -1;
+
 export const handleMetadata: KafkaHandler<'metadata'> = async (ctx, req) => {
-  const { topics, config } = ctx.services;
-  const nodeId = config.nodeId;
+  const { cluster, config } = ctx.services;
   const asked = req.body.topics;
   const all = asked === null || (req.apiVersion === 0 && asked.length === 0);
-  // All topics: only those the caller may describe. Named ones it may not: refused, with the
-  // same error whether or not they exist (no existence leak).
-  const names = all ? topics.listTopics().filter((n) => mayDescribeTopic(ctx.request, n)) : asked.map((t) => t.name ?? '');
+  const brokers = kafkaBrokers(cluster, { nodeId: config.nodeId, advertised: ctx.advertised });
+  const reachable = new Set(brokers.map((b) => b.nodeId));
+  // v1+ with an empty list asks for no topic: the shared command would read it as all.
+  const topics = !all && asked.length === 0 ? [] : (await sharedMetadata(ctx.request, { topics: all ? null : asked.map((t) => t.name ?? '') })).topics;
   return {
-    brokers: [{ nodeId, host: ctx.advertised.host, port: ctx.advertised.port, rack: null }],
+    brokers: brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: null })),
     clusterId: CLUSTER_ID,
-    controllerId: nodeId,
-    topics: names.map((name) => {
-      try {
-        if (!mayDescribeTopic(ctx.request, name)) throw new TopicAuthorizationFailedError(`not authorized to describe topic ${name}`);
-        validateTopicName(name);
-        const topic = topics.getTopic(name);
-        if (!topic) throw new UnknownTopicError(`unknown topic ${name}`);
-        return {
-          errorCode: KafkaError.NONE,
-          name,
-          isInternal: false,
-          partitions: topic.partitions.filter((p) => p !== undefined).map((p) => ({
-            errorCode: p.healthy ? KafkaError.NONE : kafkaErrorCode(new StorageError()),
-            partitionIndex: p.index,
-            leaderId: nodeId,
+    controllerId: cluster.controllerId() ?? -1,
+    topics: topics.map((t) => {
+      if (t.error) return { errorCode: kafkaErrorCode(t.error), name: t.name, partitions: [] };
+      return {
+        errorCode: KafkaError.NONE,
+        name: t.name,
+        isInternal: t.name === OFFSETS_TOPIC,
+        partitions: t.partitions.map((p) => {
+          const led = p.leader !== NO_LEADER && reachable.has(p.leader);
+          const errorCode = p.error ? kafkaErrorCode(p.error) : led ? KafkaError.NONE : KafkaError.LEADER_NOT_AVAILABLE;
+          return {
+            errorCode,
+            partitionIndex: p.partition,
+            leaderId: led ? p.leader : NO_LEADER,
             leaderEpoch: p.leaderEpoch,
-            replicaNodes: [nodeId],
-            isrNodes: [nodeId],
-            offlineReplicas: [],
-          })),
-        };
-      } catch (err) {
-        return { errorCode: kafkaErrorCode(err), name, partitions: [] };
-      }
+            replicaNodes: [...p.replicas],
+            isrNodes: [...p.isr],
+            offlineReplicas: p.replicas.filter((id) => !reachable.has(id)),
+          };
+        }),
+      };
     }),
   };
 };

@@ -6,6 +6,7 @@
  *
  *   const c = await startBrokerCluster({ brokers: 3 });
  *   c.url(1)          // broker 1's ws:// URL
+ *   c.kafka(1)        // its Kafka listener (host:port) when started with args ['--kafka-listen', '127.0.0.1:0']
  *   await c.kill(1)   // SIGKILL
  *   await c.restart(1)
  *
@@ -36,6 +37,10 @@ export interface BrokerCluster {
   readonly clusterUrl: string;
   readonly ids: readonly number[];
   url(id: number): string;
+  /** Broker id's Kafka listener, host:port (brokers started with `--kafka-listen`); throws when it has none. */
+  kafka(id: number): string;
+  /** Every live broker's Kafka listener, comma-separated (a Kafka bootstrap list). */
+  kafkaBootstrap(): string;
   /** Every live broker's URL, comma-separated (a --broker / bootstrap list). */
   bootstrap(): string;
   dataDir(id: number): string;
@@ -110,6 +115,12 @@ export async function startBrokerCluster(opts: BrokerClusterOptions = {}): Promi
   return {
     etcd, clusterUrl, ids,
     url: (id) => proc(id).url,
+    kafka: (id) => {
+      const k = proc(id).kafka;
+      if (!k) throw new Error(`broker ${id} has no Kafka listener (start the cluster with --kafka-listen)`);
+      return k;
+    },
+    kafkaBootstrap: () => ids.filter((id) => procs.get(id)).map((id) => proc(id).kafka).filter((k) => k !== null).join(','),
     bootstrap: () => ids.filter((id) => procs.get(id)).map((id) => proc(id).url).join(','),
     dataDir: (id) => dirs.get(id)!,
     alive: (id) => procs.get(id) !== null && procs.get(id) !== undefined,
