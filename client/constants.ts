@@ -56,6 +56,11 @@ export const PRODUCER_BUFFER_BYTES_DEFAULT = 32 * MiB;
 /** How long send() may wait for buffer space before failing (Kafka's max.block.ms). */
 export const BUFFER_WAIT_MS_DEFAULT = 60_000;
 /**
+ * How long after its batch opened a record may wait for its acknowledgement, retries included,
+ * before send() fails with DeliveryTimeoutError (Kafka's delivery.timeout.ms, same default).
+ */
+export const DELIVERY_TIMEOUT_MS_DEFAULT = 120_000;
+/**
  * Batches in flight per partition. With idempotence the broker remembers the last 5 batches of a
  * producer per partition (PRODUCER_BATCHES_REMEMBERED), so any of them can be retried safely.
  */

@@ -5,7 +5,7 @@ import { BATCH_BYTES_MAX } from '../proto/constants.js';
 import { InvalidConfigError } from '../proto/errors.js';
 import { COMPRESSION_NAMES, isCompressionName, type CompressionName } from '../proto/compression.js';
 import {
-  BATCH_BYTES_DEFAULT, BUFFER_WAIT_MS_DEFAULT, IN_FLIGHT_BATCHES_PER_PARTITION_MAX, LINGER_MS_DEFAULT,
+  BATCH_BYTES_DEFAULT, BUFFER_WAIT_MS_DEFAULT, DELIVERY_TIMEOUT_MS_DEFAULT, IN_FLIGHT_BATCHES_PER_PARTITION_MAX, LINGER_MS_DEFAULT,
   PRODUCER_BUFFER_BYTES_DEFAULT,
 } from './constants.js';
 import type { RetryOptions } from './retry.js';
@@ -67,6 +67,17 @@ export interface ProducerOptions {
   bufferBytesMax?: number;
   /** How long send() may wait for room in the buffer before failing with RequestTimedOutError. @default 60000 */
   bufferTimeoutMs?: number;
+  /**
+   * Upper bound on the time from a record's batch opening to its acknowledgement, retries
+   * included (Kafka's delivery.timeout.ms): a batch still unacknowledged then — its partition
+   * has no leader, its leader cannot be reached, or it keeps being refused with retriable
+   * errors — fails its send() calls with DeliveryTimeoutError (retriable, `cause` = the last
+   * failure) and gives its buffer back. A batch already in flight gets its answer or its request
+   * timeout first, so a send() settles within deliveryTimeoutMs + the client's requestTimeoutMs.
+   * With idempotence, the records after a timed-out batch are renumbered under a new producer id.
+   * @default 120000
+   */
+  deliveryTimeoutMs?: number;
   /** Batches in flight per partition (at most 5 with idempotence, so retries stay deduplicated). @default 5 */
   inFlightBatchesPerPartition?: number;
   /** Overrides the client's retry options for produce requests. @default the client's `retry` */
@@ -81,6 +92,7 @@ export interface ResolvedProducerOptions {
   batchBytesMax: number;
   bufferBytesMax: number;
   bufferTimeoutMs: number;
+  deliveryTimeoutMs: number;
   inFlightBatchesPerPartition: number;
 }
 
@@ -109,6 +121,7 @@ export function resolveProducerOptions(o: ProducerOptions = {}): ResolvedProduce
     batchBytesMax,
     bufferBytesMax,
     bufferTimeoutMs: checkRange('bufferTimeoutMs', o.bufferTimeoutMs ?? BUFFER_WAIT_MS_DEFAULT, 0, 2 ** 31 - 1),
+    deliveryTimeoutMs: checkRange('deliveryTimeoutMs', o.deliveryTimeoutMs ?? DELIVERY_TIMEOUT_MS_DEFAULT, 1, 2 ** 31 - 1),
     inFlightBatchesPerPartition: checkRange('inFlightBatchesPerPartition',
       o.inFlightBatchesPerPartition ?? IN_FLIGHT_BATCHES_PER_PARTITION_MAX, 1, inFlightMax),
   };

@@ -16,13 +16,19 @@
  * Memory: records held (queued and in flight) are bounded by bufferBytesMax; send() waits for
  * room, FIFO, and fails with RequestTimedOutError after bufferTimeoutMs.
  *
+ * Delivery deadline: a batch not acknowledged deliveryTimeoutMs after it opened fails with
+ * DeliveryTimeoutError — checked when a retry is due (no retry is scheduled past the deadline)
+ * and, while its partition has no reachable leader, on every drain (a timer is armed at the
+ * earliest deadline). So with every replica of a partition down, send() fails in bounded time
+ * and its bytes leave the buffer, instead of waiting for a leader forever.
+ *
  * Concurrency: any number of concurrent send() calls; records of calls made in order to the
  * same partition are written in that order.
  */
 import { BATCH_BYTES_MAX, BATCH_HEADER_BYTES, FRAME_BYTES_MAX } from '../proto/constants.js';
 import { compressionId } from '../proto/compression.js';
 import {
-  ConnectionClosedError, errorFromWire, InvalidRequestError, MessageTooLargeError, OutOfOrderSequenceError,
+  ConnectionClosedError, DeliveryTimeoutError, errorFromWire, InvalidRequestError, MessageTooLargeError, OutOfOrderSequenceError,
   StrataError, UnknownServerError, UnknownTopicError,
 } from '../proto/errors.js';
 import { isValidOffset } from '../proto/int64.js';
@@ -421,6 +427,7 @@ export class Producer {
       for (const q of this.acc.activeQueues()) {
         const conn = this.router.leaderConnection(q.topic, q.partition);
         if (conn === null) {
+          this.expireWaiting(q, now);
           this.awaitLeader(q.topic);
           continue;
         }
@@ -601,8 +608,12 @@ export class Producer {
       this.queueDrain();
       return;
     }
+    const delayMs = backoffDelayMs(this.deps.retry, b.attempts);
+    if (retriable && isRetriable(err) && Date.now() + delayMs >= this.deadlineOf(b)) {
+      this.failForGood(q, b, this.deliveryTimeout(b, err));
+      return;
+    }
     if (retriable && isRetriable(err) && b.attempts < this.deps.retry.retries && !(this.closing && this.conn.isClosed)) {
-      const delayMs = backoffDelayMs(this.deps.retry, b.attempts);
       b.attempts++;
       b.lastError = err;
       b.retryAtMs = Date.now() + delayMs;
@@ -614,13 +625,45 @@ export class Producer {
     }
     const final = retriable && isRetriable(err) ? retriesExhausted(err, b.attempts + 1) : err;
     if (err instanceof UnknownTopicError) this.metadata.invalidate(b.topic);
-    if (sequenced && this.opts.idempotent) {
+    this.failForGood(q, b, final);
+  }
+
+  /** Fails a batch that is not in flight nor queued any more; with idempotence, renumbers what follows it. */
+  private failForGood(q: PartitionQueue, b: ProducerBatch, err: StrataError): void {
+    if (b.baseSequence >= 0 && this.opts.idempotent) {
       // Later batches of this partition carry sequences after a gap: bump the epoch and renumber.
       q.rewindAfterOrder = Math.max(q.rewindAfterOrder, b.order);
       this.needsReset = true;
     }
-    this.finishBatch(b, final);
+    this.finishBatch(b, err);
     this.queueDrain();
+  }
+
+  private deadlineOf(b: ProducerBatch): number {
+    return b.createdAtMs + this.opts.deliveryTimeoutMs;
+  }
+
+  private deliveryTimeout(b: ProducerBatch, last: StrataError | null): DeliveryTimeoutError {
+    const why = last ? `; last error: ${last.message}` : '; its partition had no reachable leader';
+    return new DeliveryTimeoutError(
+      `${b.recordCount} record(s) for ${b.topic}-${b.partition} not acknowledged within deliveryTimeoutMs ${this.opts.deliveryTimeoutMs} (${b.attempts + 1} attempt(s))${why}`,
+      { cause: last ?? undefined });
+  }
+
+  /**
+   * A partition without a reachable leader: fails its queued batches (oldest first, so order
+   * holds) whose delivery deadline has passed, and arms a drain at the next deadline, since
+   * nothing else may wake the producer while no broker answers. In-flight batches are left to
+   * their answer or request timeout.
+   */
+  private expireWaiting(q: PartitionQueue, now: number): void {
+    if (q.open !== null && this.deadlineOf(q.open) <= now) this.acc.close(q);
+    while (q.ready.length > 0 && this.deadlineOf(q.ready[0]!) <= now) {
+      const b = q.ready.shift()!;
+      this.failForGood(q, b, this.deliveryTimeout(b, b.lastError));
+    }
+    const next = q.ready[0] ?? q.open;
+    if (next) this.scheduleDrainAt(this.deadlineOf(next));
   }
 
   /**

@@ -115,6 +115,8 @@ export class FencedLeaderEpochError extends StrataError { constructor(m?: string
 export class UnknownLeaderEpochError extends StrataError { constructor(m?: string, o?: O) { super(ErrorCode.UNKNOWN_LEADER_EPOCH, m, o); } }
 export class NotEnoughReplicasError extends StrataError { constructor(m?: string, o?: O) { super(ErrorCode.NOT_ENOUGH_REPLICAS, m, o); } }
 export class NotEnoughReplicasAfterAppendError extends StrataError { constructor(m?: string, o?: O) { super(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, m, o); } }
+/** The producer gave up on a batch at its delivery deadline (`deliveryTimeoutMs`); `cause` is the last failure. */
+export class DeliveryTimeoutError extends StrataError { constructor(m?: string, o?: O) { super(ErrorCode.DELIVERY_TIMEOUT, m, o); } }
 export class NotControllerError extends StrataError { constructor(m?: string, o?: O) { super(ErrorCode.NOT_CONTROLLER, m, o); } }
 export class InvalidReplicationFactorError extends StrataError { constructor(m?: string, o?: O) { super(ErrorCode.INVALID_REPLICATION_FACTOR, m, o); } }
 // ---- 70-89 security and quotas -----------------------------------------------------------
@@ -239,6 +241,12 @@ export const ERRORS = {
   NOT_ENOUGH_REPLICAS_AFTER_APPEND: e(55, 20, 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', true, NotEnoughReplicasAfterAppendError, 'written, but to fewer in-sync replicas than required'),
   NOT_CONTROLLER: e(56, 41, 'NOT_CONTROLLER', true, NotControllerError, 'this broker is not the controller'),
   INVALID_REPLICATION_FACTOR: e(57, 38, 'INVALID_REPLICATION_FACTOR', false, InvalidReplicationFactorError, 'replication factor is invalid or larger than the live brokers'),
+  // -- fault (producer delivery deadline) --
+  // Client-side only, never sent by a broker: a batch not acknowledged by its delivery deadline
+  // (retried until then: no leader, leader unreachable, retriable refusals). Kafka's producer
+  // raises TimeoutException here, which has no wire code; REQUEST_TIMED_OUT (7) is the closest
+  // honest one. Retriable as Kafka's is: sending again may succeed, but may also write twice.
+  DELIVERY_TIMEOUT: e(58, 7, 'REQUEST_TIMED_OUT', true, DeliveryTimeoutError, 'record not acknowledged before the delivery timeout', SHARED),
   // ---- 70-89 security and quotas ----
   TOPIC_AUTHORIZATION_FAILED: e(70, 29, 'TOPIC_AUTHORIZATION_FAILED', false, TopicAuthorizationFailedError, 'not authorized to access the topic'),
   GROUP_AUTHORIZATION_FAILED: e(71, 30, 'GROUP_AUTHORIZATION_FAILED', false, GroupAuthorizationFailedError, 'not authorized to access the group'),
