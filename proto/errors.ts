@@ -182,7 +182,8 @@ export const ERRORS = {
   TOPIC_ALREADY_EXISTS: e(8, 36, 'TOPIC_ALREADY_EXISTS', false, TopicAlreadyExistsError, 'topic already exists'),
   INVALID_REQUEST: e(9, 42, 'INVALID_REQUEST', false, InvalidRequestError, 'request is malformed'),
   UNSUPPORTED_VERSION: e(10, 35, 'UNSUPPORTED_VERSION', false, UnsupportedVersionError, 'protocol version or API not supported'),
-  REQUEST_TIMED_OUT: e(11, 7, 'REQUEST_TIMED_OUT', true, RequestTimedOutError, 'request timed out'),
+  // Shares Kafka's 7 with DELIVERY_TIMEOUT (the producer's own deadline, never on the wire).
+  REQUEST_TIMED_OUT: e(11, 7, 'REQUEST_TIMED_OUT', true, RequestTimedOutError, 'request timed out', SHARED),
   // Raised by the client when its socket drops; Kafka's clients call that NETWORK_EXCEPTION.
   CONNECTION_CLOSED: e(12, 13, 'NETWORK_EXCEPTION', true, ConnectionClosedError, 'connection closed before a response arrived'),
   OUT_OF_ORDER_SEQUENCE: e(13, 45, 'OUT_OF_ORDER_SEQUENCE_NUMBER', false, OutOfOrderSequenceError, 'producer sequence has a gap'),
