@@ -195,7 +195,7 @@ export class WsListener {
     const conn = new ConnectionCore({
       id,
       listener: 'ws',
-      transport: new WsTransport(ws, remote),
+      transport: new WsTransport(ws, remote, req.socket),
       codec: wsCodec,
       services: this.services!,
       limits: {

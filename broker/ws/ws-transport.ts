@@ -3,6 +3,7 @@
  * the core (binary and text frames, pongs, close). Close reasons map to RFC 6455 codes
  * (section 7.4.1): the codes clients and tests see are unchanged.
  */
+import type { Socket } from 'node:net';
 import { WebSocket, type RawData } from 'ws';
 import type { ConnectionCore } from '../server/connection-core.js';
 import type { CloseReason, Transport } from '../server/transport.js';
@@ -29,9 +30,32 @@ const CLOSE_CODES: Readonly<Record<CloseReason, number>> = {
 };
 
 export class WsTransport implements Transport {
-  constructor(private readonly ws: WebSocket, readonly remoteAddress: string) {}
+  /** Whether `socket` is corked until the end of this event-loop turn (see send). */
+  private corked = false;
+  private readonly uncorkNow = (): void => {
+    this.corked = false;
+    this.socket?.uncork();
+  };
 
+  /**
+   * `socket` is the TCP (or TLS) socket under `ws`, when the listener has it: frames sent in one
+   * event-loop turn then leave in one writev instead of one each.
+   */
+  constructor(private readonly ws: WebSocket, readonly remoteAddress: string, private readonly socket?: Socket) {}
+
+  /**
+   * Frames are held in the socket (corked) until the turn's I/O callbacks and their microtasks
+   * have run, then written together (setImmediate). At 100k rec/s with flush=always, the
+   * produce answer and the fetch answer that one fdatasync releases are written in the same
+   * turn: one syscall for both instead of one per frame, and the peer wakes once. Nothing waits
+   * longer than the rest of the turn.
+   */
   send(frame: Uint8Array | readonly Uint8Array[], done: (err?: Error) => void): void {
+    if (this.socket !== undefined && !this.corked && this.ws.readyState === WebSocket.OPEN) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(this.uncorkNow);
+    }
     this.ws.send(Array.isArray(frame) ? Buffer.concat(frame) : frame, { binary: true }, done);
   }
 
