@@ -33,7 +33,7 @@ import type { Segment } from '../segment.js';
 import { CLEANER_SYNC_BYTES, CLEANER_WRITE_BYTES } from './constants.js';
 import type { CleanerPace } from './cleaner-pace.js';
 import type { OffsetMap } from './offset-map.js';
-import { segmentBatches, type SegmentBatch } from './segment-batches.js';
+import { segmentBatches, type BatchSource, type SegmentBatch } from './segment-batches.js';
 import type { SwapFaults } from './segment-swap.js';
 
 export interface CleaningRules {
@@ -66,7 +66,7 @@ export interface CleanedGroup extends GroupStats {
  * group's first base offset) and closes `target`. The caller removes the files on failure.
  */
 export async function cleanGroup(
-  group: readonly Segment[], target: Segment, rules: CleaningRules, pace: CleanerPace, faults?: SwapFaults,
+  group: readonly BatchSource[], target: Segment, rules: CleaningRules, pace: CleanerPace, faults?: SwapFaults,
 ): Promise<CleanedGroup> {
   const writer = new CleanedWriter(target, pace, rules.indexIntervalBytes, faults);
   const walk = new BatchRecords();

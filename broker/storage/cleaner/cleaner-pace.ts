@@ -29,7 +29,7 @@ export class CleanerPace {
 
   /** Charges `bytes` of I/O, waiting while the cleaner is over its rate. */
   async io(bytes: number): Promise<void> {
-    await this.throttle.charge(bytes);
+    await this.throttle.charge(bytes, this.stopped);
     this.sliceStart = performance.now();
     this.checkStopped();
   }

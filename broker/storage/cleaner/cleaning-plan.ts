@@ -75,7 +75,7 @@ export function planCleaning(segments: readonly PlanSegment[], firstDirty: numbe
  * segment always fits) and span at most RELATIVE_OFFSET_MAX offsets (index entries are
  * relative). A segment larger than that alone is its own group. Returns [start, end) pairs.
  */
-export function groupSegments(segments: readonly PlanSegment[], count: number, segmentBytes: number): Array<[number, number]> {
+export function groupSegments(segments: ReadonlyArray<Pick<PlanSegment, 'baseOffset' | 'nextOffset' | 'size'>>, count: number, segmentBytes: number): Array<[number, number]> {
   const groups: Array<[number, number]> = [];
   let start = 0;
   while (start < count) {

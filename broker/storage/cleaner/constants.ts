@@ -49,3 +49,25 @@ export const CLEANER_RETRY_MS = 5 * 60_000;
 
 assert.ok(CLEANER_BUFFER_BYTES_MIN <= CLEANER_BUFFER_BYTES_DEFAULT);
 assert.ok(CLEANER_WRITE_BYTES <= CLEANER_SYNC_BYTES);
+
+// ---- the cleaner worker (cleaner-worker.ts, cleaner-worker-client.ts) ----------------------
+
+/**
+ * Passes waiting for the cleaner (each a log to clean) beyond the one running: the background
+ * loop queues one at a time, so only tools and tests calling cleanLog() ever queue more; past
+ * this they are refused (LimitExceededError) rather than piling up behind a long pass.
+ */
+export const CLEANER_PASSES_QUEUED_MAX = 8;
+/**
+ * Longest stretch of work on the worker thread between two turns of its own event loop. It
+ * shares nothing with the broker's loop; the turn only lets the worker take messages.
+ */
+export const CLEANER_WORKER_SLICE_MS = 20;
+/** While a pass runs, how often the main thread looks whether its log was closed (then the pass stops). */
+export const CLEANER_WORKER_POLL_MS = 100;
+/** After the worker thread died, the first restart waits this long; each further death doubles it. */
+export const CLEANER_WORKER_RESTART_MS_MIN = 1_000;
+/** Longest wait before restarting a worker that keeps dying. */
+export const CLEANER_WORKER_RESTART_MS_MAX = 60_000;
+
+assert.ok(CLEANER_WORKER_RESTART_MS_MIN <= CLEANER_WORKER_RESTART_MS_MAX);

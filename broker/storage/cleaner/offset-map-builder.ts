@@ -11,10 +11,9 @@
 import { BatchRecords } from '../../../proto/batch-records.js';
 import { isControlBatch, OFFSET_ATTRIBUTES, OFFSET_PRODUCER_ID } from '../../../proto/record-batch.js';
 import { readInt64BE } from '../../../proto/int64.js';
-import type { Segment } from '../segment.js';
 import type { CleanerPace } from './cleaner-pace.js';
 import { OFFSET_SPAN_MAX, type OffsetMap } from './offset-map.js';
-import { segmentBatches } from './segment-batches.js';
+import { segmentBatches, type BatchSource } from './segment-batches.js';
 
 export interface MappedRange {
   /** Records below this offset were mapped (or are older than the first dirty offset). */
@@ -24,8 +23,13 @@ export interface MappedRange {
   readonly recordsMapped: number;
 }
 
-/** Fills `map` (already reset to `firstDirty`) from `segments`, the dirty cleanable ones in order. */
-export async function buildOffsetMap(segments: readonly Segment[], firstDirty: number, map: OffsetMap, pace: CleanerPace): Promise<MappedRange> {
+/**
+ * Fills `map` (already reset to `firstDirty`) from `segments`, the dirty cleanable ones in order;
+ * `end` is the offset after the last of them (the next segment's base).
+ */
+export async function buildOffsetMap(
+  segments: readonly BatchSource[], firstDirty: number, end: number, map: OffsetMap, pace: CleanerPace,
+): Promise<MappedRange> {
   const walk = new BatchRecords();
   const producerLast = new Map<number, number>();
   const spanEnd = firstDirty + OFFSET_SPAN_MAX;
@@ -50,5 +54,5 @@ export async function buildOffsetMap(segments: readonly Segment[], firstDirty: n
       }
     }
   }
-  return { mapEnd: segments[segments.length - 1]!.nextOffset, producerLast, bytesRead, recordsMapped };
+  return { mapEnd: end, producerLast, bytesRead, recordsMapped };
 }

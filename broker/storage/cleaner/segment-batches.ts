@@ -1,20 +1,20 @@
 /**
  * How the cleaner reads a sealed segment: its batches in order, each checked (header and
- * CRC32C, compacted layout), read in windows of CLEANER_READ_BYTES through the segment's own
- * handle, every read charged to the I/O throttle. Between reads and between batches the walk
- * gives the event loop back (CleanerPace), so appends and fetches never wait behind a window
- * of cleaning.
+ * CRC32C, compacted layout), read in windows of CLEANER_READ_BYTES, every read charged to the
+ * I/O throttle through the pass's CleanerPace.
  *
- * The segment is held (acquire/release) only while a read runs: retention or a truncation may
- * take it away between two reads, and the walk then throws CleaningAborted instead of reading
- * a closed handle.
+ * The cleaner worker (cleaner-worker.ts) reads a segment by its path with its own descriptor
+ * (SegmentFile), not through the broker's Segment object, which lives on the main thread.
+ * Retention or a truncation may take the segment away meanwhile: the read then fails or comes
+ * up short (a corrupt-looking batch), and the main thread, which knows the segment left the
+ * log, treats the pass as aborted rather than failed.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { BATCH_HEADER_BYTES } from '../../../proto/constants.js';
 import { CorruptLogError } from '../../../proto/errors.js';
 import { BatchFault, checkBatchCrc, checkBatchHeader, type BatchInfo } from '../batch-scan.js';
-import type { Segment } from '../segment.js';
 import { CLEANER_READ_BYTES } from './constants.js';
-import { CleaningAborted, type CleanerPace } from './cleaner-pace.js';
+import type { CleanerPace } from './cleaner-pace.js';
 
 export interface SegmentBatch extends BatchInfo {
   /** The window holding the batch: valid until the next iteration. */
@@ -23,9 +23,39 @@ export interface SegmentBatch extends BatchInfo {
   readonly at: number;
 }
 
+/** What the cleaner needs of a sealed segment it reads. */
+export interface BatchSource {
+  readonly logPath: string;
+  readonly baseOffset: number;
+  /** Bytes to read: the sealed segment's size when the pass was planned. */
+  readonly size: number;
+  read(buf: Buffer, offset: number, length: number, position: number): number;
+}
+
+/**
+ * A sealed segment's `.log` read with synchronous reads on the cleaner worker's own thread: the
+ * worker has nothing else to do meanwhile, and synchronous reads keep the cleaner off libuv's
+ * shared threadpool, where appends' writes and fdatasyncs queue. Opened on first read.
+ */
+export class SegmentFile implements BatchSource {
+  private fd = -1;
+
+  constructor(readonly logPath: string, readonly baseOffset: number, readonly size: number) {}
+
+  read(buf: Buffer, offset: number, length: number, position: number): number {
+    if (this.fd < 0) this.fd = openSync(this.logPath, 'r');
+    return readSync(this.fd, buf, offset, length, position);
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
 /** Every batch of `seg` from byte 0 with a base offset at or after the segment's. */
-export async function* segmentBatches(seg: Segment, pace: CleanerPace): AsyncGenerator<SegmentBatch> {
-  const end = seg.writtenBytes;
+export async function* segmentBatches(seg: BatchSource, pace: CleanerPace): AsyncGenerator<SegmentBatch> {
+  const end = seg.size;
   let window = Buffer.allocUnsafe(Math.max(1, Math.min(end, CLEANER_READ_BYTES)));
   let winStart = 0;
   let winEnd = 0;
@@ -34,14 +64,7 @@ export async function* segmentBatches(seg: Segment, pace: CleanerPace): AsyncGen
   const fill = async (from: number, need: number): Promise<void> => {
     if (need > window.length) window = Buffer.allocUnsafe(need);
     const length = Math.min(window.length, end - from);
-    if (seg.deleted) throw new CleaningAborted(`${seg.logPath} left the log`);
-    seg.acquire();
-    let n: number;
-    try {
-      n = await seg.read(window, 0, length, from);
-    } finally {
-      seg.release();
-    }
+    const n = seg.read(window, 0, length, from);
     await pace.io(n);
     winStart = from;
     winEnd = from + n;

@@ -49,6 +49,8 @@ export type SwapStep =
 /** Tests only: called at each step of cleaning and swapping; may throw, delay or kill the process. */
 export interface SwapFaults {
   step?(step: SwapStep, dir: string): void | Promise<void>;
+  /** Asked at the start of each pass: the cleaner worker thread dies (exits) at this step of it. */
+  workerExitAt?(): 'mapped' | SwapStep | undefined;
 }
 
 /** What a swap needs from the log it runs in. */

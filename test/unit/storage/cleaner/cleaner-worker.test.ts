@@ -1,0 +1,71 @@
+/**
+ * The cleaner's worker thread (cleaner-worker.ts): the pass's reading, mapping and rewriting run
+ * there; when the thread dies mid-pass the pass fails with CleanerWorkerDied, the files it was
+ * writing are removed, the log is untouched, and the next pass (a new worker, after the restart
+ * backoff) compacts the log; stop() ends a running pass and the thread.
+ */
+import { readdir } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CleanerWorkerDied } from '../../../../broker/storage/cleaner/cleaner-worker-client.js';
+import type { LogCleaner } from '../../../../broker/storage/cleaner/log-cleaner.js';
+import type { LogManager } from '../../../../broker/storage/log-manager.js';
+import { tempDir } from '../helpers.js';
+import { fillSwapTestLog, fold, newCleaner, openManager, readLog, SWAP_TEST_CONFIG, type ReadRecord } from './helpers.js';
+
+describe('cleaner worker thread', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let manager: LogManager | undefined;
+  let cleaner: LogCleaner | undefined;
+  let original: ReadRecord[];
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir('strata-cleaner-worker-'));
+    original = await fillSwapTestLog(dir);
+  });
+  afterEach(async () => {
+    await cleaner?.stop();
+    await manager?.close();
+    await cleanup();
+  });
+
+  for (const step of ['mapped', 'chunk-written'] as const) {
+    it(`survives the worker dying at ${step}: files removed, log untouched, the next pass compacts`, async () => {
+      manager = await openManager(dir, SWAP_TEST_CONFIG);
+      const log = await manager.openLog('t', 0, SWAP_TEST_CONFIG);
+      let passes = 0;
+      cleaner = newCleaner({ faults: { workerExitAt: () => (passes++ === 0 ? step : undefined) } });
+      await expect(cleaner.cleanLog(log, manager)).rejects.toBeInstanceOf(CleanerWorkerDied);
+      expect(cleaner.workerAlive).toBe(false);
+      expect(cleaner.totals.failures).toBe(1);
+      expect((await readdir(`${dir}/t-0`)).filter((n) => !/^\d{20}\.(log|index|timeindex)$/.test(n))).toEqual([]);
+      expect((await readLog(log)).records).toEqual(original);
+
+      const started = Date.now();
+      const stats = await cleaner.cleanLog(log, manager);
+      // A new worker, no sooner than CLEANER_WORKER_RESTART_MS_MIN after the death.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      expect(cleaner.workerAlive).toBe(true);
+      expect(stats?.aborted).toBe(false);
+      expect(stats?.swapped).toBeGreaterThan(0);
+      const cleaned = (await readLog(log)).records;
+      expect(fold(cleaned)).toEqual(fold(original));
+      expect(cleaned).toHaveLength(501);
+    });
+  }
+
+  it('stop() ends a running pass early and terminates the worker thread', async () => {
+    manager = await openManager(dir, SWAP_TEST_CONFIG);
+    const log = await manager.openLog('t', 0, SWAP_TEST_CONFIG);
+    // 64 KiB/s: the pass would take about a minute.
+    cleaner = newCleaner({ ioBytesPerSecond: 64 * 1024 });
+    const pass = cleaner.cleanLog(log, manager);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(cleaner.workerAlive).toBe(true);
+    const t0 = Date.now();
+    await cleaner.stop();
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect((await pass)?.aborted).toBe(true);
+    expect(cleaner.workerAlive).toBe(false);
+    expect(fold((await readLog(log)).records)).toEqual(fold(original));
+  });
+});
