@@ -380,7 +380,7 @@ export class Broker implements ReadinessSource {
     if (cluster.replicationAdvertise) endpoints.replication = cluster.replicationAdvertise;
     this.clusterNode = await ClusterNode.join({
       etcd: cluster.etcd, nodeId: config.nodeId, endpoints, leaseTtlS: cluster.leaseTtlS,
-      uncleanLeaderElection: cluster.uncleanLeaderElection, logger: clusterLogger,
+      uncleanLeaderElection: cluster.uncleanLeaderElection, offsetsTopicPartitions: cluster.offsetsTopicPartitions, logger: clusterLogger,
     });
     const node = this.clusterNode;
     // Ids found in this broker's logs must never be handed out again by any broker.
@@ -389,6 +389,7 @@ export class Broker implements ReadinessSource {
     if (highest >= 0) await node.producerIds.ensureAbove(highest);
     this.clusterMetadata = new EtcdClusterMetadata(node, {
       logDefaults: config.log, maxTopics: config.limits.maxTopics, maxPartitionsPerTopic: config.limits.maxPartitionsPerTopic,
+      offsetsTopicPartitions: cluster.offsetsTopicPartitions,
     });
     const topics = this.topicManager!;
     this.replicaTransport = new NetworkReplicaTransport({ view: node.view, localId: config.nodeId, logger: clusterLogger });

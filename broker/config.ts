@@ -15,6 +15,7 @@ import {
 } from './constants.js';
 import {
   OFFSETS_RETENTION_CHECK_INTERVAL_MS_DEFAULT, OFFSETS_RETENTION_CHECK_INTERVAL_MS_MIN, OFFSETS_RETENTION_MS_DEFAULT, OFFSETS_RETENTION_MS_MIN,
+  OFFSETS_TOPIC_PARTITIONS_CLUSTER_DEFAULT, OFFSETS_TOPIC_PARTITIONS_CLUSTER_MAX,
 } from './groups/constants.js';
 import { parseOriginPolicy, SAME_ORIGIN, type OriginPolicy } from './http/origin-policy.js';
 import { LEASE_TTL_S_DEFAULT, LEASE_TTL_S_MAX, LEASE_TTL_S_MIN } from './cluster/constants.js';
@@ -90,6 +91,8 @@ export interface ClusterConfig {
   replicaLagMs: number;
   /** Let an out-of-sync replica lead when no ISR member is alive (may lose acknowledged records). @default false */
   uncleanLeaderElection: boolean;
+  /** Partitions of `__consumer_offsets` when this broker (as controller) creates it. @default OFFSETS_TOPIC_PARTITIONS_CLUSTER_DEFAULT (12) */
+  offsetsTopicPartitions: number;
 }
 
 /** The log cleaner (compaction of topics with cleanup.policy=compact). */
@@ -297,6 +300,7 @@ function resolveClusterConfig(input: BrokerConfigInput['cluster']): ClusterConfi
     leaseTtlS: input.leaseTtlS ?? LEASE_TTL_S_DEFAULT,
     replicaLagMs: input.replicaLagMs ?? REPLICA_LAG_MS_DEFAULT,
     uncleanLeaderElection: input.uncleanLeaderElection ?? false,
+    offsetsTopicPartitions: input.offsetsTopicPartitions ?? OFFSETS_TOPIC_PARTITIONS_CLUSTER_DEFAULT,
   };
   if (cluster.advertise !== null && !/^wss?:\/\/[^/\s]+$/.test(cluster.advertise)) {
     throw new InvalidConfigError(`cluster.advertise must look like ws://host:port, got ${JSON.stringify(cluster.advertise)}`);
@@ -306,6 +310,7 @@ function resolveClusterConfig(input: BrokerConfigInput['cluster']): ClusterConfi
   }
   checkInt('cluster.leaseTtlS', cluster.leaseTtlS, LEASE_TTL_S_MIN, LEASE_TTL_S_MAX);
   checkInt('cluster.replicaLagMs', cluster.replicaLagMs, REPLICA_LAG_MS_MIN, 24 * 60 * 60_000);
+  checkInt('cluster.offsetsTopicPartitions', cluster.offsetsTopicPartitions, 1, OFFSETS_TOPIC_PARTITIONS_CLUSTER_MAX);
   return cluster;
 }
 

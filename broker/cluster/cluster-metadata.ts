@@ -67,6 +67,12 @@ export interface ClusterMetadata {
   createTopic(req: CreateTopicRequest): Promise<TopicInfo>;
   /** Throws UnknownTopicError. */
   deleteTopic(name: string): Promise<void>;
+  /**
+   * Cluster mode: creates the offsets topic if it does not exist yet (the first FindCoordinator
+   * of a cluster smaller than the offsets topic's replication factor). A broker alone keeps its
+   * offsets outside its topics: nothing to do.
+   */
+  ensureOffsetsTopic(): Promise<void>;
   /** Called after any change of brokers, topics or partition states; returns an unsubscribe. */
   onChange(listener: () => void): () => void;
 }

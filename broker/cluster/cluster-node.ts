@@ -35,6 +35,8 @@ export interface ClusterNodeOptions {
   leaseTtlS?: number;
   /** @default false */
   uncleanLeaderElection?: boolean;
+  /** Partitions of the offsets topic if this broker's controller creates it; undefined (controller-only tests): the controller does not. */
+  offsetsTopicPartitions?: number;
   /** How long join() waits (for a node id still held by a previous run's lease, among others). @default CLUSTER_JOIN_MS_MAX */
   joinTimeoutMs?: number;
   logger: Logger;
@@ -166,6 +168,7 @@ export class ClusterNode extends EventEmitter {
         client: this.client, keys: this.keys, view: this.view,
         fence: { candidateKey: reg.candidateKey, epoch: reg.candidateRevision },
         uncleanLeaderElection: this.opts.uncleanLeaderElection ?? false,
+        ...(this.opts.offsetsTopicPartitions === undefined ? {} : { offsetsTopicPartitions: this.opts.offsetsTopicPartitions }),
         logger: this.opts.logger.child({ component: 'controller' }),
       });
       controller.once('deposed', () => {

@@ -5,7 +5,9 @@
  *  - a partition whose leader died gets a new leader from its ISR, epoch + 1 (or no leader,
  *    or an unclean leader when allowed: see partition-state.ts `decide`);
  *  - dead followers leave the ISR, and a preferred replica back in the ISR leads again;
- *  - partition states of deleted topics are removed.
+ *  - partition states of deleted topics are removed;
+ *  - once OFFSETS_TOPIC_REPLICATION_FACTOR brokers are live, the offsets topic is created if
+ *    absent (offsets-topic.ts).
  *
  * It reconciles on every change of the view and at least every CONTROLLER_RECONCILE_MS_MAX,
  * one pass at a time (a change during a pass schedules another). Every write is a fenced
@@ -21,6 +23,8 @@ import type { ClusterKeys } from './cluster-keys.js';
 import { CONTROLLER_RECONCILE_MS_MAX, ETCD_RETRY_MS } from './constants.js';
 import { fencedTxn, fenceHolds, type ControllerFence } from './controller-election.js';
 import type { EtcdClient } from './etcd-client.js';
+import { OFFSETS_TOPIC, OFFSETS_TOPIC_REPLICATION_FACTOR } from '../groups/constants.js';
+import { createOffsetsTopic, offsetsTopicRecord } from './offsets-topic.js';
 import { decide, initialState, serializePartitionState, NO_LEADER, type PartitionState } from './partition-state.js';
 
 export interface ControllerOptions {
@@ -30,6 +34,11 @@ export interface ControllerOptions {
   fence: ControllerFence;
   /** Elect a live replica outside the ISR when no ISR member is alive (may lose acknowledged records). */
   uncleanLeaderElection: boolean;
+  /**
+   * Partitions of the offsets topic, which this controller creates once enough brokers are live.
+   * Brokers always pass it; undefined (controller-only tests without brokers): not created.
+   */
+  offsetsTopicPartitions?: number;
   logger: Logger;
 }
 
@@ -102,6 +111,7 @@ export class Controller extends EventEmitter {
 
   private async pass(): Promise<void> {
     try {
+      await this.ensureOffsetsTopic();
       const writes = this.plan();
       if (writes.length === 0) return;
       const results = await Promise.all(writes.map((w) => this.write(w)));
@@ -117,6 +127,20 @@ export class Controller extends EventEmitter {
       this.opts.logger.warn({ err }, 'controller pass failed; retrying');
       await new Promise((r) => setTimeout(r, ETCD_RETRY_MS));
       this.again = true;
+    }
+  }
+
+  /** Creates the offsets topic once enough brokers are live; its partition states follow in the next pass. */
+  private async ensureOffsetsTopic(): Promise<void> {
+    const { view, client, keys, fence, logger } = this.opts;
+    const partitions = this.opts.offsetsTopicPartitions;
+    if (partitions === undefined || view.topics.has(OFFSETS_TOPIC)) return;
+    const live = [...view.liveBrokerIds()];
+    if (live.length < OFFSETS_TOPIC_REPLICATION_FACTOR) return;
+    const existing = [...view.topics.values()].flatMap((t) => t.value.assignment);
+    const record = offsetsTopicRecord(partitions, live, existing, Date.now());
+    if (await createOffsetsTopic(client, keys, record, fencedTxn(client, fence))) {
+      logger.info({ topic: OFFSETS_TOPIC, partitions: record.partitions, replicationFactor: record.replicationFactor }, 'created the offsets topic');
     }
   }
 

@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import {
-  InvalidConfigError, InvalidReplicationFactorError, LimitExceededError, RequestTimedOutError, TopicAlreadyExistsError, UnknownTopicError,
+  InvalidConfigError, InvalidReplicationFactorError, InvalidTopicNameError, LimitExceededError, RequestTimedOutError, TopicAlreadyExistsError, UnknownTopicError,
 } from '../../proto/errors.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { effectiveLogConfig } from '../topics/topic-config.js';
@@ -20,6 +20,8 @@ import type { BrokerInfo } from './broker-info.js';
 import { defaultMinInsyncReplicas, type ClusterMetadata, type CreateTopicRequest, type PartitionInfo, type TopicInfo } from './cluster-metadata.js';
 import type { ClusterNode } from './cluster-node.js';
 import { REPLICATION_FACTOR_MAX } from './constants.js';
+import { OFFSETS_TOPIC } from '../groups/constants.js';
+import { createOffsetsTopic, offsetsTopicRecord } from './offsets-topic.js';
 import { NO_LEADER } from './partition-state.js';
 import { assignReplicas } from './placement.js';
 import { serializeTopicRecord, type TopicRecord } from './topic-record.js';
@@ -31,6 +33,8 @@ export interface EtcdClusterMetadataOptions {
   logDefaults: LogConfig;
   maxTopics: number;
   maxPartitionsPerTopic: number;
+  /** Partitions of the offsets topic if this broker creates it. */
+  offsetsTopicPartitions: number;
 }
 
 export class EtcdClusterMetadata implements ClusterMetadata {
@@ -116,12 +120,23 @@ export class EtcdClusterMetadata implements ClusterMetadata {
 
   async deleteTopic(name: string): Promise<void> {
     validateTopicName(name);
+    // Every group's committed offsets: not a user's to delete.
+    if (name === OFFSETS_TOPIC) throw new InvalidTopicNameError(`${OFFSETS_TOPIC} is the broker's own topic and cannot be deleted`);
     const { client, keys } = this.node;
     const key = keys.topic(name);
     const res = await client.if(key, 'Create', '>', 0)
       .then(client.delete().key(key), client.delete().prefix(keys.topicPartitionsPrefix(name)))
       .commit();
     if (!res.succeeded) throw new UnknownTopicError(`unknown topic ${name}`);
+  }
+
+  async ensureOffsetsTopic(): Promise<void> {
+    const { view, client, keys } = this.node;
+    if (view.topics.has(OFFSETS_TOPIC)) return;
+    const live = [...view.liveBrokerIds()];
+    if (live.length === 0) return;
+    const existing = [...view.topics.values()].flatMap((t) => t.value.assignment);
+    await createOffsetsTopic(client, keys, offsetsTopicRecord(this.opts.offsetsTopicPartitions, live, existing, Date.now()));
   }
 
   onChange(listener: () => void): () => void {

@@ -53,6 +53,10 @@ export class SingleNodeMetadata implements ClusterMetadata {
     this.events.emit('change');
   }
 
+  async ensureOffsetsTopic(): Promise<void> {
+    // The offsets log lives outside the topics (broker/groups/offset-store.ts).
+  }
+
   onChange(listener: () => void): () => void {
     this.events.on('change', listener);
     return () => this.events.off('change', listener);

@@ -26,6 +26,24 @@ export const OFFSETS_TOPIC = '__consumer_offsets';
 export const OFFSETS_TOPIC_PARTITIONS = 4;
 
 /**
+ * Cluster mode: partitions of the replicated `__consumer_offsets` topic in etcd, unless
+ * `--offsets-topic-partitions` says otherwise (Kafka's offsets.topic.num.partitions, 50 there).
+ * 12 on this machine kind (3 brokers sharing 2 cores): 12 x RF 3 = 36 replicas and 24 idle
+ * follower fetch loops, enough to spread many groups' coordinators; a multiple of 2, 3, 4 and 6
+ * so that on such clusters every broker leads as many offsets partitions, and topics created
+ * later are placed as evenly as without it (placement.ts balances against existing leaders).
+ * Fixed once the topic exists: the count in etcd, not the flag, maps groups to partitions.
+ */
+export const OFFSETS_TOPIC_PARTITIONS_CLUSTER_DEFAULT = 12;
+export const OFFSETS_TOPIC_PARTITIONS_CLUSTER_MAX = 1_000;
+/**
+ * Replicas of the cluster's offsets topic: min(this, live brokers) when it is created (Kafka's
+ * offsets.topic.replication.factor). The controller creates it as soon as this many brokers are
+ * live; a smaller cluster gets it on the first FindCoordinator, with every live broker a replica.
+ */
+export const OFFSETS_TOPIC_REPLICATION_FACTOR = 3;
+
+/**
  * Offsets-log segment size. The cleaner never touches the open segment, so this bounds what a
  * busy offsets partition holds uncleaned; small enough that it rolls soon.
  */

@@ -140,9 +140,9 @@ export class OffsetStore {
     return this.shards.map((s) => s.log);
   }
 
-  /** The offsets partition a group's commits go to. */
-  static partitionFor(group: string): number {
-    return crc32c(Buffer.from(group, 'utf8')) % OFFSETS_TOPIC_PARTITIONS;
+  /** The offsets partition a group's commits go to, of `partitions` (the cluster's offsets topic has its own count). */
+  static partitionFor(group: string, partitions: number = OFFSETS_TOPIC_PARTITIONS): number {
+    return crc32c(Buffer.from(group, 'utf8')) % partitions;
   }
 
   get(group: string, topic: string, partition: number): CommittedOffset | undefined {

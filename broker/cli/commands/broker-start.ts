@@ -57,6 +57,7 @@ interface StartOptions {
   replicationAdvertise?: string;
   replicaLagMs?: number;
   uncleanLeaderElection?: boolean;
+  offsetsTopicPartitions?: number;
 }
 
 const KAFKA_LISTEN_DEFAULT = `${HOST_DEFAULT}:${KAFKA_PORT_DEFAULT}`;
@@ -129,6 +130,7 @@ export function registerBrokerCommands(program: Command): void {
     .option('--advertise <url>', 'ws:// URL other brokers and clients reach this broker at (default: the listen address)')
     .option('--replication-advertise <url>', 'ws:// URL other brokers replicate from, when it differs from --advertise (default: --advertise)')
     .option('--replica-lag-ms <ms>', 'a follower not caught up for this long leaves the ISR (default: 10000)', parsePositiveInt('--replica-lag-ms'))
+    .option('--offsets-topic-partitions <n>', 'partitions of __consumer_offsets if this broker creates it (default: 12)', parsePositiveInt('--offsets-topic-partitions'))
     .option('--unclean-leader-election', 'let an out-of-sync replica lead when no in-sync one is alive (may lose acknowledged records)')
     .action(async (opts: StartOptions) => {
       await startBroker(opts).catch(fail);
@@ -142,6 +144,7 @@ function toConfig(opts: StartOptions): BrokerConfigInput {
     cluster: opts.cluster === undefined ? null : {
       etcd: opts.cluster, advertise: opts.advertise ?? null, replicationAdvertise: opts.replicationAdvertise ?? null, replicaLagMs: opts.replicaLagMs,
       uncleanLeaderElection: opts.uncleanLeaderElection ?? false,
+      ...(opts.offsetsTopicPartitions === undefined ? {} : { offsetsTopicPartitions: opts.offsetsTopicPartitions }),
     },
     host: opts.host,
     port: opts.port,
@@ -196,8 +199,9 @@ function sameAddress(a: { host: string; port: number }, b: { host: string; port:
 
 async function startBroker(opts: StartOptions): Promise<void> {
   const logger = createRootLogger(opts.logLevel);
-  if (opts.cluster === undefined && (opts.advertise !== undefined || opts.replicationAdvertise !== undefined || opts.replicaLagMs !== undefined || opts.uncleanLeaderElection)) {
-    throw new InvalidConfigError('--advertise, --replication-advertise, --replica-lag-ms and --unclean-leader-election need --cluster');
+  if (opts.cluster === undefined && (opts.advertise !== undefined || opts.replicationAdvertise !== undefined || opts.replicaLagMs !== undefined
+    || opts.uncleanLeaderElection || opts.offsetsTopicPartitions !== undefined)) {
+    throw new InvalidConfigError('--advertise, --replication-advertise, --replica-lag-ms, --offsets-topic-partitions and --unclean-leader-election need --cluster');
   }
   // Loaded here, not at the top: the broker pulls in etcd3 (gRPC), prom-client and the whole
   // server, which every other command (produce, topic list, --version) would pay at start.

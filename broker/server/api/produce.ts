@@ -10,8 +10,9 @@
  * Both `written` and `committed` always get a rejection handler, whichever one is awaited, so a
  * failing disk never turns into an unhandled rejection.
  */
-import { InvalidRecordBatchError, type StrataError } from '../../../proto/errors.js';
+import { InvalidRecordBatchError, InvalidTopicNameError, type StrataError } from '../../../proto/errors.js';
 import { PRODUCE_TIMEOUT_MS_DEFAULT, PRODUCE_TIMEOUT_MS_MAX } from '../../constants.js';
+import { OFFSETS_TOPIC } from '../../groups/constants.js';
 import type { Acks } from '../../partition/partition.js';
 import { topicRefusal } from '../../security/request-authorization.js';
 import { itemError } from '../item-error.js';
@@ -85,6 +86,8 @@ export async function handleProduce(ctx: RequestContext, cmd: ProduceCommand): P
       };
       try {
         if (refused) throw refused;
+        // Committed offsets are the coordinator's to write (a cluster's offsets topic is a topic in etcd).
+        if (name === OFFSETS_TOPIC) throw new InvalidTopicNameError(`${OFFSETS_TOPIC} is written by the group coordinator only`);
         const partition = leaderPartition(ctx.services, name, index);
         if (pd.records.length === 0) throw new InvalidRecordBatchError('no record batch in request');
         // In a cluster the replica manager appends: acks=all then waits for the ISR, and nothing
