@@ -7,6 +7,7 @@
  * shares one more. Nothing connects until first used. `close()` closes everything it handed
  * out (producers flush first).
  */
+import { ThrottleCounter, type ThrottleStats } from './throttle-stats.js';
 import { ConnectionClosedError, InvalidConfigError } from '../proto/errors.js';
 import { Admin } from './admin.js';
 import { Connection } from './connection.js';
@@ -112,6 +113,7 @@ export class Strata {
   private groupAdminClient: GroupAdmin | null = null;
   private securityAdminClient: SecurityAdmin | null = null;
   private closed = false;
+  private readonly throttle = new ThrottleCounter();
 
   constructor(options: ClientOptions = {}) {
     this.opts = resolveClientOptions(options);
@@ -198,6 +200,15 @@ export class Strata {
     return this.securityAdminClient;
   }
 
+  /**
+   * How often and how long the brokers held this client's answers for its quotas (produce and
+   * fetch byte rates, request rate), over every producer, consumer and admin connection of
+   * this client. A snapshot.
+   */
+  throttleStats(): ThrottleStats {
+    return this.throttle.snapshot();
+  }
+
   /** Flushes and closes every producer, closes every consumer and the admin connection. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -224,6 +235,7 @@ export class Strata {
       socketFactory: this.opts.socketFactory,
       logger: this.opts.logger,
       sasl: this.opts.sasl,
+      throttle: this.throttle,
     });
   }
 

@@ -31,6 +31,7 @@ import {
 import { NOOP_LOGGER, type Logger } from './logger.js';
 import { saslLogin, type ResolvedSasl } from './sasl/sasl-options.js';
 import { defaultSocketFactory, type SocketFactory, type StrataSocket } from './socket.js';
+import type { ThrottleCounter } from './throttle-stats.js';
 
 export type RequestBody<K extends RequestApi> = NonNullable<RequestProps[K]>;
 export type ResponseBody<K extends RequestApi> = NonNullable<ResponseProps[K]>;
@@ -46,6 +47,8 @@ export interface ConnectionOptions {
   logger?: Logger;
   /** Log in with SASL SCRAM on every (re)connect, right after ApiVersions. */
   sasl?: ResolvedSasl | null;
+  /** Counts the answers the broker throttled (shared by the connections of one client). */
+  throttle?: ThrottleCounter;
 }
 
 /** What the broker said about itself in the handshake. */
@@ -357,6 +360,10 @@ export class Connection {
       return;
     }
     this.pending.delete(res.correlationId);
+    if (res.throttleTimeMs > 0) {
+      this.opts.throttle?.record(res.throttleTimeMs);
+      this.log.debug({ url: this.opts.url, api: call.api, throttleTimeMs: res.throttleTimeMs }, 'answer throttled by a broker quota');
+    }
     if (res.error) this.settle(call, errorFromWire(res.error));
     else {
       const body = (res as unknown as Record<string, unknown>)[call.api];

@@ -97,6 +97,7 @@ export {
 // ---- types -------------------------------------------------------------------------------
 export type { ClientOptions } from './client.js';
 export type { BrokerStats } from './broker-stats.js';
+export type { ThrottleStats } from './throttle-stats.js';
 export type { AclEntry, AclFilter, CreateUserOptions, QuotaEntitySpec, QuotaKeyName, UserDescription } from './security-admin.js';
 export type { SaslOptions } from './sasl/sasl-options.js';
 export type { ScramMechanism } from '../proto/sasl/scram-mechanisms.js';

@@ -42,6 +42,15 @@ export function encodeResponse(res: ResponseProps): Uint8Array {
   return pb.Response.encode(res).finish();
 }
 
+/**
+ * The bytes that set throttle_time_ms when appended to an encoded Response: protobuf merges
+ * concatenated encodings of one message, so an answer already encoded (a fetch frame with its
+ * records copied in) gains the field without being encoded again.
+ */
+export function encodeThrottleTimeTail(throttleTimeMs: number): Uint8Array {
+  return pb.Response.encode({ throttleTimeMs: Math.max(0, Math.round(throttleTimeMs)) }).finish();
+}
+
 /** Decodes a request frame; any protobuf failure becomes InvalidRequestError. */
 export function decodeRequest(frame: Uint8Array): Request {
   if (frame.length > FRAME_BYTES_MAX) throw new MessageTooLargeError(`frame of ${frame.length} bytes exceeds ${FRAME_BYTES_MAX}`);

@@ -22,11 +22,15 @@
  *   expects can say so;
  * - a request the codec answers itself (produce with bad acks or a transactional id, fetch with
  *   a session): that answer, and the connection stays.
+ *
+ * Quotas: a throttled answer gets its throttle_time_ms written into the encoded frame
+ * (proto/kafka/throttle-time.ts); from each API's KIP-219 version on the client throttles itself,
+ * so the core sends such answers at once and mutes the connection after them.
  */
 import { IllegalSaslStateError, InvalidRequestError, StrataError, UnsupportedVersionError } from '../../proto/errors.js';
 import {
-  API_VERSIONS_KEY, decodeRequest, encodeApiVersionsFallback, encodeResponse, encodeUnsupportedResponse,
-  type DecodedFrame, type KafkaApiName, type KafkaRequest, type KafkaResponseBody,
+  API_VERSIONS_KEY, clientThrottles, decodeRequest, encodeApiVersionsFallback, encodeResponse, encodeUnsupportedResponse,
+  throttleTimePosition, writeThrottleTime, type DecodedFrame, type KafkaApiName, type KafkaRequest, type KafkaResponseBody,
 } from '../../proto/kafka/index.js';
 import type { DecodedRequest, DecodeOutcome, OutgoingFrame, WireCodec } from '../server/transport.js';
 import { errorBodyOf } from './codec/error-bodies.js';
@@ -47,6 +51,14 @@ function frameOf(chunks: Buffer[], sent?: (written: boolean) => void): OutgoingF
   let byteLength = 0;
   for (const c of chunks) byteLength += c.length;
   return sent ? { bytes: chunks, byteLength, sent } : { bytes: chunks, byteLength };
+}
+
+/** Frames encoded in their API's full response layout: only those may have throttle_time_ms written in. */
+const laidOut = new WeakSet<OutgoingFrame>();
+
+function laidOutFrame(frame: OutgoingFrame): OutgoingFrame {
+  laidOut.add(frame);
+  return frame;
 }
 
 function encodeBody(req: KafkaRequest, body: unknown): Buffer[] {
@@ -106,12 +118,26 @@ export const kafkaCodec: WireCodec = {
 
   encodeResult(req: DecodedRequest, result: unknown): OutgoingFrame {
     const { kafka, mapping, extra } = req as KafkaDecodedRequest;
-    if (!mapping) return frameOf(encodeBody(kafka, result));
+    if (!mapping) return laidOutFrame(frameOf(encodeBody(kafka, result)));
     const chunks = encodeBody(kafka, mapping.body(kafka as never, result, extra));
     // A fetch's records at least RECORDS_ZERO_COPY_BYTES_MIN long go out as views of the read
     // buffers, not copies: they are handed back once the socket has taken every byte.
     const release = (result as { release?: () => void }).release;
-    return release ? frameOf(chunks, () => release()) : frameOf(chunks);
+    return laidOutFrame(release ? frameOf(chunks, () => release()) : frameOf(chunks));
+  },
+
+  withThrottleTime(req: DecodedRequest, frame: OutgoingFrame, throttleMs: number): OutgoingFrame {
+    if (!laidOut.has(frame)) return frame;
+    const { kafka } = req as KafkaDecodedRequest;
+    const at = throttleTimePosition(kafka.api, kafka.apiVersion, frame.byteLength);
+    // The field lies in the bytes the encoder wrote (header and fixed fields), never in record views.
+    if (at !== null) writeThrottleTime(Array.isArray(frame.bytes) ? frame.bytes : [frame.bytes as Uint8Array], at, throttleMs);
+    return frame;
+  },
+
+  clientThrottles(req: DecodedRequest): boolean {
+    const { kafka } = req as KafkaDecodedRequest;
+    return clientThrottles(kafka.api, kafka.apiVersion);
   },
 
   closesAfter(req: DecodedRequest, err: StrataError) {
@@ -124,7 +150,7 @@ export const kafkaCodec: WireCodec = {
     const code = kafkaErrorCode(err);
     try {
       const body = errorBodyOf(kafka, code, kafkaErrorMessage(err));
-      if (body) return frameOf(encodeBody(kafka, body));
+      if (body) return laidOutFrame(frameOf(encodeBody(kafka, body)));
     } catch {
       // Falls through to the bare frame below; encodeError must not throw.
     }

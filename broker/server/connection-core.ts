@@ -26,7 +26,9 @@
  *
  * Hooks (hooks.ts): the security hook names the first principal and authorizes each request
  * before its handler; the observer sees every request once; the throttle may hold an answer
- * and pause reading meanwhile.
+ * and pause reading meanwhile. A throttled answer carries its throttle time (the codec writes it
+ * in); when the client throttles itself (codec.clientThrottles: Kafka's KIP-219 versions) the
+ * answer goes at once and reading pauses for the throttle time after it instead.
  *
  * Failures after which the protocol cannot go on (codec.closesAfter: a Kafka request before the
  * SASL login) close instead of answering, the same way.
@@ -292,14 +294,20 @@ export class ConnectionCore {
       this.closeAfterAnswers(fatal.reason, fatal.message);
       return;
     }
-    const frame = answer && !this.isClosed ? this.encode(req, result, error) : null;
+    let frame = answer && !this.isClosed ? this.encode(req, result, error) : null;
     if (frame === null) releaseHeld(result);
     const completion: RequestCompletion = {
       api: req.api, durationMs: performance.now() - started, error, bytesIn, bytesOut: frame?.byteLength ?? 0,
     };
     this.observe(completion);
     const delayMs = this.opts.hooks.throttle.delayMs(this.context, completion);
-    if (delayMs > 0) await this.throttle(delayMs);
+    if (delayMs > 0) {
+      if (frame) frame = this.codec.withThrottleTime?.(req, frame, delayMs) ?? frame;
+      // KIP-219: a client that throttles itself gets the answer now, and the connection is muted
+      // after it; any other waits for its answer, the connection muted meanwhile.
+      if (frame && this.codec.clientThrottles?.(req)) void this.throttle(delayMs);
+      else await this.throttle(delayMs);
+    }
     if (frame && isFetch && this.isCongested) {
       if (!held) this.opts.stats.fetchesHeld++;
       if (!(await this.untilRoomFor(0, () => this.isCongested))) {

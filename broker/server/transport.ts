@@ -82,4 +82,16 @@ export interface WireCodec {
    * the SASL login): how to close instead of answering. Absent or null: the failure is answered.
    */
   closesAfter?(req: DecodedRequest, err: StrataError): { readonly reason: CloseReason; readonly message: string } | null;
+  /**
+   * The encoded answer carrying the throttle time a quota applied to it (Kafka's and the
+   * WebSocket Response's throttle_time_ms), written in after encoding since the quota measures
+   * the encoded answer. Absent, or the frame itself: the layout has no such field.
+   */
+  withThrottleTime?(req: DecodedRequest, frame: OutgoingFrame, throttleMs: number): OutgoingFrame;
+  /**
+   * Whether the client holds its own requests for the throttle time it reads (Kafka's KIP-219
+   * versions): the answer then goes at once and the connection is muted after it. Absent or
+   * false: the broker holds the answer for the throttle time, reading nothing meanwhile.
+   */
+  clientThrottles?(req: DecodedRequest): boolean;
 }

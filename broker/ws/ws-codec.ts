@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { BufferPool, POOL_BUFFER_BYTES_MIN } from '../../proto/buffer-pool.js';
 import { InvalidRequestError, StrataError, UnknownServerError, errorToWire } from '../../proto/errors.js';
 import { encodeFetchResponseFrame } from '../../proto/fetch-response-frame.js';
-import { decodeRequest, encodeResponse, REQUEST_APIS, type Request, type ResponseProps } from '../../proto/messages.js';
+import { decodeRequest, encodeResponse, encodeThrottleTimeTail, REQUEST_APIS, type Request, type ResponseProps } from '../../proto/messages.js';
 import { FETCH_RESPONSE_BYTES_MAX } from '../constants.js';
 import type { FetchResult } from '../server/api/fetch.js';
 import { API_NAMES, type ApiName } from '../server/api-table.js';
@@ -138,6 +138,16 @@ export const wsCodec: WireCodec = {
 
   encodeError(req: DecodedRequest, err: StrataError): OutgoingFrame {
     return errorFrame(req.correlationId, err);
+  },
+
+  // The field goes after the body (protobuf merges appended fields); the transport joins the
+  // chunks into one message, a copy paid by throttled answers only. The broker holds the answer
+  // (clientThrottles absent): the SDK counts the throttle, it does not wait on its own.
+  withThrottleTime(_req: DecodedRequest, frame: OutgoingFrame, throttleMs: number): OutgoingFrame {
+    const tail = encodeThrottleTimeTail(throttleMs);
+    const bytes = Array.isArray(frame.bytes) ? [...frame.bytes, tail] : [frame.bytes as Uint8Array, tail];
+    const out = { bytes, byteLength: frame.byteLength + tail.length };
+    return frame.sent ? { ...out, sent: frame.sent } : out;
   },
 };
 

@@ -329,3 +329,34 @@ function isDefault(v: unknown, d: unknown): boolean {
 export function encodeStruct<S extends Fields>(w: KafkaWriter, fields: S, version: number, flexible: boolean, value: Input<S>): void {
   writeStruct(w, planFor(fields, version, flexible), value as Record<string, unknown>);
 }
+
+/**
+ * Where the top-level field `name` lies in a struct of `fields` encoded at `version`, for writing
+ * a fixed-size field into an already encoded message (the broker fills throttle_time_ms once the
+ * quota has measured the answer): `fromStart` bytes after the struct's first byte when every field
+ * before it has a fixed size, else `fromEnd` bytes before the struct's end (measured from the
+ * field's first byte) when every field after it has a fixed size and no tagged field can follow.
+ * null when the version lacks the field or neither holds.
+ */
+export function fixedFieldPosition(
+  fields: Fields, version: number, flexible: boolean, name: string,
+): { readonly fromStart: number } | { readonly fromEnd: number } | null {
+  const plan = planFor(fields, version, flexible);
+  const index = plan.body.findIndex((s) => s.name === name);
+  if (index < 0) return null;
+  const size = (s: Step): number | undefined => (s.kind === 'array' || s.kind === 'struct' || s.kind === 'absent' ? undefined : FIXED_BYTES[s.kind]);
+  const own = size(plan.body[index]!);
+  if (own === undefined) return null;
+  let before = 0;
+  for (let i = 0; i < index && before >= 0; i++) before = size(plan.body[i]!) === undefined ? -1 : before + size(plan.body[i]!)!;
+  if (before >= 0) return { fromStart: before };
+  // The tagged section of a flexible struct: one byte (a count of 0) when no tagged field exists.
+  if (plan.tagged.length > 0) return null;
+  let after = flexible ? 1 : 0;
+  for (let i = index + 1; i < plan.body.length; i++) {
+    const s = size(plan.body[i]!);
+    if (s === undefined) return null;
+    after += s;
+  }
+  return { fromEnd: own + after };
+}

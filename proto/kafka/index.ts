@@ -14,5 +14,6 @@ export {
   type KafkaResponseBody, type UnsupportedRequest,
 } from './messages.js';
 export { KafkaReader } from './reader.js';
+export { CLIENT_THROTTLE_VERSION_MIN, clientThrottles, throttleTimePosition, writeThrottleTime } from './throttle-time.js';
 export type { ApiSchema } from './schema.js';
 export { KafkaWriter, RECORDS_ZERO_COPY_BYTES_MIN } from './writer.js';
