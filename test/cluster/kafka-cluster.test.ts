@@ -10,7 +10,9 @@
  *   NOT_LEADER_OR_FOLLOWER (6); a stale leader epoch at the leader FENCED_LEADER_EPOCH (74);
  * - kcat given only a follower as bootstrap produces and consumes (it follows Metadata to the leader);
  * - a kafkajs idempotent acks=-1 producer keeps sending across a kill -9 of the partition's
- *   leader: every acknowledged record is read back once, at its acknowledged offset, in order.
+ *   leader while a kafkajs group member reads: every acknowledged record is read back once, at
+ *   its acknowledged offset, in order; an idempotent batch the dead leader acknowledged, resent
+ *   to the new leader, gets its original offset; the old epoch is fenced; min ISR is enforced.
  */
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,8 +98,28 @@ describe('Metadata and CreateTopics on the Kafka listener of a cluster', () => {
     const admin = kafkaClient([cluster.kafka(1)]).admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic: 'kassign', replicaAssignment: [{ partition: 0, replicas: [3, 1] }, { partition: 1, replicas: [2, 3] }] }] });
-      expect((await statesOf('kassign')).map((s) => s.replicas)).toEqual([[3, 1], [2, 3]]);
+      await admin.createTopics({
+        topics: [{ topic: 'kassign', replicaAssignment: [{ partition: 0, replicas: [3, 1] }, { partition: 1, replicas: [1, 3] }], configEntries: [{ name: 'retention.ms', value: '7200000' }] }],
+      });
+      expect((await statesOf('kassign')).map((s) => s.replicas)).toEqual([[3, 1], [1, 3]]);
+      // DescribeConfigs at broker 2, which holds no replica of it: the topic's settings come from the cluster.
+      const c = await RawKafkaClient.connect(cluster.kafka(2));
+      try {
+        c.send(encodeRequest('describeConfigs', 1, 5, 'raw', { resources: [{ resourceType: 2, resourceName: 'kassign', configurationKeys: ['retention.ms'] }], includeSynonyms: false }));
+        const [res] = decodeResponse('describeConfigs', 1, (await c.next())!).body.results;
+        expect(res!.errorCode).toBe(0);
+        expect(res!.configs.map((e) => [e.name, e.value])).toEqual([['retention.ms', '7200000']]);
+      } finally {
+        c.close();
+      }
+      await admin.deleteTopics({ topics: ['kassign'] });
+      await eventually('kassign gone from every broker\'s Metadata', async () => {
+        for (const id of cluster.ids) {
+          const res = await kcat(cluster.kafka(id), ['-L', '-J']);
+          if ((JSON.parse(res.stdout) as KcatMetadata).topics.some((t) => t.topic === 'kassign')) return false;
+        }
+        return true;
+      });
       const err = await admin.createTopics({ topics: [{ topic: 'ktoo-big', numPartitions: 1, replicationFactor: 4 }] }).then(() => null, (e: unknown) => e);
       expect(JSON.stringify((err as { errors?: unknown }).errors ?? err)).toContain('INVALID_REPLICATION_FACTOR');
     } finally {
@@ -134,6 +156,33 @@ async function askAll(topic: string, id: number, epoch: number, batch: Buffer) {
     const offsets = decodeResponse('listOffsets', 4, (await c.next())!).body.topics[0]!.partitions[0]!;
     const epochs = decodeResponse('offsetForLeaderEpoch', 3, (await c.next())!).body.topics[0]!.partitions[0]!;
     return { produce: produce.errorCode, listOffsets: offsets.errorCode, offsetForLeaderEpoch: epochs.errorCode, baseOffset: Number(produce.baseOffset) };
+  } finally {
+    c.close();
+  }
+}
+
+/** One Produce of `batch` to partition 0 of `topic` at broker `id`: its error code and base offset. */
+async function produceRaw(id: number, topic: string, batch: Buffer, acks: number): Promise<{ errorCode: number; baseOffset: number }> {
+  const c = await RawKafkaClient.connect(cluster.kafka(id));
+  try {
+    c.send(encodeRequest('produce', 7, 41, 'raw', {
+      transactionalId: null, acks, timeoutMs: 10_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }],
+    }));
+    const p = decodeResponse('produce', 7, (await c.next(15_000))!).body.responses[0]!.partitionResponses[0]!;
+    return { errorCode: p.errorCode, baseOffset: Number(p.baseOffset) };
+  } finally {
+    c.close();
+  }
+}
+
+/** A fresh producer id from broker `id` (InitProducerId v1). */
+async function producerIdFrom(id: number): Promise<number> {
+  const c = await RawKafkaClient.connect(cluster.kafka(id));
+  try {
+    c.send(encodeRequest('initProducerId', 1, 42, 'raw', { transactionalId: null, transactionTimeoutMs: 60_000 }));
+    const res = decodeResponse('initProducerId', 1, (await c.next())!).body;
+    expect(res.errorCode).toBe(0);
+    return Number(res.producerId);
   } finally {
     c.close();
   }
@@ -245,8 +294,17 @@ describe('kafkajs across a kill -9 of the partition leader', () => {
       acked.set(offset, value);
       if (killedAt > 0 && firstAckAfterKill === 0) firstAckAfterKill = Date.now();
     };
+    // An idempotent batch acknowledged by the leader that is about to die; resent to the new
+    // leader after the failover, it must be answered with its original offset, not written twice.
+    const idem = Buffer.from(encodeRecordBatch([{ value: new TextEncoder().encode('idem') }], {
+      producerId: await producerIdFrom(leader), producerEpoch: 0, baseSequence: 0,
+    }));
     try {
-      for (let n = 0; n < 100; n++) await send();
+      for (let n = 0; n < 50; n++) await send();
+      const first = await produceRaw(leader, 'kfail', idem, -1);
+      expect(first.errorCode).toBe(0);
+      acked.set(first.baseOffset, 'idem');
+      for (let n = 0; n < 50; n++) await send();
       const killing = cluster.kill(leader).then(() => { killedAt = Date.now(); });
       for (let n = 0; n < 100; n++) await send();
       await killing;
@@ -257,6 +315,8 @@ describe('kafkajs across a kill -9 of the partition leader', () => {
     const [after] = await statesOf('kfail');
     expect(after!.leader).not.toBe(leader);
     expect(after!.leaderEpoch).toBeGreaterThan(state!.leaderEpoch);
+    const retried = await produceRaw(after!.leader, 'kfail', idem, -1);
+    expect(retried).toEqual({ errorCode: 0, baseOffset: [...acked].find(([, v]) => v === 'idem')![0] });
     // A client still on the dead leader's epoch is fenced by the new leader (KIP-320).
     const batch = Buffer.from(encodeRecordBatch([{ value: new TextEncoder().encode('stale') }]));
     const stale = await askAll('kfail', after!.leader, state!.leaderEpoch, batch);
