@@ -147,7 +147,9 @@ async function sendAtRate(producer: Producer, total: number, throttler: Throttle
       messages[j] = { value: chunk.subarray(at, at + opts.recordSize) };
     }
     sent += n;
-    const p = producer.send({ topic: opts.topic, messages }).then(() => { acknowledged += n; }, (err: unknown) => { firstError ??= err; });
+    // sendMany: one SendReceipt per call, not a RecordMetadata per record that nobody reads
+    // (those were 13% of this process's allocations at 100k rec/s); perf produce does the same.
+    const p = producer.sendMany({ topic: opts.topic, messages }).then(() => { acknowledged += n; }, (err: unknown) => { firstError ??= err; });
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
     if (inFlight.size >= SENDS_IN_FLIGHT_MAX) await Promise.race(inFlight);
