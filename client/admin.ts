@@ -55,18 +55,34 @@ export interface TopicResult {
   error: StrataError | null;
 }
 
-/** One partition as the broker describes it. */
+/**
+ * One partition as the broker describes it: its replication state as the cluster has it, and
+ * the log figures of the answering broker's own replica (-1 each when it holds none).
+ */
 export interface PartitionDescription {
   partition: number;
   logStartOffset: number;
   logEndOffset: number;
   sizeBytes: number;
   segmentCount: number;
+  /** -1 while the partition has no leader. */
   leader: number;
+  /** The leader's epoch (bumped on every leader change); -1 when unknown. */
+  leaderEpoch: number;
+  /** Broker ids holding a replica, preferred leader first. */
+  replicas: number[];
+  /** The in-sync replicas. */
+  isr: number[];
+  /** Replicas whose broker is not live now. */
+  offlineReplicas: number[];
 }
 
 export interface TopicDescription {
   name: string;
+  /** Replicas per partition (1 on a single node). */
+  replicationFactor: number;
+  /** In-sync replicas an acks=all produce needs. */
+  minInsyncReplicas: number;
   partitions: PartitionDescription[];
   /** The topic's effective settings as the broker reports them. */
   config: Required<TopicConfig>;
@@ -181,11 +197,12 @@ export class Admin {
     if (names.length === 0) return [];
     const meta = await this.fetchMetadata([...names]);
     const byName = new Map((meta.topics ?? []).map((t) => [t.name ?? '', t]));
+    const live = liveIds(meta);
     return names.map((name) => {
       const t = byName.get(name);
       if (!t) throw new UnknownTopicError(`topic ${name} does not exist`);
       if (t.error && t.error.code) throw errorFromWire(t.error, { topic: name });
-      return describe(t);
+      return describe(t, live);
     });
   }
 
@@ -195,7 +212,7 @@ export class Admin {
     return {
       nodeId: meta.nodeId ?? 0,
       brokerUrl: meta.brokerUrl ?? '',
-      topics: (meta.topics ?? []).filter((t) => !(t.error && t.error.code)).map(describe),
+      topics: (meta.topics ?? []).filter((t) => !(t.error && t.error.code)).map((t) => describe(t, liveIds(meta))),
     };
   }
 
@@ -312,18 +329,33 @@ function configToWire(c: TopicConfig | undefined): WireTopicConfig {
 
 type WireTopicMetadata = NonNullable<ResponseBody<'metadata'>['topics']>[number];
 
-function describe(t: WireTopicMetadata): TopicDescription {
+/** Node ids of the live brokers a Metadata answer names. */
+function liveIds(meta: ResponseBody<'metadata'>): ReadonlySet<number> {
+  return new Set((meta.brokers ?? []).map((b) => b.nodeId ?? -1));
+}
+
+function describe(t: WireTopicMetadata, live: ReadonlySet<number>): TopicDescription {
   const c = t.config ?? {};
   return {
     name: t.name ?? '',
-    partitions: (t.partitions ?? []).map((p) => ({
-      partition: p.partition ?? 0,
-      logStartOffset: Number(p.logStartOffset ?? 0),
-      logEndOffset: Number(p.logEndOffset ?? 0),
-      sizeBytes: Number(p.sizeBytes ?? 0),
-      segmentCount: p.segmentCount ?? 0,
-      leader: p.leader ?? 0,
-    })).sort((a, b) => a.partition - b.partition),
+    replicationFactor: t.replicationFactor ?? 1,
+    minInsyncReplicas: t.minInsyncReplicas ?? 1,
+    partitions: (t.partitions ?? []).map((p) => {
+      const replicas = [...(p.replicas ?? [])];
+      return {
+        partition: p.partition ?? 0,
+        logStartOffset: Number(p.logStartOffset ?? 0),
+        logEndOffset: Number(p.logEndOffset ?? 0),
+        sizeBytes: Number(p.sizeBytes ?? 0),
+        segmentCount: p.segmentCount ?? 0,
+        leader: p.leader ?? 0,
+        leaderEpoch: p.leaderEpoch ?? -1,
+        replicas,
+        isr: [...(p.isr ?? [])],
+        // A broker older than clusters names no brokers: nothing is known to be offline then.
+        offlineReplicas: live.size === 0 ? [] : replicas.filter((id) => !live.has(id)),
+      };
+    }).sort((a, b) => a.partition - b.partition),
     config: {
       retentionMs: Number(c.retentionMs ?? 0),
       retentionBytes: Number(c.retentionBytes ?? 0),

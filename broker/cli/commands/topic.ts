@@ -65,7 +65,7 @@ export function registerTopicCommands(program: Command): void {
     });
 
   addBrokerOption(topic.command('describe <name>')
-    .description('per partition: log start offset, end offset, bytes, segments; every setting with its source')
+    .description('per partition: leader, leader epoch, replicas, ISR, offline replicas, and the answering broker\'s log start, end, bytes and segments; every setting with its source')
     .option('--format <format>', 'text or json', formatOption, 'text'))
     .action(async (name: string, opts: BrokerOption & FormatOption) => {
       await withClient(opts, async (client) => {
@@ -91,11 +91,20 @@ export function registerTopicCommands(program: Command): void {
 function describeText(d: TopicDescription): string {
   const c = d.config;
   const lines = [
-    `topic ${d.name}: ${d.partitions.length} partition(s), flush ${c.flushPolicy}, retention ${c.retentionMs} ms / ${c.retentionBytes} bytes, segment ${c.segmentBytes} bytes`,
-    table(['PARTITION', 'START', 'END', 'BYTES', 'SEGMENTS'],
-      d.partitions.map((p) => [p.partition, p.logStartOffset, p.logEndOffset, p.sizeBytes, p.segmentCount].map(String))),
+    `topic ${d.name}: ${d.partitions.length} partition(s), replication factor ${d.replicationFactor}, min.insync.replicas ${d.minInsyncReplicas}, `
+      + `flush ${c.flushPolicy}, retention ${c.retentionMs} ms / ${c.retentionBytes} bytes, segment ${c.segmentBytes} bytes`,
+    // START..SEGMENTS are the answering broker's own replica (-1: it holds none).
+    table(['PARTITION', 'LEADER', 'EPOCH', 'REPLICAS', 'ISR', 'OFFLINE', 'START', 'END', 'BYTES', 'SEGMENTS'],
+      d.partitions.map((p) => [
+        String(p.partition), p.leader < 0 ? 'none' : String(p.leader), String(p.leaderEpoch), ids(p.replicas), ids(p.isr), ids(p.offlineReplicas),
+        ...[p.logStartOffset, p.logEndOffset, p.sizeBytes, p.segmentCount].map(String),
+      ])),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function ids(list: readonly number[]): string {
+  return list.length === 0 ? '-' : list.join(',');
 }
 
 /** Left-aligned columns, as `kafka-topics --describe` and `rpk` print them. */
