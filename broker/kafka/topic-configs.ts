@@ -59,3 +59,19 @@ export function describeTopicConfigs(effective: LogConfig, overrides: TopicOverr
 export function describeBrokerConfigs(defaults: LogConfig, brokerSet: ReadonlySet<string> = new Set()): ConfigEntry[] {
   return describeBrokerSettings(defaults, brokerSet).map(toKafka);
 }
+
+const MIN_INSYNC_REPLICAS = 'min.insync.replicas';
+
+/**
+ * A topic's entries with `min.insync.replicas` at the topic's own value: in a cluster each topic
+ * has one (default min(2, R)), which the topic layer's fixed entry (1, a broker alone) does not
+ * know. Read-only: it is set at creation. Reported as the topic's own when it differs from the
+ * default for its replication factor, else as the default.
+ */
+export function withMinInsyncReplicas(entries: readonly ConfigEntry[], minInsyncReplicas: number, defaultForTopic: number): ConfigEntry[] {
+  const value = String(minInsyncReplicas);
+  const source = minInsyncReplicas === defaultForTopic ? ConfigSource.DEFAULT_CONFIG : ConfigSource.DYNAMIC_TOPIC_CONFIG;
+  return entries.map((e) => (e.name !== MIN_INSYNC_REPLICAS ? e : {
+    ...e, value, source, readOnly: true, synonyms: [{ name: MIN_INSYNC_REPLICAS, value, source }],
+  }));
+}

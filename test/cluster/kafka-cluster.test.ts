@@ -27,6 +27,7 @@ const NOT_LEADER_OR_FOLLOWER = 6;
 const FENCED_LEADER_EPOCH = 74;
 const INVALID_REPLICATION_FACTOR = 38;
 const NOT_ENOUGH_REPLICAS = 19;
+const INVALID_REQUEST = 42;
 const NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20;
 
 let cluster: BrokerCluster;
@@ -106,10 +107,19 @@ describe('Metadata and CreateTopics on the Kafka listener of a cluster', () => {
       // DescribeConfigs at broker 2, which holds no replica of it: the topic's settings come from the cluster.
       const c = await RawKafkaClient.connect(cluster.kafka(2));
       try {
-        c.send(encodeRequest('describeConfigs', 1, 5, 'raw', { resources: [{ resourceType: 2, resourceName: 'kassign', configurationKeys: ['retention.ms'] }], includeSynonyms: false }));
+        c.send(encodeRequest('describeConfigs', 1, 5, 'raw', {
+          resources: [{ resourceType: 2, resourceName: 'kassign', configurationKeys: ['retention.ms', 'min.insync.replicas'] }], includeSynonyms: false,
+        }));
         const [res] = decodeResponse('describeConfigs', 1, (await c.next())!).body.results;
         expect(res!.errorCode).toBe(0);
-        expect(res!.configs.map((e) => [e.name, e.value])).toEqual([['retention.ms', '7200000']]);
+        // min.insync.replicas is the topic's own: min(2, R) for R = 2.
+        expect(res!.configs.map((e) => [e.name, e.value])).toEqual([['retention.ms', '7200000'], ['min.insync.replicas', '2']]);
+        // Settings live in etcd: altering them through one broker is refused rather than changing its copy alone.
+        c.send(encodeRequest('alterConfigs', 1, 6, 'raw', {
+          resources: [{ resourceType: 2, resourceName: 'kassign', configs: [{ name: 'retention.ms', value: '60000' }] }], validateOnly: false,
+        }));
+        const [altered] = decodeResponse('alterConfigs', 1, (await c.next())!).body.responses;
+        expect(altered!.errorCode).toBe(INVALID_REQUEST);
       } finally {
         c.close();
       }
@@ -268,6 +278,8 @@ describe('kafkajs across a kill -9 of the partition leader', () => {
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'kminisr', numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '3' }] }] });
+    const { resources } = await admin.describeConfigs({ resources: [{ type: 2, name: 'kminisr', configNames: ['min.insync.replicas'] }], includeSynonyms: false });
+    expect(resources[0]!.configEntries.map((e) => [e.configName, e.configValue])).toEqual([['min.insync.replicas', '3']]);
     await admin.disconnect();
     const consumed = new Map<number, string>(); // offset → value, as the group member read it
     const consumer = kafka.consumer({ groupId: 'kfail-readers', maxWaitTimeInMs: 200, sessionTimeout: 10_000, heartbeatInterval: 500 });

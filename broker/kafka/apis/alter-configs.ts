@@ -7,7 +7,8 @@
  * any of it (TopicManager.alterTopicConfig) and persists it in topics.json.
  *
  * Broker resources are refused: Strata's broker settings are start-up flags, which Kafka calls
- * static configs and also refuses to alter (INVALID_REQUEST).
+ * static configs and also refuses to alter (INVALID_REQUEST). So are topics in a cluster, for
+ * now: their settings live in etcd, and changing one broker's copy would make replicas differ.
  */
 import { InvalidConfigError, InvalidRequestError, UnknownTopicError } from '../../../proto/errors.js';
 import { incrementalOverrides, overridesFromSettings, type AlterOp, type SettingChange } from '../../topics/topic-settings.js';
@@ -30,6 +31,9 @@ async function alterResource(ctx: KafkaContext, r: Resource, change: () => Topic
   try {
     if (r.resourceType === RESOURCE_BROKER) throw new InvalidRequestError('broker settings are start-up flags and cannot be altered');
     if (r.resourceType !== RESOURCE_TOPIC) throw new InvalidRequestError(`resource type ${r.resourceType} cannot be altered`);
+    if (ctx.services.cluster.mode === 'cluster') {
+      throw new InvalidRequestError('altering a topic\'s settings is not supported in a cluster yet (they are kept in etcd)');
+    }
     if (!ctx.services.topics.getTopic(r.resourceName)) throw new UnknownTopicError(`unknown topic ${r.resourceName}`);
     await ctx.services.topics.alterTopicConfig(r.resourceName, change());
     return { ...base, errorCode: KafkaError.NONE, errorMessage: null };

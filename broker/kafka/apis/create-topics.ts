@@ -18,7 +18,7 @@ import { checkSingleNodeReplication } from '../../cluster/single-node-metadata.j
 import { validateNewTopicName } from '../../topics/topic-name.js';
 import { effectiveLogConfig } from '../../topics/topic-config.js';
 import { kafkaErrorCode, kafkaErrorMessage, KafkaError } from '../kafka-errors.js';
-import { describeTopicConfigs, overridesFromKafkaConfigs } from '../topic-configs.js';
+import { describeTopicConfigs, overridesFromKafkaConfigs, withMinInsyncReplicas } from '../topic-configs.js';
 import type { Body, KafkaHandler } from './types.js';
 
 const PARTITIONS_DEFAULT = 1;
@@ -79,6 +79,7 @@ export const handleCreateTopics: KafkaHandler<'createTopics'> = async (ctx, req)
       validateNewTopicName(t.name);
       const effective = effectiveLogConfig(config.log, overrides, t.name);
       let rf = replicationFactor;
+      let minIsr = minInsyncReplicas ?? (cluster.mode === 'cluster' ? defaultMinInsyncReplicas(replicationFactor) : 1);
       if (req.body.validateOnly) {
         if (cluster.mode === 'single-node') checkSingleNodeReplication(replicationFactor, minInsyncReplicas);
         else {
@@ -86,7 +87,6 @@ export const handleCreateTopics: KafkaHandler<'createTopics'> = async (ctx, req)
           if (replicationFactor < 1 || replicationFactor > live) {
             throw new InvalidReplicationFactorError(`replication factor ${replicationFactor} is larger than the ${live} live broker${live === 1 ? '' : 's'}`);
           }
-          const minIsr = minInsyncReplicas ?? defaultMinInsyncReplicas(replicationFactor);
           if (minIsr > replicationFactor) throw new InvalidConfigError(`min.insync.replicas ${minIsr} is larger than the replication factor ${replicationFactor}`);
         }
         if (cluster.topic(t.name)) throw new TopicAlreadyExistsError(`topic ${t.name} already exists`);
@@ -97,10 +97,11 @@ export const handleCreateTopics: KafkaHandler<'createTopics'> = async (ctx, req)
           ...(assignment ? { assignment } : {}),
         });
         rf = created.replicationFactor;
+        minIsr = created.minInsyncReplicas;
       }
       results.push({
         name: t.name, errorCode: KafkaError.NONE, errorMessage: null, numPartitions: partitions, replicationFactor: rf,
-        configs: describeTopicConfigs(effective, overrides, new Set(config.logExplicit)).map((e) => ({
+        configs: withMinInsyncReplicas(describeTopicConfigs(effective, overrides, new Set(config.logExplicit)), minIsr, defaultMinInsyncReplicas(rf)).map((e) => ({
           name: e.name, value: e.value, readOnly: e.readOnly, configSource: e.source, isSensitive: false,
         })),
       });

@@ -9,7 +9,10 @@
 import { UnknownTopicError } from '../../../proto/errors.js';
 import { effectiveLogConfig } from '../../topics/topic-config.js';
 import { kafkaErrorCode, kafkaErrorMessage, KafkaError } from '../kafka-errors.js';
-import { ConfigSource, describeBrokerConfigs, describeTopicConfigs, RESOURCE_BROKER, RESOURCE_TOPIC, type ConfigEntry } from '../topic-configs.js';
+import { defaultMinInsyncReplicas } from '../../cluster/cluster-metadata.js';
+import {
+  ConfigSource, describeBrokerConfigs, describeTopicConfigs, RESOURCE_BROKER, RESOURCE_TOPIC, withMinInsyncReplicas, type ConfigEntry,
+} from '../topic-configs.js';
 import type { KafkaHandler } from './types.js';
 
 export const handleDescribeConfigs: KafkaHandler<'describeConfigs'> = async (ctx, req) => {
@@ -23,7 +26,8 @@ export const handleDescribeConfigs: KafkaHandler<'describeConfigs'> = async (ctx
           const topic = cluster.topic(r.resourceName);
           if (!topic) throw new UnknownTopicError(`unknown topic ${r.resourceName}`);
           const effective = effectiveLogConfig(config.log, topic.config, topic.name);
-          entries = describeTopicConfigs(effective, topic.config, new Set(config.logExplicit), config.log);
+          entries = withMinInsyncReplicas(describeTopicConfigs(effective, topic.config, new Set(config.logExplicit), config.log),
+            topic.minInsyncReplicas, defaultMinInsyncReplicas(topic.replicationFactor));
         } else if (r.resourceType === RESOURCE_BROKER && (r.resourceName === '' || r.resourceName === String(config.nodeId))) {
           entries = describeBrokerConfigs(config.log, new Set(config.logExplicit));
         } else {
