@@ -6,8 +6,8 @@
  *   and per partition the leader, replicas and ISR the cluster's own state holds;
  * - kafkajs admin creates a topic with replication factor 3 (and one with a manual assignment),
  *   and one with replication factor 4 is refused with INVALID_REPLICATION_FACTOR;
- * - a raw Produce, ListOffsets or OffsetForLeaderEpoch sent to a follower is answered
- *   NOT_LEADER_OR_FOLLOWER (6); a stale leader epoch at the leader FENCED_LEADER_EPOCH (74);
+ * - a raw Produce, Fetch, ListOffsets or OffsetForLeaderEpoch sent to a follower is answered
+ *   NOT_LEADER_OR_FOLLOWER (6); a stale leader epoch at the new leader FENCED_LEADER_EPOCH (74);
  * - kcat given only a follower as bootstrap produces and consumes (it follows Metadata to the leader);
  * - a kafkajs idempotent acks=-1 producer keeps sending across a kill -9 of the partition's
  *   leader while a kafkajs group member reads: every acknowledged record is read back once, at
@@ -150,7 +150,7 @@ describe('Metadata and CreateTopics on the Kafka listener of a cluster', () => {
   });
 });
 
-/** A Produce, a ListOffsets and an OffsetForLeaderEpoch of partition 0 to broker `id`, pipelined on one raw connection: their error codes. */
+/** A Produce, a ListOffsets, an OffsetForLeaderEpoch and a Fetch of partition 0 to broker `id`, pipelined on one raw connection: their error codes. */
 async function askAll(topic: string, id: number, epoch: number, batch: Buffer) {
   const c = await RawKafkaClient.connect(cluster.kafka(id));
   try {
@@ -163,10 +163,19 @@ async function askAll(topic: string, id: number, epoch: number, batch: Buffer) {
     c.send(encodeRequest('offsetForLeaderEpoch', 3, 3, 'raw', {
       replicaId: -1, topics: [{ topic: topic, partitions: [{ partition: 0, currentLeaderEpoch: epoch, leaderEpoch: 0 }] }],
     }));
+    c.send(encodeRequest('fetch', 11, 4, 'raw', {
+      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: epoch, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+      forgottenTopicsData: [], rackId: '',
+    }));
     const produce = decodeResponse('produce', 7, (await c.next())!).body.responses[0]!.partitionResponses[0]!;
     const offsets = decodeResponse('listOffsets', 4, (await c.next())!).body.topics[0]!.partitions[0]!;
     const epochs = decodeResponse('offsetForLeaderEpoch', 3, (await c.next())!).body.topics[0]!.partitions[0]!;
-    return { produce: produce.errorCode, listOffsets: offsets.errorCode, offsetForLeaderEpoch: epochs.errorCode, baseOffset: Number(produce.baseOffset) };
+    const fetched = decodeResponse('fetch', 11, (await c.next())!).body.responses[0]!.partitions[0]!;
+    return {
+      produce: produce.errorCode, listOffsets: offsets.errorCode, offsetForLeaderEpoch: epochs.errorCode, fetch: fetched.errorCode,
+      baseOffset: Number(produce.baseOffset),
+    };
   } finally {
     c.close();
   }
@@ -200,15 +209,17 @@ async function producerIdFrom(id: number): Promise<number> {
 }
 
 describe('leadership on the Kafka listener of a cluster', () => {
-  it('answers Produce, ListOffsets and OffsetForLeaderEpoch at a follower with NOT_LEADER_OR_FOLLOWER, at the leader normally', async () => {
+  it('answers Produce, Fetch, ListOffsets and OffsetForLeaderEpoch at a follower with NOT_LEADER_OR_FOLLOWER, at the leader normally', async () => {
     await createTopic('kleader', 1, 3);
     const [state] = await statesOf('kleader');
     const follower = state!.replicas.find((id) => id !== state!.leader)!;
     const batch = Buffer.from(encodeRecordBatch([{ value: new TextEncoder().encode('raw') }]));
     const atFollower = await askAll('kleader', follower, state!.leaderEpoch, batch);
-    expect(atFollower).toMatchObject({ produce: NOT_LEADER_OR_FOLLOWER, listOffsets: NOT_LEADER_OR_FOLLOWER, offsetForLeaderEpoch: NOT_LEADER_OR_FOLLOWER });
+    expect(atFollower).toEqual({
+      produce: NOT_LEADER_OR_FOLLOWER, listOffsets: NOT_LEADER_OR_FOLLOWER, offsetForLeaderEpoch: NOT_LEADER_OR_FOLLOWER, fetch: NOT_LEADER_OR_FOLLOWER, baseOffset: -1,
+    });
     const atLeader = await askAll('kleader', state!.leader, state!.leaderEpoch, batch);
-    expect(atLeader).toMatchObject({ produce: 0, listOffsets: 0, offsetForLeaderEpoch: 0, baseOffset: 0 });
+    expect(atLeader).toEqual({ produce: 0, listOffsets: 0, offsetForLeaderEpoch: 0, fetch: 0, baseOffset: 0 });
     // acks=1 is answered by the leader; acks=0 gets no answer at all (the next answer is the ListOffsets').
     const c = await RawKafkaClient.connect(cluster.kafka(state!.leader));
     try {
@@ -338,7 +349,7 @@ describe('kafkajs across a kill -9 of the partition leader', () => {
     // A client still on the dead leader's epoch is fenced by the new leader (KIP-320).
     const batch = Buffer.from(encodeRecordBatch([{ value: new TextEncoder().encode('stale') }]));
     const stale = await askAll('kfail', after!.leader, state!.leaderEpoch, batch);
-    expect(stale).toMatchObject({ produce: 0, listOffsets: FENCED_LEADER_EPOCH, offsetForLeaderEpoch: FENCED_LEADER_EPOCH });
+    expect(stale).toMatchObject({ produce: 0, listOffsets: FENCED_LEADER_EPOCH, offsetForLeaderEpoch: FENCED_LEADER_EPOCH, fetch: FENCED_LEADER_EPOCH });
     acked.set(stale.baseOffset, 'stale'); // the produce carries no epoch: it is accepted
     // Read back through a live broker: every acknowledged offset holds its value, nothing else is there.
     const read = await kcat(cluster.kafka(after!.leader), ['-C', '-t', 'kfail', '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%o %s\n']);
