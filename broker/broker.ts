@@ -39,6 +39,7 @@ import { TrafficTotals } from './server/traffic-totals.js';
 import type { BrokerServices } from './server/request-context.js';
 import { newServerStats, type ServerStats } from './server/server-stats.js';
 import { WsListener } from './ws/ws-listener.js';
+import { PerIpGate } from './security/per-ip-gate.js';
 import { ConsoleFiles } from './http/console-files.js';
 import { HttpRouter } from './http/http-router.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
@@ -76,6 +77,7 @@ export class Broker implements ReadinessSource {
   private topicManager: TopicManager | null = null;
   private groupCoordinator: GroupCoordinator | null = null;
   private server: WsListener | null = null;
+  private ipGate: PerIpGate | null = null;
   private kafkaServer: KafkaServer | null = null;
   private brokerSecurity: BrokerSecurity | null = null;
   private boundAddress: BrokerAddress | null = null;
@@ -221,9 +223,13 @@ export class Broker implements ReadinessSource {
       readiness: this, metrics, console: new ConsoleFiles(config.http.consoleDir ?? undefined),
       logger: this.logger.child({ component: 'http' }),
     });
+    // One per-IP gate for both listeners: the limits count an address's connections over both.
+    this.ipGate = new PerIpGate({
+      connectionsPerIpMax: config.limits.maxConnectionsPerIp, connectionAttemptsPerIpPerSecMax: config.limits.maxConnectionAttemptsPerIpPerSecond,
+    }, serverLogger);
     this.server = new WsListener({
       host: config.host, port: config.port, limits: config.limits, http, originPolicy: config.http.allowedOrigins,
-      hooks: listenerHooks, logger: serverLogger,
+      hooks: listenerHooks, logger: serverLogger, ipGate: this.ipGate,
     });
     const addr = await this.server.listen();
     this.boundAddress = { host: config.host, port: addr.port };
@@ -339,6 +345,7 @@ export class Broker implements ReadinessSource {
         services,
         hooks: listenerHooks,
         logger: this.logger.child({ component: 'kafka' }),
+        ipGate: this.ipGate ?? undefined,
       });
       await this.kafkaServer.start();
     }
@@ -469,6 +476,7 @@ export class Broker implements ReadinessSource {
     const steps: Array<[string, () => Promise<void> | undefined]> = [
       ['kafka', () => this.kafkaServer?.stop()],
       ['server', () => this.server?.closeAll()],
+      ['per-ip gate', () => { this.ipGate?.close(); return undefined; }],
       // Replicas stop following before the logs close; the lease is revoked so the controller
       // moves this broker's leaderships now instead of after a TTL.
       ['replication', () => this.replicaManager?.stop()],

@@ -43,6 +43,17 @@ export interface BrokerLimits {
   handshakeTimeoutMs: number;
   /** Accepted, not yet upgraded connections; past it the oldest is dropped. @default 256 */
   pendingHandshakesMax: number;
+  /**
+   * Open connections from one IP address over both listeners (Kafka's max.connections.per.ip);
+   * the next is closed at TCP accept. 0: no limit. @default 0
+   */
+  maxConnectionsPerIp: number;
+  /**
+   * Connection attempts per second from one IP address over both listeners, measured over the
+   * quota window (11 s; so a burst of about 10 s worth passes first); past it attempts are
+   * closed at TCP accept, and still counted. 0: no limit. @default 0
+   */
+  maxConnectionAttemptsPerIpPerSecond: number;
   /** Outstanding requests per connection; the excess gets TooManyRequestsError. @default 64 */
   maxInFlightRequestsPerConnection: number;
   /** Topics on this broker; CreateTopics past it gets LimitExceededError. @default 10000 */
@@ -208,6 +219,8 @@ export const LIMITS_DEFAULT: Readonly<BrokerLimits> = Object.freeze({
   maxConnections: CONNECTIONS_MAX_DEFAULT,
   handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS_DEFAULT,
   pendingHandshakesMax: PENDING_HANDSHAKES_MAX_DEFAULT,
+  maxConnectionsPerIp: 0,
+  maxConnectionAttemptsPerIpPerSecond: 0,
   maxInFlightRequestsPerConnection: IN_FLIGHT_REQUESTS_PER_CONNECTION_DEFAULT,
   maxTopics: TOPICS_MAX_DEFAULT,
   maxPartitionsPerTopic: PARTITIONS_PER_TOPIC_DEFAULT_MAX,
@@ -240,6 +253,8 @@ export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
   checkInt('limits.maxConnections', limits.maxConnections, 1, 1_000_000);
   checkInt('limits.handshakeTimeoutMs', limits.handshakeTimeoutMs, HANDSHAKE_TIMEOUT_MS_MIN, HANDSHAKE_TIMEOUT_MS_MAX);
   checkInt('limits.pendingHandshakesMax', limits.pendingHandshakesMax, 1, 1_000_000);
+  checkInt('limits.maxConnectionsPerIp', limits.maxConnectionsPerIp, 0, 1_000_000);
+  checkInt('limits.maxConnectionAttemptsPerIpPerSecond', limits.maxConnectionAttemptsPerIpPerSecond, 0, 1_000_000);
   checkInt('limits.maxInFlightRequestsPerConnection', limits.maxInFlightRequestsPerConnection, 1, 65_536);
   checkInt('limits.maxTopics', limits.maxTopics, 1, 1_000_000);
   checkInt('limits.maxPartitionsPerTopic', limits.maxPartitionsPerTopic, 1, PARTITIONS_PER_TOPIC_MAX);

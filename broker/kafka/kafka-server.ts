@@ -12,13 +12,15 @@
  * - no ping: a connection silent for the idle timeout is closed once nothing is in flight.
  * Each connection reads fetches ahead (fetch-read-ahead.ts), within a listener-wide budget.
  *
- * Connections beyond maxConnections are closed as they arrive. stop(): stop accepting, let
+ * Connections past the per-IP limits (ipGate, shared with the WebSocket listener) or beyond
+ * maxConnections are closed as they arrive. stop(): stop accepting, let
  * requests in flight finish (parked fetches answer at once: the broker's stopping signal), up to
  * STOP_DRAIN_MS_MAX, then close every socket (terminating those that do not close in time).
  */
 import net from 'node:net';
 import { KAFKA_READ_AHEAD_BYTES_MAX, KAFKA_READ_AHEAD_KEEP_MS, STOP_DRAIN_MS_MAX } from '../constants.js';
 import type { Logger } from '../logger.js';
+import type { PerIpGate } from '../security/per-ip-gate.js';
 import { ConnectionCore } from '../server/connection-core.js';
 import { ConnectionSet } from '../server/connection-set.js';
 import { withDefaultHooks, type ServerHooks } from '../server/hooks.js';
@@ -50,6 +52,8 @@ export interface KafkaServerOptions {
   /** Security, throttling and metrics hooks; each defaults to pass-through. */
   readonly hooks?: Partial<ServerHooks>;
   readonly logger: Logger;
+  /** The broker's per-IP limits, shared with the WebSocket listener; absent: none. */
+  readonly ipGate?: PerIpGate;
 }
 
 export class KafkaServer {
@@ -114,6 +118,7 @@ export class KafkaServer {
   }
 
   private onConnection(socket: net.Socket): void {
+    if (this.opts.ipGate && !this.opts.ipGate.admit(socket, this.stats)) return;
     if (this.connections.size >= this.opts.maxConnections || !this.server) {
       this.opts.logger.warn({ max: this.opts.maxConnections }, 'kafka connection refused: too many connections');
       this.stats.connectionsRefused++;

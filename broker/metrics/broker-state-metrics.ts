@@ -141,6 +141,7 @@ export function registerBrokerStateMetrics(registry: Registry, src: BrokerStateS
   };
   stat('strata_connections_accepted_total', 'Client connections accepted (WebSocket: upgraded)', 'connectionsAccepted');
   stat('strata_connections_refused_total', 'Connections refused at accept (maxConnections reached; WebSocket: with 503)', 'connectionsRefused');
+  stat('strata_connections_refused_per_ip_total', 'Connections closed at accept by the per-IP limits (open connections or attempts a second from one address)', 'connectionsRefusedPerIp');
   stat('strata_handshakes_timed_out_total', 'Connections dropped for not finishing their HTTP request or upgrade in time', 'handshakesTimedOut', true);
   stat('strata_handshakes_evicted_total', 'Pending handshakes dropped, oldest first, to make room', 'handshakesEvicted', true);
   stat('strata_requests_rejected_in_flight_total', 'Requests refused with TooManyRequestsError (in-flight limit per connection)', 'requestsRejectedInFlight');

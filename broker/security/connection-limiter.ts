@@ -26,7 +26,7 @@ interface IpState {
   attempts: SampledRate;
 }
 
-export type Admission = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+export type Admission = { readonly ok: true } | { readonly ok: false; readonly limit: 'connections' | 'attempts'; readonly reason: string };
 
 export class ConnectionLimiter {
   private readonly ips = new Map<string, IpState>();
@@ -47,10 +47,10 @@ export class ConnectionLimiter {
     state.attempts.record(1, nowMs);
     const rateMax = this.limits.connectionAttemptsPerIpPerSecMax;
     if (rateMax > 0 && state.attempts.rate(nowMs) > rateMax) {
-      return { ok: false, reason: `more than ${rateMax} connection attempts per second from ${ip}` };
+      return { ok: false, limit: 'attempts', reason: `more than ${rateMax} connection attempts per second from ${ip}` };
     }
     const openMax = this.limits.connectionsPerIpMax;
-    if (openMax > 0 && state.open >= openMax) return { ok: false, reason: `more than ${openMax} connections from ${ip}` };
+    if (openMax > 0 && state.open >= openMax) return { ok: false, limit: 'connections', reason: `more than ${openMax} connections from ${ip}` };
     state.open++;
     return { ok: true };
   }

@@ -7,10 +7,8 @@ export interface SecurityStats {
   authorizationsDenied: number;
   /** Responses delayed by a quota. */
   responsesThrottled: number;
-  /** Connections refused by the per-IP limits. */
-  connectionsRefusedPerIp: number;
 }
 
 export function newSecurityStats(): SecurityStats {
-  return { authenticationsSucceeded: 0, authenticationsFailed: 0, authorizationsDenied: 0, responsesThrottled: 0, connectionsRefusedPerIp: 0 };
+  return { authenticationsSucceeded: 0, authenticationsFailed: 0, authorizationsDenied: 0, responsesThrottled: 0 };
 }

@@ -24,6 +24,8 @@ export interface ServerStats {
   badHttpRequests: number;
   /** WebSocket upgrades refused with 403: a browser Origin the allow-list does not name. */
   upgradesRefusedOrigin: number;
+  /** Connections closed at TCP accept by the per-IP limits (too many open, or too many attempts a second). */
+  connectionsRefusedPerIp: number;
 }
 
 export function newServerStats(): ServerStats {
@@ -31,5 +33,6 @@ export function newServerStats(): ServerStats {
     connectionsAccepted: 0, connectionsRefused: 0, handshakesTimedOut: 0, handshakesEvicted: 0, requests: 0,
     requestsRejectedInFlight: 0, fetchesHeld: 0,
     slowConsumersTerminated: 0, idleConnectionsTerminated: 0, malformedFrames: 0, badHttpRequests: 0, upgradesRefusedOrigin: 0,
+    connectionsRefusedPerIp: 0,
   };
 }

@@ -7,6 +7,7 @@
  *     CPU and memory per connection on the hot path;
  *   - maxPayload = limits.frameBytesMax: larger frames close the socket with 1009 before being
  *     buffered;
+ *   - the per-IP limits (ipGate, shared with the Kafka listener) close a socket at accept;
  *   - connections are bounded from TCP accept, before any HTTP is read (handshake-guard.ts):
  *     maxConnections counts every accepted socket, a socket must upgrade within
  *     handshakeTimeoutMs, at most pendingHandshakesMax may be upgrading (the oldest is dropped
@@ -41,6 +42,7 @@ import { ConnectionSet } from '../server/connection-set.js';
 import { withDefaultHooks, type ServerHooks } from '../server/hooks.js';
 import type { BrokerServices } from '../server/request-context.js';
 import { newServerStats, type ServerStats } from '../server/server-stats.js';
+import type { PerIpGate } from '../security/per-ip-gate.js';
 import { HandshakeGuard } from './handshake-guard.js';
 import { wsCodec } from './ws-codec.js';
 import { attachWebSocket, WsTransport } from './ws-transport.js';
@@ -59,6 +61,8 @@ export interface WsListenerOptions {
   readonly hooks?: Partial<ServerHooks>;
   /** Logger with { component: 'server' }. */
   readonly logger: Logger;
+  /** The broker's per-IP limits, shared with the Kafka listener; absent: none. */
+  readonly ipGate?: PerIpGate;
 }
 
 export class WsListener {
@@ -93,8 +97,10 @@ export class WsListener {
       if (err.code === 'ECONNRESET') return socket.destroy();
       endWithStatus(socket, statusOfParseError(err), 'bad request');
     });
-    // The guard sees every socket at accept, before the HTTP parser reads a byte of it.
-    this.http.on('connection', (socket: Socket) => this.guard.accepted(socket));
+    // The per-IP gate, then the guard, see every socket at accept, before the HTTP parser reads a byte of it.
+    this.http.on('connection', (socket: Socket) => {
+      if (!opts.ipGate || opts.ipGate.admit(socket, this.stats)) this.guard.accepted(socket);
+    });
     this.wss = new WebSocketServer({
       noServer: true,
       perMessageDeflate: false,

@@ -22,6 +22,8 @@ export interface BrokerProcess {
   kafka: string | null;
   dataDir: string;
   child: ChildProcess;
+  /** What the broker wrote to stderr so far (its log, at --log-level warn unless args say otherwise). */
+  stderr(): string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
   /** SIGKILL and wait for exit. */
@@ -70,6 +72,7 @@ export async function startBrokerProcess(args: string[] = [], dataDir?: string):
     kafka,
     dataDir: dir,
     child,
+    stderr: () => stderr,
     async stop() {
       child.kill('SIGTERM');
       return exited;

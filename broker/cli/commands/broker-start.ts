@@ -23,6 +23,8 @@ interface StartOptions {
   retentionBytes?: number;
   logLevel: LogLevel;
   maxConnections?: number;
+  maxConnectionsPerIp?: number;
+  maxConnectionAttemptsPerIpPerSecond?: number;
   handshakeTimeoutMs?: number;
   maxPendingHandshakes?: number;
   maxInFlight?: number;
@@ -85,6 +87,11 @@ export function registerBrokerCommands(program: Command): void {
       parsePositiveInt('--handshake-timeout-ms'))
     .option('--max-pending-handshakes <n>', 'connections accepted and not yet upgraded; past it the oldest is dropped (default: 256)',
       parsePositiveInt('--max-pending-handshakes'))
+    .option('--max-connections-per-ip <n>', 'open connections from one IP address over both listeners; 0: no limit (default: 0)',
+      parseNonNegativeInt('--max-connections-per-ip'))
+    .option('--max-connection-attempts-per-ip-per-second <n>',
+      'connection attempts per second from one IP address over both listeners, measured over 11 s; 0: no limit (default: 0)',
+      parseNonNegativeInt('--max-connection-attempts-per-ip-per-second'))
     .option('--max-in-flight <n>', 'outstanding requests per connection', parsePositiveInt('--max-in-flight'))
     .option('--max-topics <n>', 'topics allowed on this broker', parsePositiveInt('--max-topics'))
     .option('--max-partitions <n>', 'partitions allowed per topic', parsePositiveInt('--max-partitions'))
@@ -160,6 +167,8 @@ function toConfig(opts: StartOptions): BrokerConfigInput {
       maxConnections: opts.maxConnections,
       handshakeTimeoutMs: opts.handshakeTimeoutMs,
       pendingHandshakesMax: opts.maxPendingHandshakes,
+      maxConnectionsPerIp: opts.maxConnectionsPerIp,
+      maxConnectionAttemptsPerIpPerSecond: opts.maxConnectionAttemptsPerIpPerSecond,
       maxInFlightRequestsPerConnection: opts.maxInFlight,
       maxTopics: opts.maxTopics,
       maxPartitionsPerTopic: opts.maxPartitions,
