@@ -106,7 +106,7 @@ describe('ConnectionLimiter', () => {
     const l = new ConnectionLimiter({ connectionsPerIpMax: 2, connectionAttemptsPerIpPerSecMax: 0 });
     expect(l.admit('1.1.1.1', 0).ok).toBe(true);
     expect(l.admit('1.1.1.1', 0).ok).toBe(true);
-    expect(l.admit('1.1.1.1', 0)).toEqual({ ok: false, reason: 'more than 2 connections from 1.1.1.1' });
+    expect(l.admit('1.1.1.1', 0)).toEqual({ ok: false, limit: 'connections', reason: 'more than 2 connections from 1.1.1.1' });
     expect(l.admit('2.2.2.2', 0).ok).toBe(true);
     l.release('1.1.1.1');
     expect(l.admit('1.1.1.1', 0).ok).toBe(true);
