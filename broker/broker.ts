@@ -52,6 +52,7 @@ import { LogManager } from './storage/log-manager.js';
 import { ProducerIdAllocator, type ProducerRegistry } from './partition/producer-ids.js';
 import { NetworkReplicaTransport } from './replication/network-transport.js';
 import { ReplicaManager } from './replication/replica-manager.js';
+import { ClusterProducerRegistry } from './cluster/cluster-producer-registry.js';
 import { TopicManager } from './topics/topic-manager.js';
 
 export type { BrokerConfig, BrokerConfigInput, BrokerLimits } from './config.js';
@@ -84,6 +85,8 @@ export class Broker implements ReadinessSource {
   private clusterNode: ClusterNode | null = null;
   private clusterMetadata: ClusterMetadata | null = null;
   private replicaManager: ReplicaManager | null = null;
+  /** Cluster mode: the producer ids partitions accept (any the cluster issued). */
+  private clusterProducerIds: ClusterProducerRegistry | null = null;
   private replicaTransport: NetworkReplicaTransport | null = null;
   /** Counters of the last server, kept readable after stop(). */
   private lastStats: ServerStats = newServerStats();
@@ -249,10 +252,19 @@ export class Broker implements ReadinessSource {
     this.logger.info({ cleanShutdown: this.logManager.cleanShutdown }, 'storage opened');
     const producerIds = await ProducerIdAllocator.open(config.dataDir, topicsLogger);
     // In a cluster, ids come from the shared counter in etcd, and a partition accepts the ids
-    // any broker issued: its leader may not be the broker the producer got its id from. The
-    // producer state still fences stale epochs and sequence gaps per partition.
-    if (config.cluster) producerIds.blockSource = (size) => this.requireClusterNode().producerIds.reserveBlock(size);
-    const registry: ProducerRegistry = config.cluster ? ANY_ISSUED_PRODUCER : producerIds;
+    // any broker issued (cluster-producer-registry.ts): its leader may not be the broker the
+    // producer got its id from. The producer state still fences stale epochs and sequence gaps.
+    let registry: ProducerRegistry = producerIds;
+    if (config.cluster) {
+      const clusterIds = new ClusterProducerRegistry(() => this.requireClusterNode().producerIds.current());
+      producerIds.blockSource = async (size) => {
+        const block = await this.requireClusterNode().producerIds.reserveBlock(size);
+        clusterIds.noteIssuedBelow(block.end);
+        return block;
+      };
+      this.clusterProducerIds = clusterIds;
+      registry = clusterIds;
+    }
     this.topicManager = await TopicManager.open({
       dataDir: config.dataDir,
       logManager: this.logManager,
@@ -393,7 +405,7 @@ export class Broker implements ReadinessSource {
     // Ids found in this broker's logs must never be handed out again by any broker.
     let highest = -1;
     for (const p of this.topicManager!.allPartitions()) highest = Math.max(highest, p.producers.maxProducerId);
-    if (highest >= 0) await node.producerIds.ensureAbove(highest);
+    this.clusterProducerIds?.noteIssuedBelow(await node.producerIds.ensureAbove(highest));
     this.clusterMetadata = new EtcdClusterMetadata(node, {
       logDefaults: config.log, maxTopics: config.limits.maxTopics, maxPartitionsPerTopic: config.limits.maxPartitionsPerTopic,
       offsetsTopicPartitions: cluster.offsetsTopicPartitions,
@@ -411,6 +423,7 @@ export class Broker implements ReadinessSource {
         deleteTopic: (topic) => topics.dropReplicas(topic),
       },
       transport: this.replicaTransport,
+      producerIds: this.clusterProducerIds ?? undefined,
       replicaLagMs: cluster.replicaLagMs,
       logger: this.logger.child({ component: 'replication' }),
     });
@@ -514,13 +527,6 @@ export class Broker implements ReadinessSource {
     if (first !== null) throw first instanceof StrataError ? first : new UnknownServerError('broker shutdown failed', { cause: first });
   }
 }
-
-/**
- * A replicated partition's producer registry: any id the cluster's counter handed out may
- * reach any leader, and a broker cannot ask etcd per batch, so ids are not checked against
- * the issuing broker here (see README: the forged-id check of issue 17 holds on a broker alone).
- */
-const ANY_ISSUED_PRODUCER: ProducerRegistry = { checkProduce: () => undefined };
 
 function formatUrl(addr: BrokerAddress): string {
   const host = addr.host.includes(':') ? `[${addr.host}]` : addr.host;

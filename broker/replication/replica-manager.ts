@@ -46,6 +46,8 @@ export interface ReplicaManagerOptions {
   readonly node: ClusterNode;
   readonly local: LocalReplicas;
   readonly transport: ReplicaTransport;
+  /** The producer ids the cluster issued (cluster-producer-registry.ts); unchecked without. */
+  readonly producerIds?: { confirm(records: Buffer): Promise<void> | null };
   /** @default REPLICA_LAG_MS_DEFAULT */
   readonly replicaLagMs?: number;
   readonly logger: Logger;
@@ -157,6 +159,15 @@ export class ReplicaManager {
   }
 
   // ---- produce ---------------------------------------------------------------------------------
+
+  /**
+   * Before produce(): null when every producer id in `records` is known to be issued by the
+   * cluster, else a promise that settles once the counter in etcd was read again (so an id
+   * issued by another broker a moment ago is accepted and a never-issued one refused).
+   */
+  confirmProducerIds(records: Buffer): Promise<void> | null {
+    return this.opts.producerIds?.confirm(records) ?? null;
+  }
 
   /**
    * Appends as leader. Throws NotLeaderOrFollowerError (retriable) when this broker does not

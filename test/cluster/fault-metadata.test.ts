@@ -1,9 +1,15 @@
 /**
  * What the cluster says about itself and whom it trusts, with real broker processes on a real
  * etcd: `strata topic describe` per partition (leader, epoch, replicas, ISR, offline replicas,
- * text and JSON) before and after a broker dies.
+ * text and JSON) before and after a broker dies; producer ids (issue 17's forged-id refusal) —
+ * a leader accepts ids any broker of the cluster issued, also after a failover, and refuses ids
+ * nobody issued.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../proto/errors.js';
+import { pb } from '../../proto/messages.js';
+import { encodeRecordBatch } from '../../proto/record-batch.js';
+import { RawClient } from '../integration/broker/raw-client.js';
 import { startBrokerCluster, type BrokerCluster } from './harness/broker-cluster.js';
 import { until } from './harness/nodes.js';
 
@@ -55,5 +61,58 @@ describe('strata topic describe in a cluster', () => {
     const row = text2.stdout.split('\n').find((l) => /^0\s/.test(l))!;
     expect(row.split(/\s+/)[5]).toBe(String(dead)); // the OFFLINE column
     await cluster.restart(dead);
+  }, 90_000);
+
+  it('a leader accepts producer ids any broker issued, before and after a failover, and refuses ids never issued', async () => {
+    const created = await cluster.cli(['topic', 'create', 'pid', '--replication-factor', '3']);
+    expect(created.code, created.stderr).toBe(0);
+    await until(async () => {
+      const p = (await describeJson('pid')).partitions[0]!;
+      return p.isr.length === 3 && cluster.alive(p.leader);
+    }, 20_000, 'a full ISR');
+    const leader = (await describeJson('pid')).partitions[0]!.leader;
+    const [other, third] = cluster.ids.filter((id) => id !== leader);
+    const produceTo = async (raw: RawClient, producerId: number, seq: number, value: string): Promise<number> => {
+      const records = encodeRecordBatch([{ value: Buffer.from(value) }], { producerId, producerEpoch: 0, baseSequence: seq });
+      const res = await raw.request({ produce: { acks: pb.Acks.ACKS_ALL, timeoutMs: 5_000, topics: [{ name: 'pid', partitions: [{ partition: 0, records }] }] } });
+      return res.produce!.topics![0]!.partitions![0]!.error?.code ?? 0;
+    };
+    const initId = async (id: number): Promise<number> => {
+      const raw = await RawClient.connect(cluster.url(id));
+      try {
+        return Number((await raw.request({ initProducerId: {} })).initProducerId!.producerId);
+      } finally {
+        raw.close();
+      }
+    };
+    // Issued by a broker that does not lead the partition, from a block the leader never saw reserved.
+    const fromOther = await initId(other!);
+    const fromLeader = await initId(leader);
+    const forged = 50_000_000;
+    let raw = await RawClient.connect(cluster.url(leader));
+    expect(await produceTo(raw, fromOther, 0, 'other-0')).toBe(ErrorCode.NONE);
+    expect(await produceTo(raw, fromLeader, 0, 'leader-0')).toBe(ErrorCode.NONE);
+    expect(await produceTo(raw, forged, 0, 'forged')).toBe(ErrorCode.UNKNOWN_PRODUCER_ID);
+    raw.close();
+
+    // The leader dies; its successor accepts both producers' next batches, the dead broker's
+    // id included, and still refuses the forged one.
+    await cluster.kill(leader);
+    await until(async () => {
+      const p = (await describeJson('pid')).partitions[0]!;
+      return p.leader > 0 && p.leader !== leader;
+    }, 20_000, 'a new leader');
+    const next = (await describeJson('pid')).partitions[0]!.leader;
+    expect([other, third]).toContain(next);
+    raw = await RawClient.connect(cluster.url(next));
+    expect(await produceTo(raw, fromOther, 1, 'other-1')).toBe(ErrorCode.NONE);
+    expect(await produceTo(raw, fromLeader, 1, 'leader-1')).toBe(ErrorCode.NONE);
+    expect(await produceTo(raw, forged, 0, 'forged')).toBe(ErrorCode.UNKNOWN_PRODUCER_ID);
+    // A retry of a batch the old leader acknowledged is a duplicate here, not a second record.
+    expect(await produceTo(raw, fromOther, 0, 'other-0')).toBe(ErrorCode.NONE);
+    const end = await raw.request({ listOffsets: { topics: [{ name: 'pid', partitions: [{ partition: 0, timestamp: -1 }] }] } });
+    expect(Number(end.listOffsets!.topics![0]!.partitions![0]!.offset)).toBe(4);
+    raw.close();
+    await cluster.restart(leader);
   }, 90_000);
 });

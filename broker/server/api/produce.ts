@@ -92,6 +92,9 @@ export async function handleProduce(ctx: RequestContext, cmd: ProduceCommand): P
         if (pd.records.length === 0) throw new InvalidRecordBatchError('no record batch in request');
         // In a cluster the replica manager appends: acks=all then waits for the ISR, and nothing
         // is acknowledged without a valid lease.
+        // A producer id this broker has not seen issued yet: read the cluster's counter first.
+        const confirming = replicas?.confirmProducerIds(pd.records);
+        if (confirming) await confirming;
         const result = replicas ? replicas.produce(name, index, pd.records, acks) : partition.appendAsLeader(pd.records, acks);
         if (!result.duplicate) ctx.services.traffic?.produced(name, result.lastOffset - result.baseOffset + 1, pd.records.length);
         out.baseOffset = result.baseOffset;
