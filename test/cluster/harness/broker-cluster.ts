@@ -48,7 +48,8 @@ export interface BrokerCluster {
   kill(id: number): Promise<void>;
   pause(id: number): void;
   resume(id: number): void;
-  restart(id: number): Promise<void>;
+  /** Starts a stopped broker again on its data dir, with `args` added to this start's flags. */
+  restart(id: number, args?: string[]): Promise<void>;
   cli(args: string[], input?: string): Promise<CommandResult>;
   /** The bytes of a replica's segment files, in base-offset order, concatenated. */
   segmentBytes(id: number, topic: string, partition: number): Promise<Buffer>;
@@ -79,12 +80,12 @@ export async function startBrokerCluster(opts: BrokerClusterOptions = {}): Promi
   const procs = new Map<number, BrokerProcess | null>();
   const links = new Map<number, BrokerLinks>();
   const extra = opts.args ?? [];
-  const launch = async (id: number): Promise<void> => {
+  const launch = async (id: number, more: string[] = []): Promise<void> => {
     const l = links.get(id);
     const args = l
       ? ['--cluster', `etcd://${l.etcd.map((p) => `127.0.0.1:${p.port}`).join(',')}${prefix}`, '--replication-advertise', `ws://127.0.0.1:${l.replication.port}`]
       : ['--cluster', clusterUrl];
-    const p = await startBrokerProcess(['--node-id', String(id), ...args, ...extra], dirs.get(id)!);
+    const p = await startBrokerProcess(['--node-id', String(id), ...args, ...extra, ...more], dirs.get(id)!);
     l?.replication.retarget(Number(new URL(p.url).port));
     procs.set(id, p);
   };
@@ -99,7 +100,7 @@ export async function startBrokerCluster(opts: BrokerClusterOptions = {}): Promi
         links.set(id, { etcd: etcdProxies, replication: await startFaultProxy(null) });
       }
     }
-    await Promise.all(ids.map(launch));
+    await Promise.all(ids.map((id) => launch(id)));
   } catch (err) {
     for (const p of procs.values()) await p?.kill().catch(() => undefined);
     for (const d of dirs.values()) await removeDir(d);
@@ -130,9 +131,9 @@ export async function startBrokerCluster(opts: BrokerClusterOptions = {}): Promi
     },
     pause: (id) => { proc(id).child.kill('SIGSTOP'); },
     resume: (id) => { proc(id).child.kill('SIGCONT'); },
-    async restart(id) {
+    async restart(id, more) {
       if (procs.get(id)) throw new Error(`broker ${id} is still running`);
-      await launch(id);
+      await launch(id, more);
     },
     cli(args, input) {
       return runCli([...args, '--broker', this.bootstrap()], input);
