@@ -33,6 +33,8 @@ import { STOP_DRAIN_MS_MAX } from './constants.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { GroupCoordinator } from './groups/group-coordinator.js';
 import { topicViewOf } from './groups/topic-view.js';
+import { OFFSETS_TOPIC } from './groups/constants.js';
+import { replicatedOffsetsSource } from './groups/replicated-offsets-source.js';
 import { createRootLogger, type Logger } from './logger.js';
 import { BROKER_VERSION } from './server/broker-version.js';
 import { TrafficTotals } from './server/traffic-totals.js';
@@ -50,6 +52,7 @@ import { BrokerSecurity } from './security/broker-security.js';
 import { LogCleaner } from './storage/cleaner/log-cleaner.js';
 import { LogManager } from './storage/log-manager.js';
 import { ProducerIdAllocator, type ProducerRegistry } from './partition/producer-ids.js';
+import type { Partition } from './partition/partition.js';
 import { NetworkReplicaTransport } from './replication/network-transport.js';
 import { ReplicaManager } from './replication/replica-manager.js';
 import { ClusterProducerRegistry } from './cluster/cluster-producer-registry.js';
@@ -290,17 +293,24 @@ export class Broker implements ReadinessSource {
     });
     this.cleaner.addSource(this.logManager);
     this.cleaner.start();
+    const localTopics = topicViewOf(this.topicManager);
     this.groupCoordinator = await GroupCoordinator.open({
       dataDir: config.dataDir,
       logDefaults: config.log,
-      topics: topicViewOf(this.topicManager),
+      // In a cluster, topics are etcd's (TopicManager holds only the local replicas) and the
+      // offsets live in the replicated offsets topic, loaded per partition this broker leads.
+      topics: config.cluster
+        ? { ...localTopics, partitionCount: (t) => (t === OFFSETS_TOPIC ? undefined : this.clusterMetadata?.topic(t)?.partitions) }
+        : localTopics,
+      ...(config.cluster ? { replicated: { partitionCount: () => this.clusterMetadata?.topic(OFFSETS_TOPIC)?.partitions } } : {}),
       logger: this.logger.child({ component: 'groups' }),
       offsetsRetentionMs: config.groups.offsetsRetentionMs,
       offsetsRetentionCheckIntervalMs: config.groups.offsetsRetentionCheckIntervalMs,
       ...(config.testing.offsetsSegmentBytes === null ? {} : { offsetsLog: { segmentBytes: config.testing.offsetsSegmentBytes } }),
     });
     // __consumer_offsets is a compacted log like any other: the same cleaner looks after it.
-    this.cleaner.addSource(this.groupCoordinator.offsets.cleanerSource);
+    const offsetsLogs = this.groupCoordinator.offsets.cleanerSource;
+    if (offsetsLogs) this.cleaner.addSource(offsetsLogs);
 
     const topicManager = this.topicManager;
     // Endpoints are read per request: the URLs are known only once the listeners are bound.
@@ -426,10 +436,27 @@ export class Broker implements ReadinessSource {
       producerIds: this.clusterProducerIds ?? undefined,
       replicaLagMs: cluster.replicaLagMs,
       logger: this.logger.child({ component: 'replication' }),
+      onRoleChange: (topic, index, role) => this.onReplicaRole(topic, index, role),
     });
     this.replicaManager.start();
     await this.replicaManager.settle();
     this.logger.info({ nodeId: config.nodeId, controller: node.controllerId(), etcd: cluster.etcd.hosts }, 'joined the cluster');
+  }
+
+  /** The group coordinator follows the leadership of the offsets partitions (group-coordinator.ts). */
+  private onReplicaRole(topic: string, index: number, role: { kind: string; epoch: number; partition: Partition | null }): void {
+    const groups = this.groupCoordinator;
+    const replicas = this.replicaManager;
+    const node = this.clusterNode;
+    if (topic !== OFFSETS_TOPIC || !groups || !replicas || !node) return;
+    if (role.kind !== 'leader' || !role.partition) {
+      groups.unloadOffsetsPartition(index);
+      return;
+    }
+    const source = replicatedOffsetsSource(replicas, index, role.epoch, role.partition, () => node.leaseValid());
+    groups.loadOffsetsPartition(index, source).catch((err: unknown) => {
+      this.logger.error({ err, topic, partition: index }, 'loading an offsets partition failed; its groups stay unserved here');
+    });
   }
 
   private requireClusterNode(): ClusterNode {

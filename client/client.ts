@@ -152,6 +152,7 @@ export class Strata {
     if ('groupId' in options && options.groupId !== undefined) {
       const member = createGroupConsumer<Uint8Array>(options, {
         connection: this.newConnection(),
+        bootstrap: this.opts.bootstrap,
         retry: options.retry ? resolveRetryPolicy(options.retry) : this.opts.retry,
         requestTimeoutMs: this.opts.requestTimeoutMs,
         clientId: this.opts.clientId,

@@ -8,12 +8,21 @@
  * lives in the OffsetStore and is listed as "empty". Such offsets expire after
  * offsetsRetentionMs (offsets-expiry.ts).
  *
+ * Cluster mode (`replicated`): the coordinator serves only the groups whose offsets partition
+ * this broker leads (offset-store.ts); every group request first asks the store, which answers
+ * NotCoordinatorError, CoordinatorLoadInProgressError or CoordinatorNotAvailableError for the
+ * others. The broker calls loadOffsetsPartition / unloadOffsetsPartition as it gains and loses
+ * the leadership of an offsets partition; on unload the partition's groups are closed (their
+ * parked joins and heartbeats fail with NotCoordinatorError) so members find the new
+ * coordinator and rejoin there. Membership is not written to the log: the new coordinator
+ * starts each group afresh (a rebalance) from the committed offsets it replayed.
+ *
  * Concurrency: single-threaded; commits and resets await the offsets log, everything else
  * completes synchronously or parks in a Group long poll.
  */
 import {
   BrokerShuttingDownError, GroupIdNotFoundError, GroupNotEmptyError, IllegalGenerationError, InvalidConfigError,
-  InvalidRequestError, LimitExceededError, StorageError, StrataError, UnknownMemberIdError, UnknownTopicError,
+  InvalidRequestError, LimitExceededError, NotCoordinatorError, StorageError, StrataError, UnknownMemberIdError, UnknownTopicError,
 } from '../../proto/errors.js';
 import { isValidOffset } from '../../proto/int64.js';
 import type { Logger } from '../logger.js';
@@ -29,7 +38,7 @@ import {
 import { validateGroupId } from './group-id.js';
 import type { JoinOutcome, KafkaMemberInfo } from './group-member.js';
 import { Group, type GroupState, type MemberDescription } from './group.js';
-import { OffsetStore, type OffsetStoreOptions, type OffsetWrite } from './offset-store.js';
+import { OffsetStore, type OffsetsShardSource, type OffsetStoreOptions, type OffsetWrite } from './offset-store.js';
 import { OffsetsExpiry } from './offsets-expiry.js';
 import type { GroupTopicView } from './topic-view.js';
 
@@ -49,6 +58,11 @@ export interface GroupCoordinatorOptions {
   offsetsRetentionCheckIntervalMs?: number;
   /** Tests: segment size and age and compaction settings of the offsets logs. */
   offsetsLog?: Pick<OffsetStoreOptions, 'segmentBytes' | 'segmentMs' | 'compaction'>;
+  /**
+   * Cluster mode: the offsets live in the replicated offsets topic (no local offsets logs);
+   * `partitionCount` reads its partition count from the cluster (undefined before it exists).
+   */
+  replicated?: { partitionCount(): number | undefined };
 }
 
 export interface JoinInput {
@@ -153,7 +167,9 @@ export class GroupCoordinator {
   }
 
   static async open(opts: GroupCoordinatorOptions): Promise<GroupCoordinator> {
-    const store = await OffsetStore.open({ dataDir: opts.dataDir, logDefaults: opts.logDefaults, logger: opts.logger, ...opts.offsetsLog });
+    const store = opts.replicated
+      ? OffsetStore.replicated({ partitionCount: opts.replicated.partitionCount, logger: opts.logger })
+      : await OffsetStore.open({ dataDir: opts.dataDir, logDefaults: opts.logDefaults, logger: opts.logger, ...opts.offsetsLog });
     let coordinator: GroupCoordinator;
     try {
       coordinator = new GroupCoordinator(store, opts);
@@ -175,11 +191,34 @@ export class GroupCoordinator {
     return this.store;
   }
 
+  // ---- cluster mode: offsets partitions led here -------------------------------------------
+
+  /** This broker became leader of offsets partition `index`: replay it, then coordinate its groups. */
+  async loadOffsetsPartition(index: number, source: OffsetsShardSource): Promise<void> {
+    this.dropGroupsOf(index);
+    await this.store.load(index, source);
+  }
+
+  /** This broker no longer leads offsets partition `index`: its groups go (members find the new coordinator). */
+  unloadOffsetsPartition(index: number): void {
+    this.dropGroupsOf(index);
+    for (const g of this.store.unload(index)) this.emptiedAtMs.delete(g);
+  }
+
+  private dropGroupsOf(index: number): void {
+    for (const [id, g] of [...this.groups]) {
+      if (this.store.partitionOf(id) !== index) continue;
+      this.groups.delete(id);
+      g.close(new NotCoordinatorError(`this broker no longer coordinates group ${id}`));
+    }
+  }
+
   // ---- membership --------------------------------------------------------------------------
 
   join(input: JoinInput, signal?: AbortSignal): Promise<JoinOutcome> {
     this.checkOpen();
     validateGroupId(input.groupId);
+    this.store.checkServes(input.groupId);
     const strategy = input.strategies
       ? this.chooseStrategy(input.groupId, input.strategies)
       : input.strategy === '' ? STRATEGY_DEFAULT : input.strategy;
@@ -234,6 +273,7 @@ export class GroupCoordinator {
   heartbeat(groupId: string, memberId: string, generationId: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> {
     this.checkOpen();
     validateGroupId(groupId);
+    this.store.checkServes(groupId);
     const group = this.groups.get(groupId);
     if (!group) return Promise.reject(new UnknownMemberIdError(`member ${memberId} is not in group ${groupId}`));
     return group.heartbeat(memberId, generationId, Math.min(Math.max(0, maxWaitMs), HEARTBEAT_WAIT_MS_MAX), signal);
@@ -243,6 +283,7 @@ export class GroupCoordinator {
   sync(groupId: string, memberId: string, generationId: number): TopicPartition[] {
     this.checkOpen();
     validateGroupId(groupId);
+    this.store.checkServes(groupId);
     const group = this.groups.get(groupId);
     if (!group) throw new UnknownMemberIdError(`member ${memberId} is not in group ${groupId}`);
     return group.syncAssignment(memberId, generationId);
@@ -251,6 +292,7 @@ export class GroupCoordinator {
   leave(groupId: string, memberId: string): void {
     this.checkOpen();
     validateGroupId(groupId);
+    this.store.checkServes(groupId);
     const group = this.groups.get(groupId);
     if (!group) throw new UnknownMemberIdError(`member ${memberId} is not in group ${groupId}`);
     group.leave(memberId);
@@ -266,6 +308,7 @@ export class GroupCoordinator {
   async commit(groupId: string, memberId: string, generationId: number, offsets: readonly CommitInput[]): Promise<PartitionOutcome[]> {
     this.checkOpen();
     validateGroupId(groupId);
+    this.store.checkServes(groupId);
     if (offsets.length > COMMIT_PARTITIONS_MAX) throw new LimitExceededError(`a commit may carry at most ${COMMIT_PARTITIONS_MAX} partitions`);
     const group = this.groups.get(groupId);
     if (group) group.validateCommit(memberId, generationId);
@@ -305,6 +348,7 @@ export class GroupCoordinator {
   fetchOffsets(groupId: string, partitions: readonly TopicPartition[]): FetchedOffset[] {
     this.checkOpen();
     validateGroupId(groupId);
+    this.store.checkServes(groupId);
     if (partitions.length === 0) return this.store.groupOffsets(groupId);
     return partitions.map((tp) => {
       const c = this.store.get(groupId, tp.topic, tp.partition);
@@ -327,6 +371,7 @@ export class GroupCoordinator {
   describeGroup(groupId: string): GroupDescription {
     this.checkOpen();
     validateGroupId(groupId);
+    this.store.checkServes(groupId);
     const group = this.groups.get(groupId);
     if (!group && !this.store.hasGroup(groupId)) throw new GroupIdNotFoundError(`group ${groupId} does not exist`);
     const committed = this.store.groupOffsets(groupId);
@@ -371,6 +416,7 @@ export class GroupCoordinator {
   ): Promise<ResetOutcome[]> {
     this.checkOpen();
     validateGroupId(groupId);
+    this.store.checkServes(groupId);
     validateTopicName(topic);
     this.checkNoMembers(groupId);
     const count = this.opts.topics.partitionCount(topic);
@@ -407,6 +453,7 @@ export class GroupCoordinator {
   async deleteGroup(groupId: string): Promise<void> {
     this.checkOpen();
     validateGroupId(groupId);
+    this.store.checkServes(groupId);
     this.checkNoMembers(groupId);
     if (!this.store.hasGroup(groupId)) throw new GroupIdNotFoundError(`group ${groupId} does not exist`);
     await this.store.delete(groupId);

@@ -25,12 +25,24 @@
  * caller (the coordinator, which knows which groups have members) names; compaction then
  * removes both the old values and, later, the tombstones.
  *
+ * Cluster mode (`OffsetStore.replicated`): the offsets topic is a replicated topic in etcd and
+ * this store holds only the partitions this broker leads. `load(index, source)` replays a
+ * partition's local replica once the broker became its leader; until it is done the partition's
+ * groups get CoordinatorLoadInProgressError. Appends go through the replica manager with
+ * acks=all, so a commit is applied and acknowledged only once the high watermark passed it with
+ * min.insync.replicas in the ISR: every replica that can become leader next has it, so a
+ * committed offset never goes backwards across failover. `unload(index)` (leadership lost)
+ * forgets the partition's groups; their requests get NotCoordinatorError and the clients look
+ * for the new coordinator. An append still in flight then is not applied and fails the same way.
+ *
  * Concurrency: single-threaded. Appends to one shard happen in call order.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { crc32c } from '../../proto/crc32c.js';
-import { BrokerShuttingDownError } from '../../proto/errors.js';
+import {
+  BrokerShuttingDownError, CoordinatorLoadInProgressError, CoordinatorNotAvailableError, NotCoordinatorError,
+} from '../../proto/errors.js';
 import { encodeRecordBatch, decodeRecordBatch, batchTotalBytes, type RecordInput } from '../../proto/record-batch.js';
 import type { Logger } from '../logger.js';
 import type { FaultInjector } from '../storage/file-io.js';
@@ -62,13 +74,33 @@ interface Entry extends CommittedOffset {
   readonly logOffset: number;
 }
 
+/**
+ * Where a shard's appends go: the local log (a broker alone), or the replicated partition this
+ * broker leads (cluster mode). `done` settles once the append counts: durable, or replicated.
+ */
+export interface OffsetsShardSource {
+  /** The log to replay (the local replica in cluster mode). */
+  readonly log: LocalLog;
+  append(batches: Buffer): { baseOffset: number; done: Promise<void> };
+  /** False once the broker can no longer act for this partition (lost leadership or lease). */
+  serving(): boolean;
+}
+
 interface Shard {
   readonly index: number;
-  readonly log: LocalLog;
+  readonly source: OffsetsShardSource;
+  /** Replaying: the shard's groups are not served yet. */
+  loading: boolean;
   /** Groups homed here; kept to size the live set cheaply. */
   readonly groups: Set<string>;
   /** Appends not yet durable. */
   readonly inflight: Set<Promise<void>>;
+}
+
+/** A replicated store's partitions: how many the offsets topic has (undefined before it exists). */
+export interface ReplicatedOffsetsOptions {
+  partitionCount(): number | undefined;
+  logger: Logger;
 }
 
 export interface OffsetStoreOptions {
@@ -87,15 +119,23 @@ export interface OffsetStoreOptions {
 
 export class OffsetStore {
   private readonly offsets = new Map<string, Map<PartitionKey, Entry>>();
+  /** Shards by offsets partition: every partition for a broker alone, the led ones in a cluster. */
+  private readonly shards = new Map<number, Shard>();
   /** Appends per group not yet durable: expiry leaves such a group alone (a commit is on its way). */
   private readonly pending = new Map<string, number>();
   private closed = false;
 
   private constructor(
-    private readonly manager: LogManager,
-    private readonly shards: Shard[],
+    /** null in cluster mode: the replicas belong to the broker's TopicManager. */
+    private readonly manager: LogManager | null,
+    private readonly partitionCount: () => number | undefined,
     private readonly logger: Logger,
   ) {}
+
+  /** Cluster mode: a store with no partition loaded yet (see load()). */
+  static replicated(opts: ReplicatedOffsetsOptions): OffsetStore {
+    return new OffsetStore(null, opts.partitionCount, opts.logger.child({ component: 'offsets' }));
+  }
 
   /** Opens (or creates) the offsets logs and replays them. */
   static async open(opts: OffsetStoreOptions): Promise<OffsetStore> {
@@ -113,14 +153,21 @@ export class OffsetStore {
     const manager = await LogManager.open({
       dataDir: join(opts.dataDir, OFFSETS_TOPIC), logger, defaultConfig: logConfig, ...(opts.faults ? { faults: opts.faults } : {}),
     });
-    const shards: Shard[] = [];
-    const store = new OffsetStore(manager, shards, logger);
+    const store = new OffsetStore(manager, () => OFFSETS_TOPIC_PARTITIONS, logger);
     try {
       for (let i = 0; i < OFFSETS_TOPIC_PARTITIONS; i++) {
         const log = await manager.openLog(OFFSETS_TOPIC, i, logConfig);
-        shards.push({ index: i, log, groups: new Set(), inflight: new Set() });
+        const source: OffsetsShardSource = {
+          log,
+          append: (bytes) => {
+            const r = log.appendAsLeader(bytes, LEADER_EPOCH_DEFAULT);
+            return { baseOffset: r.baseOffset, done: r.durable };
+          },
+          serving: () => true,
+        };
+        store.shards.set(i, { index: i, source, loading: false, groups: new Set(), inflight: new Set() });
       }
-      for (const shard of shards) await store.replay(shard);
+      for (const shard of store.shards.values()) await store.replay(shard);
     } catch (err) {
       await manager.close().catch(() => undefined);
       throw err;
@@ -130,14 +177,72 @@ export class OffsetStore {
     return store;
   }
 
-  /** The offsets logs and their cleaner checkpoint, for the broker's log cleaner. */
-  get cleanerSource(): CleanerSource {
+  /** The offsets logs and their cleaner checkpoint, for the broker's log cleaner; null in cluster mode (the replicas are topics). */
+  get cleanerSource(): CleanerSource | null {
     return this.manager;
   }
 
   /** The offsets logs, for tests and tools. */
   logs(): readonly LocalLog[] {
-    return this.shards.map((s) => s.log);
+    return [...this.shards.values()].map((s) => s.source.log);
+  }
+
+  /**
+   * Whether this store serves `group` now: throws CoordinatorNotAvailableError (no offsets topic
+   * yet), NotCoordinatorError (another broker leads its partition) or
+   * CoordinatorLoadInProgressError (still replaying it). All retriable.
+   */
+  checkServes(group: string): void {
+    const count = this.partitionCount();
+    if (count === undefined) throw new CoordinatorNotAvailableError(`group ${group}: the offsets topic does not exist yet`);
+    const index = OffsetStore.partitionFor(group, count);
+    const shard = this.shards.get(index);
+    if (!shard || !shard.source.serving()) throw new NotCoordinatorError(`this broker does not coordinate group ${group} (${OFFSETS_TOPIC}-${index})`);
+    if (shard.loading) throw new CoordinatorLoadInProgressError(`group ${group}: ${OFFSETS_TOPIC}-${index} is being loaded`);
+  }
+
+  /** The offsets partition of `group` under the current partition count, or undefined before the topic exists. */
+  partitionOf(group: string): number | undefined {
+    const count = this.partitionCount();
+    return count === undefined ? undefined : OffsetStore.partitionFor(group, count);
+  }
+
+  /**
+   * Cluster mode: this broker leads offsets partition `index` now; replays its replica and
+   * serves its groups from then on. A load superseded by unload() (or another load) before it
+   * finished is dropped.
+   */
+  async load(index: number, source: OffsetsShardSource): Promise<void> {
+    if (this.closed) return;
+    this.unload(index);
+    const shard: Shard = { index, source, loading: true, groups: new Set(), inflight: new Set() };
+    this.shards.set(index, shard);
+    const startMs = Date.now();
+    try {
+      await this.replay(shard);
+    } catch (err) {
+      if (this.shards.get(index) === shard) this.unload(index);
+      throw err;
+    }
+    if (this.shards.get(index) !== shard) return;
+    shard.loading = false;
+    let keys = 0;
+    for (const g of shard.groups) keys += this.offsets.get(g)?.size ?? 0;
+    this.logger.info({ partition: index, groups: shard.groups.size, keys, ms: Date.now() - startMs }, 'offsets partition loaded: coordinating its groups');
+  }
+
+  /** Cluster mode: leadership of `index` is gone; forgets its groups' offsets. Returns those groups. */
+  unload(index: number): string[] {
+    const shard = this.shards.get(index);
+    if (!shard) return [];
+    this.shards.delete(index);
+    const groups = [...shard.groups];
+    for (const g of groups) {
+      this.offsets.delete(g);
+      this.pending.delete(g);
+    }
+    this.logger.info({ partition: index, groups: groups.length }, 'offsets partition unloaded: no longer coordinating its groups');
+    return groups;
   }
 
   /** The offsets partition a group's commits go to, of `partitions` (the cluster's offsets topic has its own count). */
@@ -167,9 +272,9 @@ export class OffsetStore {
 
   /** Each shard's live keys and log shape, for tests and metrics. */
   shardStats(): Array<{ liveKeys: number; segments: number; logStartOffset: number; logEndOffset: number; sizeBytes: number }> {
-    return this.shards.map((s) => ({
-      liveKeys: this.shardLiveKeys(s), segments: s.log.segmentCount, logStartOffset: s.log.logStartOffset,
-      logEndOffset: s.log.logEndOffset, sizeBytes: s.log.sizeBytes,
+    return [...this.shards.values()].map((s) => ({
+      liveKeys: this.shardLiveKeys(s), segments: s.source.log.segmentCount, logStartOffset: s.source.log.logStartOffset,
+      logEndOffset: s.source.log.logEndOffset, sizeBytes: s.source.log.sizeBytes,
     }));
   }
 
@@ -212,31 +317,36 @@ export class OffsetStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const s of this.shards) await Promise.allSettled([...s.inflight]);
-    await this.manager.close();
+    for (const s of this.shards.values()) await Promise.allSettled([...s.inflight]);
+    await this.manager?.close();
   }
 
   // ---- writing -----------------------------------------------------------------------------
 
   private async append(group: string, records: RecordInput[], onDurable: (logOffset: number, i: number) => void): Promise<void> {
-    const shard = this.shards[OffsetStore.partitionFor(group)]!;
     if (this.closed) throw new BrokerShuttingDownError('offset store is closed');
+    this.checkServes(group);
+    const shard = this.shards.get(this.partitionOf(group)!)!;
     const batches: Buffer[] = [];
     for (let i = 0; i < records.length; i += OFFSETS_BATCH_RECORDS) {
       batches.push(asBuffer(encodeRecordBatch(records.slice(i, i + OFFSETS_BATCH_RECORDS))));
     }
-    const result = shard.log.appendAsLeader(batches.length === 1 ? batches[0]! : Buffer.concat(batches), LEADER_EPOCH_DEFAULT);
-    const durable = result.durable;
+    const result = shard.source.append(batches.length === 1 ? batches[0]! : Buffer.concat(batches));
+    const durable = result.done;
     shard.inflight.add(durable);
     this.pending.set(group, (this.pending.get(group) ?? 0) + 1);
     try {
       await durable;
     } finally {
       shard.inflight.delete(durable);
-      const left = this.pending.get(group)! - 1;
-      if (left === 0) this.pending.delete(group);
+      // unload() forgets the counts of the groups it drops.
+      const left = (this.pending.get(group) ?? 1) - 1;
+      if (left <= 0) this.pending.delete(group);
       else this.pending.set(group, left);
     }
+    // Leadership moved while the append was in flight: the new coordinator has (or will
+    // replay) whatever became of it; this store must not hold the group again.
+    if (this.shards.get(shard.index) !== shard) throw new NotCoordinatorError(`this broker no longer coordinates group ${group}`);
     shard.groups.add(group);
     for (let i = 0; i < records.length; i++) onDurable(result.baseOffset + i, i);
   }
@@ -259,7 +369,7 @@ export class OffsetStore {
   // ---- replay and compaction ---------------------------------------------------------------
 
   private async replay(shard: Shard): Promise<void> {
-    const { log } = shard;
+    const { log } = shard.source;
     let offset = log.logStartOffset;
     let records = 0;
     let skipped = 0;

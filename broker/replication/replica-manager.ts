@@ -51,6 +51,11 @@ export interface ReplicaManagerOptions {
   /** @default REPLICA_LAG_MS_DEFAULT */
   readonly replicaLagMs?: number;
   readonly logger: Logger;
+  /**
+   * Called (synchronously) after the local replica of a partition took a new role, or stopped
+   * being a replica ('gone'): the group coordinator loads and drops offsets partitions on it.
+   */
+  readonly onRoleChange?: (topic: string, partition: number, role: { kind: Role['kind'] | 'gone'; epoch: number; partition: Partition | null }) => void;
 }
 
 /** Rejected (once) when a leader must stop acknowledging: what pending acks=all waits race against. */
@@ -279,6 +284,7 @@ export class ReplicaManager {
       if (seen.has(key)) continue;
       await this.stopRole(role);
       this.roles.delete(key);
+      this.notify(role.partition.topic, role.partition.index, { kind: 'gone', epoch: role.epoch, partition: null });
     }
     for (const topic of [...this.topicsHere]) {
       if (view.topics.has(topic)) continue;
@@ -319,7 +325,16 @@ export class ReplicaManager {
       role = { kind: 'none', epoch: state.leaderEpoch, partition };
     }
     this.roles.set(key, role);
+    this.notify(topic, index, { kind: want, epoch: state.leaderEpoch, partition });
     log.info({ role: want, leaderEpoch: state.leaderEpoch, leader: state.leader, isr: state.isr, logEndOffset: partition.logEndOffset }, 'replica role changed');
+  }
+
+  private notify(topic: string, index: number, role: { kind: Role['kind'] | 'gone'; epoch: number; partition: Partition | null }): void {
+    try {
+      this.opts.onRoleChange?.(topic, index, role);
+    } catch (err) {
+      this.opts.logger.error({ err, topic, partition: index }, 'role change listener failed');
+    }
   }
 
   private async stopRole(role: Role): Promise<void> {

@@ -29,6 +29,8 @@ import {
 } from '../../proto/errors.js';
 import type { Connection } from '../connection.js';
 import type { Consumer } from '../consumer.js';
+import type { LeaderRouter } from '../leader-router.js';
+import type { CoordinatorLink } from './coordinator-link.js';
 import type { ConsumerBatch, ConsumerRecord, TopicPartition } from '../consumer-options.js';
 import { checkOffset, resolveOffsets, type OffsetSpec } from '../list-offsets.js';
 import type { Logger } from '../logger.js';
@@ -44,6 +46,14 @@ export interface GroupConsumerDeps {
   requestTimeoutMs: number;
   clientId: string;
   logger: Logger;
+  /** Every bootstrap URL (the connection's included), for finding a live broker when that one is down. */
+  bootstrap?: readonly string[];
+}
+
+/** What createGroupConsumer adds: the router the inner consumer fetches through, and the coordinator found through it. */
+export interface GroupConsumerLinks {
+  router: LeaderRouter;
+  coordinator: CoordinatorLink;
 }
 
 /** One partition this member owns. */
@@ -85,7 +95,7 @@ export class GroupConsumer<V = Uint8Array> implements AsyncIterable<ConsumerReco
   constructor(
     private readonly opts: ResolvedGroupOptions,
     private readonly inner: Consumer<V>,
-    private readonly deps: GroupConsumerDeps,
+    private readonly deps: GroupConsumerDeps & GroupConsumerLinks,
   ) {
     this.membership = new Membership(opts, deps, {
       prepareJoin: () => this.prepareJoin(),
@@ -141,7 +151,7 @@ export class GroupConsumer<V = Uint8Array> implements AsyncIterable<ConsumerReco
     }
     const [start] = typeof offset === 'number'
       ? [checkOffset(offset)]
-      : await retry(() => resolveOffsets(this.deps.connection, [{ topic: tp.topic, partition: tp.partition, spec: offset }]), this.deps.retry);
+      : await retry(() => resolveOffsets(this.deps.router, [{ topic: tp.topic, partition: tp.partition, spec: offset }]), this.deps.retry);
     op.processed = start!;
     op.positioned = true;
     await this.serialized(() => this.syncInner());
@@ -182,7 +192,7 @@ export class GroupConsumer<V = Uint8Array> implements AsyncIterable<ConsumerReco
     if (offsets === undefined) return this.commitOwned(this.ownedList());
     for (const o of offsets) checkOffset(o.offset);
     await this.serializedCommit(async () => {
-      const failures = await commitOffsets(this.deps.connection, this.opts.groupId, this.memberId, this.generationId, offsets);
+      const failures = await this.deps.coordinator.run((conn) => commitOffsets(conn, this.opts.groupId, this.memberId, this.generationId, offsets));
       const failed = new Set(failures.map((f) => `${f.topic}\u0000${f.partition}`));
       for (const o of offsets) {
         const op = this.owned.get(o.topic)?.[o.partition];
@@ -196,7 +206,7 @@ export class GroupConsumer<V = Uint8Array> implements AsyncIterable<ConsumerReco
   async committed(partitions?: readonly TopicPartition[]): Promise<CommittedOffset[]> {
     const list = partitions ?? this.assignment();
     if (list.length === 0) return [];
-    return retry(() => fetchOffsets(this.deps.connection, this.opts.groupId, list), this.deps.retry);
+    return retry(() => this.deps.coordinator.run((conn) => fetchOffsets(conn, this.opts.groupId, list)), this.deps.retry);
   }
 
   /**
@@ -220,6 +230,7 @@ export class GroupConsumer<V = Uint8Array> implements AsyncIterable<ConsumerReco
       for (const op of owned) op.live = false;
       this.owned.clear();
       this.wakeReader();
+      this.deps.coordinator.close();
       await this.inner.close();
       await this.deps.connection.close();
       await this.membership.finished();
@@ -418,7 +429,7 @@ export class GroupConsumer<V = Uint8Array> implements AsyncIterable<ConsumerReco
 
   /** Positions new partitions at the group's committed offsets (else autoOffsetReset). */
   private async add(tps: TopicPartition[]): Promise<void> {
-    const committed = await retry(() => fetchOffsets(this.deps.connection, this.opts.groupId, tps), this.deps.retry);
+    const committed = await retry(() => this.deps.coordinator.run((conn) => fetchOffsets(conn, this.opts.groupId, tps)), this.deps.retry);
     const byKey = new Map(committed.map((c) => [`${c.topic}\u0000${c.partition}`, c.offset]));
     const toResolve: Array<{ topic: string; partition: number; spec: OffsetSpec }> = [];
     const starts = new Map<string, number>();
@@ -427,7 +438,7 @@ export class GroupConsumer<V = Uint8Array> implements AsyncIterable<ConsumerReco
       if (c >= 0) starts.set(`${tp.topic}\u0000${tp.partition}`, c);
       else if (this.opts.autoOffsetReset !== 'none') toResolve.push({ ...tp, spec: this.opts.autoOffsetReset });
     }
-    const resolved = await retry(() => resolveOffsets(this.deps.connection, toResolve), this.deps.retry);
+    const resolved = await retry(() => resolveOffsets(this.deps.router, toResolve), this.deps.retry);
     toResolve.forEach((t, i) => starts.set(`${t.topic}\u0000${t.partition}`, resolved[i]!));
     if (this.closed) return;
     for (const tp of tps) {
@@ -479,7 +490,7 @@ export class GroupConsumer<V = Uint8Array> implements AsyncIterable<ConsumerReco
       const due = ops.filter((op) => op.positioned && op.processed >= 0 && op.processed !== op.committed);
       if (due.length === 0) return;
       const offsets = due.map((op) => ({ topic: op.topic, partition: op.partition, offset: op.processed }));
-      const failures = await commitOffsets(this.deps.connection, this.opts.groupId, this.memberId, this.generationId, offsets);
+      const failures = await this.deps.coordinator.run((conn) => commitOffsets(conn, this.opts.groupId, this.memberId, this.generationId, offsets));
       const failed = new Set(failures.map((f) => `${f.topic}\u0000${f.partition}`));
       due.forEach((op, i) => {
         if (!failed.has(`${op.topic}\u0000${op.partition}`)) op.committed = offsets[i]!.offset;

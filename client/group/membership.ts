@@ -22,7 +22,7 @@
 import {
   ConnectionClosedError, FencedInstanceIdError, IllegalGenerationError, RebalanceInProgressError, StrataError, UnknownMemberIdError, UnknownServerError,
 } from '../../proto/errors.js';
-import type { Connection } from '../connection.js';
+import type { CoordinatorLink } from './coordinator-link.js';
 import type { TopicPartition } from '../consumer-options.js';
 import type { Logger } from '../logger.js';
 import { backoffDelayMs, isRetriable, type RetryPolicy } from '../retry.js';
@@ -41,7 +41,8 @@ export interface MembershipHandler {
 }
 
 export interface MembershipDeps {
-  connection: Connection;
+  /** Reaches the group's coordinator (found and re-found as it moves). */
+  coordinator: CoordinatorLink;
   retry: RetryPolicy;
   requestTimeoutMs: number;
   clientId: string;
@@ -112,7 +113,7 @@ export class Membership {
     // A static member relies on its session timeout, so a restart within it is no rebalance.
     if (this.opts.groupInstanceId !== undefined) return;
     try {
-      await leaveGroup(this.deps.connection, this.opts.groupId, this.memberId);
+      await this.deps.coordinator.run((conn) => leaveGroup(conn, this.opts.groupId, this.memberId));
     } catch (err) {
       this.deps.logger.debug({ err, group: this.opts.groupId }, 'leave group failed; the session timeout will evict this member');
     }
@@ -138,7 +139,7 @@ export class Membership {
     const topics = this.topics;
     let res: JoinResult;
     try {
-      res = await joinGroup(this.deps.connection, {
+      res = await this.deps.coordinator.run((conn) => joinGroup(conn, {
         groupId: this.opts.groupId,
         memberId: this.memberId,
         clientId: this.deps.clientId,
@@ -148,7 +149,7 @@ export class Membership {
         rebalanceTimeoutMs: this.opts.rebalanceTimeoutMs,
         owned,
         groupInstanceId: this.opts.groupInstanceId,
-      }, this.opts.rebalanceTimeoutMs + this.deps.requestTimeoutMs);
+      }, this.opts.rebalanceTimeoutMs + this.deps.requestTimeoutMs));
     } catch (err) {
       if (this.stopped) return;
       if (err instanceof UnknownMemberIdError) {
@@ -183,10 +184,10 @@ export class Membership {
 
   private async heartbeatOnce(): Promise<void> {
     const wait = new Promise<'woken'>((resolve) => { this.wake = () => resolve('woken'); });
-    const beat = heartbeat(
-      this.deps.connection, this.opts.groupId, this.memberId, this.generationId, this.opts.heartbeatIntervalMs,
+    const beat = this.deps.coordinator.run((conn) => heartbeat(
+      conn, this.opts.groupId, this.memberId, this.generationId, this.opts.heartbeatIntervalMs,
       this.opts.heartbeatIntervalMs + this.deps.requestTimeoutMs,
-    );
+    ));
     try {
       // Woken early (subscription change, close): the parked heartbeat is left to settle alone.
       const outcome = await Promise.race([beat, wait]);
