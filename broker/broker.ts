@@ -19,6 +19,9 @@
  * STOP_DRAIN_MS_MAX for in-flight requests (requests arriving meanwhile get
  * BrokerShuttingDownError); close sockets with 1001; close the logs, which flushes them and
  * writes the clean-shutdown marker.
+ *
+ * TLS (config.tls): both listeners get the same certificate (wss:// and Kafka SSL), read once at
+ * start (unusable files stop the start) and again by reloadTls(), which the CLI calls on SIGHUP.
  */
 import { mkdir } from 'node:fs/promises';
 import { CRC32C_IMPLEMENTATION } from '../proto/crc32c.js';
@@ -49,6 +52,7 @@ import { partitionsReadiness, type Readiness, type ReadinessSource } from './htt
 import { descriptorsNeeded, openFileLimit } from './fd-limit.js';
 import { KafkaServer } from './kafka/kafka-server.js';
 import { BrokerSecurity } from './security/broker-security.js';
+import { TlsMaterial } from './security/tls-material.js';
 import { LogCleaner } from './storage/cleaner/log-cleaner.js';
 import { LogManager } from './storage/log-manager.js';
 import { ProducerIdAllocator, type ProducerRegistry } from './partition/producer-ids.js';
@@ -84,6 +88,7 @@ export class Broker implements ReadinessSource {
   private ipGate: PerIpGate | null = null;
   private kafkaServer: KafkaServer | null = null;
   private brokerSecurity: BrokerSecurity | null = null;
+  private tlsMaterial: TlsMaterial | null = null;
   private boundAddress: BrokerAddress | null = null;
   private clusterNode: ClusterNode | null = null;
   private clusterMetadata: ClusterMetadata | null = null;
@@ -109,10 +114,32 @@ export class Broker implements ReadinessSource {
     this.logger = logger ?? createRootLogger(this.config.logLevel);
   }
 
-  /** ws://host:port once started. */
+  /** ws://host:port (wss:// with TLS) once started. */
   get url(): string {
     if (!this.boundAddress) throw new UnknownServerError('broker is not listening');
-    return formatUrl(this.boundAddress);
+    return this.formatUrl(this.boundAddress);
+  }
+
+  /**
+   * Re-reads the TLS certificate, key and CA files and gives them to both listeners for the
+   * connections they accept from now on; open connections keep theirs. A file that cannot be
+   * used is logged and the certificate in force stays (never a broker without one).
+   * @returns whether the new files are in use (false also when TLS is off).
+   */
+  reloadTls(): boolean {
+    const material = this.tlsMaterial;
+    if (!material) return false;
+    let options;
+    try {
+      options = material.reload();
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 'TLS reload failed; keeping the certificate in use');
+      return false;
+    }
+    this.server?.setSecureContext(options);
+    this.kafkaServer?.setSecureContext(options);
+    this.logger.info({ cert: material.config.certFile, reloads: material.reloads }, 'TLS certificate reloaded');
+    return true;
   }
 
   /** The bound address once started (with the OS-picked port when config.port is 0). */
@@ -218,6 +245,11 @@ export class Broker implements ReadinessSource {
     this.logger.info({ auth: config.security.auth, users: this.brokerSecurity.credentials.size, acls: this.brokerSecurity.acls.bindings.length,
       superUsers: config.security.superUsers }, 'security loaded');
 
+    // Before binding: unusable certificate files must stop the broker, not its first client.
+    this.tlsMaterial = config.tls ? TlsMaterial.load(config.tls) : null;
+    if (config.tls) this.logger.info({ cert: config.tls.certFile, clientCertificates: config.tls.caFile !== null ? 'required' : 'not asked for' }, 'TLS on both listeners');
+    const tlsOptions = this.tlsMaterial?.serverOptions();
+
     const topicsLogger = this.logger.child({ component: 'topics' });
     const serverLogger = this.logger.child({ component: 'server' });
 
@@ -235,11 +267,11 @@ export class Broker implements ReadinessSource {
     }, serverLogger);
     this.server = new WsListener({
       host: config.host, port: config.port, limits: config.limits, http, originPolicy: config.http.allowedOrigins,
-      hooks: listenerHooks, logger: serverLogger, ipGate: this.ipGate,
+      hooks: listenerHooks, logger: serverLogger, ipGate: this.ipGate, ...(tlsOptions ? { tls: tlsOptions } : {}),
     });
     const addr = await this.server.listen();
     this.boundAddress = { host: config.host, port: addr.port };
-    this.logger.info({ url: formatUrl(this.boundAddress) }, 'listening for health checks; recovering');
+    this.logger.info({ url: this.formatUrl(this.boundAddress) }, 'listening for health checks; recovering');
     this.listenedAtMs = performance.now();
     this.startedAtMs = Date.now();
     this.listeningResolve?.(this.boundAddress);
@@ -334,7 +366,7 @@ export class Broker implements ReadinessSource {
       producerIds,
       groups: this.groupCoordinator,
       logger: serverLogger,
-      brokerUrl: () => (this.boundAddress ? formatUrl(this.boundAddress) : ''),
+      brokerUrl: () => (this.boundAddress ? this.formatUrl(this.boundAddress) : ''),
       stopping: this.stopping.signal,
       traffic: totals,
       security: this.brokerSecurity,
@@ -349,7 +381,7 @@ export class Broker implements ReadinessSource {
     this.server.attach(services);
     this.recovered = true;
     this.recoverySeconds = (performance.now() - this.listenedAtMs) / 1000;
-    const url = formatUrl(this.boundAddress);
+    const url = this.formatUrl(this.boundAddress);
     this.logger.info({ url, topics: this.topicManager.size }, 'broker listening');
     if (config.kafka) {
       this.kafkaServer = new KafkaServer({
@@ -368,6 +400,7 @@ export class Broker implements ReadinessSource {
         hooks: listenerHooks,
         logger: this.logger.child({ component: 'kafka' }),
         ipGate: this.ipGate ?? undefined,
+        ...(tlsOptions ? { tls: tlsOptions, handshakeTimeoutMs: config.limits.handshakeTimeoutMs } : {}),
       });
       await this.kafkaServer.start();
     }
@@ -421,7 +454,9 @@ export class Broker implements ReadinessSource {
       offsetsTopicPartitions: cluster.offsetsTopicPartitions,
     });
     const topics = this.topicManager!;
-    this.replicaTransport = new NetworkReplicaTransport({ view: node.view, localId: config.nodeId, logger: clusterLogger });
+    this.replicaTransport = new NetworkReplicaTransport({
+      view: node.view, localId: config.nodeId, logger: clusterLogger, tls: () => this.tlsMaterial?.replicaClientOptions() ?? null,
+    });
     this.replicaManager = new ReplicaManager({
       node,
       local: {
@@ -459,6 +494,10 @@ export class Broker implements ReadinessSource {
     });
   }
 
+  private formatUrl(addr: BrokerAddress): string {
+    return formatUrl(addr, this.config.tls !== null);
+  }
+
   private requireClusterNode(): ClusterNode {
     if (!this.clusterNode) throw new LeaderNotAvailableError('this broker is still joining its cluster');
     return this.clusterNode;
@@ -482,7 +521,7 @@ export class Broker implements ReadinessSource {
   /** This broker's address per listener name, as ClusterMetadata advertises it ('ws'; 'kafka' when that listener runs). */
   private endpoints(): Record<string, string> {
     const out: Record<string, string> = {};
-    if (this.boundAddress) out.ws = formatUrl(this.boundAddress);
+    if (this.boundAddress) out.ws = this.formatUrl(this.boundAddress);
     const kafka = this.kafkaServer?.address ? this.kafkaServer.advertised : null;
     if (kafka) out.kafka = `${kafka.host}:${kafka.port}`;
     return out;
@@ -551,11 +590,12 @@ export class Broker implements ReadinessSource {
     this.cleaner = null;
     this.dataDirLock = null;
     this.brokerSecurity = null;
+    this.tlsMaterial = null;
     if (first !== null) throw first instanceof StrataError ? first : new UnknownServerError('broker shutdown failed', { cause: first });
   }
 }
 
-function formatUrl(addr: BrokerAddress): string {
+function formatUrl(addr: BrokerAddress, tls: boolean): string {
   const host = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
-  return `ws://${host}:${addr.port}`;
+  return `${tls ? 'wss' : 'ws'}://${host}:${addr.port}`;
 }

@@ -28,6 +28,7 @@ import {
 import { INDEX_CACHE_BYTES_MAX, TAIL_CACHE_BYTES_MAX, TAIL_CACHE_PARTITION_BYTES_MAX } from './storage/constants.js';
 import { DEFAULT_LOG_CONFIG, validateLogConfig as validateStorageLogConfig, type LogConfig } from './storage/log-config.js';
 import type { StorageMemory } from './storage/log-manager.js';
+import { resolveTlsConfig, isMutualTls, type TlsConfig, type TlsConfigInput } from './security/tls-config.js';
 import { checkListenersSafe, resolveSecurityConfig, type SecurityConfig, type SecurityConfigInput } from './security/security-config.js';
 
 export type { AuthMode, SecurityConfig, SecurityConfigInput } from './security/security-config.js';
@@ -169,6 +170,8 @@ export interface BrokerConfig {
   kafka: KafkaListenerConfig | null;
   /** Authentication and the safe-default check (broker/security/security-config.ts). */
   security: SecurityConfig;
+  /** Certificate, key and CA of both listeners (broker/security/tls-config.ts); null: plaintext. */
+  tls: TlsConfig | null;
   http: HttpConfig;
   testing: TestingConfig;
   /** null: a broker alone (the default; no etcd needed). */
@@ -191,6 +194,8 @@ export interface BrokerConfigInput {
   kafka?: (Partial<KafkaListenerConfig> & { port: number }) | null;
   /** @default { auth: 'none', superUsers: [], allowAnonymous: false } */
   security?: SecurityConfigInput;
+  /** `{ certFile, keyFile, caFile? }`: wss:// and Kafka SSL; with caFile, client certificates required. @default null */
+  tls?: TlsConfigInput | null;
   /** `allowedOrigins` may be given as the CLI's text ('same-origin', '*', or a comma-separated list). */
   http?: Partial<Omit<HttpConfig, 'allowedOrigins'>> & { allowedOrigins?: OriginPolicy | string };
   testing?: Partial<TestingConfig>;
@@ -289,11 +294,12 @@ export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
   checkInt('testing.recoveryDelayMs', testing.recoveryDelayMs, 0, 10 * 60_000);
   if (testing.offsetsSegmentBytes !== null) checkInt('testing.offsetsSegmentBytes', testing.offsetsSegmentBytes, 1024, 2 ** 31 - 1);
   const kafka = resolveKafkaConfig(input.kafka);
-  const security = resolveSecurityConfig(input.security);
+  const tls = resolveTlsConfig(input.tls);
+  const security = resolveSecurityConfig(input.security, isMutualTls(tls));
   checkListenersSafe(security, [{ what: 'the WebSocket listener (--host)', host }, ...(kafka ? [{ what: 'the Kafka listener (--kafka-listen)', host: kafka.host }] : [])]);
   return {
     dataDir: input.dataDir, host, port, nodeId, log, logExplicit: Object.keys(explicitLog) as Array<keyof LogConfig>, logLevel, limits, memory,
-    cleaner, groups, kafka, security, http: resolveHttpConfig(input.http), testing, cluster: resolveClusterConfig(input.cluster),
+    cleaner, groups, kafka, security, tls, http: resolveHttpConfig(input.http), testing, cluster: resolveClusterConfig(input.cluster),
   };
 }
 

@@ -29,6 +29,7 @@ import { resolveProducerOptions, type ProducerOptions } from './producer-options
 import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from './retry.js';
 import { resolveSaslOptions, type ResolvedSasl, type SaslOptions } from './sasl/sasl-options.js';
 import type { SocketFactory } from './socket.js';
+import { resolveTlsOptions, type ResolvedTls, type TlsOptions } from './tls-options.js';
 
 /** Options of `new Strata()` / `createClient()`. */
 export interface ClientOptions {
@@ -61,6 +62,13 @@ export interface ClientOptions {
    * @default no login
    */
   sasl?: SaslOptions;
+  /**
+   * TLS of `wss://` brokers: the CA to trust, and a client certificate for brokers that require
+   * one (started with --tls-ca). A certificate that does not verify fails with
+   * TlsHandshakeError (not retried). Node only: a browser uses its own trust store.
+   * @default the system's trusted CAs, no client certificate
+   */
+  tls?: TlsOptions;
 }
 
 interface ResolvedClientOptions {
@@ -75,6 +83,7 @@ interface ResolvedClientOptions {
   queuedRequestsMax: number;
   socketFactory: SocketFactory | undefined;
   sasl: ResolvedSasl | null;
+  tls: ResolvedTls | null;
 }
 
 function positiveInt(name: string, value: number): number {
@@ -100,6 +109,7 @@ function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
     queuedRequestsMax: positiveInt('queuedRequestsMax', o.queuedRequestsMax ?? QUEUED_REQUESTS_MAX_DEFAULT),
     socketFactory: o.socketFactory,
     sasl: resolveSaslOptions(o.sasl),
+    tls: resolveTlsOptions(o.tls),
   };
 }
 
@@ -237,6 +247,7 @@ export class Strata {
       logger: this.opts.logger,
       sasl: this.opts.sasl,
       throttle: this.throttle,
+      tls: this.opts.tls,
     });
   }
 

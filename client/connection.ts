@@ -22,7 +22,7 @@
 import { PROTOCOL_VERSION } from '../proto/constants.js';
 import {
   ConnectionClosedError, errorFromWire, InvalidRequestError, MessageTooLargeError, RequestTimedOutError, StrataError,
-  TooManyRequestsError, UnsupportedVersionError, SaslAuthenticationFailedError, UnsupportedSaslMechanismError, IllegalSaslStateError,
+  TooManyRequestsError, UnsupportedVersionError, SaslAuthenticationFailedError, TlsHandshakeError, UnsupportedSaslMechanismError, IllegalSaslStateError,
 } from '../proto/errors.js';
 import { decodeResponse, encodeRequest, type RequestApi, type RequestProps, type ResponseProps } from '../proto/messages.js';
 import {
@@ -32,6 +32,7 @@ import { NOOP_LOGGER, type Logger } from './logger.js';
 import { saslLogin, type ResolvedSasl } from './sasl/sasl-options.js';
 import { defaultSocketFactory, type SocketFactory, type StrataSocket } from './socket.js';
 import type { ThrottleCounter } from './throttle-stats.js';
+import { tlsFailureOf, type ResolvedTls } from './tls-options.js';
 
 export type RequestBody<K extends RequestApi> = NonNullable<RequestProps[K]>;
 export type ResponseBody<K extends RequestApi> = NonNullable<ResponseProps[K]>;
@@ -49,6 +50,8 @@ export interface ConnectionOptions {
   sasl?: ResolvedSasl | null;
   /** Counts the answers the broker throttled (shared by the connections of one client). */
   throttle?: ThrottleCounter;
+  /** TLS of wss:// URLs (CA, client certificate). */
+  tls?: ResolvedTls | null;
 }
 
 /** What the broker said about itself in the handshake. */
@@ -283,10 +286,11 @@ export class Connection {
         onMessage: (frame) => this.onFrame(socket, frame),
         onClose: (code, reason, error) => {
           clearTimeout(timer);
-          if (!opened) reject(error ?? new Error(`closed with code ${code} before opening`));
+          // A TLS failure is typed (and not retried): the same certificates fail the same way.
+          if (!opened) reject(tlsFailureOf(error, this.opts.url) ?? error ?? new Error(`closed with code ${code} before opening`));
           this.onSocketClosed(socket, code, reason, error);
         },
-      }, {});
+      }, this.opts.tls ? { tls: this.opts.tls } : {});
       this.socket = socket;
     });
   }
@@ -418,7 +422,7 @@ export class Connection {
 }
 
 function isLoginRefusal(err: StrataError): boolean {
-  return err instanceof SaslAuthenticationFailedError || err instanceof UnsupportedSaslMechanismError || err instanceof IllegalSaslStateError;
+  return err instanceof TlsHandshakeError || err instanceof SaslAuthenticationFailedError || err instanceof UnsupportedSaslMechanismError || err instanceof IllegalSaslStateError;
 }
 
 /** Exponential backoff with ±RETRY_JITTER_FRACTION jitter before reconnect attempt `failures`. */

@@ -92,6 +92,7 @@ export {
   UnacceptableCredentialError,
   DuplicateResourceError,
   ResourceNotFoundError,
+  TlsHandshakeError,
 } from '../proto/errors.js';
 
 // ---- types -------------------------------------------------------------------------------
@@ -100,6 +101,7 @@ export type { BrokerStats } from './broker-stats.js';
 export type { ThrottleStats } from './throttle-stats.js';
 export type { AclEntry, AclFilter, CreateUserOptions, QuotaEntitySpec, QuotaKeyName, UserDescription } from './security-admin.js';
 export type { SaslOptions } from './sasl/sasl-options.js';
+export type { PemInput, TlsOptions } from './tls-options.js';
 export type { ScramMechanism } from '../proto/sasl/scram-mechanisms.js';
 export type { RetryOptions } from './retry.js';
 export type { Logger, LogFields } from './logger.js';

@@ -11,6 +11,7 @@
 import { platform } from '#platform';
 import { whatwgSocketFactory, type WhatwgWebSocketConstructor } from '../platform/whatwg-socket.js';
 import { FRAME_BYTES_MAX } from '../proto/constants.js';
+import type { ResolvedTls } from './tls-options.js';
 
 /** Callbacks a socket reports to. */
 export interface SocketHandlers {
@@ -39,6 +40,8 @@ export interface StrataSocket {
 export interface SocketOptions {
   /** Largest incoming frame accepted. @default FRAME_BYTES_MAX */
   maxPayloadBytes?: number;
+  /** TLS of a wss:// URL (the client's `tls` option, resolved); Node only. */
+  tls?: ResolvedTls;
 }
 
 /** Opens a socket to `url` and reports to `handlers`. */
@@ -49,7 +52,9 @@ export type SocketFactory = (url: string, handlers: SocketHandlers, options: Soc
  * compression, zero masks; see platform/node.ts), in a browser the page's `WebSocket`.
  */
 export const defaultSocketFactory: SocketFactory = (url, handlers, options) =>
-  platform.socketFactory(url, handlers, { maxPayloadBytes: options.maxPayloadBytes ?? FRAME_BYTES_MAX });
+  platform.socketFactory(url, handlers, {
+    maxPayloadBytes: options.maxPayloadBytes ?? FRAME_BYTES_MAX, ...(options.tls ? { tls: options.tls } : {}),
+  });
 
 /**
  * The default factory under its older name: on Node it is the `ws` package, as it always was.

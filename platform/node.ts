@@ -15,7 +15,11 @@ import { compressSync as snappyCompressSync, uncompressSync as snappyUncompressS
 import { compress as zstdCompressWasm, decompress as zstdDecompressWasm, init as zstdInit } from '@bokuweb/zstd-wasm';
 import { createRequire } from 'node:module';
 import WebSocket from 'ws';
-import type { Platform, PlatformSocketFactory } from './platform.js';
+import { TLS_REFUSAL_HEADER } from '../proto/tls-refusal.js';
+import type { Platform, PlatformSocketFactory, PlatformTlsOptions } from './platform.js';
+
+/** Error code of a client certificate the broker refused (client/tls-options.ts types it). */
+const TLS_CLIENT_CERT_REFUSED_CODE = 'ERR_STRATA_TLS_CLIENT_CERT_REFUSED';
 
 /** Why zstd cannot run here, when its WebAssembly module failed to load; undefined when it runs. */
 let zstdUnavailable: Error | undefined;
@@ -60,7 +64,10 @@ function loadCrc32c(): ((data: Uint8Array, initial?: number) => number) | undefi
  * producer's CPU). The frames stay valid: the mask is present, just zero.
  */
 const wsSocketFactory: PlatformSocketFactory = (url, handlers, options) => {
-  const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: options.maxPayloadBytes, generateMask: zeroMask });
+  // TLS options reach tls.connect for wss:// URLs (ignored for ws://).
+  const ws = new WebSocket(url, {
+    perMessageDeflate: false, maxPayload: options.maxPayloadBytes, generateMask: zeroMask, ...nodeTlsOptions(options.tls),
+  });
   ws.binaryType = 'nodebuffer';
   let lastError: Error | undefined;
   let closed = false;
@@ -71,7 +78,17 @@ const wsSocketFactory: PlatformSocketFactory = (url, handlers, options) => {
     handlers.onMessage(Array.isArray(data) ? Buffer.concat(data) : (data as Buffer));
   });
   // ws emits 'error' then 'close'; remember the error so onClose can report why.
-  ws.on('error', (err) => { lastError = err; });
+  ws.on('error', (err) => { lastError ??= err; });
+  // A refused upgrade. The message stays ws's own ("Unexpected server response: 503"); a
+  // refused TLS client certificate (proto/tls-refusal.ts) gets the code the SDK types.
+  ws.on('unexpected-response', (_req, res) => {
+    const refusal = res.headers[TLS_REFUSAL_HEADER];
+    lastError = refusal === undefined
+      ? new Error(`Unexpected server response: ${res.statusCode ?? 0}`)
+      : Object.assign(new Error(`the broker refused the client certificate: ${String(refusal)}`), { code: TLS_CLIENT_CERT_REFUSED_CODE });
+    res.resume();
+    ws.terminate();
+  });
   ws.on('close', (code, reason) => {
     if (closed) return;
     closed = true;
@@ -90,6 +107,19 @@ const wsSocketFactory: PlatformSocketFactory = (url, handlers, options) => {
     get bufferedBytes() { return ws.bufferedAmount; },
   };
 };
+
+/** The SDK's TLS options in the Buffer form tls.connect types them with. */
+function nodeTlsOptions(tls: PlatformTlsOptions | undefined): Record<string, unknown> {
+  if (!tls) return {};
+  const pem = (v: string | Uint8Array): string | Buffer => (typeof v === 'string' ? v : asBuffer(v));
+  return {
+    ...(tls.ca ? { ca: tls.ca.map(pem) } : {}),
+    ...(tls.cert !== undefined ? { cert: pem(tls.cert) } : {}),
+    ...(tls.key !== undefined ? { key: pem(tls.key) } : {}),
+    ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
+    rejectUnauthorized: tls.rejectUnauthorized,
+  };
+}
 
 function zeroMask(mask: Buffer): void {
   mask.fill(0);

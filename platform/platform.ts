@@ -89,5 +89,14 @@ export interface PlatformSocket {
   readonly bufferedBytes: number;
 }
 
+/** TLS of a wss:// socket (client/tls-options.ts); only Node applies it, a browser has its own. */
+export interface PlatformTlsOptions {
+  readonly ca?: Array<string | Uint8Array>;
+  readonly cert?: string | Uint8Array;
+  readonly key?: string | Uint8Array;
+  readonly servername?: string;
+  readonly rejectUnauthorized: boolean;
+}
+
 export type PlatformSocketFactory = (url: string, handlers: PlatformSocketHandlers,
-  options: { maxPayloadBytes?: number }) => PlatformSocket;
+  options: { maxPayloadBytes?: number; tls?: PlatformTlsOptions }) => PlatformSocket;

@@ -130,6 +130,8 @@ export class ThrottlingQuotaExceededError extends StrataError { constructor(m?: 
 export class UnacceptableCredentialError extends StrataError { constructor(m?: string, o?: O) { super(ErrorCode.UNACCEPTABLE_CREDENTIAL, m, o); } }
 export class DuplicateResourceError extends StrataError { constructor(m?: string, o?: O) { super(ErrorCode.DUPLICATE_RESOURCE, m, o); } }
 export class ResourceNotFoundError extends StrataError { constructor(m?: string, o?: O) { super(ErrorCode.RESOURCE_NOT_FOUND, m, o); } }
+// ---- tls ----
+export class TlsHandshakeError extends StrataError { constructor(m?: string, o?: O) { super(ErrorCode.TLS_HANDSHAKE_FAILED, m, o); } }
 
 /** A class the client can rebuild from a code (OffsetOutOfRangeError takes its range instead). */
 type ErrorClass = new (message?: string, options?: O) => StrataError;
@@ -252,7 +254,7 @@ export const ERRORS = {
   TOPIC_AUTHORIZATION_FAILED: e(70, 29, 'TOPIC_AUTHORIZATION_FAILED', false, TopicAuthorizationFailedError, 'not authorized to access the topic'),
   GROUP_AUTHORIZATION_FAILED: e(71, 30, 'GROUP_AUTHORIZATION_FAILED', false, GroupAuthorizationFailedError, 'not authorized to access the group'),
   CLUSTER_AUTHORIZATION_FAILED: e(72, 31, 'CLUSTER_AUTHORIZATION_FAILED', false, ClusterAuthorizationFailedError, 'not authorized for the cluster operation'),
-  SASL_AUTHENTICATION_FAILED: e(73, 58, 'SASL_AUTHENTICATION_FAILED', false, SaslAuthenticationFailedError, 'authentication failed'),
+  SASL_AUTHENTICATION_FAILED: e(73, 58, 'SASL_AUTHENTICATION_FAILED', false, SaslAuthenticationFailedError, 'authentication failed', SHARED),
   UNSUPPORTED_SASL_MECHANISM: e(74, 33, 'UNSUPPORTED_SASL_MECHANISM', false, UnsupportedSaslMechanismError, 'SASL mechanism is not supported'),
   ILLEGAL_SASL_STATE: e(75, 34, 'ILLEGAL_SASL_STATE', false, IllegalSaslStateError, 'request is not valid in the current SASL state'),
   THROTTLING_QUOTA_EXCEEDED: e(76, 89, 'THROTTLING_QUOTA_EXCEEDED', true, ThrottlingQuotaExceededError, 'throttling quota exceeded', SHARED),
@@ -262,6 +264,13 @@ export const ERRORS = {
   UNACCEPTABLE_CREDENTIAL: e(77, 93, 'UNACCEPTABLE_CREDENTIAL', false, UnacceptableCredentialError, 'credential does not meet the broker\'s requirements'),
   DUPLICATE_RESOURCE: e(78, 92, 'DUPLICATE_RESOURCE', false, DuplicateResourceError, 'resource already exists'),
   RESOURCE_NOT_FOUND: e(79, 91, 'RESOURCE_NOT_FOUND', false, ResourceNotFoundError, 'resource does not exist'),
+  // ---- tls (89, top of the security range) ----
+  // Raised by the client only: the TLS handshake failed (the broker's certificate did not verify
+  // against the CA given, its name did not match, or the broker refused the client's
+  // certificate). Kafka's clients raise SslAuthenticationException, an AuthenticationException
+  // like SASL's that never travels on the wire; SASL_AUTHENTICATION_FAILED is the closest code.
+  // Not retriable: the same certificates fail the same way.
+  TLS_HANDSHAKE_FAILED: e(89, 58, 'SASL_AUTHENTICATION_FAILED', false, TlsHandshakeError, 'TLS handshake failed', SHARED),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof ERRORS;

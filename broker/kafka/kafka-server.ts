@@ -12,12 +12,21 @@
  * - no ping: a connection silent for the idle timeout is closed once nothing is in flight.
  * Each connection reads fetches ahead (fetch-read-ahead.ts), within a listener-wide budget.
  *
- * Connections past the per-IP limits (ipGate, shared with the WebSocket listener) or beyond
- * maxConnections are closed as they arrive. stop(): stop accepting, let
- * requests in flight finish (parked fetches answer at once: the broker's stopping signal), up to
+ * SSL (`tls` given): a TLS server, what Kafka clients call security.protocol SSL (SASL_SSL once
+ * the broker also runs --auth scram). A connection counts against maxConnections from TCP
+ * accept, and must finish its TLS handshake within handshakeTimeoutMs (dropped and counted
+ * otherwise); failed handshakes (plaintext or garbage bytes, a missing or refused client
+ * certificate) are counted and closed by Node. With mutual TLS the verified client certificate
+ * names the connection's principal (broker/security/tls-principal.ts). setSecureContext() swaps
+ * the certificate for new connections; open ones keep theirs.
+ *
+ * Connections past the per-IP limits (ipGate, shared with the WebSocket listener; under TLS at
+ * TCP accept, before the handshake) or beyond maxConnections are closed as they arrive. stop():
+ * stop accepting, let requests in flight finish (parked fetches answer at once: the broker's stopping signal), up to
  * STOP_DRAIN_MS_MAX, then close every socket (terminating those that do not close in time).
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { KAFKA_READ_AHEAD_BYTES_MAX, KAFKA_READ_AHEAD_KEEP_MS, STOP_DRAIN_MS_MAX } from '../constants.js';
 import type { Logger } from '../logger.js';
 import type { PerIpGate } from '../security/per-ip-gate.js';
@@ -31,6 +40,8 @@ import { kafkaHandlerLookup } from './kafka-apis.js';
 import { kafkaCodec } from './kafka-codec.js';
 import type { KafkaAddress } from './kafka-context.js';
 import { attachSocket, KafkaTransport } from './kafka-transport.js';
+import { certificatePrincipal } from '../security/tls-principal.js';
+import type { TlsServerOptions } from '../security/tls-material.js';
 
 export interface KafkaConnectionLimits {
   readonly frameBytesMax: number;
@@ -54,10 +65,22 @@ export interface KafkaServerOptions {
   readonly logger: Logger;
   /** The broker's per-IP limits, shared with the WebSocket listener; absent: none. */
   readonly ipGate?: PerIpGate;
+  /** Speak SSL with these (broker/security/tls-material.ts); absent: plaintext. */
+  readonly tls?: TlsServerOptions;
+  /** TLS only: how long a connection may take to finish its TLS handshake. */
+  readonly handshakeTimeoutMs?: number;
 }
+
+/** Longest a TLS handshake may take when the options do not say (the WebSocket listener's default). */
+const TLS_HANDSHAKE_TIMEOUT_MS_DEFAULT = 5_000;
 
 export class KafkaServer {
   private server: net.Server | null = null;
+  /**
+   * TLS only: sockets accepted whose TLS handshake has not finished (they count against
+   * maxConnections), by peer `address:port`, unique among a listener's live connections.
+   */
+  private readonly tlsPending = new Map<string, net.Socket>();
   private readonly connections = new ConnectionSet();
   private nextId = 1;
   private bound: KafkaAddress | null = null;
@@ -90,7 +113,7 @@ export class KafkaServer {
   }
 
   async start(): Promise<KafkaAddress> {
-    const server = net.createServer((socket) => this.onConnection(socket));
+    const server = this.opts.tls ? this.createTlsServer(this.opts.tls) : net.createServer((socket) => this.onConnection(socket));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -117,8 +140,47 @@ export class KafkaServer {
     await closedServer;
   }
 
-  private onConnection(socket: net.Socket): void {
-    if (this.opts.ipGate && !this.opts.ipGate.admit(socket, this.stats)) return;
+  /** Whether the listener speaks SSL. */
+  get tls(): boolean {
+    return this.opts.tls !== undefined;
+  }
+
+  /** New certificate and key (a reload): used by connections accepted from now on. */
+  setSecureContext(options: TlsServerOptions): void {
+    if (this.server && this.opts.tls) (this.server as tls.Server).setSecureContext(options);
+  }
+
+  private createTlsServer(options: TlsServerOptions): tls.Server {
+    const handshakeTimeout = this.opts.handshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS_DEFAULT;
+    const server = tls.createServer({ ...options, handshakeTimeout }, (socket) => {
+      this.tlsPending.delete(peerKey(socket));
+      const principal = options.requestCert ? certificatePrincipal(socket) ?? undefined : undefined;
+      this.onConnection(socket, principal);
+    });
+    // At TCP accept, before any TLS byte: a handshake in progress holds a connection slot.
+    server.on('connection', (raw: net.Socket) => {
+      if (this.opts.ipGate && !this.opts.ipGate.admit(raw, this.stats)) return;
+      if (this.connections.size + this.tlsPending.size >= this.opts.maxConnections || !this.server) {
+        this.opts.logger.warn({ max: this.opts.maxConnections }, 'kafka connection refused: too many connections');
+        this.stats.connectionsRefused++;
+        raw.destroy();
+        return;
+      }
+      const peer = peerKey(raw);
+      this.tlsPending.set(peer, raw);
+      raw.once('close', () => { if (this.tlsPending.get(peer) === raw) this.tlsPending.delete(peer); });
+    });
+    server.on('tlsClientError', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') this.stats.handshakesTimedOut++;
+      else this.stats.tlsHandshakesFailed++;
+      this.opts.logger.debug({ err: { code: err.code, message: err.message } }, 'kafka tls handshake failed');
+    });
+    return server;
+  }
+
+  /** `certificatePrincipal` is set only for TLS sockets, which the gate admitted at TCP accept. */
+  private onConnection(socket: net.Socket, certificatePrincipal?: string): void {
+    if (!this.opts.tls && this.opts.ipGate && !this.opts.ipGate.admit(socket, this.stats)) return;
     if (this.connections.size >= this.opts.maxConnections || !this.server) {
       this.opts.logger.warn({ max: this.opts.maxConnections }, 'kafka connection refused: too many connections');
       this.stats.connectionsRefused++;
@@ -149,6 +211,7 @@ export class KafkaServer {
       logger,
       handlers: this.handlers,
       fetchReader: readAhead.read,
+      certificatePrincipal,
       onClose: (c) => {
         readAhead.close();
         this.connections.delete(c);
@@ -159,4 +222,8 @@ export class KafkaServer {
     this.stats.connectionsAccepted++;
     logger.debug({ remote: transport.remoteAddress }, 'kafka connection opened');
   }
+}
+
+function peerKey(socket: net.Socket): string {
+  return `${socket.remoteAddress ?? '?'}|${socket.remotePort ?? '?'}`;
 }

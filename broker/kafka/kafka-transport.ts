@@ -27,6 +27,7 @@ import { FrameSplitter } from './frame-splitter.js';
 
 export class KafkaTransport implements Transport {
   readonly remoteAddress: string;
+  readonly tls: boolean;
   private corked = false;
   private ending = false;
   private paused = false;
@@ -35,6 +36,8 @@ export class KafkaTransport implements Transport {
 
   constructor(private readonly socket: Socket) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    // A TLSSocket (the listener's SSL mode) says so; a plain socket has no `encrypted`.
+    this.tls = (socket as Socket & { encrypted?: boolean }).encrypted === true;
     socket.setNoDelay(true);
   }
 

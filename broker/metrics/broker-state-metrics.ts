@@ -142,11 +142,12 @@ export function registerBrokerStateMetrics(registry: Registry, src: BrokerStateS
   stat('strata_connections_accepted_total', 'Client connections accepted (WebSocket: upgraded)', 'connectionsAccepted');
   stat('strata_connections_refused_total', 'Connections refused at accept (maxConnections reached; WebSocket: with 503)', 'connectionsRefused');
   stat('strata_connections_refused_per_ip_total', 'Connections closed at accept by the per-IP limits (open connections or attempts a second from one address)', 'connectionsRefusedPerIp');
-  stat('strata_handshakes_timed_out_total', 'Connections dropped for not finishing their HTTP request or upgrade in time', 'handshakesTimedOut', true);
+  stat('strata_handshakes_timed_out_total', 'Connections dropped for not finishing their TLS handshake, HTTP request or upgrade in time', 'handshakesTimedOut');
   stat('strata_handshakes_evicted_total', 'Pending handshakes dropped, oldest first, to make room', 'handshakesEvicted', true);
   stat('strata_requests_rejected_in_flight_total', 'Requests refused with TooManyRequestsError (in-flight limit per connection)', 'requestsRejectedInFlight');
   stat('strata_slow_consumers_terminated_total', 'Connections terminated for not reading their answers', 'slowConsumersTerminated');
   stat('strata_malformed_frames_total', 'WebSocket frames that did not decode', 'malformedFrames', true);
   stat('strata_http_bad_requests_total', 'Plain HTTP requests or upgrades that could not be read (answered 400/431)', 'badHttpRequests', true);
   stat('strata_upgrades_refused_origin_total', 'WebSocket upgrades refused with 403 for their browser Origin', 'upgradesRefusedOrigin', true);
+  stat('strata_tls_handshakes_failed_total', 'TLS handshakes that failed (not TLS, bad or missing client certificate)', 'tlsHandshakesFailed');
 }

@@ -9,12 +9,18 @@
  * in the view (its lease expired) is refused with NotLeaderOrFollowerError (retriable), so the
  * fetcher backs off until the controller has moved the partition.
  *
+ * TLS: when the brokers run with certificates their advertised URLs are wss://, and the
+ * connection uses `tls()` (read per new connection, so a reloaded certificate is used from the
+ * next one): the cluster's CA to verify the leader and, under mutual TLS, this broker's own
+ * certificate as its client certificate.
+ *
  * Errors: request-level refusals come back as the table's StrataErrors (FencedLeaderEpochError,
  * NotLeaderOrFollowerError...); a lost socket as ConnectionClosedError; both retriable. An
  * aborted call settles at once with ConnectionClosedError and its answer, if any, is dropped.
  */
 import { ConnectionClosedError, NotLeaderOrFollowerError } from '../../proto/errors.js';
 import { Connection } from '../../client/connection.js';
+import type { ResolvedTls } from '../../client/tls-options.js';
 import type { ClusterView } from '../cluster/cluster-view.js';
 import type { Logger } from '../logger.js';
 import {
@@ -28,6 +34,8 @@ export interface NetworkReplicaTransportOptions {
   readonly view: ClusterView;
   readonly localId: number;
   readonly logger: Logger;
+  /** TLS of connections to wss:// leaders; absent or null: the SDK's defaults. */
+  readonly tls?: () => ResolvedTls | null;
 }
 
 export class NetworkReplicaTransport implements ReplicaTransport {
@@ -81,6 +89,7 @@ export class NetworkReplicaTransport implements ReplicaTransport {
       requestTimeoutMs: REPLICA_REQUEST_MS_MAX,
       inFlightRequestsMax: REPLICA_IN_FLIGHT_MAX,
       queuedRequestsMax: REPLICA_QUEUED_MAX,
+      tls: this.opts.tls?.() ?? null,
     });
     this.conns.set(leaderId, { url, conn });
     this.opts.logger.debug({ leaderId, url }, 'replica connection to a leader');

@@ -9,6 +9,11 @@
  * connection may send only what a login needs (PRE_AUTH_APIS); anything else is refused with
  * IllegalSaslStateError, the error Kafka's SASL listeners report for it. A logged-in
  * connection's requests are then checked against the ACLs (request-authorization.ts).
+ *
+ * Mutual TLS with auth 'none': the client certificate authenticates the connection, which
+ * starts as `User:<subject DN>` (tls-principal.ts) and is checked against the ACLs the same
+ * way; no SASL is offered. With auth 'scram' the certificate only admits the connection and the
+ * SASL login names the principal (Kafka's SASL_SSL).
  */
 import { IllegalSaslStateError } from '../../proto/errors.js';
 import type { SecurityConfig } from './security-config.js';
@@ -19,7 +24,7 @@ import { Authorizer } from './authorizer.js';
 import { FileAclStore } from './file-acl-store.js';
 import { FileCredentialStore } from './file-credential-store.js';
 import { FileQuotaStore } from './file-quota-store.js';
-import { ANONYMOUS_PRINCIPAL } from './principal.js';
+import { ANONYMOUS_PRINCIPAL, PRINCIPAL_NAME_BYTES_MAX } from './principal.js';
 import { SaslAuthenticator } from './sasl-authenticator.js';
 import { QuotaManager } from './quota-manager.js';
 import { quotaThrottle } from './quota-throttle.js';
@@ -43,7 +48,8 @@ export class BrokerSecurity {
   ) {
     this.authorizer = new Authorizer(acls, config.superUsers);
     const security: SecurityHook = {
-      connectionPrincipal: () => ANONYMOUS_PRINCIPAL,
+      connectionPrincipal: (info) => (config.auth === 'none' && config.mutualTls && info.certificatePrincipal
+        ? info.certificatePrincipal : ANONYMOUS_PRINCIPAL),
       authorize: (ctx, api, command) => this.checkRequest(ctx, api, command),
     };
     this.quotaManager = new QuotaManager(quotas);
@@ -57,8 +63,13 @@ export class BrokerSecurity {
     return new BrokerSecurity(config, credentials, acls, quotas);
   }
 
-  /** Whether connections must log in (and ACLs are enforced). */
+  /** Whether connections must authenticate (SASL login or client certificate) and ACLs are enforced. */
   get enforcing(): boolean {
+    return this.config.auth === 'scram' || this.config.mutualTls;
+  }
+
+  /** Whether connections log in with SASL (auth 'scram'); under mutual TLS alone the certificate does. */
+  get saslEnabled(): boolean {
     return this.config.auth === 'scram';
   }
 
@@ -77,7 +88,9 @@ export class BrokerSecurity {
     if (!this.isAuthenticated(ctx)) {
       if (PRE_AUTH_APIS.has(api)) return;
       this.stats.authorizationsDenied++;
-      throw new IllegalSaslStateError(`authenticate first: this broker requires a SASL login (SCRAM-SHA-256 or SCRAM-SHA-512) before ${api}`);
+      throw new IllegalSaslStateError(this.saslEnabled
+        ? `authenticate first: this broker requires a SASL login (SCRAM-SHA-256 or SCRAM-SHA-512) before ${api}`
+        : `this connection's client certificate names no usable principal (subject DN missing or over ${PRINCIPAL_NAME_BYTES_MAX} bytes): ${api} refused`);
     }
     const denial = requestDenial(this.authorizer, ctx, api, command);
     if (denial) {

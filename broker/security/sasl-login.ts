@@ -23,14 +23,14 @@ import { SaslAuthenticator, saslMechanismsOffered } from './sasl-authenticator.j
 /** The mechanisms this connection may log in with; [] when the broker does not authenticate. */
 export function saslMechanismsFor(ctx: RequestContext): string[] {
   const security = ctx.services.security;
-  if (!security?.enforcing) return [];
+  if (!security?.saslEnabled) return [];
   return saslMechanismsOffered(ctx.session?.tls ?? false);
 }
 
 function loginContext(ctx: RequestContext): { security: BrokerSecurity; session: ConnectionSession } {
   const security = ctx.services.security;
   const session = ctx.session;
-  if (!security?.enforcing || !session) {
+  if (!security?.saslEnabled || !session) {
     throw new IllegalSaslStateError('SASL authentication is not enabled on this broker (it runs with --auth none)');
   }
   return { security, session };

@@ -7,6 +7,11 @@
  *                  TLS) before any request but ApiVersions and the SASL exchange itself; ACLs
  *                  are enforced and what no ACL allows is denied; super users bypass ACLs.
  *
+ * Mutual TLS (--tls-ca) authenticates every connection by its client certificate: with auth
+ * 'none' the certificate's subject is the principal and ACLs are enforced as under 'scram'
+ * (`mutualTls`); with auth 'scram' the SASL login still names the principal, as on a Kafka
+ * SASL_SSL listener, and the certificate only admits the connection.
+ *
  * Safe default: a listener bound to anything but a loopback address with auth 'none' would let
  * anyone who can reach the port read, write and delete every topic, so the broker refuses to
  * start, naming the listener and the two ways out (--auth scram, or --allow-anonymous to say
@@ -30,6 +35,8 @@ export interface SecurityConfig {
   readonly superUsers: readonly string[];
   /** Lets a non-loopback listener run with auth 'none'. @default false */
   readonly allowAnonymous: boolean;
+  /** Every connection presents a verified client certificate (--tls-ca). @default false */
+  readonly mutualTls: boolean;
 }
 
 export interface SecurityConfigInput {
@@ -39,7 +46,7 @@ export interface SecurityConfigInput {
   allowAnonymous?: boolean;
 }
 
-export function resolveSecurityConfig(input: SecurityConfigInput | undefined): SecurityConfig {
+export function resolveSecurityConfig(input: SecurityConfigInput | undefined, mutualTls = false): SecurityConfig {
   const auth = input?.auth ?? 'none';
   if (!(AUTH_MODES as readonly string[]).includes(auth)) throw new InvalidConfigError(`security.auth must be one of ${AUTH_MODES.join(', ')}, got ${String(auth)}`);
   const raw = input?.superUsers ?? [];
@@ -53,7 +60,7 @@ export function resolveSecurityConfig(input: SecurityConfigInput | undefined): S
   });
   const allowAnonymous = input?.allowAnonymous ?? false;
   if (typeof allowAnonymous !== 'boolean') throw new InvalidConfigError('security.allowAnonymous must be a boolean');
-  return { auth, superUsers: [...new Set(superUsers)], allowAnonymous };
+  return { auth, superUsers: [...new Set(superUsers)], allowAnonymous, mutualTls };
 }
 
 /** True only for addresses that cannot be reached from another machine. */
@@ -73,12 +80,13 @@ export function isLoopbackHost(host: string): boolean {
 
 /** Throws InvalidConfigError when a listener would be open to the network without authentication. */
 export function checkListenersSafe(security: SecurityConfig, listeners: ReadonlyArray<{ what: string; host: string }>): void {
-  if (security.auth !== 'none' || security.allowAnonymous) return;
+  // Mutual TLS: no connection without a certificate the CA signed, whatever the address.
+  if (security.auth !== 'none' || security.allowAnonymous || security.mutualTls) return;
   const open = listeners.filter((l) => !isLoopbackHost(l.host));
   if (open.length === 0) return;
   const named = open.map((l) => `${l.what} on ${l.host}`).join(' and ');
   throw new InvalidConfigError(
     `refusing to start: ${named} would accept anyone on the network with no authentication (--auth none). `
-    + 'Use --auth scram (with a user made by `strata user create --data-dir DIR NAME`), '
+    + 'Use --auth scram (with a user made by `strata user create --data-dir DIR NAME`), or mutual TLS (--tls-cert, --tls-key and --tls-ca), '
     + 'or pass --allow-anonymous if an open broker is really meant');
 }

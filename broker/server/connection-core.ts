@@ -83,6 +83,8 @@ export interface ConnectionCoreOptions {
   readonly handlers?: (api: string) => ApiHandler<ApiName> | undefined;
   /** How this connection's fetches read partitions (RequestContext.fetchReader). @default straight from the partition */
   readonly fetchReader?: PartitionReader;
+  /** `User:<subject DN>` of the client's verified TLS certificate (mutual TLS); absent without one. */
+  readonly certificatePrincipal?: string | undefined;
 }
 
 type PauseCause = 'in-flight' | 'throttle';
@@ -122,7 +124,7 @@ export class ConnectionCore {
     const remoteAddress = opts.transport.remoteAddress;
     this.context = {
       services: opts.services,
-      principal: opts.hooks.security.connectionPrincipal({ listener: opts.listener, remoteAddress }),
+      principal: opts.hooks.security.connectionPrincipal({ listener: opts.listener, remoteAddress, certificatePrincipal: opts.certificatePrincipal }),
       clientId: '',
       listener: opts.listener,
       remoteAddress,

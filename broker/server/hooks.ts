@@ -24,10 +24,12 @@ import { ANONYMOUS_PRINCIPAL, type ListenerName, type RequestContext } from './r
 export interface ConnectionInfo {
   readonly listener: ListenerName;
   readonly remoteAddress: string;
+  /** `User:<subject DN>` of a verified TLS client certificate (mutual TLS); absent without one. */
+  readonly certificatePrincipal?: string | undefined;
 }
 
 export interface SecurityHook {
-  /** The principal a new connection starts with (a TLS client certificate could name one). */
+  /** The principal a new connection starts with (a TLS client certificate may name one). */
   connectionPrincipal(info: ConnectionInfo): string;
   /**
    * Called before every request's handler; throw a StrataError (TopicAuthorizationFailedError,

@@ -26,6 +26,8 @@ export interface ServerStats {
   upgradesRefusedOrigin: number;
   /** Connections closed at TCP accept by the per-IP limits (too many open, or too many attempts a second). */
   connectionsRefusedPerIp: number;
+  /** TLS handshakes that failed (plaintext or garbage on a TLS port, a refused or missing client certificate). */
+  tlsHandshakesFailed: number;
 }
 
 export function newServerStats(): ServerStats {
@@ -34,5 +36,6 @@ export function newServerStats(): ServerStats {
     requestsRejectedInFlight: 0, fetchesHeld: 0,
     slowConsumersTerminated: 0, idleConnectionsTerminated: 0, malformedFrames: 0, badHttpRequests: 0, upgradesRefusedOrigin: 0,
     connectionsRefusedPerIp: 0,
+    tlsHandshakesFailed: 0,
   };
 }

@@ -41,7 +41,13 @@ export class WsTransport implements Transport {
    * `socket` is the TCP (or TLS) socket under `ws`, when the listener has it: frames sent in one
    * event-loop turn then leave in one writev instead of one each.
    */
-  constructor(private readonly ws: WebSocket, readonly remoteAddress: string, private readonly socket?: Socket) {}
+  constructor(private readonly ws: WebSocket, readonly remoteAddress: string, private readonly socket?: Socket) {
+    // A TLSSocket (wss://) says so; a plain socket has no `encrypted`.
+    this.tls = (socket as (Socket & { encrypted?: boolean }) | undefined)?.encrypted === true;
+  }
+
+  /** Whether the WebSocket runs over TLS (wss://). */
+  readonly tls: boolean;
 
   /**
    * Frames are held in the socket (corked) until the turn's I/O callbacks and their microtasks

@@ -51,7 +51,7 @@ export async function startBrokerProcess(args: string[] = [], dataDir?: string):
     const timer = setTimeout(() => reject(new Error(`broker did not start: ${stderr}`)), BROKER_READY_MS_MAX);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const match = /ws:\/\/[^\s]+/.exec(out);
+      const match = /wss?:\/\/[^\s]+/.exec(out);
       if (match && out.includes('\n')) {
         kafka = /kafka:\/\/(\S+)/.exec(out)?.[1] ?? null;
         clearTimeout(timer);

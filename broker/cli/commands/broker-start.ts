@@ -49,6 +49,9 @@ interface StartOptions {
   auth: AuthMode;
   superUsers?: string[];
   allowAnonymous?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
   allowedOrigins: string;
   metrics: 'on' | 'off';
   testRecoveryDelayMs?: number;
@@ -125,6 +128,9 @@ export function registerBrokerCommands(program: Command): void {
       parseChoice('--auth', ['none', 'scram'] as const), 'none')
     .option('--super-users <names>', 'users who bypass ACLs, comma-separated (alice,bob or User:alice)', parseCommaList('--super-users'))
     .option('--allow-anonymous', 'let a listener on a non-loopback address run with --auth none (refused otherwise)')
+    .option('--tls-cert <file>', 'PEM certificate chain: the WebSocket port serves wss:// (and https), the Kafka port SSL; reloaded on SIGHUP')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--tls-ca <file>', 'PEM CA bundle: client certificates signed by it are REQUIRED (mutual TLS); with --auth none the subject DN is the principal')
     .option('--allowed-origins <origins>', "browser origins allowed to open a WebSocket: 'same-origin' (pages served by this broker), "
       + "'*', or a comma-separated list like https://console.example.com (no Origin header, i.e. not a browser: always allowed)", 'same-origin')
     .option('--metrics <on|off>', 'serve Prometheus metrics at /metrics and count them', parseChoice('--metrics', ['on', 'off'] as const), 'on')
@@ -190,6 +196,8 @@ function toConfig(opts: StartOptions): BrokerConfigInput {
     },
     groups: { offsetsRetentionMs: opts.offsetsRetentionMs, offsetsRetentionCheckIntervalMs: opts.offsetsRetentionCheckIntervalMs },
     security: { auth: opts.auth, superUsers: opts.superUsers, allowAnonymous: opts.allowAnonymous ?? false },
+    tls: opts.tlsCert === undefined && opts.tlsKey === undefined && opts.tlsCa === undefined ? null
+      : { certFile: opts.tlsCert, keyFile: opts.tlsKey, caFile: opts.tlsCa ?? null },
     http: { allowedOrigins: opts.allowedOrigins, metrics: opts.metrics === 'on' },
     testing: { recoveryDelayMs: opts.testRecoveryDelayMs, offsetsSegmentBytes: opts.testOffsetsSegmentBytes },
     kafka: opts.kafkaListen === 'off' ? null : {
@@ -225,7 +233,13 @@ async function startBroker(opts: StartOptions): Promise<void> {
   const kafkaPart = kafka ? ` and kafka://${formatHostPort(kafka.bound)}${sameAddress(kafka.bound, kafka.advertised) ? '' : ` advertised as ${formatHostPort(kafka.advertised)}`}` : '';
   // The one line scripts and tests wait for.
   const clusterPart = broker.cluster ? `, node ${broker.cluster.nodeId} of cluster ${opts.cluster}` : '';
-  process.stdout.write(`strata broker listening on ${url}${kafkaPart} (data: ${opts.dataDir}, flush: ${opts.flush ?? 'always'}, auth: ${opts.auth}${clusterPart})\n`);
+  const tlsPart = opts.tlsCert === undefined ? '' : `, tls: ${opts.tlsCa === undefined ? 'on' : 'mutual'}`;
+  process.stdout.write(`strata broker listening on ${url}${kafkaPart} (data: ${opts.dataDir}, flush: ${opts.flush ?? 'always'}, auth: ${opts.auth}${tlsPart}${clusterPart})\n`);
+  // SIGHUP: re-read the certificate files (a renewed certificate); failures are logged, the old one stays.
+  process.on('SIGHUP', () => {
+    logger.info({ signal: 'SIGHUP' }, 'reloading TLS certificates');
+    broker.reloadTls();
+  });
 
   let stopping = false;
   const shutdown = (signal: string) => {
