@@ -14,7 +14,7 @@ describe('security config', () => {
     });
 
   it('defaults to no authentication and no super users', () => {
-    expect(resolveBrokerConfig({ dataDir: '/x' }).security).toEqual({ auth: 'none', superUsers: [], allowAnonymous: false });
+    expect(resolveBrokerConfig({ dataDir: '/x' }).security).toEqual({ auth: 'none', superUsers: [], allowAnonymous: false, mutualTls: false });
   });
 
   it('refuses a non-loopback listener without auth unless anonymous access is allowed', () => {

@@ -8,7 +8,8 @@ describe('resolveBrokerConfig', () => {
   it('fills every default from one required field', () => {
     const cfg = resolveBrokerConfig({ dataDir: '/tmp/x' });
     expect(cfg).toEqual({ dataDir: '/tmp/x', host: '127.0.0.1', port: 7171, nodeId: 0, logLevel: 'info', log: DEFAULT_LOG_CONFIG, logExplicit: [], limits: LIMITS_DEFAULT, memory: MEMORY_DEFAULT, cleaner: CLEANER_DEFAULT, groups: GROUPS_DEFAULT, kafka: null,
-      security: { auth: 'none', superUsers: [], allowAnonymous: false },
+      security: { auth: 'none', superUsers: [], allowAnonymous: false, mutualTls: false },
+      tls: null,
       http: { allowedOrigins: { kind: 'same-origin' }, metrics: true, consoleDir: null }, testing: { recoveryDelayMs: 0, offsetsSegmentBytes: null }, cluster: null });
     expect(cfg.limits.frameBytesMax).toBe(FRAME_BYTES_MAX);
   });
