@@ -229,18 +229,22 @@ export class LogManager implements CleanerSource {
    * made durable by one fsync of the data directory), then returns: the files are removed in the
    * background, stepwise (dir-deleter.ts), so the caller answers at once and the topic's name
    * may be reused right away. A crash before the files are gone leaves renamed directories that
-   * the next start goes on removing.
+   * the next start goes on removing. With `onlyPartition`, that partition's directory alone.
    */
-  async deleteLogs(topic: string): Promise<void> {
+  async deleteLogs(topic: string, onlyPartition?: number): Promise<void> {
     const dirs = new Set<string>();
     for (const [key, log] of this.open) {
-      if (log.topic !== topic) continue;
+      if (log.topic !== topic || (onlyPartition !== undefined && log.partition !== onlyPartition)) continue;
       this.open.delete(key);
       dirs.add(key);
       await log.close().catch((err: unknown) => this.logger.warn({ err, topic }, 'closing a deleted log failed'));
     }
-    for (const name of await readdir(this.dataDir)) {
-      if (parsePartitionDirName(name)?.topic === topic) dirs.add(name);
+    if (onlyPartition !== undefined) {
+      dirs.add(partitionDirName(topic, onlyPartition));
+    } else {
+      for (const name of await readdir(this.dataDir)) {
+        if (parsePartitionDirName(name)?.topic === topic) dirs.add(name);
+      }
     }
     const renamed: string[] = [];
     let cleanerPointsChanged = false;

@@ -16,6 +16,7 @@
  * name cannot both succeed and a create cannot race a delete of the same name.
  */
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   InvalidConfigError, LimitExceededError, StorageError, TopicAlreadyExistsError, UnknownTopicError,
 } from '../../proto/errors.js';
@@ -25,7 +26,8 @@ import type { LogManager } from '../storage/log-manager.js';
 import { Partition } from '../partition/partition.js';
 import type { ProducerRegistry } from '../partition/producer-ids.js';
 import { effectiveLogConfig, type TopicOverrides } from './topic-config.js';
-import { parsePartitionDirName } from '../storage/log-files.js';
+import { parsePartitionDirName, partitionDirName } from '../storage/log-files.js';
+import { readPartitionTopicId, writePartitionTopicId } from './partition-metadata.js';
 import { ioErrorDetail } from '../storage/index.js';
 import { validateNewTopicName, validateTopicName } from './topic-name.js';
 import { TopicStore, type StoredTopic } from './topic-store.js';
@@ -295,7 +297,18 @@ export class TopicManager {
       topic = { name: info.name, overrides: info.config, config, partitions: new Array<Partition | undefined>(info.partitions).fill(undefined), createdAtMs: info.createdAtMs };
       this.topics.set(info.name, topic);
     }
+    // Data left from an earlier topic of this name (deleted while this broker was down) is
+    // dropped, not served as this topic's (partition-metadata.ts).
+    const topicId = String(info.createdAtMs);
+    const dir = join(this.opts.logManager.dataDir, partitionDirName(info.name, index));
+    const onDisk = await readPartitionTopicId(dir);
+    if (onDisk !== null && onDisk !== topicId) {
+      this.opts.logger.warn({ topic: info.name, partition: index, oldTopicId: onDisk, topicId },
+        'dropping a replica of an earlier topic of this name (deleted and created again while this broker was away)');
+      await this.opts.logManager.deleteLogs(info.name, index);
+    }
     const log = await this.opts.logManager.openLog(info.name, index, topic.config);
+    if (onDisk !== topicId) await writePartitionTopicId(dir, topicId);
     let partition: Partition;
     try {
       partition = await Partition.open({

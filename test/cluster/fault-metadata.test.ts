@@ -3,7 +3,8 @@
  * etcd: `strata topic describe` per partition (leader, epoch, replicas, ISR, offline replicas,
  * text and JSON) before and after a broker dies; producer ids (issue 17's forged-id refusal) —
  * a leader accepts ids any broker of the cluster issued, also after a failover, and refuses ids
- * nobody issued.
+ * nobody issued; a topic deleted while a broker was down and created again: that broker drops
+ * its old replicas (topic id in partition.metadata) instead of serving them as the new topic's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../proto/errors.js';
@@ -115,4 +116,42 @@ describe('strata topic describe in a cluster', () => {
     raw.close();
     await cluster.restart(leader);
   }, 90_000);
+
+  it('a broker down while its topic was deleted drops the old data when the name is created again', async () => {
+    const topic = 'again';
+    const made = await cluster.cli(['topic', 'create', topic, '--partitions', '3', '--replication-factor', '3']);
+    expect(made.code, made.stderr).toBe(0);
+    await until(async () => (await describeJson(topic)).partitions.every((p) => p.isr.length === 3 && cluster.alive(p.leader)), 20_000, 'full ISRs');
+    const produced = await cluster.cli(['produce', topic], Array.from({ length: 30 }, (_, i) => `old-${i}`).join('\n') + '\n');
+    expect(produced.code, produced.stderr).toBe(0);
+    const replicasIdentical = async (): Promise<boolean> => {
+      for (let p = 0; p < 3; p++) {
+        const bytes = await Promise.all(cluster.ids.map((id) => cluster.segmentBytes(id, topic, p)));
+        if (!bytes.every((b) => b.equals(bytes[0]!))) return false;
+      }
+      return true;
+    };
+    await until(replicasIdentical, 15_000, 'the old records on every replica');
+    // Broker 2 is preferred leader of one of the three partitions (placement spreads leaders).
+    const away = 2;
+    await cluster.kill(away);
+    const deleted = await cluster.cli(['topic', 'delete', topic]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    await cluster.restart(away);
+    await until(async () => (await cluster.cli(['cluster', 'info', '--format', 'json'])).stdout.includes(`"nodeId":${away},"url":"ws`), 15_000, 'broker 2 live again');
+    const again = await cluster.cli(['topic', 'create', topic, '--partitions', '3', '--replication-factor', '3']);
+    expect(again.code, again.stderr).toBe(0);
+    // Every replica leads or follows with an empty log, broker 2 included (preferred leader of one).
+    await until(async () => {
+      const d = await describeJson(topic);
+      return d.partitions.every((p) => p.isr.length === 3 && p.leader === p.replicas[0]);
+    }, 30_000, 'full ISRs, preferred leaders');
+    expect((await describeJson(topic)).partitions.some((p) => p.leader === away)).toBe(true);
+    const fresh = await cluster.cli(['produce', topic], 'new-0\nnew-1\nnew-2\n');
+    expect(fresh.code, fresh.stderr).toBe(0);
+    await until(replicasIdentical, 15_000, 'replicas identical');
+    const read = await cluster.cli(['consume', topic, '-e']);
+    expect(read.code, read.stderr).toBe(0);
+    expect(read.stdout.split('\n').filter(Boolean).sort()).toEqual(['new-0', 'new-1', 'new-2']);
+  }, 120_000);
 });
