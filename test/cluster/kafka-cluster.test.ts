@@ -266,6 +266,30 @@ describe('leadership on the Kafka listener of a cluster', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('names one group coordinator, at its Kafka address, whichever broker is asked (FindCoordinator v2 and v4)', async () => {
+    const answers: string[] = [];
+    for (const id of cluster.ids) {
+      const c = await RawKafkaClient.connect(cluster.kafka(id));
+      try {
+        const ask = async () => {
+          c.send(encodeRequest('findCoordinator', 2, 7, 'raw', { key: 'kgroup', keyType: 0 }));
+          return decodeResponse('findCoordinator', 2, (await c.next())!).body;
+        };
+        // COORDINATOR_NOT_AVAILABLE (retriable) until the offsets topic exists and has leaders.
+        let v2 = await ask();
+        await eventually('a coordinator for kgroup', async () => (v2 = await ask()).errorCode === 0, 20_000);
+        c.send(encodeRequest('findCoordinator', 4, 8, 'raw', { keyType: 0, coordinatorKeys: ['kgroup'] }));
+        const [v4] = decodeResponse('findCoordinator', 4, (await c.next())!).body.coordinators;
+        expect(v4).toMatchObject({ key: 'kgroup', errorCode: 0, nodeId: v2.nodeId, host: v2.host, port: v2.port });
+        expect(`${v2.host}:${v2.port}`).toBe(cluster.kafka(v2.nodeId));
+        answers.push(`${v2.nodeId}@${v2.host}:${v2.port}`);
+      } finally {
+        c.close();
+      }
+    }
+    expect(new Set(answers).size).toBe(1);
+  });
+
   it('kcat with only a follower as bootstrap produces and consumes through the leader', async () => {
     await createTopic('kfollow', 1, 3);
     const [state] = await statesOf('kfollow');

@@ -2,18 +2,14 @@
  * FindCoordinator: the group coordinator as the shared FindCoordinator command finds it
  * (broker/server/api/find-coordinator.ts: the leader of the group's `__consumer_offsets`
  * partition; a broker alone coordinates every group), named by its Kafka address
- * (kafka-addresses.ts). A coordinator without a Kafka listener, or none at the moment, is the
- * retriable COORDINATOR_NOT_AVAILABLE, and the client asks again.
- *
- * While a cluster has no replicated offsets topic (`__consumer_offsets` is not a cluster topic),
- * groups live on the broker a client asks, as they do for the WebSocket listener: that broker
- * answers itself.
+ * (kafka-addresses.ts), so the Kafka and WebSocket listeners always name the same broker. A
+ * coordinator without a Kafka listener, or none at the moment (no leader, or the offsets topic
+ * still being created), is the retriable COORDINATOR_NOT_AVAILABLE, and the client asks again.
  *
  * Transaction coordinators (key type 1) do not exist here: COORDINATOR_NOT_AVAILABLE. v4 asks
  * for several groups at once; each gets its own answer.
  */
 import { CoordinatorNotAvailableError } from '../../../proto/errors.js';
-import { OFFSETS_TOPIC } from '../../groups/constants.js';
 import { handleFindCoordinator as sharedFindCoordinator } from '../../server/api/find-coordinator.js';
 import { kafkaAddressOf } from '../kafka-addresses.js';
 import type { KafkaContext } from '../kafka-context.js';
@@ -36,13 +32,7 @@ async function coordinatorOf(ctx: KafkaContext, groupId: string): Promise<Coordi
   const { cluster, config } = ctx.services;
   const self = { nodeId: config.nodeId, advertised: ctx.advertised };
   try {
-    let nodeId: number;
-    try {
-      ({ nodeId } = await sharedFindCoordinator(ctx.request, { groupId }));
-    } catch (err) {
-      if (!(err instanceof CoordinatorNotAvailableError) || cluster.topic(OFFSETS_TOPIC) !== undefined) throw err;
-      nodeId = self.nodeId;
-    }
+    const { nodeId } = await sharedFindCoordinator(ctx.request, { groupId });
     const address = kafkaAddressOf(cluster, nodeId, self);
     if (!address) throw new CoordinatorNotAvailableError(`group ${groupId}: its coordinator, broker ${nodeId}, has no Kafka listener`);
     return { nodeId, host: address.host, port: address.port, errorCode: KafkaError.NONE, errorMessage: null };
