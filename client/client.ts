@@ -121,6 +121,8 @@ export class Strata {
   private adminClient: Admin | null = null;
   private readonly groupConsumers = new Set<GroupConsumer<unknown>>();
   private groupAdminClient: GroupAdmin | null = null;
+  /** The group admin's routes to coordinators; its extra connections close with the client. */
+  private groupAdminRouter: LeaderRouter | null = null;
   private securityAdminClient: SecurityAdmin | null = null;
   private closed = false;
   private readonly throttle = new ThrottleCounter();
@@ -200,7 +202,10 @@ export class Strata {
   /** Consumer-group administration (list, describe, reset, delete), sharing the admin connection. */
   groupAdmin(): GroupAdmin {
     this.admin();
-    this.groupAdminClient ??= new GroupAdmin({ connection: this.adminConn!, retry: this.opts.retry });
+    if (!this.groupAdminClient) {
+      this.groupAdminRouter = new LeaderRouter({ first: this.adminConn!, bootstrap: this.opts.bootstrap });
+      this.groupAdminClient = new GroupAdmin({ connection: this.adminConn!, retry: this.opts.retry, router: this.groupAdminRouter });
+    }
     return this.groupAdminClient;
   }
 
@@ -230,6 +235,7 @@ export class Strata {
       ...[...this.groupConsumers].map((c) => c.close()),
       this.adminConn?.close(),
       this.adminClient?.closeExtraConnections(),
+      this.groupAdminRouter?.close({ keepFirst: true }),
     ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;

@@ -19,7 +19,7 @@ import {
 } from '../../proto/errors.js';
 import type { Connection } from '../connection.js';
 import type { LeaderRouter } from '../leader-router.js';
-import type { Logger } from '../logger.js';
+import { NOOP_LOGGER, type Logger } from '../logger.js';
 import { isRetriable } from '../retry.js';
 
 /** Attempts of one find before its last failure is handed to the caller (who retries on its own terms). */
@@ -33,7 +33,7 @@ export class CoordinatorLink {
   private finding: Promise<Connection> | null = null;
   private closed = false;
 
-  constructor(private readonly groupId: string, private readonly router: LeaderRouter, private readonly logger: Logger) {}
+  constructor(private readonly groupId: string, private readonly router: LeaderRouter, private readonly logger: Logger = NOOP_LOGGER) {}
 
   /** The coordinator's node id as last found (-1 when not known). */
   get nodeId(): number {

@@ -3,13 +3,20 @@
  * ResetOffsets, DeleteGroups, and reading or writing a group's committed offsets from outside
  * the group. Obtained from `strata.groupAdmin()`; shares the admin connection. Every call is
  * retried on retriable errors by the client's retry policy.
+ *
+ * Routing: a call about one group goes to that group's coordinator (coordinator-link.ts: found
+ * with FindCoordinator, found again when it moved), so in a cluster it reaches the broker that
+ * holds the group; listGroups asks every live broker and merges their answers (each lists the
+ * groups it coordinates). A broker alone is reached over the admin connection as before.
  */
 import { strata as wire } from '../../proto/gen/strata.js';
 import { errorFromWire, InvalidRequestError, type StrataError } from '../../proto/errors.js';
 import type { Connection } from '../connection.js';
 import type { TopicPartition } from '../consumer-options.js';
 import { checkOffset } from '../list-offsets.js';
+import { LeaderRouter } from '../leader-router.js';
 import { retry, type RetryPolicy } from '../retry.js';
+import { CoordinatorLink } from './coordinator-link.js';
 import { commitOffsets, fetchOffsets, type CommittedOffset, type OffsetToCommit } from './group-requests.js';
 
 export type GroupState = 'empty' | 'rebalancing' | 'stable';
@@ -72,6 +79,8 @@ export interface DeleteGroupResult {
 export interface GroupAdminDeps {
   connection: Connection;
   retry: RetryPolicy;
+  /** Routes to each group's coordinator and to every broker. @default a router from `connection` alone */
+  router?: LeaderRouter;
 }
 
 function flatten(list: ReadonlyArray<{ topic?: string | null; partitions?: number[] | null }> | null | undefined): TopicPartition[] {
@@ -81,18 +90,34 @@ function flatten(list: ReadonlyArray<{ topic?: string | null; partitions?: numbe
 }
 
 export class GroupAdmin {
-  constructor(private readonly deps: GroupAdminDeps) {}
+  private readonly router: LeaderRouter;
 
+  constructor(private readonly deps: GroupAdminDeps) {
+    this.router = deps.router ?? new LeaderRouter({ first: deps.connection });
+  }
+
+  /** Every group of every live broker, sorted by id. */
   async listGroups(): Promise<GroupListing[]> {
-    const res = await this.call(() => this.deps.connection.request('listGroups', {}));
-    return (res.groups ?? []).map((g) => ({
-      groupId: g.groupId ?? '', state: (g.state ?? 'empty') as GroupState, strategy: g.strategy ?? '', memberCount: g.memberCount ?? 0,
-    }));
+    const meta = await this.call(() => this.router.metadata([]));
+    const ids = (meta.brokers ?? []).map((b) => b.nodeId ?? -1).filter((id) => id >= 0);
+    const conns = ids.map((id) => this.router.nodeConnection(id)).filter((c): c is Connection => c !== null);
+    if (conns.length === 0) conns.push(this.deps.connection);
+    const answers = await Promise.all([...new Set(conns)].map((c) => this.call(() => c.request('listGroups', {}))));
+    const out = new Map<string, GroupListing>();
+    for (const res of answers) {
+      for (const g of res.groups ?? []) {
+        const listing = { groupId: g.groupId ?? '', state: (g.state ?? 'empty') as GroupState, strategy: g.strategy ?? '', memberCount: g.memberCount ?? 0 };
+        // A group that just moved may be listed by its old and its new coordinator: the one with members wins.
+        const prior = out.get(listing.groupId);
+        if (!prior || listing.memberCount > prior.memberCount) out.set(listing.groupId, listing);
+      }
+    }
+    return [...out.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
   }
 
   /** Throws GroupIdNotFoundError when the group has neither members nor committed offsets. */
   async describeGroup(groupId: string): Promise<GroupDescription> {
-    const res = await this.call(() => this.deps.connection.request('describeGroup', { groupId }));
+    const res = await this.atCoordinator(groupId, (conn) => conn.request('describeGroup', { groupId }));
     return {
       groupId: res.groupId ?? groupId,
       state: (res.state ?? 'empty') as GroupState,
@@ -134,7 +159,7 @@ export class GroupAdmin {
     } else {
       throw new InvalidRequestError(`reset target must be 'earliest', 'latest', an offset or { timestamp }, got ${String(to)}`);
     }
-    const res = await this.call(() => this.deps.connection.request('resetOffsets', {
+    const res = await this.atCoordinator(groupId, (conn) => conn.request('resetOffsets', {
       groupId, topic, partitions: [...(options.partitions ?? [])], target, value, dryRun: options.dryRun ?? false,
     }));
     return (res.partitions ?? []).map((p) => ({
@@ -147,23 +172,34 @@ export class GroupAdmin {
 
   /** Deletes groups that have no members (their committed offsets go). */
   async deleteGroups(groupIds: readonly string[]): Promise<DeleteGroupResult[]> {
-    const res = await this.call(() => this.deps.connection.request('deleteGroups', { groupIds: [...groupIds] }));
-    return (res.groups ?? []).map((g) => ({ groupId: g.groupId ?? '', error: g.error && g.error.code ? errorFromWire(g.error) : null }));
+    // One request per group: each goes to its own coordinator.
+    const out: DeleteGroupResult[] = [];
+    for (const groupId of groupIds) {
+      const res = await this.atCoordinator(groupId, (conn) => conn.request('deleteGroups', { groupIds: [groupId] }));
+      for (const g of res.groups ?? []) out.push({ groupId: g.groupId ?? '', error: g.error && g.error.code ? errorFromWire(g.error) : null });
+    }
+    return out;
   }
 
   /** Committed offsets (-1 where none); every partition the group has one for when `partitions` is omitted. */
   async fetchOffsets(groupId: string, partitions: readonly TopicPartition[] = []): Promise<CommittedOffset[]> {
-    return this.call(() => fetchOffsets(this.deps.connection, groupId, partitions));
+    return this.atCoordinator(groupId, (conn) => fetchOffsets(conn, groupId, partitions));
   }
 
   /** Commits offsets for a group that has no members (a standalone consumer's bookkeeping). */
   async commitOffsets(groupId: string, offsets: readonly OffsetToCommit[]): Promise<void> {
     for (const o of offsets) checkOffset(o.offset);
-    const failures = await this.call(() => commitOffsets(this.deps.connection, groupId, '', -1, offsets));
+    const failures = await this.atCoordinator(groupId, (conn) => commitOffsets(conn, groupId, '', -1, offsets));
     if (failures.length > 0) throw failures[0]!.error;
   }
 
   private call<T>(fn: () => Promise<T>): Promise<T> {
     return retry(fn, this.deps.retry);
+  }
+
+  /** `fn` at the group's coordinator, retried (a NotCoordinator answer makes the retry find it again). */
+  private atCoordinator<T>(groupId: string, fn: (conn: Connection) => Promise<T>): Promise<T> {
+    const link = new CoordinatorLink(groupId, this.router);
+    return this.call(() => link.run(fn));
   }
 }

@@ -115,6 +115,14 @@ describe('consumer groups in a cluster', () => {
         const c = await members[0]!.committed(Array.from({ length: PARTITIONS }, (_, p) => ({ topic: TOPIC, partition: p })));
         return c.every((x) => x.offset === N / PARTITIONS);
       }, 20_000, 'the final offsets to be committed');
+      // Group admin calls reach the coordinator whichever broker the admin connection is to.
+      const admin = client.groupAdmin();
+      const described = await admin.describeGroup(GROUP);
+      expect(described.members).toHaveLength(2);
+      expect(described.partitions.map((p) => p.committedOffset)).toEqual(Array.from({ length: PARTITIONS }, () => N / PARTITIONS));
+      expect((await admin.listGroups()).map((g) => g.groupId)).toContain(GROUP);
+      const cliDescribe = await cluster.cli(['group', 'describe', GROUP, '--format', 'json']);
+      expect(cliDescribe.code, cliDescribe.stderr).toBe(0);
       console.log(`groups failover: all ${N} records consumed and committed ${Date.now() - killedAt} ms after kill -9 of coordinator ${coordinator} (new: ${moved}); ${duplicates} re-delivered`);
       await Promise.all(members.map((m) => m.close()));
       await Promise.all(loops);
