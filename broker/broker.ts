@@ -473,6 +473,11 @@ export class Broker implements ReadinessSource {
       logger: this.logger.child({ component: 'replication' }),
       onRoleChange: (topic, index, role) => this.onReplicaRole(topic, index, role),
     });
+    // Topic settings altered on any broker reach this one's replicas through the view.
+    node.view.on('change', (kinds: ReadonlySet<string>) => {
+      if (!kinds.has('topics')) return;
+      for (const [name, t] of node.view.topics) topics.applyClusterConfig(name, t.value.config, t.value.createdAtMs);
+    });
     this.replicaManager.start();
     await this.replicaManager.settle();
     this.logger.info({ nodeId: config.nodeId, controller: node.controllerId(), etcd: cluster.etcd.hosts }, 'joined the cluster');

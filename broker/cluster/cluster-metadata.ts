@@ -12,6 +12,7 @@
  * `brokers()[i].endpoints[listenerName]` to advertise each broker's address for their protocol.
  */
 import type { TopicOverrides } from '../topics/topic-config.js';
+import type { TopicConfigChange } from '../topics/topic-manager.js';
 import type { BrokerInfo } from './broker-info.js';
 
 export type { BrokerInfo } from './broker-info.js';
@@ -73,6 +74,14 @@ export interface ClusterMetadata {
    * offsets outside its topics: nothing to do.
    */
   ensureOffsetsTopic(): Promise<void>;
+  /**
+   * Changes a topic's settings (`strata topic alter`, Kafka's AlterConfigs), validated as a
+   * whole first. Single node: topics.json and the local logs. Cluster: the topic's etcd record
+   * (compare-and-swap), which every broker's view picks up and applies to its replicas; resolves
+   * once this broker's view shows the change. Returns the topic as it is afterwards (with
+   * `validateOnly`, as it would be). Throws UnknownTopicError, InvalidConfigError.
+   */
+  alterTopicConfig(name: string, change: TopicConfigChange): Promise<TopicInfo>;
   /** Called after any change of brokers, topics or partition states; returns an unsubscribe. */
   onChange(listener: () => void): () => void;
 }

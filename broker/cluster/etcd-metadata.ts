@@ -7,6 +7,12 @@
  * has given every partition a state with a leader, so a client may produce as soon as the call
  * returns. deleteTopic removes the topic and its partition states in one transaction; every
  * broker's replica manager then deletes its local logs of it.
+ *
+ * alterTopicConfig: reads `topics/<name>` from etcd, computes and validates the new overrides,
+ * and writes the record back only if it is unchanged since the read (mod revision), retrying a
+ * lost race up to CAS_ATTEMPTS_MAX times; then waits until this broker's view has the write,
+ * so a describe on this broker right after shows it. Every broker applies the new overrides to
+ * its replicas when its view sees the record change (TopicManager.applyClusterConfig).
  */
 import { EventEmitter } from 'node:events';
 import {
@@ -14,20 +20,22 @@ import {
 } from '../../proto/errors.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { effectiveLogConfig } from '../topics/topic-config.js';
-import { TOPIC_PARTITIONS_DEFAULT } from '../topics/topic-manager.js';
+import { TOPIC_PARTITIONS_DEFAULT, type TopicConfigChange } from '../topics/topic-manager.js';
 import { validateNewTopicName, validateTopicName } from '../topics/topic-name.js';
 import type { BrokerInfo } from './broker-info.js';
 import { defaultMinInsyncReplicas, type ClusterMetadata, type CreateTopicRequest, type PartitionInfo, type TopicInfo } from './cluster-metadata.js';
 import type { ClusterNode } from './cluster-node.js';
-import { REPLICATION_FACTOR_MAX } from './constants.js';
 import { OFFSETS_TOPIC } from '../groups/constants.js';
 import { createOffsetsTopic, offsetsTopicRecord } from './offsets-topic.js';
+import { CAS_ATTEMPTS_MAX, REPLICATION_FACTOR_MAX } from './constants.js';
 import { NO_LEADER } from './partition-state.js';
 import { assignReplicas } from './placement.js';
-import { serializeTopicRecord, type TopicRecord } from './topic-record.js';
+import { parseTopicRecord, serializeTopicRecord, type TopicRecord } from './topic-record.js';
 
 /** How long createTopic waits for the controller to elect the new partitions' leaders. */
 export const TOPIC_LEADERS_WAIT_MS_MAX = 10_000;
+/** How long alterTopicConfig waits for this broker's view to show its own write. */
+export const TOPIC_CONFIG_VISIBLE_WAIT_MS_MAX = 5_000;
 
 export interface EtcdClusterMetadataOptions {
   logDefaults: LogConfig;
@@ -139,10 +147,37 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     await createOffsetsTopic(client, keys, offsetsTopicRecord(this.opts.offsetsTopicPartitions, live, existing, Date.now()));
   }
 
+  async alterTopicConfig(name: string, change: TopicConfigChange): Promise<TopicInfo> {
+    validateTopicName(name);
+    const { client, keys, view } = this.node;
+    const key = keys.topic(name);
+    for (let attempt = 1; attempt <= CAS_ATTEMPTS_MAX; attempt++) {
+      const kv = (await client.get(key).exec()).kvs[0];
+      if (!kv) throw new UnknownTopicError(`unknown topic ${name}`);
+      const record = parseTopicRecord(kv.value.toString('utf8'), key);
+      const current = effectiveLogConfig(this.opts.logDefaults, record.config, name);
+      const overrides = change.replace ?? change.apply?.(record.config, current) ?? record.config;
+      effectiveLogConfig(this.opts.logDefaults, overrides, name); // InvalidConfigError for bad overrides
+      const next: TopicRecord = { ...record, config: overrides };
+      if (change.validateOnly) return infoOf(next);
+      const res = await client.if(key, 'Mod', '==', kv.mod_revision).then(client.put(key).value(serializeTopicRecord(next))).commit();
+      if (!res.succeeded) continue;
+      const written = BigInt(res.header.revision);
+      const seen = await view.waitFor(() => view.revision >= written, TOPIC_CONFIG_VISIBLE_WAIT_MS_MAX);
+      if (!seen) throw new RequestTimedOutError(`topic ${name}'s settings were written to etcd, but this broker did not see the change within ${TOPIC_CONFIG_VISIBLE_WAIT_MS_MAX} ms`);
+      return this.topic(name) ?? infoOf(next);
+    }
+    throw new RequestTimedOutError(`topic ${name}'s settings kept changing under this alter (${CAS_ATTEMPTS_MAX} attempts); try again`);
+  }
+
   onChange(listener: () => void): () => void {
     this.events.on('change', listener);
     return () => this.events.off('change', listener);
   }
+}
+
+function infoOf(t: TopicRecord): TopicInfo {
+  return { name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, minInsyncReplicas: t.minInsyncReplicas, config: t.config, createdAtMs: t.createdAtMs };
 }
 
 /** A manual replica assignment, checked: one list per partition, each of `rf` distinct live brokers. */

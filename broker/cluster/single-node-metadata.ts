@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { InvalidConfigError, InvalidReplicationFactorError } from '../../proto/errors.js';
-import type { TopicManager } from '../topics/topic-manager.js';
+import type { TopicConfigChange, TopicManager } from '../topics/topic-manager.js';
 import type { BrokerInfo } from './broker-info.js';
 import type { ClusterMetadata, CreateTopicRequest, PartitionInfo, TopicInfo } from './cluster-metadata.js';
 
@@ -55,6 +55,11 @@ export class SingleNodeMetadata implements ClusterMetadata {
 
   async ensureOffsetsTopic(): Promise<void> {
     // The offsets log lives outside the topics (broker/groups/offset-store.ts).
+  }
+
+  async alterTopicConfig(name: string, change: TopicConfigChange): Promise<TopicInfo> {
+    const t = await this.topics.alterTopicConfig(name, change);
+    return { name: t.name, partitions: t.partitions.length, replicationFactor: 1, minInsyncReplicas: 1, config: t.overrides, createdAtMs: t.createdAtMs };
   }
 
   onChange(listener: () => void): () => void {

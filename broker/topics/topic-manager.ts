@@ -32,6 +32,13 @@ import { ioErrorDetail } from '../storage/index.js';
 import { validateNewTopicName, validateTopicName } from './topic-name.js';
 import { TopicStore, type StoredTopic } from './topic-store.js';
 
+/** Whether two sets of overrides say the same (key order aside). */
+function sameOverrides(a: TopicOverrides, b: TopicOverrides): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
 /** Partitions of a topic created with `partitions: 0` (the proto3 default). */
 export const TOPIC_PARTITIONS_DEFAULT = 1;
 
@@ -320,6 +327,35 @@ export class TopicManager {
     }
     (topic.partitions as Array<Partition | undefined>)[index] = partition;
     return partition;
+  }
+
+  /**
+   * Cluster mode: the topic's etcd record has these overrides (an alter on some broker); this
+   * broker's replicas of it run with them from now on, as after an alter here. Memory only:
+   * etcd is the record, and a restart opens the replicas with what it says. Ignores a topic this
+   * broker holds no replica of, or one of an older incarnation (`createdAtMs` differs).
+   * Returns whether anything changed.
+   */
+  applyClusterConfig(name: string, overrides: TopicOverrides, createdAtMs: number): boolean {
+    const topic = this.topics.get(name);
+    if (!topic || topic.createdAtMs !== createdAtMs || topic.overrides === overrides) return false;
+    if (sameOverrides(topic.overrides, overrides)) {
+      // Same content, newer object: remember it so the next comparison is by reference.
+      this.topics.set(name, { ...topic, overrides });
+      return false;
+    }
+    let config: LogConfig;
+    try {
+      config = effectiveLogConfig(this.opts.logDefaults, overrides, name);
+    } catch (err) {
+      // Validated by the broker that wrote it, against its own defaults; these may differ.
+      this.opts.logger.error({ err, topic: name, overrides }, 'topic settings from the cluster are invalid on this broker; keeping the old ones');
+      return false;
+    }
+    for (const p of topic.partitions) if (p) p.log.config = config;
+    this.topics.set(name, { ...topic, overrides, config });
+    this.opts.logger.info({ topic: name, overrides }, 'topic config changed in the cluster; applied');
+    return true;
   }
 
   /** Cluster mode: forgets the topic and deletes this broker's replicas of it (the topic left etcd). */

@@ -4,11 +4,11 @@
  * as Kafka does: a setting left out goes back to the broker's value. IncrementalAlterConfigs
  * (kafka-configs, librdkafka's AlterConfigs since 2.2) sets, deletes, appends to or subtracts
  * from single settings. Either way the topic layer validates the whole change before applying
- * any of it (TopicManager.alterTopicConfig) and persists it in topics.json.
+ * any of it (ClusterMetadata.alterTopicConfig) and persists it: topics.json alone, the topic's
+ * etcd record in a cluster (every broker applies it).
  *
  * Broker resources are refused: Strata's broker settings are start-up flags, which Kafka calls
- * static configs and also refuses to alter (INVALID_REQUEST). So are topics in a cluster, for
- * now: their settings live in etcd, and changing one broker's copy would make replicas differ.
+ * static configs and also refuses to alter (INVALID_REQUEST).
  */
 import { InvalidConfigError, InvalidRequestError, UnknownTopicError } from '../../../proto/errors.js';
 import { incrementalOverrides, overridesFromSettings, type AlterOp, type SettingChange } from '../../topics/topic-settings.js';
@@ -31,11 +31,8 @@ async function alterResource(ctx: KafkaContext, r: Resource, change: () => Topic
   try {
     if (r.resourceType === RESOURCE_BROKER) throw new InvalidRequestError('broker settings are start-up flags and cannot be altered');
     if (r.resourceType !== RESOURCE_TOPIC) throw new InvalidRequestError(`resource type ${r.resourceType} cannot be altered`);
-    if (ctx.services.cluster.mode === 'cluster') {
-      throw new InvalidRequestError('altering a topic\'s settings is not supported in a cluster yet (they are kept in etcd)');
-    }
-    if (!ctx.services.topics.getTopic(r.resourceName)) throw new UnknownTopicError(`unknown topic ${r.resourceName}`);
-    await ctx.services.topics.alterTopicConfig(r.resourceName, change());
+    if (!ctx.services.cluster.topic(r.resourceName)) throw new UnknownTopicError(`unknown topic ${r.resourceName}`);
+    await ctx.services.cluster.alterTopicConfig(r.resourceName, change());
     return { ...base, errorCode: KafkaError.NONE, errorMessage: null };
   } catch (err) {
     ctx.logger.debug({ err, resource: r.resourceName }, 'alter configs refused');

@@ -1,7 +1,8 @@
 /**
  * AlterTopicConfigs: changes topics' settings live (`strata topic alter`). Each topic succeeds
  * or fails on its own: the whole change of one topic is validated before any of it applies, so
- * a bad value leaves that topic as it was. A topic listed twice is refused in every entry (its
+ * a bad value leaves that topic as it was. In a cluster the change goes to the topic's etcd
+ * record and every broker applies it (ClusterMetadata.alterTopicConfig). A topic listed twice is refused in every entry (its
  * answers could not be told apart).
  */
 import { InvalidRequestError } from '../../../proto/errors.js';
@@ -33,7 +34,7 @@ export async function handleAlterTopicConfigs(ctx: RequestContext, cmd: AlterTop
   for (const t of cmd.topics) {
     try {
       if (count.get(t.name)! > 1) throw new InvalidRequestError(`topic ${t.name} is listed more than once in one request`);
-      await ctx.services.topics.alterTopicConfig(t.name, {
+      await ctx.services.cluster.alterTopicConfig(t.name, {
         apply: (current) => alterOverrides(current, t.set, t.remove), validateOnly: cmd.validateOnly,
       });
       results.push({ name: t.name, error: null });

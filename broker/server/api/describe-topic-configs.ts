@@ -5,6 +5,7 @@
  * the Kafka listener's DescribeConfigs reports.
  */
 import { UnknownTopicError, type StrataError } from '../../../proto/errors.js';
+import { effectiveLogConfig } from '../../topics/topic-config.js';
 import { describeTopicSettings, type TopicSetting } from '../../topics/topic-settings.js';
 import { itemError } from '../item-error.js';
 import type { RequestContext } from '../request-context.js';
@@ -25,14 +26,16 @@ export interface DescribeTopicConfigsResult {
 }
 
 export async function handleDescribeTopicConfigs(ctx: RequestContext, cmd: DescribeTopicConfigsCommand): Promise<DescribeTopicConfigsResult> {
-  const { topics, config } = ctx.services;
+  const { cluster, config } = ctx.services;
   const brokerSet = new Set<string>(config.logExplicit);
   return {
     topics: cmd.topics.map((name) => {
       try {
-        const topic = topics.getTopic(name);
+        // The cluster's record, not the local replicas: in a cluster any broker describes any topic.
+        const topic = cluster.topic(name);
         if (!topic) throw new UnknownTopicError(`unknown topic ${name}`);
-        return { name, error: null, settings: describeTopicSettings(topic.config, topic.overrides, brokerSet, config.log) };
+        const effective = effectiveLogConfig(config.log, topic.config, name);
+        return { name, error: null, settings: describeTopicSettings(effective, topic.config, brokerSet, config.log) };
       } catch (err) {
         return { name, error: itemError(ctx, err, { api: 'describeTopicConfigs', topic: name }), settings: [] };
       }
