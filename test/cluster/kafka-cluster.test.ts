@@ -28,7 +28,6 @@ const NOT_LEADER_OR_FOLLOWER = 6;
 const FENCED_LEADER_EPOCH = 74;
 const INVALID_REPLICATION_FACTOR = 38;
 const NOT_ENOUGH_REPLICAS = 19;
-const INVALID_REQUEST = 42;
 const NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20;
 
 let cluster: BrokerCluster;
@@ -115,12 +114,18 @@ describe('Metadata and CreateTopics on the Kafka listener of a cluster', () => {
         expect(res!.errorCode).toBe(0);
         // min.insync.replicas is the topic's own: min(2, R) for R = 2.
         expect(res!.configs.map((e) => [e.name, e.value])).toEqual([['retention.ms', '7200000'], ['min.insync.replicas', '2']]);
-        // Settings live in etcd: altering them through one broker is refused rather than changing its copy alone.
+        // Settings live in the topic's etcd record: AlterConfigs through broker 2, which holds no
+        // replica, changes the record, and broker 2 describes the new value at once.
         c.send(encodeRequest('alterConfigs', 1, 6, 'raw', {
           resources: [{ resourceType: 2, resourceName: 'kassign', configs: [{ name: 'retention.ms', value: '60000' }] }], validateOnly: false,
         }));
         const [altered] = decodeResponse('alterConfigs', 1, (await c.next())!).body.responses;
-        expect(altered!.errorCode).toBe(INVALID_REQUEST);
+        expect(altered!.errorCode).toBe(0);
+        c.send(encodeRequest('describeConfigs', 1, 7, 'raw', {
+          resources: [{ resourceType: 2, resourceName: 'kassign', configurationKeys: ['retention.ms'] }], includeSynonyms: false,
+        }));
+        const [after] = decodeResponse('describeConfigs', 1, (await c.next())!).body.results;
+        expect(after!.configs.map((e) => [e.name, e.value])).toEqual([['retention.ms', '60000']]);
       } finally {
         c.close();
       }
