@@ -45,6 +45,8 @@ import type { BrokerServices } from './server/request-context.js';
 import { newServerStats, type ServerStats } from './server/server-stats.js';
 import { WsListener } from './ws/ws-listener.js';
 import { PerIpGate } from './security/per-ip-gate.js';
+import { ClusterKeys } from './cluster/cluster-keys.js';
+import { createEtcdClient, type EtcdClient } from './cluster/etcd-client.js';
 import { ConsoleFiles } from './http/console-files.js';
 import { HttpRouter } from './http/http-router.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
@@ -86,6 +88,8 @@ export class Broker implements ReadinessSource {
   private groupCoordinator: GroupCoordinator | null = null;
   private server: WsListener | null = null;
   private ipGate: PerIpGate | null = null;
+  /** Cluster mode: the etcd client of the security stores. */
+  private securityEtcd: EtcdClient | null = null;
   private kafkaServer: KafkaServer | null = null;
   private brokerSecurity: BrokerSecurity | null = null;
   private tlsMaterial: TlsMaterial | null = null;
@@ -241,9 +245,14 @@ export class Broker implements ReadinessSource {
     await mkdir(config.dataDir, { recursive: true });
     this.dataDirLock = await DataDirLock.acquire(config.dataDir);
     // Before storage: an unreadable credentials or ACL file must stop the broker before it serves anything.
-    this.brokerSecurity = await BrokerSecurity.open(config.dataDir, config.security);
+    // In a cluster, credentials, ACLs and quotas are the cluster's, in etcd (their own client:
+    // they are needed before the listeners open, the cluster membership only after recovery).
+    if (config.cluster) this.securityEtcd = createEtcdClient(config.cluster.etcd.hosts);
+    this.brokerSecurity = await BrokerSecurity.open(config.dataDir, config.security, this.securityEtcd && config.cluster ? {
+      client: this.securityEtcd, keys: new ClusterKeys(config.cluster.etcd.prefix), logger: this.logger.child({ component: 'security' }),
+    } : undefined);
     this.logger.info({ auth: config.security.auth, users: this.brokerSecurity.credentials.size, acls: this.brokerSecurity.acls.bindings.length,
-      superUsers: config.security.superUsers }, 'security loaded');
+      superUsers: config.security.superUsers, storedIn: this.brokerSecurity.storedIn }, 'security loaded');
 
     // Before binding: unusable certificate files must stop the broker, not its first client.
     this.tlsMaterial = config.tls ? TlsMaterial.load(config.tls) : null;
@@ -571,6 +580,11 @@ export class Broker implements ReadinessSource {
       ['groups', () => this.groupCoordinator?.close()],
       ['topics', () => this.topicManager?.close()],
       ['storage', () => this.logManager?.close()],
+      ['security', async () => {
+        await this.brokerSecurity?.close();
+        this.securityEtcd?.close();
+        this.securityEtcd = null;
+      }],
       ['lock', () => this.dataDirLock?.release()],
     ];
     let first: unknown = null;

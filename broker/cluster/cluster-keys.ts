@@ -11,6 +11,8 @@
  *                                min ISR, overrides and the replica assignment
  *   partitions/<topic>/<p>       PartitionState (partition-state.ts): leader, leader epoch, ISR
  *   producer-ids                 the cluster-wide producer id counter (producer-id-counter.ts)
+ *   security/<name>              the cluster's credentials, acls and quotas, one document each
+ *                                (broker/security/etcd-security-document.ts)
  *
  * Topic names cannot contain '/', so `partitions/<topic>/` is a prefix of one topic's
  * partitions only.
@@ -33,6 +35,8 @@ export class ClusterKeys {
   partition(topic: string, partition: number): string { return `${this.partitionsPrefix}${topic}/${partition}`; }
 
   get producerIds(): string { return `${this.prefix}producer-ids`; }
+
+  securityDocument(name: 'credentials' | 'acls' | 'quotas'): string { return `${this.prefix}security/${name}`; }
 
   /** The broker id in a `brokers/<id>` key, or null for any other key. */
   parseBroker(key: string): number | null {

@@ -3,6 +3,9 @@
  * ACL and quota stores of the data directory, the authorizer over the ACLs, the counters, and
  * the hooks the connection core calls on every request (broker/server/hooks.ts).
  *
+ * In a cluster the three stores live in etcd instead (etcd-*-store.ts), watched, so a user, ACL
+ * or quota changed through one broker applies on all.
+ *
  * The stores are opened whatever the auth mode, so users, ACLs and quotas can be prepared on a
  * broker that does not enforce them yet; only `auth: 'scram'` makes them bite. Under it, a
  * connection is User:ANONYMOUS until it completes a SASL exchange, and an anonymous
@@ -24,6 +27,12 @@ import { Authorizer } from './authorizer.js';
 import { FileAclStore } from './file-acl-store.js';
 import { FileCredentialStore } from './file-credential-store.js';
 import { FileQuotaStore } from './file-quota-store.js';
+import { EtcdAclStore } from './etcd-acl-store.js';
+import { EtcdCredentialStore } from './etcd-credential-store.js';
+import { EtcdQuotaStore } from './etcd-quota-store.js';
+import type { ClusterKeys } from '../cluster/cluster-keys.js';
+import type { EtcdClient } from '../cluster/etcd-client.js';
+import type { Logger } from '../logger.js';
 import { ANONYMOUS_PRINCIPAL, PRINCIPAL_NAME_BYTES_MAX } from './principal.js';
 import { SaslAuthenticator } from './sasl-authenticator.js';
 import { QuotaManager } from './quota-manager.js';
@@ -34,11 +43,19 @@ import { newSecurityStats, type SecurityStats } from './security-stats.js';
 /** APIs an unauthenticated connection may call under auth 'scram' (names of the API table, both listeners). */
 export const PRE_AUTH_APIS: ReadonlySet<string> = new Set(['apiVersions', 'saslHandshake', 'saslAuthenticate']);
 
+/** A cluster's etcd, for the security stores (cluster mode). */
+export interface SecurityEtcd {
+  readonly client: EtcdClient;
+  readonly keys: ClusterKeys;
+  readonly logger: Logger;
+}
+
 export class BrokerSecurity {
   readonly stats: SecurityStats = newSecurityStats();
   readonly authorizer: Authorizer;
   readonly hooks: ServerHooks;
   readonly quotaManager: QuotaManager;
+  private readonly closers: Array<{ close(): Promise<void> }> = [];
 
   private constructor(
     readonly config: SecurityConfig,
@@ -56,11 +73,41 @@ export class BrokerSecurity {
     this.hooks = Object.freeze({ security, throttle: quotaThrottle(this.quotaManager, this.stats), observer: NO_OBSERVER });
   }
 
-  static async open(dataDir: string, config: SecurityConfig): Promise<BrokerSecurity> {
+  /**
+   * The stores of the data dir; in a cluster (`etcd` given) the cluster's, in etcd, watched, each
+   * created from this data dir's file on the cluster's first start.
+   */
+  static async open(dataDir: string, config: SecurityConfig, etcd?: SecurityEtcd): Promise<BrokerSecurity> {
     const [credentials, acls, quotas] = await Promise.all([
       FileCredentialStore.open(dataDir), FileAclStore.open(dataDir), FileQuotaStore.open(dataDir),
     ]);
-    return new BrokerSecurity(config, credentials, acls, quotas);
+    if (!etcd) return new BrokerSecurity(config, credentials, acls, quotas);
+    const { client, keys, logger } = etcd;
+    const opened: Array<{ close(): Promise<void> }> = [];
+    try {
+      const c = await EtcdCredentialStore.openEtcd(client, keys.securityDocument('credentials'), credentials, logger);
+      opened.push(c);
+      const a = await EtcdAclStore.openEtcd(client, keys.securityDocument('acls'), acls, logger);
+      opened.push(a);
+      const q = await EtcdQuotaStore.openEtcd(client, keys.securityDocument('quotas'), quotas, logger);
+      opened.push(q);
+      const security = new BrokerSecurity(config, c, a, q);
+      security.closers.push(...opened);
+      return security;
+    } catch (err) {
+      await Promise.all(opened.map((o) => o.close()));
+      throw err;
+    }
+  }
+
+  /** Where the stores live: the data dir, or etcd in a cluster. */
+  get storedIn(): 'data-dir' | 'etcd' {
+    return this.closers.length > 0 ? 'etcd' : 'data-dir';
+  }
+
+  /** Stops watching etcd (cluster); nothing to do for the data dir's files. */
+  async close(): Promise<void> {
+    await Promise.all(this.closers.splice(0).map((c) => c.close()));
   }
 
   /** Whether connections must authenticate (SASL login or client certificate) and ACLs are enforced. */

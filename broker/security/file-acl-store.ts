@@ -11,33 +11,37 @@ import { join } from 'node:path';
 import { LimitExceededError } from '../../proto/errors.js';
 import { aclKey, checkAclBinding, filterMatches, type AclBinding, type AclFilter } from './acl.js';
 import { ACLS_MAX, type AclStore } from './acl-store.js';
+import type { SecurityDocument } from './security-document.js';
 import { SecurityFile } from './security-file.js';
 
 export const ACLS_FILE = 'acls.json';
-const FORMAT_VERSION = 1;
+export const ACLS_FORMAT_VERSION = 1;
+const FORMAT_VERSION = ACLS_FORMAT_VERSION;
 
-interface AclsDoc {
+export interface AclsDoc {
   acls: AclBinding[];
 }
 
 export class FileAclStore implements AclStore {
   private listeners: Array<(bindings: readonly AclBinding[]) => void> = [];
 
-  private constructor(private readonly file: SecurityFile<AclsDoc>, private current: readonly AclBinding[]) {}
+  /** `file`: the data dir's file here; an etcd key for EtcdAclStore. */
+  protected constructor(private readonly file: SecurityDocument<AclsDoc>, private current: readonly AclBinding[]) {}
 
   static async open(dataDir: string): Promise<FileAclStore> {
-    const file = new SecurityFile<AclsDoc>(join(dataDir, ACLS_FILE), FORMAT_VERSION, (doc) => {
-      if (!Array.isArray(doc.acls)) throw new Error('acls is not an array');
-      return { acls: doc.acls.map((a, i) => {
-        try {
-          return checkAclBinding(a as Record<string, unknown>);
-        } catch (err) {
-          throw new Error(`acl #${i}: ${(err as Error).message}`);
-        }
-      }) };
-    });
+    const file = new SecurityFile<AclsDoc>(join(dataDir, ACLS_FILE), FORMAT_VERSION, validateAclsDoc);
     const doc = await file.read();
     return new FileAclStore(file, doc?.acls ?? []);
+  }
+
+  /** The whole content as its document (seeds a cluster's etcd from a data dir). */
+  document(): AclsDoc {
+    return { acls: [...this.current] };
+  }
+
+  /** Takes a version written elsewhere (another broker, through etcd) as the current content; listeners hear of it. */
+  protected adopt(doc: AclsDoc | null): void {
+    this.swap(doc?.acls ?? []);
   }
 
   get path(): string {
@@ -85,4 +89,15 @@ export class FileAclStore implements AclStore {
     this.current = next;
     for (const listener of this.listeners) listener(next);
   }
+}
+
+export function validateAclsDoc(doc: Record<string, unknown>): AclsDoc {
+  if (!Array.isArray(doc.acls)) throw new Error('acls is not an array');
+  return { acls: doc.acls.map((a, i) => {
+    try {
+      return checkAclBinding(a as Record<string, unknown>);
+    } catch (err) {
+      throw new Error(`acl #${i}: ${(err as Error).message}`);
+    }
+  }) };
 }

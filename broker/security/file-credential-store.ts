@@ -22,30 +22,48 @@ import type { CredentialStore, CredentialWriteMode, UserListing } from './creden
 import { FAKE_SALT_SECRET_BYTES, fakeScramCredential, newFakeSaltSecret } from './fake-credentials.js';
 import { checkUsername } from './principal.js';
 import { checkScramCredential, type ScramCredential } from './scram-credential.js';
+import type { SecurityDocument } from './security-document.js';
 import { SecurityFile } from './security-file.js';
 
 export const CREDENTIALS_FILE = 'credentials.json';
-const FORMAT_VERSION = 1;
+export const CREDENTIALS_FORMAT_VERSION = 1;
+const FORMAT_VERSION = CREDENTIALS_FORMAT_VERSION;
 
 type UserMap = ReadonlyMap<string, ReadonlyMap<ScramMechanism, ScramCredential>>;
 
-interface CredentialsDoc {
+export interface CredentialsDoc {
   fakeSaltSecret: string;
   users: Record<string, Record<string, { salt: string; iterations: number; storedKey: string; serverKey: string }>>;
 }
 
 export class FileCredentialStore implements CredentialStore {
-  private constructor(
-    private readonly file: SecurityFile<CredentialsDoc>,
-    private users: UserMap,
-    private readonly secret: Uint8Array,
-  ) {}
+  private users: UserMap;
+  private secret: Uint8Array;
+
+  /** `doc`: the data dir's file here; an etcd key for EtcdCredentialStore. */
+  protected constructor(private readonly file: SecurityDocument<CredentialsDoc>, initial: CredentialsDoc | null) {
+    this.users = initial ? usersFromDoc(initial) : new Map();
+    this.secret = initial ? fromBase64(initial.fakeSaltSecret)! : newFakeSaltSecret();
+  }
 
   static async open(dataDir: string): Promise<FileCredentialStore> {
-    const file = new SecurityFile<CredentialsDoc>(join(dataDir, CREDENTIALS_FILE), FORMAT_VERSION, validateDoc);
-    const doc = await file.read();
-    if (doc === null) return new FileCredentialStore(file, new Map(), newFakeSaltSecret());
-    return new FileCredentialStore(file, usersFromDoc(doc), fromBase64(doc.fakeSaltSecret)!);
+    const file = new SecurityFile<CredentialsDoc>(join(dataDir, CREDENTIALS_FILE), FORMAT_VERSION, validateCredentialsDoc);
+    return new FileCredentialStore(file, await file.read());
+  }
+
+  /** The whole content as its document (seeds a cluster's etcd from a data dir). */
+  document(): CredentialsDoc {
+    return this.toDoc(this.users);
+  }
+
+  /** Takes a version written elsewhere (another broker, through etcd) as the current content. */
+  protected adopt(doc: CredentialsDoc | null): void {
+    if (doc === null) {
+      this.users = new Map();
+      return;
+    }
+    this.users = usersFromDoc(doc);
+    this.secret = fromBase64(doc.fakeSaltSecret)!;
   }
 
   get path(): string {
@@ -115,7 +133,7 @@ export class FileCredentialStore implements CredentialStore {
   }
 }
 
-function validateDoc(doc: Record<string, unknown>): CredentialsDoc {
+export function validateCredentialsDoc(doc: Record<string, unknown>): CredentialsDoc {
   const secret = typeof doc.fakeSaltSecret === 'string' ? fromBase64(doc.fakeSaltSecret) : null;
   if (secret?.length !== FAKE_SALT_SECRET_BYTES) throw new Error('fakeSaltSecret is missing or malformed');
   if (doc.users === null || typeof doc.users !== 'object' || Array.isArray(doc.users)) throw new Error('users is not an object');

@@ -7,12 +7,14 @@ import { join } from 'node:path';
 import { LimitExceededError } from '../../proto/errors.js';
 import { QUOTA_KEYS, checkQuotaEntity, checkQuotaValues, entityKey, type QuotaEntity, type QuotaEntry, type QuotaKey, type QuotaValues } from './quota.js';
 import { QUOTA_ENTITIES_MAX, type QuotaStore } from './quota-store.js';
+import type { SecurityDocument } from './security-document.js';
 import { SecurityFile } from './security-file.js';
 
 export const QUOTAS_FILE = 'quotas.json';
-const FORMAT_VERSION = 1;
+export const QUOTAS_FORMAT_VERSION = 1;
+const FORMAT_VERSION = QUOTAS_FORMAT_VERSION;
 
-interface QuotasDoc {
+export interface QuotasDoc {
   quotas: QuotaEntry[];
 }
 
@@ -21,23 +23,25 @@ export class FileQuotaStore implements QuotaStore {
   private index = new Map<string, QuotaValues>();
   private readonly listeners: Array<() => void> = [];
 
-  private constructor(private readonly file: SecurityFile<QuotasDoc>, initial: readonly QuotaEntry[]) {
+  /** `file`: the data dir's file here; an etcd key for EtcdQuotaStore. */
+  protected constructor(private readonly file: SecurityDocument<QuotasDoc>, initial: readonly QuotaEntry[]) {
     this.swap(new Map(initial.map((e) => [entityKey(e.entity), e])));
   }
 
   static async open(dataDir: string): Promise<FileQuotaStore> {
-    const file = new SecurityFile<QuotasDoc>(join(dataDir, QUOTAS_FILE), FORMAT_VERSION, (doc) => {
-      if (!Array.isArray(doc.quotas)) throw new Error('quotas is not an array');
-      return { quotas: doc.quotas.map((q: { entity?: Record<string, unknown>; values?: Record<string, unknown> }, i) => {
-        try {
-          return { entity: checkQuotaEntity(q.entity ?? {}), values: checkQuotaValues(q.values ?? {}) };
-        } catch (err) {
-          throw new Error(`quota #${i}: ${(err as Error).message}`);
-        }
-      }) };
-    });
+    const file = new SecurityFile<QuotasDoc>(join(dataDir, QUOTAS_FILE), FORMAT_VERSION, validateQuotasDoc);
     const doc = await file.read();
     return new FileQuotaStore(file, doc?.quotas ?? []);
+  }
+
+  /** The whole content as its document (seeds a cluster's etcd from a data dir). */
+  document(): QuotasDoc {
+    return { quotas: this.list() };
+  }
+
+  /** Takes a version written elsewhere (another broker, through etcd) as the current content; listeners hear of it. */
+  protected adopt(doc: QuotasDoc | null): void {
+    this.swap(new Map((doc?.quotas ?? []).map((e) => [entityKey(e.entity), e])));
   }
 
   get byEntity(): ReadonlyMap<string, QuotaValues> {
@@ -73,4 +77,15 @@ export class FileQuotaStore implements QuotaStore {
     this.index = new Map([...next].map(([k, e]) => [k, e.values]));
     for (const listener of this.listeners) listener();
   }
+}
+
+export function validateQuotasDoc(doc: Record<string, unknown>): QuotasDoc {
+  if (!Array.isArray(doc.quotas)) throw new Error('quotas is not an array');
+  return { quotas: doc.quotas.map((q: { entity?: Record<string, unknown>; values?: Record<string, unknown> }, i) => {
+    try {
+      return { entity: checkQuotaEntity(q.entity ?? {}), values: checkQuotaValues(q.values ?? {}) };
+    } catch (err) {
+      throw new Error(`quota #${i}: ${(err as Error).message}`);
+    }
+  }) };
 }

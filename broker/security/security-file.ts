@@ -13,11 +13,12 @@
 import { readFile } from 'node:fs/promises';
 import { StorageError } from '../../proto/errors.js';
 import { removeStrayTemp, writeFileAtomic } from '../topics/atomic-file.js';
+import type { SecurityDocument } from './security-document.js';
 
 /** Owner read/write only. */
 export const SECURITY_FILE_MODE = 0o600;
 
-export class SecurityFile<Doc> {
+export class SecurityFile<Doc> implements SecurityDocument<Doc> {
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
