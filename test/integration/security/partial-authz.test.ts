@@ -226,13 +226,13 @@ describe('per-topic refusals', () => {
     }
   });
 
-  // librdkafka may split its fetches as partitions become ready, so this shows a real client served
+  // librdkafka may split its fetches as partitions become ready, and with -e may exit at the end
+  // of the allowed partition before it reports the refused one, so this shows a real client served
   // beside a refusal; the raw frames above are what prove the answer is per topic.
-  it('kcat: a group consumer of an allowed and a refused topic reads the allowed one and reports the refusal', async () => {
+  it('kcat: a group consumer of an allowed and a refused topic reads the allowed one', async () => {
     await admin.producer().send({ topic: 'kok', messages: [{ value: 'for kcat' }] });
     const sasl = ['-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=SCRAM-SHA-512', '-X', 'sasl.username=alice', '-X', 'sasl.password=alice-pw'];
     const out = await kcat(bootstrap, [...sasl, '-G', 'g-kcat', '-X', 'auto.offset.reset=earliest', '-e', '-q', 'kok', 'kdesc']);
-    expect(out.stdout).toContain('for kcat');
-    expect(out.stderr).toMatch(/authoriz/i);
+    expect(out.stdout, out.stderr).toContain('for kcat');
   });
 });
