@@ -48,7 +48,11 @@ export async function startBrokerProcess(args: string[] = [], dataDir?: string):
   let kafka: string | null = null;
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`broker did not start: ${stderr}`)), BROKER_READY_MS_MAX);
+    // A broker that misses its deadline is killed: the caller never gets a handle to stop it by.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`broker did not start within ${BROKER_READY_MS_MAX} ms: ${stderr}`));
+    }, BROKER_READY_MS_MAX);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const match = /wss?:\/\/[^\s]+/.exec(out);

@@ -89,6 +89,7 @@ export async function startBrokerCluster(opts: BrokerClusterOptions = {}): Promi
     l?.replication.retarget(Number(new URL(p.url).port));
     procs.set(id, p);
   };
+  const launching: Promise<void>[] = [];
   const closeLinks = async (): Promise<void> => {
     for (const l of links.values()) await Promise.all([...l.etcd, l.replication].map((p) => p.close()));
   };
@@ -100,8 +101,12 @@ export async function startBrokerCluster(opts: BrokerClusterOptions = {}): Promi
         links.set(id, { etcd: etcdProxies, replication: await startFaultProxy(null) });
       }
     }
-    await Promise.all(ids.map((id) => launch(id)));
+    launching.push(...ids.map((id) => launch(id)));
+    await Promise.all(launching);
   } catch (err) {
+    // Brokers still starting when another failed are killed by their own ready deadline
+    // (helpers/cli.ts); wait for those before the dirs go.
+    await Promise.allSettled(launching);
     for (const p of procs.values()) await p?.kill().catch(() => undefined);
     for (const d of dirs.values()) await removeDir(d);
     await closeLinks();
