@@ -13,12 +13,13 @@
 //   cleaning      one cleaner pass over 'table' at the broker default I/O budget (32 MiB/s);
 //   idle
 //   unthrottled   one pass over a refilled 'table' with --cleaner-io-bytes-per-second 0.
-// Prints per phase: appends, p50/p99/p99.9/max in ms; per pass: log size before and after,
+// Prints per phase: appends, p50/p99/p99.9/max in ms, and the event-loop delay of the thread
+// that appends (what the cleaner's CPU work costs it when it runs there); per pass: log size before and after,
 // duration, MiB/s of log cleaned, what the cleaner read and wrote, records kept.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { silentLogger } from '../dist/broker/logger.js';
 import { LogCleaner } from '../dist/broker/storage/cleaner/log-cleaner.js';
 import { DEFAULT_LOG_CONFIG } from '../dist/broker/storage/log-config.js';
@@ -62,12 +63,18 @@ async function fill(log) {
   await log.flush();
 }
 
+/** Appends while `until()` runs; also how late the broker thread's event loop ran meanwhile. */
 async function measure(live, until) {
-  return measureAppends(live, () => encodeRecordBatch([{ value: smallValue, timestamp: Date.now() }]), until);
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const out = await measureAppends(live, () => encodeRecordBatch([{ value: smallValue, timestamp: Date.now() }]), until);
+  loop.disable();
+  return { ...out, loop };
 }
 
-function report(phase, latencies) {
-  console.log(latencyLine(phase, latencies, 12));
+function report(phase, { latencies, loop }) {
+  const ms = (ns) => (ns / 1e6).toFixed(1);
+  console.log(`${latencyLine(phase, latencies, 12)}; event loop delay p99 ${ms(loop.percentile(99))} ms, max ${ms(loop.max)} ms`);
 }
 function reportPass(phase, s, ms, before, after) {
   const mib = (b) => (b / MiB).toFixed(1);
@@ -85,13 +92,14 @@ try {
   for (const [phase, ioBytesPerSecond, topic] of [['cleaning', undefined, 'table-a'], ['unthrottled', 0, 'table-b']]) {
     const table = await manager.openLog(topic, 0, TABLE_CONFIG);
     await fill(table);
-    report('idle', (await measure(live, () => new Promise((r) => setTimeout(r, idleSeconds * 1000)))).latencies);
+    report('idle', await measure(live, () => new Promise((r) => setTimeout(r, idleSeconds * 1000))));
     const cleaner = new LogCleaner({ logger: silentLogger(), backoffMs: 1_000_000, ...(ioBytesPerSecond === undefined ? {} : { ioBytesPerSecond }) });
     const before = table.sizeBytes;
     const t0 = performance.now();
-    const { latencies, result } = await measure(live, () => cleaner.cleanLog(table, manager));
+    const measured = await measure(live, () => cleaner.cleanLog(table, manager));
+    const { result } = measured;
     const ms = performance.now() - t0;
-    report(phase, latencies);
+    report(phase, measured);
     reportPass(phase, result, ms, before, table.sizeBytes);
     await cleaner.stop();
   }

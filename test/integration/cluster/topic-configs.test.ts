@@ -42,7 +42,8 @@ describe('topic settings in a cluster', () => {
   it('alter on broker 1 reaches every broker, describe on broker 3 shows it, and it survives broker 3\'s restart', async () => {
     const created = await cluster.cli(['topic', 'create', 'cfg', '--partitions', '3', '--replication-factor', '2']);
     expect(created.code, created.stderr).toBe(0);
-    expect(await keylessOutcomes(3)).toEqual(['ok', 'ok', 'ok']);
+    // Before the alter a keyless record is taken (cleanup.policy=delete).
+    expect(await keylessOutcomes(1)).toEqual(['ok']);
 
     const altered = await runCli(['topic', 'alter', 'cfg', '--set', 'cleanup.policy=compact', '--set', 'retention.ms=7200000', '--broker', cluster.url(1)]);
     expect(altered.code, altered.stderr).toBe(0);
@@ -66,7 +67,7 @@ describe('topic settings in a cluster', () => {
     expect(reset.code, reset.stderr).toBe(0);
     expect((await settingsVia(1, 'cfg')).get('retention.ms')).toMatchObject({ source: 'default' });
     expect((await settingsVia(3, 'cfg')).get('retention.ms')).toMatchObject({ source: 'default' });
-  }, 90_000);
+  }, 180_000);
 
   it('refuses a bad change whole on any broker, and an unknown topic', async () => {
     const bad = await runCli(['topic', 'alter', 'cfg', '--set', 'segment.bytes=lots', '--broker', cluster.url(2)]);
