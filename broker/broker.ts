@@ -197,6 +197,11 @@ export class Broker implements ReadinessSource {
     return { ...(this.server?.stats ?? this.lastStats) };
   }
 
+  /** The Kafka listener's counters (a copy); null when it is off or not started. */
+  get kafkaServerStats(): ServerStats | null {
+    return this.kafkaServer ? { ...this.kafkaServer.stats } : null;
+  }
+
   get running(): boolean {
     return this.state === 'running';
   }

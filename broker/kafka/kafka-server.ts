@@ -170,7 +170,9 @@ export class KafkaServer {
       this.tlsPending.set(peer, raw);
       raw.once('close', () => { if (this.tlsPending.get(peer) === raw) this.tlsPending.delete(peer); });
     });
-    server.on('tlsClientError', (err: NodeJS.ErrnoException) => {
+    // With a listener here Node leaves the failed socket open: close it (nothing can go over it).
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+      socket.destroy();
       if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') this.stats.handshakesTimedOut++;
       else this.stats.tlsHandshakesFailed++;
       this.opts.logger.debug({ err: { code: err.code, message: err.message } }, 'kafka tls handshake failed');
