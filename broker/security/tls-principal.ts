@@ -31,6 +31,25 @@ export function rfc2253OfNodeSubject(subject: string): string {
 }
 
 /**
+ * Splits a comma-separated list of principals where an entry may be a certificate DN, itself
+ * comma-separated (`alice,User:CN=broker-0,O=Acme,bob`): a piece that looks like a DN attribute
+ * (`X=...`) and follows a `User:` entry holding one continues that entry.
+ */
+export function splitPrincipalList(text: string): string[] {
+  const out: string[] = [];
+  for (const piece of text.split(',').map((s) => s.trim())) {
+    const last = out.length - 1;
+    const prev = last >= 0 ? out[last]! : undefined;
+    const continuesDn = prev !== undefined && prev.startsWith('User:') && prev.includes('=') && /^[A-Za-z][A-Za-z0-9.-]*=/.test(piece)
+      // An escaped comma at the end of the previous piece (`\,`) was part of a value.
+      || (prev !== undefined && prev.endsWith('\\'));
+    if (continuesDn) out[last] = `${prev},${piece}`;
+    else out.push(piece);
+  }
+  return out;
+}
+
+/**
  * `User:<subject DN>` for an authorized client certificate, or null (none, or a DN longer than
  * a principal may be: such a connection stays anonymous and is refused like one).
  */

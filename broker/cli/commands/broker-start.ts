@@ -8,9 +8,10 @@ import type { AuthMode, BrokerConfigInput } from '../../config.js';
 import { HOST_DEFAULT, KAFKA_PORT_DEFAULT, PORT_DEFAULT } from '../../constants.js';
 import { createRootLogger, type LogLevel } from '../../logger.js';
 import type { FlushPolicy } from '../../storage/log-config.js';
-import { parseChoice, parseCommaList, parseHostPort, parseIntOrUnlimited, parseNonNegativeInt, parsePositiveInt } from '../args.js';
+import { parseChoice, parseHostPort, parseIntOrUnlimited, parseNonNegativeInt, parsePositiveInt } from '../args.js';
 import { EXIT_OK, fail } from '../output.js';
 import { InvalidConfigError } from '../../../proto/errors.js';
+import { splitPrincipalList } from '../../security/tls-principal.js';
 
 interface StartOptions {
   dataDir: string;
@@ -63,6 +64,13 @@ interface StartOptions {
   replicaLagMs?: number;
   uncleanLeaderElection?: boolean;
   offsetsTopicPartitions?: number;
+}
+
+/** --super-users: a comma list in which an entry may be a certificate DN (itself comma-separated). */
+function parseSuperUsers(raw: string): string[] {
+  const items = splitPrincipalList(raw);
+  if (items.some((s) => s.length === 0)) throw new InvalidConfigError(`--super-users must be a comma-separated list without empty items, got '${raw}'`);
+  return items;
 }
 
 const KAFKA_LISTEN_DEFAULT = `${HOST_DEFAULT}:${KAFKA_PORT_DEFAULT}`;
@@ -126,7 +134,7 @@ export function registerBrokerCommands(program: Command): void {
     .option('--kafka-idle-timeout-ms <ms>', 'close Kafka connections idle this long (default: 600000)', parsePositiveInt('--kafka-idle-timeout-ms'))
     .option('--auth <mode>', 'client authentication: none, or scram (SASL SCRAM-SHA-256/512 on both listeners)',
       parseChoice('--auth', ['none', 'scram'] as const), 'none')
-    .option('--super-users <names>', 'users who bypass ACLs, comma-separated (alice,bob or User:alice)', parseCommaList('--super-users'))
+    .option('--super-users <names>', 'users who bypass ACLs, comma-separated (alice,bob or User:alice; a certificate DN as User:CN=x,O=y)', parseSuperUsers)
     .option('--allow-anonymous', 'let a listener on a non-loopback address run with --auth none (refused otherwise)')
     .option('--tls-cert <file>', 'PEM certificate chain: the WebSocket port serves wss:// (and https), the Kafka port SSL; reloaded on SIGHUP')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
