@@ -272,6 +272,8 @@ export class LogCleaner {
     }, CLEANER_WORKER_POLL_MS);
     watch.unref();
     try {
+      // A pass queued behind the one stop() interrupted must not start (run() resets the worker's stop flag).
+      if (this.stopped) throw new CleaningAborted('the cleaner is stopping');
       const config = log.config;
       segments = log.cleanableSegments();
       if (config.minCompactionLagMs > 0) await learnMaxTimestamps(segments.slice(firstPlan.dirtyIndex));

@@ -53,18 +53,21 @@ describe('cleaner worker thread', () => {
     });
   }
 
-  it('stop() ends a running pass early and terminates the worker thread', async () => {
+  it('stop() ends a running pass early, skips the queued one and terminates the worker thread', async () => {
     manager = await openManager(dir, SWAP_TEST_CONFIG);
     const log = await manager.openLog('t', 0, SWAP_TEST_CONFIG);
     // 64 KiB/s: the pass would take about a minute.
     cleaner = newCleaner({ ioBytesPerSecond: 64 * 1024 });
     const pass = cleaner.cleanLog(log, manager);
+    const queued = cleaner.cleanLog(log, manager);
     await new Promise((r) => setTimeout(r, 300));
     expect(cleaner.workerAlive).toBe(true);
     const t0 = Date.now();
     await cleaner.stop();
     expect(Date.now() - t0).toBeLessThan(5_000);
     expect((await pass)?.aborted).toBe(true);
+    // The pass queued behind it does not start once the cleaner is stopping.
+    expect((await queued)?.aborted).toBe(true);
     expect(cleaner.workerAlive).toBe(false);
     expect(fold((await readLog(log)).records)).toEqual(fold(original));
   });
