@@ -17,6 +17,13 @@ export const GROUP_REBALANCE_TIMEOUT_MS_DEFAULT = 30_000;
 export const AUTO_COMMIT_INTERVAL_MS_DEFAULT = 5_000;
 /** Pause before retrying a failed join or heartbeat (doubles per failure up to the retry ceiling). */
 export const GROUP_RETRY_BACKOFF_MS_INITIAL = 50;
+/**
+ * Longest wait before retrying a join or heartbeat whose coordinator moved or went away
+ * (NotCoordinator, CoordinatorNotAvailable, lost connection): a coordinator failover takes
+ * about a lease TTL (2 s), and the client's general backoff (doubling to 10 s) would otherwise
+ * keep the member away for seconds after the new coordinator is up.
+ */
+export const GROUP_COORDINATOR_RETRY_BACKOFF_MS_MAX = 500;
 
 /** Options of `client.consumer({ groupId, ... })`. */
 export interface GroupConsumerOptions extends Omit<ConsumerOptions, 'defaultOffset'> {

@@ -22,11 +22,11 @@
 import {
   ConnectionClosedError, FencedInstanceIdError, IllegalGenerationError, RebalanceInProgressError, StrataError, UnknownMemberIdError, UnknownServerError,
 } from '../../proto/errors.js';
-import type { CoordinatorLink } from './coordinator-link.js';
 import type { TopicPartition } from '../consumer-options.js';
 import type { Logger } from '../logger.js';
 import { backoffDelayMs, isRetriable, type RetryPolicy } from '../retry.js';
-import { GROUP_RETRY_BACKOFF_MS_INITIAL, type ResolvedGroupOptions } from './group-options.js';
+import { isCoordinatorChange, type CoordinatorLink } from './coordinator-link.js';
+import { GROUP_COORDINATOR_RETRY_BACKOFF_MS_MAX, GROUP_RETRY_BACKOFF_MS_INITIAL, type ResolvedGroupOptions } from './group-options.js';
 import { heartbeat, joinGroup, leaveGroup, type JoinResult } from './group-requests.js';
 
 export interface MembershipHandler {
@@ -225,7 +225,8 @@ export class Membership {
   }
 
   private async backoff(err: unknown, what: string): Promise<void> {
-    const delayMs = Math.max(GROUP_RETRY_BACKOFF_MS_INITIAL, backoffDelayMs(this.deps.retry, Math.min(this.failures++, BACKOFF_ATTEMPTS_MAX)));
+    let delayMs = Math.max(GROUP_RETRY_BACKOFF_MS_INITIAL, backoffDelayMs(this.deps.retry, Math.min(this.failures++, BACKOFF_ATTEMPTS_MAX)));
+    if (isCoordinatorChange(err)) delayMs = Math.min(delayMs, GROUP_COORDINATOR_RETRY_BACKOFF_MS_MAX);
     this.deps.logger.warn({ group: this.opts.groupId, err: (err as Error).message, delayMs }, `group ${what} failed; retrying`);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, delayMs);

@@ -89,8 +89,20 @@ describe('consumer groups in a cluster', () => {
       const before = await members[0]!.committed(Array.from({ length: PARTITIONS }, (_, p) => ({ topic: TOPIC, partition: p })));
       expect(before.some((c) => c.offset > 0)).toBe(true);
 
+      // The new coordinator knows nothing of the old members: they rejoin under new member ids.
+      const idsBefore = members.map((m) => m.memberId);
       await cluster.kill(coordinator);
       const killedAt = Date.now();
+      // Failover as the group sees it: a new offsets-partition leader, then both members in one
+      // new generation owning every partition.
+      const [movedMs, rejoinedMs] = await Promise.all([
+        until(async () => (await offsetsLeader()) !== coordinator, 30_000, 'a new leader of the offsets partition'),
+        until(() => {
+          const owned = members.flatMap((m) => m.assignment());
+          return owned.length === PARTITIONS && members[0]!.generationId === members[1]!.generationId
+            && members.every((m, i) => m.memberId !== '' && m.memberId !== idsBefore[i]);
+        }, 60_000, 'both members rejoined in one generation on the new coordinator'),
+      ]);
 
       // The group moves to the new leader of its offsets partition and finishes the topic.
       await until(() => seen.size === N, 60_000, 'every record to be consumed after the failover');
@@ -123,7 +135,8 @@ describe('consumer groups in a cluster', () => {
       expect((await admin.listGroups()).map((g) => g.groupId)).toContain(GROUP);
       const cliDescribe = await cluster.cli(['group', 'describe', GROUP, '--format', 'json']);
       expect(cliDescribe.code, cliDescribe.stderr).toBe(0);
-      console.log(`groups failover: all ${N} records consumed and committed ${Date.now() - killedAt} ms after kill -9 of coordinator ${coordinator} (new: ${moved}); ${duplicates} re-delivered`);
+      console.log(`groups failover: kill -9 of coordinator ${coordinator} → new offsets leader ${moved} in cluster info after ${movedMs} ms, `
+        + `group rejoined (one generation, all partitions owned) after ${rejoinedMs} ms, all ${N} records consumed and committed after ${Date.now() - killedAt} ms; ${duplicates} re-delivered`);
       await Promise.all(members.map((m) => m.close()));
       await Promise.all(loops);
     } finally {
