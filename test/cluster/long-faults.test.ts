@@ -182,7 +182,15 @@ describe.skipIf(FAULTS <= 0)('long random-fault run', () => {
     }, 30_000, 'replicas byte-identical').catch(() => undefined);
 
     const finalLogs = Array.from({ length: PARTITIONS }, () => new Map<number, string>());
-    const ends = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => reader.admin().listOffsets(TOPIC, p, 'latest')));
+    // A leader elected a moment ago raises its high watermark as its followers fetch: wait until
+    // each covers every offset acknowledged on its partition (one that never does lost a record).
+    const needed = new Array<number>(PARTITIONS).fill(0);
+    for (const { partition, offset } of acked.values()) needed[partition] = Math.max(needed[partition]!, offset + 1);
+    let ends: Array<{ offset: number }> = [];
+    await until(async () => {
+      ends = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => reader.admin().listOffsets(TOPIC, p, 'latest')));
+      return ends.every((e, p) => e.offset >= needed[p]!);
+    }, 15_000, 'high watermarks covering every acknowledged offset').catch(() => undefined);
     const check = reader.consumer({ decode: 'utf8', maxWaitMs: 100 });
     await check.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: TOPIC, partition, offset: 'earliest' as const })));
     const total = ends.reduce((n, e) => n + e.offset, 0);

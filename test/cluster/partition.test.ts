@@ -101,9 +101,17 @@ async function rawProduce(raw: RawClient, topic: string, value: string): Promise
 }
 
 /** Every record of the partition up to its end now, read through the leader, as offset → value; fails on an offset seen twice. */
-async function readAll(topic: string): Promise<Map<number, string>> {
+async function readAll(topic: string, acked: Map<number, string>): Promise<Map<number, string>> {
   const reader = new Strata({ brokers: cluster.bootstrap(), retry: RETRY });
-  const expected = (await reader.admin().listOffsets(topic, 0, 'latest')).offset;
+  // A leader elected a moment ago (the preferred one taking its partition back after the heal)
+  // starts from its own high watermark and raises it as the followers fetch: wait until it covers
+  // every acknowledged offset (an acknowledged record it never covers would be lost).
+  const needed = Math.max(-1, ...acked.keys()) + 1;
+  let expected = 0;
+  await until(async () => {
+    expected = (await reader.admin().listOffsets(topic, 0, 'latest')).offset;
+    return expected >= needed;
+  }, 15_000, `the high watermark to cover acknowledged offset ${needed - 1}`);
   const consumer = reader.consumer({ decode: 'utf8', maxWaitMs: 100 });
   await consumer.assign({ topic, partition: 0, offset: 'earliest' });
   const out = new Map<number, string>();
@@ -169,7 +177,7 @@ describe('network partitions (fault proxy on every broker link)', () => {
     await until(async () => (await stateAt(majority[0]!, topic))?.isr.length === 3, 30_000, 'the old leader back in the ISR');
     await writer.stop();
     await until(() => replicasIdentical(topic), 20_000, 'replicas byte-identical after the heal');
-    const read = await readAll(topic);
+    const read = await readAll(topic, writer.acked);
     checkLedger(read, writer.acked);
     for (const v of read.values()) expect(v.startsWith('isolated-'), `${v} survived`).toBe(false);
     await client.close();
@@ -217,7 +225,7 @@ describe('network partitions (fault proxy on every broker link)', () => {
     await until(() => writer.acked.size >= ackedAtHeal + 50, 20_000, 'acks=all succeeding again');
     await writer.stop();
     await until(() => replicasIdentical(topic), 20_000, 'replicas byte-identical after the heal');
-    const read = await readAll(topic);
+    const read = await readAll(topic, writer.acked);
     checkLedger(read, writer.acked);
     await client.close();
   }, 120_000);
