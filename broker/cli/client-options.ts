@@ -19,6 +19,7 @@ import { parseChoice } from './args.js';
 
 export const BROKER_URL_DEFAULT = 'ws://127.0.0.1:7171';
 export const PASSWORD_ENV = 'STRATA_PASSWORD';
+export const TLS_CA_ENV = 'STRATA_TLS_CA';
 
 /** Fails fast when the broker is not there, rather than retrying for the SDK's default time. */
 const CLI_CONNECT_TIMEOUT_MS = 5_000;
@@ -41,7 +42,8 @@ export function addBrokerOption(cmd: Command): Command {
     .option('--password <password>', `the user's password (better: env ${PASSWORD_ENV}, which ps does not show)`)
     .option('--sasl-mechanism <mechanism>', `${SCRAM_MECHANISM_NAMES.join(' or ')} (default SCRAM-SHA-512)`,
       parseChoice('--sasl-mechanism', SCRAM_MECHANISM_NAMES))
-    .option('--tls-ca <file>', 'PEM CA the broker\'s certificate must chain to (wss:// brokers; default: the system\'s CAs)')
+    .option('--tls-ca <file>', 'PEM CA the broker\'s certificate must chain to (wss:// brokers; env STRATA_TLS_CA; default: the system\'s CAs)',
+      process.env[TLS_CA_ENV])
     .option('--tls-cert <file>', 'PEM client certificate, for brokers that require one (mutual TLS); needs --tls-key')
     .option('--tls-key <file>', 'PEM private key of --tls-cert');
 }

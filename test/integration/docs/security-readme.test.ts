@@ -1,7 +1,8 @@
 /**
- * The README's "A minimal secure setup", as a user would copy it: the bootstrap line in a fresh
- * directory, the broker start (by the harness, with the README's flags, on OS-picked ports), then
- * every later line as written, with the Kafka address substituted.
+ * The README's "A minimal secure setup", as a user would copy it: the openssl and bootstrap lines
+ * in a fresh directory, the broker start (by the harness, with the README's flags, on OS-picked
+ * ports), then every later line as written, with the broker's wss:// and Kafka addresses
+ * substituted.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { CLI_PATH, removeDir, startBrokerProcess, type BrokerProcess } from '../
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const START_LINE = 'npx strata broker start --data-dir ./data --auth scram --super-users admin &';
+const START_LINE = 'npx strata broker start --data-dir ./data --auth scram --super-users admin --tls-cert broker.pem --tls-key broker.key &';
 
 async function setupBlock(): Promise<string> {
   const readme = await readFile(`${ROOT}README.md`, 'utf8');
@@ -32,7 +33,7 @@ describe('the README security setup', () => {
     if (dir) await removeDir(dir);
   });
 
-  it('runs as written: admin bootstrap, broker, user, topic, ACLs, and alice over both listeners', async () => {
+  it('runs as written: certificates, admin bootstrap, broker over TLS, user, topic, ACLs, and alice over both listeners', async () => {
     const text = (await setupBlock()).replace(/\\\n\s*/g, '');
     const lines = text.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
     const startAt = lines.indexOf(START_LINE);
@@ -40,8 +41,10 @@ describe('the README security setup', () => {
     const cli = (s: string) => s.replaceAll('npx strata', `${process.execPath} ${CLI_PATH}`);
     dir = await mkdtemp(join(tmpdir(), 'strata-sec-readme-'));
     await run('bash', ['-euo', 'pipefail', '-c', cli(lines.slice(0, startAt).join('\n'))], { cwd: dir, timeout: 30_000 });
-    broker = await startBrokerProcess(['--auth', 'scram', '--super-users', 'admin', '--kafka-listen', '127.0.0.1:0'], join(dir, 'data'));
-    const rest = cli(lines.slice(startAt + 1).join('\n')).replaceAll('127.0.0.1:9092', broker.kafka!);
+    broker = await startBrokerProcess(['--auth', 'scram', '--super-users', 'admin', '--tls-cert', join(dir, 'broker.pem'),
+      '--tls-key', join(dir, 'broker.key'), '--kafka-listen', '127.0.0.1:0'], join(dir, 'data'));
+    expect(broker.url).toMatch(/^wss:\/\//);
+    const rest = cli(lines.slice(startAt + 1).join('\n')).replaceAll('wss://127.0.0.1:7171', broker.url).replaceAll('127.0.0.1:9092', broker.kafka!);
     // Not -e: one line is meant to fail (alice may not create topics).
     const res = await run('bash', ['-uo', 'pipefail', '-c', `${rest}\n`], {
       cwd: dir, timeout: 60_000, env: { ...process.env, STRATA_BROKER: broker.url },
