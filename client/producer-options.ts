@@ -72,7 +72,8 @@ export interface ProducerOptions {
    * included (Kafka's delivery.timeout.ms): a batch still unacknowledged then — its partition
    * has no leader, its leader cannot be reached, or it keeps being refused with retriable
    * errors — fails its send() calls with DeliveryTimeoutError (retriable, `cause` = the last
-   * failure) and gives its buffer back. A batch already in flight gets its answer or its request
+   * failure) and gives its buffer back. A retry that would come after the deadline is not made:
+   * the batch fails then, up to one retry backoff early. A batch already in flight gets its answer or its request
    * timeout first, so a send() settles within deliveryTimeoutMs + the client's requestTimeoutMs.
    * With idempotence, the records after a timed-out batch are renumbered under a new producer id.
    * @default 120000
