@@ -1,0 +1,71 @@
+/**
+ * The web console against a broker run with --auth scram, in a real headless Chromium: the page
+ * asks for a login instead of showing the broker, a wrong password is refused with the broker's
+ * typed error and the form stays, the right one (SCRAM through the browser SDK on WebCrypto)
+ * shows the topics, as that user.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { FileCredentialStore } from '../../../broker/security/file-credential-store.js';
+import { scramCredentialFromPassword } from '../../../broker/security/scram-credential.js';
+import { Strata } from '../../../client/index.js';
+import { removeDir, startBrokerProcess, type BrokerProcess } from '../../helpers/cli.js';
+// @ts-expect-error plain ESM shared with scripts/bench-browser.mjs, no typings
+import { launchChromium } from '../../../scripts/browser-harness.mjs';
+
+describe('the web console with --auth scram', () => {
+  let broker: BrokerProcess;
+  let browser: Browser;
+  let page: Page;
+  let http = '';
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'strata-console-login-'));
+    const store = await FileCredentialStore.open(dir);
+    await store.put('admin', scramCredentialFromPassword({ mechanism: 'SCRAM-SHA-256', password: 'admin-pw' }), 'create');
+    broker = await startBrokerProcess(['--auth', 'scram', '--super-users', 'admin'], dir);
+    http = broker.url.replace(/^ws:/, 'http:');
+    const admin = new Strata({ brokers: broker.url, sasl: { mechanism: 'SCRAM-SHA-256', username: 'admin', password: 'admin-pw' } });
+    try {
+      await admin.admin().createTopic({ name: 'secured', partitions: 1 });
+    } finally {
+      await admin.close();
+    }
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (broker) {
+      await broker.stop();
+      await removeDir(broker.dataDir);
+    }
+  });
+
+  it('asks for a login, refuses a wrong password, and shows the topics once logged in', async () => {
+    await page.goto(`${http}/#/topics`);
+    const form = page.getByTestId('login');
+    await form.waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('status').textContent()).toBe('This broker requires a login');
+    expect(await page.locator('[data-topic="secured"]').count()).toBe(0);
+
+    await form.locator('input[name=username]').fill('admin');
+    await form.locator('input[name=password]').fill('wrong');
+    await form.locator('select[name=mechanism]').selectOption('SCRAM-SHA-256');
+    await form.locator('button[type=submit]').click();
+    await expect.poll(() => page.getByTestId('login-error').textContent().catch(() => ''), { timeout: 10_000 }).toMatch(/^Login failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256/);
+
+    await form.locator('input[name=password]').fill('admin-pw');
+    await form.locator('button[type=submit]').click();
+    await page.locator('[data-topic="secured"]').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('status').textContent()).toBe('Connected to the broker as admin');
+    expect(await page.getByTestId('login').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+});
