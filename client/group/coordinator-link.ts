@@ -32,6 +32,8 @@ export class CoordinatorLink {
   private current: { nodeId: number; conn: Connection } | null = null;
   private finding: Promise<Connection> | null = null;
   private closed = false;
+  /** Set when the coordinator could not be reached: its broker may be back at another address. */
+  private unreachable = false;
 
   constructor(private readonly groupId: string, private readonly router: LeaderRouter, private readonly logger: Logger = NOOP_LOGGER) {}
 
@@ -46,6 +48,7 @@ export class CoordinatorLink {
     try {
       return await call(conn);
     } catch (err) {
+      if (err instanceof ConnectionClosedError || err instanceof RequestTimedOutError) this.unreachable = true;
       if (isCoordinatorChange(err) && this.current?.conn === conn) {
         this.logger.debug({ group: this.groupId, coordinator: this.current.nodeId, err: (err as Error).message }, 'group coordinator lost; finding it again');
         this.current = null;
@@ -74,6 +77,12 @@ export class CoordinatorLink {
         const res = await asked.request('findCoordinator', { groupId: this.groupId });
         const nodeId = res.nodeId ?? -1;
         if (nodeId < 0) throw new CoordinatorNotAvailableError(`group ${this.groupId} has no coordinator at the moment`);
+        // A broker that died and came back (often on another port) is known by its new address
+        // only from a fresh Metadata: without it the router would hand out the dead connection.
+        if (this.unreachable) {
+          await this.router.metadata([]);
+          this.unreachable = false;
+        }
         let conn = this.router.nodeConnection(nodeId);
         if (!conn) {
           // A node Metadata has not named yet (first find): learn the brokers, then look again.

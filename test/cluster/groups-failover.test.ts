@@ -137,11 +137,23 @@ describe('consumer groups in a cluster', () => {
       expect(cliDescribe.code, cliDescribe.stderr).toBe(0);
       console.log(`groups failover: kill -9 of coordinator ${coordinator} → new offsets leader ${moved} in cluster info after ${movedMs} ms, `
         + `group rejoined (one generation, all partitions owned) after ${rejoinedMs} ms, all ${N} records consumed and committed after ${Date.now() - killedAt} ms; ${duplicates} re-delivered`);
+      // The killed broker returns; once back in the ISR it leads its offsets partition again
+      // (preferred leader), replays it, and the group moves back with its offsets intact.
+      await cluster.restart(coordinator);
+      await until(async () => (await offsetsLeader()) === coordinator, 60_000, 'the preferred leader to coordinate the group again');
+      await until(async () => {
+        const owned = members.flatMap((m) => m.assignment());
+        return owned.length === PARTITIONS && members[0]!.generationId === members[1]!.generationId;
+      }, 30_000, 'both members in one generation on the returned coordinator');
+      await until(async () => {
+        const c = await members[0]!.committed(Array.from({ length: PARTITIONS }, (_, p) => ({ topic: TOPIC, partition: p })));
+        return c.every((x) => x.offset === N / PARTITIONS);
+      }, 20_000, 'the final offsets at the returned coordinator');
       await Promise.all(members.map((m) => m.close()));
       await Promise.all(loops);
     } finally {
       await Promise.all(members.map((m) => m.close().catch(() => undefined)));
       await client.close();
     }
-  }, 120_000);
+  }, 180_000);
 });
