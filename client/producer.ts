@@ -122,6 +122,8 @@ export class Producer {
   private producerEpoch = -1;
   private resetting = false;
   private needsReset = false;
+  /** Consecutive failed producer-id resets: the exponent of the next reset's backoff. */
+  private resetFailures = 0;
   private readonly budget: ByteBudget;
   private readonly slowSends = new Set<SlowSend>();
   private flushing = 0;
@@ -697,12 +699,15 @@ export class Producer {
 
   private async resetProducerId(): Promise<void> {
     this.resetting = true;
+    let failed = false;
     try {
       await this.initProducerId();
       this.needsReset = false;
+      this.resetFailures = 0;
       for (const q of this.acc.allQueues()) q.sequence.reset();
       this.log.warn({ producerId: this.producerId }, 'took a new producer id after a failed batch');
     } catch (err) {
+      failed = true;
       this.log.error({ err }, 'cannot obtain a new producer id');
       // Queued batches cannot be numbered: fail them rather than hold them forever.
       for (const q of this.acc.allQueues()) {
@@ -712,7 +717,15 @@ export class Producer {
     } finally {
       this.resetting = false;
     }
-    this.queueDrain();
+    if (!failed) {
+      this.queueDrain();
+      return;
+    }
+    // On a closed connection initProducerId fails at once, so draining again in a microtask would
+    // retry forever without ever yielding to timers or I/O. Once the producer or its connection is
+    // closed nothing is left to number; otherwise try again after a backoff, as any retry does.
+    if (this.closing || this.conn.isClosed) return;
+    this.scheduleDrainAt(Date.now() + backoffDelayMs(this.deps.retry, this.resetFailures++));
   }
 
   private async start(): Promise<void> {

@@ -4,6 +4,8 @@
  * responses, drops the response and kills the connection - the batch was written but the
  * producer never hears of it, the exact case idempotence exists for.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeResponse } from '../../../proto/messages.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
@@ -125,4 +127,35 @@ describe('idempotent producer', () => {
     const values = (await readAll(topic, 4)).map((r) => r.value);
     expect(values).toEqual(['a', 'c', 'd', 'e']);
   });
+
+  // A closed client made the producer-id reset fail at once and drain again in a microtask, for
+  // ever: timers never fired and the process hung. The producer runs in a child process so a
+  // regression fails this test on its timeout instead of hanging the test worker.
+  it('does not starve the event loop when the client closes while a failed batch forces a new producer id', async () => {
+    const sdk = fileURLToPath(new URL('../../../dist/client/index.js', import.meta.url));
+    const script = `
+      const { Strata } = await import(${JSON.stringify(sdk)});
+      const strata = new Strata({ brokers: process.argv[1] });
+      await strata.admin().createTopic({ name: 'reset-on-close', partitions: 1 });
+      // A compacted topic refuses records without a key for good (InvalidRecordBatchError).
+      await strata.admin().alterTopicConfig('reset-on-close', { set: { 'cleanup.policy': 'compact' } });
+      const producer = strata.producer();
+      await producer.send({ topic: 'reset-on-close', messages: [{ key: 'a', value: 'a' }] });
+      const refused = producer.send({ topic: 'reset-on-close', messages: [{ value: 'no key' }] }).catch((e) => e.name);
+      const next = producer.send({ topic: 'reset-on-close', messages: [{ key: 'b', value: 'b' }] }).catch((e) => e.name);
+      console.log('refused', await refused);
+      await strata.close();
+      const t0 = Date.now();
+      await new Promise((r) => setTimeout(r, 50));
+      console.log('timer', Date.now() - t0 < 5000 ? 'fired' : 'late', 'next', await next);
+      await producer.close();
+    `;
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script, broker.url], { timeout: 20_000 },
+        (err, stdout) => resolve({ code: err ? (err as { code?: number }).code ?? -1 : 0, stdout }));
+    });
+    expect(out.stdout).toContain('refused InvalidRecordBatchError');
+    expect(out.stdout).toContain('timer fired');
+    expect(out.code).toBe(0);
+  }, 30_000);
 });
