@@ -152,8 +152,16 @@ export class KafkaServer {
 
   private createTlsServer(options: TlsServerOptions): tls.Server {
     const handshakeTimeout = this.opts.handshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS_DEFAULT;
-    const server = tls.createServer({ ...options, handshakeTimeout }, (socket) => {
+    // Node verifies client certificates; refusing them here (not by rejectUnauthorized, which
+    // drops the socket silently after the handshake) lets the refusal be counted and logged.
+    const server = tls.createServer({ ...options, rejectUnauthorized: false, handshakeTimeout }, (socket) => {
       this.tlsPending.delete(peerKey(socket));
+      if (options.requestCert && !socket.authorized) {
+        this.stats.tlsHandshakesFailed++;
+        this.opts.logger.debug({ reason: socket.authorizationError ?? 'no certificate' }, 'kafka tls client certificate refused');
+        socket.destroy();
+        return;
+      }
       const principal = options.requestCert ? certificatePrincipal(socket) ?? undefined : undefined;
       this.onConnection(socket, principal);
     });

@@ -169,9 +169,18 @@ describe('SSL with client certificates (mutual TLS, --auth none)', () => {
     expect(byAlice.code, byAlice.stderr).toBe(0);
   });
 
-  it('refuses a client without a certificate', async () => {
+  it('refuses a client without a certificate, or with one another CA signed, and counts both', async () => {
+    const before = b.broker.kafkaServerStats!.tlsHandshakesFailed;
     const none = await kcat(bootstrap, ['-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${pki.caFile}`, '-L', '-m', '3']);
     expect(none.code).not.toBe(0);
-    expect(b.broker.kafkaServerStats!.tlsHandshakesFailed).toBeGreaterThanOrEqual(1);
+    const otherPki = await makeTestPki('Other CA');
+    try {
+      const mallory = await otherPki.issue('mallory', { subject: '/CN=mallory' });
+      const foreign = await kcat(bootstrap, [...ssl(mallory), '-L', '-m', '3']);
+      expect(foreign.code).not.toBe(0);
+    } finally {
+      await otherPki.remove();
+    }
+    expect(b.broker.kafkaServerStats!.tlsHandshakesFailed).toBeGreaterThanOrEqual(before + 2);
   });
 });
