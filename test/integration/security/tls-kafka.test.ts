@@ -44,7 +44,7 @@ describe('SASL_SSL (server certificate, --auth scram)', () => {
     await store.put('alice', scramCredentialFromPassword({ mechanism: 'SCRAM-SHA-512', password: 'alice-pw' }), 'create');
     b = await startTestBroker({
       dataDir, kafka: { host: '127.0.0.1', port: 0 }, security: { auth: 'scram', superUsers: ['alice'] },
-      tls: { certFile: server.certFile, keyFile: server.keyFile }, limits: { handshakeTimeoutMs: 300 },
+      tls: { certFile: server.certFile, keyFile: server.keyFile }, limits: { handshakeTimeoutMs: 1_000 },
     });
     bootstrap = bootstrapOf(b);
     plainBroker = await startTestBroker({ dataDir: await mkdtemp(join(tmpdir(), 'strata-plain-kafka-')), kafka: { host: '127.0.0.1', port: 0 }, security: { auth: 'scram' } });
@@ -118,7 +118,7 @@ describe('SASL_SSL (server certificate, --auth scram)', () => {
     await eventually('failures counted', () => {
       const s = b.broker.kafkaServerStats!;
       return s.tlsHandshakesFailed >= before.tlsHandshakesFailed + 2 && s.handshakesTimedOut >= before.handshakesTimedOut + 1;
-    }, 5_000);
+    }, 10_000);
     const admin = kafkajs(bootstrap, { ssl: { ca: [await pki.ca()] }, sasl: { mechanism: 'scram-sha-512', username: 'alice', password: 'alice-pw' } }).admin();
     await admin.connect();
     expect(await admin.listTopics()).toContain('kcat-sasl-ssl');

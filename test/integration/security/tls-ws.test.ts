@@ -47,7 +47,7 @@ async function produceAndConsume(client: Strata, topic: string): Promise<string>
 describe('wss:// (server certificate only)', () => {
   let b: TestBroker;
   beforeAll(async () => {
-    b = await startTestBroker({ tls: { certFile: server.certFile, keyFile: server.keyFile }, limits: { handshakeTimeoutMs: 300 } });
+    b = await startTestBroker({ tls: { certFile: server.certFile, keyFile: server.keyFile }, limits: { handshakeTimeoutMs: 1_000 } });
   });
   afterAll(async () => { await b?.stop(); });
 
@@ -105,7 +105,7 @@ describe('wss:// (server certificate only)', () => {
     await eventually('failures counted', () => {
       const s = b.broker.stats;
       return s.tlsHandshakesFailed >= before.tlsHandshakesFailed + 2 && s.handshakesTimedOut >= before.handshakesTimedOut + 1;
-    }, 5_000);
+    }, 10_000);
     const client = new Strata({ brokers: b.url, tls: { ca: await pki.ca() } });
     try {
       expect(Array.isArray(await client.admin().listTopics())).toBe(true);
