@@ -29,39 +29,63 @@ const ATTR_TIMESTAMP_TYPE = 0x08;
 /** Bound on decompressed size, as proto/record-batch.ts uses: a small bomb cannot exhaust memory. */
 const DECOMPRESSED_BYTES_MAX = BATCH_BYTES_MAX * 16;
 
+/**
+ * What every record of one decoded batch shares, held once per batch instead of once per record:
+ * a record then costs eleven fields and no boxed timestamp (a timestamp is past the small-integer
+ * range, so as a field of its own it was one more heap number per record).
+ */
+class BatchOrigin {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    /** The batch's records section (decompressed when the batch was compressed). */
+    readonly buf: Uint8Array,
+    readonly utf8: boolean,
+    /** baseTimestamp, to which each record's delta is added; or maxTimestamp for log-append time. */
+    readonly baseTimestamp: number,
+    /** Log-append time: every record carries maxTimestamp and its own delta is ignored. */
+    readonly logAppendTime: boolean,
+  ) {}
+}
+
 /** A consumed record; key, value and headers are decoded on first access. */
 export class FetchedRecord implements ConsumerRecord<unknown> {
-  readonly topic: string;
-  readonly partition: number;
   readonly offset: number;
-  readonly timestamp: number;
-  private readonly buf: Uint8Array;
+  private readonly origin: BatchOrigin;
+  private readonly timestampDelta: number;
   private readonly keyPos: number;
   private readonly keyLen: number;
   private readonly valuePos: number;
   private readonly valueLen: number;
-  /** Position of the header count varint. */
-  private readonly headersPos: number;
   private readonly recordEnd: number;
-  private readonly utf8: boolean;
   private cachedKey: unknown = undefined;
   private cachedValue: unknown = undefined;
   private cachedHeaders: RecordHeader[] | undefined = undefined;
 
-  constructor(topic: string, partition: number, offset: number, timestamp: number, buf: Uint8Array, keyPos: number, keyLen: number,
-    valuePos: number, valueLen: number, headersPos: number, recordEnd: number, utf8: boolean) {
-    this.topic = topic;
-    this.partition = partition;
+  constructor(origin: BatchOrigin, offset: number, timestampDelta: number, keyPos: number, keyLen: number,
+    valuePos: number, valueLen: number, recordEnd: number) {
+    this.origin = origin;
     this.offset = offset;
-    this.timestamp = timestamp;
-    this.buf = buf;
+    this.timestampDelta = timestampDelta;
     this.keyPos = keyPos;
     this.keyLen = keyLen;
     this.valuePos = valuePos;
     this.valueLen = valueLen;
-    this.headersPos = headersPos;
     this.recordEnd = recordEnd;
-    this.utf8 = utf8;
+  }
+
+  get topic(): string {
+    return this.origin.topic;
+  }
+
+  get partition(): number {
+    return this.origin.partition;
+  }
+
+  /** Milliseconds since the epoch. */
+  get timestamp(): number {
+    const o = this.origin;
+    return o.logAppendTime ? o.baseTimestamp : o.baseTimestamp + this.timestampDelta;
   }
 
   get key(): unknown {
@@ -101,20 +125,23 @@ export class FetchedRecord implements ConsumerRecord<unknown> {
 
   private field(pos: number, len: number): unknown {
     if (len < 0) return null;
-    return this.utf8 ? utf8Decode(this.buf, pos, pos + len) : this.buf.subarray(pos, pos + len);
+    const { buf, utf8 } = this.origin;
+    return utf8 ? utf8Decode(buf, pos, pos + len) : buf.subarray(pos, pos + len);
   }
 
   private readHeaders(): RecordHeader[] {
-    const cur: Cursor = { pos: this.headersPos };
+    // The header count follows the value (a null value has no bytes).
+    const cur: Cursor = { pos: this.valuePos + Math.max(0, this.valueLen) };
     const end = this.recordEnd;
-    const count = readVarint(this.buf, cur, end);
+    const buf = this.origin.buf;
+    const count = readVarint(buf, cur, end);
     const out: RecordHeader[] = [];
     for (let i = 0; i < count; i++) {
-      const keyLen = readVarint(this.buf, cur, end);
-      const key = utf8Decode(this.buf, cur.pos, cur.pos + keyLen);
+      const keyLen = readVarint(buf, cur, end);
+      const key = utf8Decode(buf, cur.pos, cur.pos + keyLen);
       cur.pos += keyLen;
-      const valueLen = readVarint(this.buf, cur, end);
-      out.push({ key, value: valueLen < 0 ? null : this.buf.subarray(cur.pos, cur.pos + valueLen) });
+      const valueLen = readVarint(buf, cur, end);
+      out.push({ key, value: valueLen < 0 ? null : buf.subarray(cur.pos, cur.pos + valueLen) });
       if (valueLen > 0) cur.pos += valueLen;
     }
     return out;
@@ -142,6 +169,7 @@ export function decodeFetchedBatch(chunk: Uint8Array, pos: number, topic: string
   }
   const logAppendTime = (header.attributes & ATTR_TIMESTAMP_TYPE) !== 0;
   const { baseOffset, baseTimestamp, maxTimestamp, recordsCount } = header;
+  const origin = new BatchOrigin(topic, partition, section, utf8, logAppendTime ? maxTimestamp : baseTimestamp, logAppendTime);
   const out = new Array<FetchedRecord>(recordsCount);
   let kept = 0;
   const cur: Cursor = { pos: start };
@@ -165,7 +193,6 @@ export function decodeFetchedBatch(chunk: Uint8Array, pos: number, topic: string
     const valuePos = cur.pos;
     if (valueLen < -1 || valuePos + valueLen > recordEnd) throw new InvalidRecordBatchError(`record ${i} value overruns its record`);
     if (valueLen > 0) cur.pos += valueLen;
-    const headersPos = cur.pos;
     const headerCount = readVarint(section, cur, recordEnd);
     if (headerCount < 0 || headerCount > length) throw new InvalidRecordBatchError(`record ${i} has ${headerCount} headers`);
     for (let h = 0; h < headerCount; h++) {
@@ -179,8 +206,7 @@ export function decodeFetchedBatch(chunk: Uint8Array, pos: number, topic: string
     if (cur.pos !== recordEnd) throw new InvalidRecordBatchError(`record ${i} length disagrees with its fields`);
     const offset = baseOffset + offsetDelta;
     if (offset >= fromOffset) {
-      out[kept++] = new FetchedRecord(topic, partition, offset, logAppendTime ? maxTimestamp : baseTimestamp + timestampDelta,
-        section, keyPos, keyLen, valuePos, valueLen, headersPos, recordEnd, utf8);
+      out[kept++] = new FetchedRecord(origin, offset, timestampDelta, keyPos, keyLen, valuePos, valueLen, recordEnd);
     }
   }
   if (cur.pos !== end) throw new InvalidRecordBatchError('bytes left over after the last record');
