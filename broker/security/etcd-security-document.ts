@@ -19,7 +19,7 @@ import { RequestTimedOutError, StorageError } from '../../proto/errors.js';
 import { CAS_ATTEMPTS_MAX } from '../cluster/constants.js';
 import type { EtcdClient } from '../cluster/etcd-client.js';
 import type { Logger } from '../logger.js';
-import type { SecurityDocument } from './security-document.js';
+import { parseSecurityDocument, type SecurityDocument } from './security-document.js';
 
 /** Pause before a failed watch is re-established. */
 export const SECURITY_WATCH_RETRY_MS = 500;
@@ -162,11 +162,7 @@ export class EtcdSecurityDocument<Doc> implements SecurityDocument<Doc> {
 
   private parse(text: string): Doc {
     try {
-      const doc = JSON.parse(text) as unknown;
-      if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('not a JSON object');
-      const version = (doc as { version?: unknown }).version;
-      if (version !== this.version) throw new Error(`version ${String(version)}, expected ${this.version}`);
-      return this.validate(doc as Record<string, unknown>);
+      return parseSecurityDocument(text, this.version, this.validate);
     } catch (err) {
       throw new StorageError(`${this.path} in etcd is unreadable (${(err as Error).message})`, { cause: err });
     }

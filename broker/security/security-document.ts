@@ -16,3 +16,17 @@ export interface SecurityDocument<Doc> {
    */
   update<T>(change: () => { doc: Doc; commit: () => T }): Promise<T>;
 }
+
+/**
+ * Parses a stored document, `{ "version": N, ... }`, the same way wherever it is kept; throws a
+ * plain Error saying what is wrong, for the caller to wrap with where the document lives.
+ */
+export function parseSecurityDocument<Doc>(
+  text: string, version: number, validate: (doc: Record<string, unknown>) => Doc,
+): Doc {
+  const doc = JSON.parse(text) as unknown;
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('not a JSON object');
+  const found = (doc as { version?: unknown }).version;
+  if (found !== version) throw new Error(`version ${String(found)}, expected ${version}`);
+  return validate(doc as Record<string, unknown>);
+}

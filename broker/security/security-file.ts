@@ -13,7 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { StorageError } from '../../proto/errors.js';
 import { removeStrayTemp, writeFileAtomic } from '../topics/atomic-file.js';
-import type { SecurityDocument } from './security-document.js';
+import { parseSecurityDocument, type SecurityDocument } from './security-document.js';
 
 /** Owner read/write only. */
 export const SECURITY_FILE_MODE = 0o600;
@@ -39,11 +39,7 @@ export class SecurityFile<Doc> implements SecurityDocument<Doc> {
       throw new StorageError(`cannot read ${this.path}`, { cause: err });
     }
     try {
-      const doc = JSON.parse(text) as unknown;
-      if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('not a JSON object');
-      const version = (doc as { version?: unknown }).version;
-      if (version !== this.version) throw new Error(`version ${String(version)}, expected ${this.version}`);
-      return this.validate(doc as Record<string, unknown>);
+      return parseSecurityDocument(text, this.version, this.validate);
     } catch (err) {
       throw new StorageError(`${this.path} is unreadable (${(err as Error).message}); fix or remove it`, { cause: err });
     }
