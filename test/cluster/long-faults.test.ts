@@ -24,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Strata } from '../../client/index.js';
 import { startBrokerCluster, type BrokerCluster } from './harness/broker-cluster.js';
 import { until } from './harness/nodes.js';
+import { prng } from '../crash/harness/kill-loop.js';
 
 const FAULTS = Number(process.env.STRATA_CLUSTER_FAULTS ?? 0);
 const SEED = Number(process.env.STRATA_CLUSTER_FAULTS_SEED ?? Date.now() % 1_000_000);
@@ -32,18 +33,6 @@ const TOPIC = 'ledger';
 /** Longest the cluster may take to be whole again after a fault is healed. */
 const RECOVERY_MS_MAX = 45_000;
 const RETRY = { retries: 1_000, initialRetryTimeMs: 50, maxRetryTimeMs: 500 };
-
-/** Mulberry32: small, seedable, good enough to pick faults. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -54,7 +43,7 @@ describe.skipIf(FAULTS <= 0)('long random-fault run', () => {
   afterAll(async () => { await cluster?.stop(); });
 
   it(`survives ${FAULTS} faults with a clean ledger`, async () => {
-    const random = rng(SEED);
+    const random = prng(SEED);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     const client = new Strata({ brokers: cluster.bootstrap(), retry: RETRY });
     await client.admin().createTopic({ name: TOPIC, partitions: PARTITIONS, replicationFactor: 3, minInsyncReplicas: 2 });
