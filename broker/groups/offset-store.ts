@@ -1,7 +1,7 @@
 /**
  * Committed offsets, durable in the broker's own log: the internal topic `__consumer_offsets`
  * with OFFSETS_TOPIC_PARTITIONS partitions, written through the ordinary LocalLog as
- * RecordBatch v2 records (layout in offset-record.ts). All of a group's offsets go to partition
+ * RecordBatch v2 records (layout in proto/offset-record.ts). All of a group's offsets go to partition
  * crc32c(group) % OFFSETS_TOPIC_PARTITIONS, so one commit is one append to one log.
  *
  * Isolation: the offsets logs live under `<dataDir>/__consumer_offsets/` with their own
@@ -55,7 +55,7 @@ import type { CleanerSource } from '../storage/cleaner/log-cleaner.js';
 import {
   OFFSETS_BATCH_RECORDS, OFFSETS_REPLAY_READ_BYTES, OFFSETS_SEGMENT_BYTES, OFFSETS_SEGMENT_MS, OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS,
 } from './constants.js';
-import { decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue } from './offset-record.js';
+import { decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue } from '../../proto/offset-record.js';
 import { asBuffer } from '../../proto/as-buffer.js';
 
 export interface CommittedOffset {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS } from '../../../broker/groups/constants.js';
 import { OffsetStore, type OffsetStoreOptions } from '../../../broker/groups/offset-store.js';
-import { decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue } from '../../../broker/groups/offset-record.js';
+import { decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue } from '../../../proto/offset-record.js';
 import { silentLogger } from '../../../broker/logger.js';
 import { DEFAULT_LOG_CONFIG } from '../../../broker/storage/log-config.js';
 import { LogCleaner } from '../../../broker/storage/cleaner/log-cleaner.js';

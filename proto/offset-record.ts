@@ -17,8 +17,8 @@
  * The latest record for a key wins; a reader skips keys of versions it does not know (a newer
  * broker's record types), so the format can grow without breaking an older replay.
  */
-import { CorruptLogError } from '../../proto/errors.js';
-import { readInt64BE, writeInt64BE } from '../../proto/int64.js';
+import { CorruptLogError } from './errors.js';
+import { readInt64BE, writeInt64BE } from './int64.js';
 
 export const OFFSET_KEY_VERSION = 1;
 export const OFFSET_VALUE_VERSION = 1;
