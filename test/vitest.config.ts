@@ -15,6 +15,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Kills brokers and removes temp dirs a test file left behind, after the file's own hooks.
+    setupFiles: ['test/helpers/process-cleanup.ts'],
     // Two cores: integration tests spawn brokers, so bound parallelism to keep timings sane.
     pool: 'forks',
     maxWorkers: 2,

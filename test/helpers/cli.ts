@@ -37,10 +37,13 @@ export interface BrokerProcess {
  */
 export async function startBrokerProcess(args: string[] = [], dataDir?: string): Promise<BrokerProcess> {
   const dir = dataDir ?? await mkdtemp(join(tmpdir(), 'strata-cli-'));
+  if (dataDir === undefined) createdDirs.add(dir);
   const kafkaArgs = args.includes('--kafka-listen') ? [] : ['--kafka-listen', 'off'];
   const child = spawn(process.execPath, [CLI_PATH, 'broker', 'start', '--data-dir', dir, '--port', '0', '--log-level', 'warn', ...kafkaArgs, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   // STRATA_TEST_BROKER_LOGS=<dir>: each broker's stderr (its log) also goes to <dir>/<pid>.log, to debug a failing test.
@@ -116,4 +119,27 @@ export function runCli(args: string[], input?: string): Promise<CommandResult> {
 
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+  createdDirs.delete(dir);
+}
+
+// What startBrokerProcess made, so a test file that times out, throws in a hook or forgets a
+// removeDir still leaves no broker running and no temp dir behind (see process-cleanup.ts).
+const liveChildren = new Set<ChildProcess>();
+const createdDirs = new Set<string>();
+
+/**
+ * Kills the brokers startBrokerProcess started that are still running and removes the data
+ * dirs it created. Runs after every test file; returns what it had to clean, for the log.
+ */
+export async function cleanUpBrokerProcesses(): Promise<{ killed: number; removed: string[] }> {
+  const children = [...liveChildren];
+  await Promise.all(children.map((child) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  })));
+  const removed = [...createdDirs];
+  await Promise.all(removed.map((dir) => rm(dir, { recursive: true, force: true })));
+  createdDirs.clear();
+  return { killed: children.length, removed };
 }

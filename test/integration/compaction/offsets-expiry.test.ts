@@ -9,7 +9,8 @@ import { Strata } from '../../../client/index.js';
 import { removeDir, startBrokerProcess, type BrokerProcess } from '../../helpers/cli.js';
 import { fill } from '../groups/group-helpers.js';
 
-const RETENTION_MS = 3_000;
+// Long enough that a loaded box lists all three groups before the first expires (3 s was not).
+const RETENTION_MS = 5_000;
 const ARGS = ['--offsets-retention-ms', String(RETENTION_MS), '--offsets-retention-check-interval-ms', '100'];
 let broker: BrokerProcess;
 
