@@ -14,8 +14,13 @@
  * others. The broker calls loadOffsetsPartition / unloadOffsetsPartition as it gains and loses
  * the leadership of an offsets partition; on unload the partition's groups are closed (their
  * parked joins and heartbeats fail with NotCoordinatorError) so members find the new
- * coordinator and rejoin there. Membership is not written to the log: the new coordinator
- * starts each group afresh (a rebalance) from the committed offsets it replayed.
+ * coordinator. Membership survives the move: at every stable generation the coordinator writes
+ * the group's metadata record (members, generation, strategy, assignments) to the offsets log
+ * through the same replicated path as commits, and the new coordinator restores the group from
+ * it when it loads the partition. Members that go on heartbeating and committing with their
+ * member id and generation continue without a rebalance; a static member that restarted gets
+ * its old place back (Group.join); a member that died meanwhile is evicted after its session
+ * timeout. A broker alone restores its groups the same way after a restart.
  *
  * Concurrency: single-threaded; commits and resets await the offsets log, everything else
  * completes synchronously or parks in a Group long poll.
@@ -37,8 +42,11 @@ import {
 } from './constants.js';
 import { validateGroupId } from './group-id.js';
 import type { JoinOutcome, KafkaMemberInfo } from './group-member.js';
-import { Group, type GroupState, type MemberDescription } from './group.js';
-import { OffsetStore, type OffsetsShardSource, type OffsetStoreOptions, type OffsetWrite } from './offset-store.js';
+import type { GroupMetadataValue } from '../../proto/group-metadata-record.js';
+import { Group, type GroupOptions, type GroupState, type MemberDescription } from './group.js';
+import {
+  OffsetStore, type OffsetsShardSource, type OffsetStoreOptions, type OffsetWrite, type RestoredGroup,
+} from './offset-store.js';
 import { OffsetsExpiry } from './offsets-expiry.js';
 import type { GroupTopicView } from './topic-view.js';
 
@@ -177,6 +185,8 @@ export class GroupCoordinator {
       await store.close();
       throw err;
     }
+    // A broker alone replayed every offsets partition in open(): its groups carry on as well.
+    coordinator.restoreGroups(store.takeRestoredGroups());
     coordinator.expiry.start();
     return coordinator;
   }
@@ -196,7 +206,12 @@ export class GroupCoordinator {
   /** This broker became leader of offsets partition `index`: replay it, then coordinate its groups. */
   async loadOffsetsPartition(index: number, source: OffsetsShardSource): Promise<void> {
     this.dropGroupsOf(index);
-    await this.store.load(index, source);
+    await this.store.load(index, source, (restored) => {
+      // A group created here meanwhile cannot exist (the partition answered LoadInProgress), but a
+      // stale one from an earlier leadership would: drop it so the log's record wins.
+      this.dropGroupsOf(index);
+      this.restoreGroups(restored);
+    });
   }
 
   /** This broker no longer leads offsets partition `index`: its groups go (members find the new coordinator). */
@@ -239,18 +254,7 @@ export class GroupCoordinator {
     if (!group) {
       if (input.memberId !== '') throw new UnknownMemberIdError(`member ${input.memberId} is not in group ${input.groupId}`);
       if (this.groups.size >= GROUPS_MAX) throw new LimitExceededError(`the broker holds its maximum of ${GROUPS_MAX} active groups`);
-      group = new Group(input.groupId, {
-        initialRebalanceDelayMs: this.initialRebalanceDelayMs,
-        partitionCount: (t) => this.opts.topics.partitionCount(t),
-        logger: this.opts.logger,
-        onEmpty: (g) => {
-          if (this.groups.get(g.groupId) !== g) return;
-          this.groups.delete(g.groupId);
-          // Only a group with offsets needs the time (a later commit counts from itself), which
-          // keeps this map within the groups the store holds.
-          if (this.store.hasGroup(g.groupId)) this.emptiedAtMs.set(g.groupId, Date.now());
-        },
-      });
+      group = new Group(input.groupId, this.groupOptions());
       this.groups.set(input.groupId, group);
       this.emptiedAtMs.delete(input.groupId);
     }
@@ -469,6 +473,58 @@ export class GroupCoordinator {
     for (const g of this.groups.values()) g.close(new BrokerShuttingDownError('broker is shutting down'));
     this.groups.clear();
     await this.store.close();
+  }
+
+  private groupOptions(): GroupOptions {
+    return {
+      initialRebalanceDelayMs: this.initialRebalanceDelayMs,
+      partitionCount: (t) => this.opts.topics.partitionCount(t),
+      logger: this.opts.logger,
+      onEmpty: (g) => {
+        if (this.groups.get(g.groupId) !== g) return;
+        this.groups.delete(g.groupId);
+        // Only a group with offsets needs the time (a later commit counts from itself), which
+        // keeps this map within the groups the store holds.
+        if (this.store.hasGroup(g.groupId)) this.emptiedAtMs.set(g.groupId, Date.now());
+        if (g.persisted) {
+          g.persisted = false;
+          this.persist(g.groupId, null);
+        }
+      },
+      onStable: (g) => {
+        if (this.groups.get(g.groupId) !== g) return;
+        const record = g.snapshot(Date.now());
+        g.persisted = true;
+        this.persist(g.groupId, record);
+      },
+    };
+  }
+
+  /**
+   * Writes the group's membership record (null: its tombstone) in the background. The members
+   * are answered without waiting for it: a coordinator that dies before the record is
+   * replicated leaves the previous one, whose generation the members no longer match, so they
+   * rejoin (one rebalance, as if nothing had been written) and fencing stays intact.
+   */
+  private persist(groupId: string, record: GroupMetadataValue | null): void {
+    if (this.closed) return;
+    this.store.writeGroupMetadata(groupId, record).catch((err: unknown) => {
+      this.opts.logger.warn({ group: groupId, err: (err as Error).message }, 'group metadata not written; a coordinator move will rebalance this group');
+    });
+  }
+
+  /** Groups restored from their metadata records: stable, members heartbeating on as before. */
+  private restoreGroups(restored: readonly RestoredGroup[]): void {
+    let count = 0;
+    for (const { groupId, metadata } of restored) {
+      if (this.groups.has(groupId) || this.groups.size >= GROUPS_MAX) continue;
+      const group = Group.restore(groupId, this.groupOptions(), metadata);
+      if (!group) continue;
+      this.groups.set(groupId, group);
+      this.emptiedAtMs.delete(groupId);
+      count++;
+    }
+    if (count > 0) this.opts.logger.info({ groups: count }, 'group memberships restored from the offsets log');
   }
 
   /** The group's strategy if the member accepts it, else the member's first known one. */

@@ -39,8 +39,9 @@ import {
   UnknownMemberIdError, type StrataError,
 } from '../../proto/errors.js';
 import type { Logger } from '../logger.js';
+import { GROUP_PROTOCOL_TYPE_CONSUMER, type GroupMetadataValue } from '../../proto/group-metadata-record.js';
 import {
-  checkAssignment, parsePartitionKey, partitionKey, type AssignorMember, type PartitionKey,
+  checkAssignment, isStrategyName, parsePartitionKey, partitionKey, type AssignorMember, type PartitionKey,
   type StrategyName, type TopicPartition,
 } from './assignor.js';
 import { assignorFor } from './assignors.js';
@@ -57,6 +58,11 @@ export interface GroupOptions {
   logger: Logger;
   /** The group lost its last member. */
   onEmpty?(group: Group): void;
+  /**
+   * A new stable generation is in force, or a static member took its old place in the current
+   * one: the membership the next coordinator should restore (see snapshot()).
+   */
+  onStable?(group: Group): void;
 }
 
 export interface JoinRequest {
@@ -100,7 +106,69 @@ export class Group {
   /** Member ids replaced by a newer member with their instance id (insertion order = age). */
   private readonly fenced = new Set<string>();
 
+  /** A group-metadata record of this group is (or may be) in the offsets log: its emptying writes a tombstone. */
+  persisted = false;
+
   constructor(readonly groupId: string, private readonly opts: GroupOptions) {}
+
+  /**
+   * The group as a coordinator left it in its last group-metadata record: stable in its
+   * generation, every member with its subscription and assignment. Each member's session clock
+   * starts now, so a member that died with the old coordinator is evicted after its session
+   * timeout (then the group rebalances as it would have). Null when the record cannot be
+   * restored (no members, or a strategy this build does not know): the group starts afresh.
+   */
+  static restore(groupId: string, opts: GroupOptions, record: GroupMetadataValue): Group | null {
+    if (record.protocolType !== GROUP_PROTOCOL_TYPE_CONSUMER || !isStrategyName(record.protocolName) || record.members.length === 0) return null;
+    const strategy = record.protocolName;
+    const g = new Group(groupId, opts);
+    g.state = 'stable';
+    g.generationId = record.generation;
+    g.strategy = strategy;
+    g.persisted = true;
+    for (const r of record.members) {
+      const settings: MemberSettings = {
+        clientId: r.clientId, topics: r.topics, strategy, sessionTimeoutMs: r.sessionTimeoutMs, rebalanceTimeoutMs: r.rebalanceTimeoutMs,
+        ...(r.groupInstanceId !== undefined ? { groupInstanceId: r.groupInstanceId } : {}),
+        ...(r.kafka ? { kafka: { protocolName: r.kafka.protocolName, metadata: r.kafka.metadata, clientHost: r.clientHost } } : {}),
+      };
+      const m = new GroupMember(r.memberId, settings, (x) => g.onSessionExpired(x));
+      m.assignment = [...r.assignment].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+      m.isNew = false;
+      m.joined = true;
+      for (const tp of m.assignment) {
+        const key = partitionKey(tp.topic, tp.partition);
+        m.owned.add(key);
+        g.assignedTo.set(key, m.memberId);
+        // A stable generation assigns every partition of every subscribed topic, so the highest
+        // partition assigned tells the count the generation was computed from.
+        g.countsUsed.set(tp.topic, Math.max(g.countsUsed.get(tp.topic) ?? 0, tp.partition + 1));
+      }
+      g.members.set(m.memberId, m);
+      if (r.groupInstanceId !== undefined) g.instances.set(r.groupInstanceId, m.memberId);
+      m.touch();
+    }
+    return g;
+  }
+
+  /** The membership of the current stable generation, as a group-metadata record holds it. */
+  snapshot(nowMs: number): GroupMetadataValue {
+    assert.ok(this.state === 'stable' && this.strategy !== null, 'only a stable generation is written down');
+    return {
+      protocolType: GROUP_PROTOCOL_TYPE_CONSUMER,
+      generation: this.generationId,
+      protocolName: this.strategy,
+      leader: '',
+      writtenAtMs: nowMs,
+      members: [...this.members.values()].map((m) => ({
+        memberId: m.memberId, clientId: m.settings.clientId, clientHost: m.settings.kafka?.clientHost ?? '',
+        sessionTimeoutMs: m.settings.sessionTimeoutMs, rebalanceTimeoutMs: m.settings.rebalanceTimeoutMs,
+        topics: m.settings.topics, assignment: m.assignment,
+        ...(m.settings.groupInstanceId !== undefined ? { groupInstanceId: m.settings.groupInstanceId } : {}),
+        ...(m.settings.kafka ? { kafka: { protocolName: m.settings.kafka.protocolName, metadata: m.settings.kafka.metadata } } : {}),
+      })),
+    };
+  }
 
   /** Long poll: resolves with this member's share once the round completes. */
   join(req: JoinRequest, signal?: AbortSignal): Promise<JoinOutcome> {
@@ -120,6 +188,7 @@ export class Group {
         this.opts.logger.info({ group: this.groupId, instance: instanceId, member: replacement.memberId, replaced: holder.memberId }, 'static member rejoined');
         replacement.isNew = false;
         replacement.touch();
+        this.opts.onStable?.(this);
         return Promise.resolve({
           memberId: replacement.memberId, generationId: this.generationId, strategy: this.strategy!, assignment: replacement.assignment,
           memberCount: this.members.size, revocationsPending: this.intended.size > 0,
@@ -396,6 +465,7 @@ export class Group {
       });
     }
     if (revocationsPending) this.openRound('partitions withheld until their owners revoke them', false);
+    else this.opts.onStable?.(this);
   }
 
   private becomeEmpty(): void {

@@ -35,6 +35,12 @@
  * forgets the partition's groups; their requests get NotCoordinatorError and the clients look
  * for the new coordinator. An append still in flight then is not applied and fails the same way.
  *
+ * Group metadata (proto/group-metadata-record.ts): the coordinator writes one record per group
+ * at every stable generation (writeGroupMetadata) through the same append path as commits, and
+ * a tombstone when the group empties. Replay keeps only the latest per group, hands them to the
+ * caller once (the `restore` callback of load(), takeRestoredGroups() after open()), and does not
+ * keep them: the coordinator's Group objects are the live copy.
+ *
  * Concurrency: single-threaded. Appends to one shard happen in call order.
  */
 import assert from 'node:assert/strict';
@@ -56,6 +62,9 @@ import {
   OFFSETS_BATCH_RECORDS, OFFSETS_REPLAY_READ_BYTES, OFFSETS_SEGMENT_BYTES, OFFSETS_SEGMENT_MS, OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS,
 } from './constants.js';
 import { decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue } from '../../proto/offset-record.js';
+import {
+  decodeGroupMetadataKey, decodeGroupMetadataValue, encodeGroupMetadataKey, encodeGroupMetadataValue, type GroupMetadataValue,
+} from '../../proto/group-metadata-record.js';
 import { asBuffer } from '../../proto/as-buffer.js';
 
 export interface CommittedOffset {
@@ -86,6 +95,12 @@ export interface OffsetsShardSource {
   serving(): boolean;
 }
 
+/** A group's membership as its latest group-metadata record in the offsets log had it. */
+export interface RestoredGroup {
+  readonly groupId: string;
+  readonly metadata: GroupMetadataValue;
+}
+
 interface Shard {
   readonly index: number;
   readonly source: OffsetsShardSource;
@@ -95,6 +110,8 @@ interface Shard {
   readonly groups: Set<string>;
   /** Appends not yet durable. */
   readonly inflight: Set<Promise<void>>;
+  /** Filled by replay, emptied when handed to the coordinator: latest group metadata per group. */
+  restored: Map<string, GroupMetadataValue>;
 }
 
 /** A replicated store's partitions: how many the offsets topic has (undefined before it exists). */
@@ -165,7 +182,7 @@ export class OffsetStore {
           },
           serving: () => true,
         };
-        store.shards.set(i, { index: i, source, loading: false, groups: new Set(), inflight: new Set() });
+        store.shards.set(i, { index: i, source, loading: false, groups: new Set(), inflight: new Set(), restored: new Map() });
       }
       for (const shard of store.shards.values()) await store.replay(shard);
     } catch (err) {
@@ -210,12 +227,13 @@ export class OffsetStore {
   /**
    * Cluster mode: this broker leads offsets partition `index` now; replays its replica and
    * serves its groups from then on. A load superseded by unload() (or another load) before it
-   * finished is dropped.
+   * finished is dropped. `restore` gets the partition's group metadata synchronously just before
+   * its groups are served, so no request finds the groups half restored.
    */
-  async load(index: number, source: OffsetsShardSource): Promise<void> {
+  async load(index: number, source: OffsetsShardSource, restore?: (groups: RestoredGroup[]) => void): Promise<void> {
     if (this.closed) return;
     this.unload(index);
-    const shard: Shard = { index, source, loading: true, groups: new Set(), inflight: new Set() };
+    const shard: Shard = { index, source, loading: true, groups: new Set(), inflight: new Set(), restored: new Map() };
     this.shards.set(index, shard);
     const startMs = Date.now();
     try {
@@ -225,10 +243,19 @@ export class OffsetStore {
       throw err;
     }
     if (this.shards.get(index) !== shard) return;
+    const restored = takeRestored(shard);
+    restore?.(restored);
     shard.loading = false;
     let keys = 0;
     for (const g of shard.groups) keys += this.offsets.get(g)?.size ?? 0;
-    this.logger.info({ partition: index, groups: shard.groups.size, keys, ms: Date.now() - startMs }, 'offsets partition loaded: coordinating its groups');
+    this.logger.info({
+      partition: index, groups: shard.groups.size, keys, restoredGroups: restored.length, ms: Date.now() - startMs,
+    }, 'offsets partition loaded: coordinating its groups');
+  }
+
+  /** A broker alone: the group metadata every shard replayed at open(), handed out once. */
+  takeRestoredGroups(): RestoredGroup[] {
+    return [...this.shards.values()].flatMap(takeRestored);
   }
 
   /** Cluster mode: leadership of `index` is gone; forgets its groups' offsets. Returns those groups. */
@@ -306,6 +333,17 @@ export class OffsetStore {
       const tp = parsePartitionKey(k);
       return { key: encodeOffsetKey({ group, topic: tp.topic, partition: tp.partition }), value: null, timestamp: now };
     }), (_logOffset, i) => this.apply(group, keys[i]!, null));
+  }
+
+  /**
+   * Appends the group's membership record (or its tombstone, `null`) and resolves once it is
+   * durable (replicated, in a cluster). Throws what commit() throws.
+   */
+  async writeGroupMetadata(group: string, value: GroupMetadataValue | null): Promise<void> {
+    const now = Date.now();
+    await this.append(group, [{
+      key: encodeGroupMetadataKey(group), value: value === null ? null : encodeGroupMetadataValue(value), timestamp: now,
+    }], () => undefined);
   }
 
   /** True while an append (commit or delete) of the group is not yet durable. */
@@ -390,9 +428,19 @@ export class OffsetStore {
         for (const r of decoded) {
           if (r.offset < from) continue; // the first batch may start before `offset`
           records++;
-          const key = r.key ? decodeOffsetKey(asBuffer(r.key)) : null;
+          const keyBytes = r.key ? asBuffer(r.key) : null;
+          const key = keyBytes ? decodeOffsetKey(keyBytes) : null;
           if (!key) {
-            skipped++;
+            const groupId = keyBytes ? decodeGroupMetadataKey(keyBytes) : null;
+            if (groupId === null) {
+              skipped++;
+              continue;
+            }
+            const meta = r.value ? decodeGroupMetadataValue(asBuffer(r.value)) : null;
+            if (r.value && !meta) skipped++;
+            // Log order is write order: a later record (or tombstone) replaces an earlier one.
+            if (meta) shard.restored.set(groupId, meta);
+            else shard.restored.delete(groupId);
             continue;
           }
           const value = r.value ? decodeOffsetValue(asBuffer(r.value)) : null;
@@ -421,4 +469,10 @@ export class OffsetStore {
     for (const m of this.offsets.values()) n += m.size;
     return n;
   }
+}
+
+function takeRestored(shard: Shard): RestoredGroup[] {
+  const out = [...shard.restored].map(([groupId, metadata]) => ({ groupId, metadata }));
+  shard.restored = new Map();
+  return out;
 }

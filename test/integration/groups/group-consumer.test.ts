@@ -154,7 +154,7 @@ describe('committed offsets', () => {
     await consumer.close();
   });
 
-  it('a member outlives a broker restart: it rejoins as a new member and goes on from the committed offsets', async () => {
+  it('a member outlives a broker restart: the broker restores its membership from the offsets log, no rebalance, and it goes on from the committed offsets', async () => {
     const topic = await newTopic(2, 100);
     const ledger = new Ledger();
     const { member, subscribed } = startMember(strata, 'survivor', topic, ledger, { groupId: 'restart', autoCommitIntervalMs: 20 });
@@ -162,17 +162,24 @@ describe('committed offsets', () => {
     await ledger.complete(2, 100);
     const before = member.consumer.memberId;
     await until(() => member.consumer.assignment().length === 2, 5_000, 'assignment');
+    const generation = member.consumer.generationId;
     await new Promise((r) => setTimeout(r, 100)); // let an auto-commit cover everything read
     // Same directory and port, so the member's connection comes back to the new broker.
     const { dataDir, port } = broker;
     await broker.stop({ keepDir: true });
     broker = await startTestBroker({ dataDir, port });
-    await until(() => member.consumer.memberId !== '' && member.consumer.memberId !== before, 10_000, 'a new membership');
     const producer = strata.producer({ lingerMs: 0 });
     await producer.send({ topic, messages: [{ value: 'after', partition: 0 }, { value: 'after', partition: 1 }] });
     await producer.close();
     await ledger.complete(2, 101);
     expect(ledger.duplicates()).toEqual([]);
+    // The restarted broker knew the member: same id, same generation, both partitions kept.
+    expect(member.consumer.memberId).toBe(before);
+    expect(member.consumer.generationId).toBe(generation);
+    expect(member.consumer.assignment()).toHaveLength(2);
+    const described = await strata.groupAdmin().describeGroup('restart');
+    expect(described.generationId).toBe(generation);
+    expect(described.members.map((m) => m.memberId)).toEqual([before]);
   });
 });
 
