@@ -10,6 +10,7 @@
  * partition waiting to roll.
  */
 import assert from 'node:assert/strict';
+import { BATCH_BYTES_MAX } from '../../proto/constants.js';
 
 /**
  * The internal topic holding committed offsets. Its logs live apart from user topics (see
@@ -75,6 +76,13 @@ export const OFFSETS_REPLAY_READ_BYTES = 4 * 1024 * 1024;
 
 /** Kafka's offset.metadata.max.bytes: the metadata string stored with a commit. */
 export const OFFSET_METADATA_BYTES_MAX = 4096;
+/**
+ * Largest group-metadata record written to the offsets log (1 MiB: ~1000 members with a few
+ * topics each and their Kafka subscription bytes). A bigger group is written as a tombstone
+ * instead, so the next coordinator starts it afresh (one rebalance) rather than restoring an
+ * older generation. Well under BATCH_BYTES_MAX so the append is never refused for size.
+ */
+export const GROUP_METADATA_RECORD_BYTES_MAX = 1024 * 1024;
 
 /** Group ids: 1 to this many characters. */
 export const GROUP_ID_CHARS_MAX = 255;
@@ -129,4 +137,4 @@ export const HEARTBEAT_WAIT_MS_MAX = 60_000;
 assert.ok(SESSION_TIMEOUT_MS_MIN <= SESSION_TIMEOUT_MS_DEFAULT && SESSION_TIMEOUT_MS_DEFAULT <= SESSION_TIMEOUT_MS_MAX);
 assert.ok(REBALANCE_TIMEOUT_MS_MIN <= REBALANCE_TIMEOUT_MS_DEFAULT && REBALANCE_TIMEOUT_MS_DEFAULT <= REBALANCE_TIMEOUT_MS_MAX);
 assert.ok(INITIAL_REBALANCE_DELAY_MS_DEFAULT <= REBALANCE_TIMEOUT_MS_MIN, 'the initial delay must fit in the shortest rebalance timeout');
-
+assert.ok(GROUP_METADATA_RECORD_BYTES_MAX * 2 <= BATCH_BYTES_MAX, 'a group metadata record fits a batch with room for its framing');

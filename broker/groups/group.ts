@@ -29,6 +29,10 @@
  * revoked. The follow-up round feeds the first round's target back as ownership, so it reaches
  * the same target (the sticky assignor's output is a fixed point) and the sequence ends.
  *
+ * Durability: every stable generation is reported through `onStable`; the coordinator writes
+ * snapshot() to the offsets log, and the next coordinator rebuilds the group with restore()
+ * (stable, same generation, members with fresh session clocks). Fenced ids are not kept.
+ *
  * Concurrency: single-threaded; every state change happens synchronously inside one call or
  * timer callback, so no two transitions interleave. Long polls settle through GroupMember.
  */

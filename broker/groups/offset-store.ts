@@ -59,7 +59,7 @@ import type { LocalLog } from '../storage/local-log.js';
 import { partitionKey, parsePartitionKey, type PartitionKey, type TopicPartition } from './assignor.js';
 import type { CleanerSource } from '../storage/cleaner/log-cleaner.js';
 import {
-  OFFSETS_BATCH_RECORDS, OFFSETS_REPLAY_READ_BYTES, OFFSETS_SEGMENT_BYTES, OFFSETS_SEGMENT_MS, OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS,
+  GROUP_METADATA_RECORD_BYTES_MAX, OFFSETS_BATCH_RECORDS, OFFSETS_REPLAY_READ_BYTES, OFFSETS_SEGMENT_BYTES, OFFSETS_SEGMENT_MS, OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS,
 } from './constants.js';
 import { decodeOffsetKey, decodeOffsetValue, encodeOffsetKey, encodeOffsetValue } from '../../proto/offset-record.js';
 import {
@@ -341,9 +341,12 @@ export class OffsetStore {
    */
   async writeGroupMetadata(group: string, value: GroupMetadataValue | null): Promise<void> {
     const now = Date.now();
-    await this.append(group, [{
-      key: encodeGroupMetadataKey(group), value: value === null ? null : encodeGroupMetadataValue(value), timestamp: now,
-    }], () => undefined);
+    let bytes = value === null ? null : encodeGroupMetadataValue(value);
+    if (bytes !== null && bytes.length > GROUP_METADATA_RECORD_BYTES_MAX) {
+      this.logger.warn({ group, bytes: bytes.length, max: GROUP_METADATA_RECORD_BYTES_MAX }, 'group metadata too large to write; a coordinator move will rebalance this group');
+      bytes = null;
+    }
+    await this.append(group, [{ key: encodeGroupMetadataKey(group), value: bytes, timestamp: now }], () => undefined);
   }
 
   /** True while an append (commit or delete) of the group is not yet durable. */

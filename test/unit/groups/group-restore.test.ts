@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { GROUP_METADATA_RECORD_BYTES_MAX } from '../../../broker/groups/constants.js';
 import { GroupCoordinator, type JoinInput } from '../../../broker/groups/group-coordinator.js';
 import { Group, type GroupOptions } from '../../../broker/groups/group.js';
 import type { MemberSettings } from '../../../broker/groups/group-member.js';
@@ -158,6 +159,20 @@ describe('the coordinator across a restart of its offsets log', () => {
       b.assignment.map((tp) => ({ topic: tp.topic, partition: tp.partition })),
     );
     expect(second.describeGroup('g').generationId).toBe(a.generationId);
+  });
+
+  it('writes a group too large for its record as a tombstone: a reopen starts it afresh', async () => {
+    const first = await openCoordinator();
+    const small = await first.join(input({}));
+    await settled(first, 'g');
+    const kafka = { protocolName: 'range', metadata: Buffer.alloc(GROUP_METADATA_RECORD_BYTES_MAX + 1), clientHost: '/127.0.0.1' };
+    const big = first.join(input({ strategies: ['range'], kafka }));
+    await first.join(input({ memberId: small.memberId }));
+    await big;
+    await settled(first, 'g');
+    await first.close();
+    const second = await openCoordinator();
+    expect(second.listGroups()).toEqual([]);
   });
 
   it('writes a tombstone when the group empties: a reopen finds no members', async () => {
