@@ -179,3 +179,22 @@ assert.ok(HANDSHAKE_TIMEOUT_MS_MIN <= HANDSHAKE_TIMEOUT_MS_DEFAULT && HANDSHAKE_
 assert.ok(HANDSHAKE_TIMEOUT_MS_DEFAULT < IDLE_TIMEOUT_MS_DEFAULT, 'a handshake must time out before an idle connection would');
 assert.ok(FETCH_WAIT_MS_MAX_DEFAULT <= FETCH_WAIT_MS_MAX_CEILING);
 assert.ok(PRODUCE_TIMEOUT_MS_DEFAULT <= PRODUCE_TIMEOUT_MS_MAX);
+
+// ---- push delivery (broker/server/subscription-set.ts) ----
+
+/**
+ * Credit one subscription may hold, in record bytes: what may be on its way to a consumer that
+ * stopped reading. Four full fetch responses, as the slow-consumer cap holds; credit asked for
+ * beyond it is capped, not refused (credit frames carry no answer to refuse with).
+ */
+export const SUBSCRIPTION_CREDIT_BYTES_MAX = 4 * FETCH_RESPONSE_BYTES_MAX;
+/** Subscriptions on one connection (a client opens one per consumer). */
+export const SUBSCRIPTIONS_PER_CONNECTION_MAX = 64;
+/** Partitions subscribed on one connection, over all its subscriptions: each costs a high-watermark listener. */
+export const SUBSCRIBED_PARTITIONS_PER_CONNECTION_MAX = 10_000;
+/**
+ * How often a connection's subscribed partitions are checked for what no high-watermark event
+ * announces: leadership lost, topic deleted, read ACL revoked. Bounds how long a subscriber of a
+ * partition that went quiet for one of these waits for its error (and its SDK's fallback).
+ */
+export const SUBSCRIPTION_CHECK_MS = 1_000;

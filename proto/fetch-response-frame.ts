@@ -54,6 +54,8 @@ type ErrorBody = FetchFrameError;
 const TAG_CORRELATION_ID = (1 << 3) | 0;
 /** Field 16, wire type 2: 130, a two-byte varint tag. */
 const TAG_FETCH = (16 << 3) | 2;
+/** Response field 113 (`pushed`, a subscription's batches): the same body under another tag. */
+const TAG_PUSHED = (113 << 3) | 2;
 const TAG_TOPICS = (1 << 3) | 2;
 const TAG_NAME = (1 << 3) | 2;
 const TAG_PARTITIONS = (2 << 3) | 2;
@@ -140,15 +142,19 @@ function partitionSize(p: PartitionBody, sizes: number[], strings: number[]): nu
   return size;
 }
 
+/** Which Response field carries the body: a fetch answer, or a subscription's pushed batches. */
+export type FetchFrameField = 'fetch' | 'pushed';
+
 /**
- * Encodes `Response { correlation_id, fetch: body }` into one exactly-sized Buffer. int64 fields
- * must be safe integers (the broker's offsets are); uint32 fields below 2^32.
+ * Encodes `Response { correlation_id, fetch: body }` (or `pushed: body`) into one exactly-sized
+ * Buffer. int64 fields must be safe integers (the broker's offsets are); uint32 fields below 2^32.
  *
  * `alloc`, if given, supplies the memory (at least the bytes asked): the frame is then its
  * first `total` bytes, so a caller can recycle frame buffers once the socket has written them.
  */
 export function encodeFetchResponseFrame(correlationId: number, body: FetchBody,
-  alloc: (bytes: number) => Buffer = Buffer.allocUnsafe): Buffer {
+  alloc: (bytes: number) => Buffer = Buffer.allocUnsafe, field: FetchFrameField = 'fetch'): Buffer {
+  const bodyTag = field === 'fetch' ? TAG_FETCH : TAG_PUSHED;
   // Measure pass: sizes of every length-delimited message, in write order, so the write pass
   // does not measure twice. `strings` holds the UTF-8 byte lengths of names and messages.
   const sizes: number[] = [];
@@ -171,6 +177,7 @@ export function encodeFetchResponseFrame(correlationId: number, body: FetchBody,
     sizes[slot] = topicSize;
     fetchSize += fieldSize(topicSize);
   }
+  // Both body tags are two-byte varints (130 and 906).
   const total = (correlationId ? 1 + uvarintSize(correlationId) : 0) + 2 + uvarintSize(fetchSize) + fetchSize;
   const backing = alloc(total);
   assert.ok(backing.length >= total, 'fetch frame allocator returned too small a buffer');
@@ -183,7 +190,7 @@ export function encodeFetchResponseFrame(correlationId: number, body: FetchBody,
     buf[pos++] = TAG_CORRELATION_ID;
     pos = writeUvarint(buf, pos, correlationId);
   }
-  pos = writeUvarint(buf, pos, TAG_FETCH);
+  pos = writeUvarint(buf, pos, bodyTag);
   pos = writeUvarint(buf, pos, fetchSize);
   for (const t of topics) {
     buf[pos++] = TAG_TOPICS;

@@ -31,6 +31,8 @@ export const REQUEST_APIS = [
   'replicaFetch', 'offsetsForLeaderEpoch',
   // The web console (oneof field numbers 100-109).
   'brokerStats',
+  // Push delivery to tailing consumers (oneof field numbers 110-119).
+  'subscribe', 'subscriptionCredit', 'unsubscribe',
 ] as const;
 export type RequestApi = (typeof REQUEST_APIS)[number];
 

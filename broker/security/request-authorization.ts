@@ -60,6 +60,10 @@ const RULES: Readonly<Record<string, Rule>> = {
   // Topics per item, in the handlers (topicRefusal).
   produce: () => [],
   fetch: () => [],
+  // Push delivery: READ per topic in the subscribe handler, and again on every check of a subscription.
+  subscribe: () => [],
+  subscriptionCredit: () => [],
+  unsubscribe: () => [],
   listOffsets: () => [],
   offsetForLeaderEpoch: (c) => topicNames(body(c).topics).map((n) => topic(n, 'describe')),
   createTopics: (c) => topicNames(body(c).topics).map((n) => topic(n, 'create')),

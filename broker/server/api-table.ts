@@ -46,6 +46,10 @@ import {
 } from './api/replica-fetch.js';
 import { handleProduce, type ProduceCommand, type ProduceResult } from './api/produce.js';
 import { handleResetOffsets, type ResetOffsetsCommand, type ResetOffsetsResult } from './api/reset-offsets.js';
+import {
+  handleSubscribe, handleSubscriptionCredit, handleUnsubscribe, type SubscribeCommand, type SubscribeResult, type SubscriptionCreditCommand,
+  type SubscriptionCreditResult, type UnsubscribeCommand, type UnsubscribeResult,
+} from './api/subscribe.js';
 import type { NoResponse, RequestContext } from './request-context.js';
 
 /** Each API's command and result types. */
@@ -85,6 +89,9 @@ export interface Apis {
   deleteAcls: { command: DeleteAclsCommand; result: DeleteAclsResult };
   alterQuotas: { command: AlterQuotasCommand; result: AlterQuotasResult };
   describeQuotas: { command: DescribeQuotasCommand; result: DescribeQuotasResult };
+  subscribe: { command: SubscribeCommand; result: SubscribeResult };
+  subscriptionCredit: { command: SubscriptionCreditCommand; result: SubscriptionCreditResult };
+  unsubscribe: { command: UnsubscribeCommand; result: UnsubscribeResult };
 }
 
 export type ApiName = keyof Apis;
@@ -138,6 +145,9 @@ export const API_TABLE: readonly AnyApiEntry[] = Object.freeze([
   entry('deleteAcls', handleDeleteAcls),
   entry('alterQuotas', handleAlterQuotas),
   entry('describeQuotas', handleDescribeQuotas),
+  entry('subscribe', handleSubscribe),
+  entry('subscriptionCredit', handleSubscriptionCredit),
+  entry('unsubscribe', handleUnsubscribe),
 ]);
 
 export const API_NAMES: readonly ApiName[] = Object.freeze(API_TABLE.map((e) => e.name));
@@ -151,7 +161,10 @@ export function handlerOf(name: string): ApiHandler<ApiName> | undefined {
   return HANDLERS.get(name) as ApiHandler<ApiName> | undefined;
 }
 
-/** False for requests the client wants no answer to, not even an error (produce with acks 'none'). */
+/**
+ * False for requests the client wants no answer to, not even an error: produce with acks
+ * 'none', and subscription credit (it flows often; an answer would double its frames).
+ */
 export function expectsAnswer(api: string, command: unknown): boolean {
-  return !(api === 'produce' && (command as ProduceCommand).acks === 'none');
+  return !((api === 'produce' && (command as ProduceCommand).acks === 'none') || api === 'subscriptionCredit');
 }

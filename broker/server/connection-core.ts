@@ -41,8 +41,13 @@
  * Kafka listener's resolves produce and fetch to the table's handlers (its codec maps those
  * requests onto their commands) and Kafka-only APIs to its own (broker/kafka/kafka-apis.ts).
  *
+ * Push delivery: when the codec can frame pushed batches (codec.encodePushed: the WebSocket
+ * protocol), the connection owns a SubscriptionSet (ctx.subscriptions, subscription-set.ts).
+ * Its frames go out like fetch answers: held while the connection is congested, counted by the
+ * quota hook as fetch bytes, read with the connection's fetch reader.
+ *
  * Closing aborts ctx.connectionClosed, which cancels parked work (long polls, joins) and drops
- * pending answers. Event-loop only.
+ * pending answers, and ends every subscription. Event-loop only.
  */
 import {
   BrokerShuttingDownError, StrataError, TooManyRequestsError, UnknownServerError,
@@ -50,7 +55,9 @@ import {
 import type { Logger } from '../logger.js';
 import { fetchResponseBudget, type FetchCommand } from './api/fetch.js';
 import { expectsAnswer, handlerOf, type ApiHandler, type ApiName } from './api-table.js';
-import type { HeldReadBuffers, PartitionReader } from './fetch-reader.js';
+import { readToHighWatermark, type HeldReadBuffers, type PartitionReader } from './fetch-reader.js';
+import { recheckPartition } from './api/subscribe.js';
+import { SubscriptionSet } from './subscription-set.js';
 import type { RequestCompletion, ServerHooks } from './hooks.js';
 import { NO_RESPONSE, type BrokerServices, type ListenerName, type RequestContext } from './request-context.js';
 import { ResponseOrder, type ResponseSlot } from './response-order.js';
@@ -140,11 +147,31 @@ export class ConnectionCore {
       },
     };
     this.order = opts.ordered ? new ResponseOrder((frame) => this.send(frame)) : null;
+    const encodePushed = opts.codec.encodePushed?.bind(opts.codec);
+    if (encodePushed) this.context.subscriptions = this.subscriptionsFor(encodePushed);
     this.handlerOf = opts.handlers ?? handlerOf;
   }
 
   get ctx(): RequestContext {
     return this.context;
+  }
+
+  private subscriptionsFor(encodePushed: NonNullable<WireCodec['encodePushed']>): SubscriptionSet {
+    return new SubscriptionSet({
+      push: (id, batches) => {
+        const frame = encodePushed(id, batches);
+        this.send(frame);
+        return frame.byteLength;
+      },
+      canSend: () => this.transport.isOpen && !this.isCongested,
+      read: this.opts.fetchReader ?? readToHighWatermark,
+      recheck: (topic, partition) => recheckPartition(this.context, topic, partition),
+      // Pushed bytes are fetch answers to a quota: the same consumerByteRate, the same delay.
+      throttleMs: (bytesOut) => this.opts.hooks.throttle.delayMs(this.context, { api: 'fetch', durationMs: 0, error: null, bytesIn: 0, bytesOut }),
+      traffic: this.opts.services.traffic,
+      stats: this.opts.stats,
+      logger: this.logger,
+    });
   }
 
   get inFlightRequests(): number {
@@ -251,6 +278,7 @@ export class ConnectionCore {
     if (this.closed.signal.aborted) return;
     this.logger.debug({ ...detail, inFlight: this.inFlight }, 'connection closed');
     this.closed.abort();
+    this.context.subscriptions?.close();
     this.uncongest();
     this.order?.discard();
     this.opts.onClose(this);
@@ -437,6 +465,7 @@ export class ConnectionCore {
     if (this.congestedTimer) clearTimeout(this.congestedTimer);
     this.congestedTimer = null;
     for (const wake of this.drainWaiters.splice(0)) wake();
+    this.context.subscriptions?.resume();
   }
 }
 

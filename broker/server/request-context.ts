@@ -6,6 +6,7 @@
  * The context is one object per connection (the connection core owns it). `principal` may change
  * during the connection's life (a SASL exchange authenticates it); handlers read it per request.
  */
+import type { SubscriptionSet } from './subscription-set.js';
 import type { ClusterMetadata } from '../cluster/cluster-metadata.js';
 import type { BrokerConfig } from '../config.js';
 import type { GroupCoordinator } from '../groups/group-coordinator.js';
@@ -103,6 +104,8 @@ export interface RequestContext {
   readonly fetchReader?: PartitionReader | undefined;
   /** The connection's login state; absent outside a connection core (unit tests of handlers). */
   readonly session?: ConnectionSession | undefined;
+  /** The connection's push subscriptions; absent where the protocol has no push (the Kafka listener). */
+  readonly subscriptions?: SubscriptionSet | undefined;
 }
 
 /** Returned by a handler that must not answer (produce with acks=none, a fetch whose connection closed). */

@@ -28,6 +28,12 @@ export interface ServerStats {
   connectionsRefusedPerIp: number;
   /** TLS handshakes that failed (plaintext or garbage on a TLS port, a refused or missing client certificate). */
   tlsHandshakesFailed: number;
+  /** Frames of pushed batches sent to subscribers (subscription-set.ts). */
+  pushFrames: number;
+  /** Record bytes in those frames. */
+  pushRecordBytes: number;
+  /** Times a subscription used up its credit and stopped sending until the client gave more. */
+  pushCreditStalls: number;
 }
 
 export function newServerStats(): ServerStats {
@@ -37,5 +43,6 @@ export function newServerStats(): ServerStats {
     slowConsumersTerminated: 0, idleConnectionsTerminated: 0, malformedFrames: 0, badHttpRequests: 0, upgradesRefusedOrigin: 0,
     connectionsRefusedPerIp: 0,
     tlsHandshakesFailed: 0,
+    pushFrames: 0, pushRecordBytes: 0, pushCreditStalls: 0,
   };
 }

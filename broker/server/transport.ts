@@ -5,6 +5,7 @@
  * transport and the protobuf codec, a TCP listener a socket transport and the Kafka codec.
  */
 import type { StrataError } from '../../proto/errors.js';
+import type { PushedBatches } from './subscription-set.js';
 
 /** Why a connection is closed, in words every transport maps to its own codes (RFC 6455 codes for WebSocket). */
 export type CloseReason =
@@ -94,4 +95,10 @@ export interface WireCodec {
    * false: the broker holds the answer for the throttle time, reading nothing meanwhile.
    */
   clientThrottles?(req: DecodedRequest): boolean;
+  /**
+   * Encodes a subscription's pushed batches (subscription-set.ts), taking over their read buffers
+   * as encodeResult does a fetch result's. Absent: the protocol has no push delivery, and the
+   * subscribe APIs answer UnsupportedVersionError.
+   */
+  encodePushed?(subscriptionId: number, batches: PushedBatches): OutgoingFrame;
 }

@@ -16,7 +16,7 @@
 import assert from 'node:assert/strict';
 import { BufferPool, POOL_BUFFER_BYTES_MIN } from '../../proto/buffer-pool.js';
 import { InvalidRequestError, StrataError, UnknownServerError, errorToWire } from '../../proto/errors.js';
-import { encodeFetchResponseFrame } from '../../proto/fetch-response-frame.js';
+import { encodeFetchResponseFrame, type FetchFrameField } from '../../proto/fetch-response-frame.js';
 import { decodeRequest, encodeResponse, encodeThrottleTimeTail, REQUEST_APIS, type Request, type ResponseProps } from '../../proto/messages.js';
 import { FETCH_RESPONSE_BYTES_MAX } from '../constants.js';
 import type { FetchResult } from '../server/api/fetch.js';
@@ -30,6 +30,8 @@ import * as recordApis from './codec/record-apis.js';
 import * as securityApis from './codec/security-apis.js';
 import * as consoleApis from './codec/console-apis.js';
 import * as topicApis from './codec/topic-apis.js';
+import * as pushApis from './codec/push-apis.js';
+import type { PushedBatches } from '../server/subscription-set.js';
 import { peekCorrelationId } from './frame-peek.js';
 
 const CODECS: WsApiCodecs = {
@@ -68,6 +70,9 @@ const CODECS: WsApiCodecs = {
   deleteAcls: securityApis.deleteAcls,
   alterQuotas: securityApis.alterQuotas,
   describeQuotas: securityApis.describeQuotas,
+  subscribe: pushApis.subscribe,
+  subscriptionCredit: pushApis.subscriptionCredit,
+  unsubscribe: pushApis.unsubscribe,
 };
 
 assert.deepEqual([...REQUEST_APIS].sort(), [...API_NAMES].sort(), 'the protobuf oneof and the API table must name the same APIs');
@@ -131,7 +136,7 @@ export const wsCodec: WireCodec = {
 
   encodeResult(req: DecodedRequest, result: unknown): OutgoingFrame {
     const { correlationId } = req;
-    if (req.api === 'fetch') return encodeFetch(correlationId, result as FetchResult);
+    if (req.api === 'fetch') return encodeFetch(correlationId, result as FetchResult, 'fetch');
     const body = (CODECS[req.api as ApiName] as WsApiCodec<ApiName>).response(result as never);
     return frameOf(encodeResponse({ correlationId, [req.api]: body }));
   },
@@ -149,14 +154,19 @@ export const wsCodec: WireCodec = {
     const out = { bytes, byteLength: frame.byteLength + tail.length };
     return frame.sent ? { ...out, sent: frame.sent } : out;
   },
+
+  // A subscription's batches: the fetch frame under Response.pushed, its correlation id the subscription's.
+  encodePushed(subscriptionId: number, batches: PushedBatches): OutgoingFrame {
+    return encodeFetch(subscriptionId, batches, 'pushed');
+  },
 };
 
-function encodeFetch(correlationId: number, result: FetchResult): OutgoingFrame {
+function encodeFetch(correlationId: number, result: FetchResult | PushedBatches, field: FetchFrameField): OutgoingFrame {
   let pooled: Buffer | null = null;
   let bytes: Buffer;
   try {
     bytes = encodeFetchResponseFrame(correlationId, result,
-      (n) => n < POOL_BUFFER_BYTES_MIN ? Buffer.allocUnsafe(n) : (pooled = fetchFramePool.acquire(n)));
+      (n) => n < POOL_BUFFER_BYTES_MIN ? Buffer.allocUnsafe(n) : (pooled = fetchFramePool.acquire(n)), field);
   } finally {
     // The frame holds a copy of the records (or there is no frame): their read buffers can serve the next fetch.
     result.release();

@@ -37,6 +37,15 @@ describe('encodeFetchResponseFrame', () => {
     }), { numRuns: 500 });
   });
 
+  it('writes a subscription\'s pushed batches byte for byte as the generic codec writes Response.pushed', () => {
+    fc.assert(fc.property(uint32, fetchBody, (correlationId, pushed) => {
+      const mine = encodeFetchResponseFrame(correlationId, pushed, undefined, 'pushed');
+      const reference = encodeResponse({ correlationId, pushed });
+      expect(pb.Response.decode(mine).body).toBe('pushed');
+      expect(Buffer.from(mine).equals(Buffer.from(reference))).toBe(true);
+    }), { numRuns: 200 });
+  });
+
   it('keeps negative and large offsets and the error of a failed partition', () => {
     const records = Buffer.alloc(70_000, 9);
     const frame = encodeFetchResponseFrame(7, { topics: [{ name: 't', partitions: [
