@@ -114,6 +114,11 @@ export class LeaderRouter {
     return l && l.leader >= 0 ? l.epoch : undefined;
   }
 
+  /** The leader node id of each partition of `topic` as last learned (-1: none), or undefined. */
+  leadersOf(topic: string): number[] | undefined {
+    return this.leaders.get(topic)?.map((l) => l.leader);
+  }
+
   /** Forgets the topic's leaders: the next lookup misses and the caller refreshes. */
   invalidate(topic: string): void {
     this.leaders.delete(topic);

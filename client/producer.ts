@@ -513,7 +513,10 @@ export class Producer {
   private awaitLeader(topic: string): void {
     if (this.leaderWaits.has(topic)) return;
     this.leaderWaits.add(topic);
-    this.router.refresh(topic).then(() => true, (err: unknown) => {
+    this.router.refresh(topic).then(() => {
+      this.log.debug({ topic, leaders: this.router.leadersOf(topic) }, 'learned partition leaders');
+      return true;
+    }, (err: unknown) => {
       this.log.warn({ topic, err: (err as Error).message }, 'cannot learn partition leaders; retrying');
       return false;
     }).then((ok) => {
