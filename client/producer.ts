@@ -83,7 +83,9 @@ function measure(data: unknown, what: string): number {
 
 /**
  * Least time between two leader lookups of one topic by one producer: while a partition has no
- * leader (an election takes 1-3 s), its batches wait rather than ask every broker in a loop.
+ * reachable leader (an election takes ~2 s, the broker lease's TTL), its batches wait and the
+ * topic's Metadata is asked again this often, so a new leader is found within this much of it
+ * being named. One lookup is one small request per known broker: ~20 per second in all.
  */
 const LEADER_REFRESH_MS_MIN = 50;
 
@@ -132,6 +134,20 @@ export class Producer {
   private timerAtMs = Infinity;
   /** Topics whose leaders are being looked up (see awaitLeader). */
   private readonly leaderWaits = new Set<string>();
+  /**
+   * Connections whose last request or connect failed on the connection itself (the broker is
+   * down or unreachable): batches for a leader behind one wait unsent while the topic's leaders
+   * are looked up again, instead of queueing on it through its reconnect backoff.
+   */
+  private readonly unreachable = new Set<Connection>();
+  /** Connections being opened for batches waiting on them (see drain). */
+  private readonly opening = new Set<Connection>();
+  /**
+   * Per partition queue whose batch failed because its leader changed or could not be reached:
+   * the leader epoch the producer knew then. A Metadata answer with a newer epoch sends the
+   * waiting batches at once rather than after their retry backoff (see wakeMovedLeaders).
+   */
+  private readonly leaderEpochAtFailure = new Map<PartitionQueue, number>();
 
   constructor(options: ResolvedProducerOptions, deps: ProducerDeps) {
     this.opts = options;
@@ -428,9 +444,16 @@ export class Producer {
       let progress = false;
       for (const q of this.acc.activeQueues()) {
         const conn = this.router.leaderConnection(q.topic, q.partition);
-        if (conn === null) {
-          this.expireWaiting(q, now);
-          this.awaitLeader(q.topic);
+        if (conn === null || !conn.isReady) {
+          // No leader known, or its connection is not open: nothing is sent (a request would
+          // queue on the connection for as long as its reconnect backoff lasts, while the leader
+          // may have moved). Open the connection, and when it failed before, look the leaders
+          // up again meanwhile (Kafka's sender does the same with a node that is not ready).
+          if (conn !== null) this.open(conn);
+          if (conn === null || this.unreachable.has(conn)) {
+            this.expireWaiting(q, now);
+            this.awaitLeader(q.topic);
+          }
           continue;
         }
         const b = this.acc.sendable(q, now);
@@ -515,6 +538,7 @@ export class Producer {
     this.leaderWaits.add(topic);
     this.router.refresh(topic).then(() => {
       this.log.debug({ topic, leaders: this.router.leadersOf(topic) }, 'learned partition leaders');
+      this.wakeMovedLeaders(topic);
       return true;
     }, (err: unknown) => {
       this.log.warn({ topic, err: (err as Error).message }, 'cannot learn partition leaders; retrying');
@@ -529,6 +553,33 @@ export class Producer {
       }, ok ? LEADER_REFRESH_MS_MIN : backoffDelayMs(this.deps.retry, 0));
       t.unref?.();
     });
+  }
+
+  /** Opens `conn` for the batches waiting on it and drains once it is open or has failed. */
+  private open(conn: Connection): void {
+    if (this.opening.has(conn) || conn.isClosed) return;
+    this.opening.add(conn);
+    conn.connect().then(() => { this.unreachable.delete(conn); }, () => { this.unreachable.add(conn); }).finally(() => {
+      this.opening.delete(conn);
+      this.queueDrain();
+    });
+  }
+
+  /**
+   * After a Metadata answer for `topic`: partitions whose batch failed against a leader that has
+   * since been replaced (a newer leader epoch) retry at once, without waiting out their backoff
+   * (KIP-951's idea): the backoff was for the old leader.
+   */
+  private wakeMovedLeaders(topic: string): void {
+    if (this.leaderEpochAtFailure.size === 0) return;
+    const now = Date.now();
+    for (const [q, epoch] of this.leaderEpochAtFailure) {
+      if (q.topic !== topic) continue;
+      const current = this.router.leaderEpoch(topic, q.partition);
+      if (current === undefined || current <= epoch) continue;
+      this.leaderEpochAtFailure.delete(q);
+      for (const b of q.ready) if (b.retryAtMs > now) b.retryAtMs = now;
+    }
   }
 
   private sendRequest(acks: number, batches: ProducerBatch[], conn: Connection): void {
@@ -562,7 +613,11 @@ export class Producer {
     if (acks === ACKS_NONE_WIRE) {
       conn.request('produce', body, { ...options, noResponse: true }).then(
         () => { for (const b of batches) this.onBatchSuccess(b, -1); },
-        (err: unknown) => { for (const b of batches) this.onBatchError(b, toStrataError(err), false); },
+        (err: unknown) => {
+          const e = toStrataError(err);
+          if (e instanceof ConnectionClosedError) this.unreachable.add(conn);
+          for (const b of batches) this.onBatchError(b, e, false);
+        },
       );
       return;
     }
@@ -570,6 +625,7 @@ export class Producer {
       (res) => this.onProduceResponse(batches, res),
       (err: unknown) => {
         const e = toStrataError(err);
+        if (e instanceof ConnectionClosedError) this.unreachable.add(conn);
         for (const b of batches) this.onBatchError(b, e, true);
       },
     );
@@ -596,6 +652,7 @@ export class Producer {
   private onBatchSuccess(b: ProducerBatch, baseOffset: number): void {
     const q = this.acc.queue(b.topic, b.partition);
     q.removeInFlight(b);
+    if (this.leaderEpochAtFailure.size > 0) this.leaderEpochAtFailure.delete(q);
     this.finishBatch(b, null, baseOffset);
     this.queueDrain();
   }
@@ -604,7 +661,11 @@ export class Producer {
     const q = this.acc.queue(b.topic, b.partition);
     q.removeInFlight(b);
     if (b.isFinished) return;
-    if (isLeaderChange(err)) this.router.invalidate(b.topic);
+    if (isLeaderChange(err)) {
+      const epoch = this.router.leaderEpoch(b.topic, b.partition) ?? -1;
+      if (!this.leaderEpochAtFailure.has(q)) this.leaderEpochAtFailure.set(q, epoch);
+      this.router.invalidate(b.topic);
+    }
     const sequenced = b.baseSequence >= 0;
     if (err instanceof OutOfOrderSequenceError && sequenced && this.refusedBecauseOfEarlier(q, b)) {
       // An earlier batch is being retried or was given up: this one was refused, not written.

@@ -56,7 +56,10 @@ function brokerLogLine(node, line) {
 const producerLog = {
   debug: (f, m) => { if (m === 'learned partition leaders' && f.topic === 'fo') events.push({ t: Date.now(), kind: 'learned', leader: f.leaders?.[0] ?? -1 }); },
   info: () => {},
-  warn: (f, m) => { if (m === 'retrying produce') events.push({ t: Date.now(), kind: 'retry', delayMs: f.delayMs, err: f.err }); },
+  warn: (f, m) => {
+    if (m === 'retrying produce') events.push({ t: Date.now(), kind: 'retry', delayMs: f.delayMs, err: f.err });
+    else if (m === 'connect failed') events.push({ t: Date.now(), kind: 'connect-failed', url: f.url, failures: f.failures });
+  },
   error: () => {},
 };
 
@@ -173,6 +176,7 @@ try {
     phases.push(at);
     const retries = events.filter((e) => e.kind === 'retry' && e.t >= killedAt && e.t <= ackedAt);
     const show = (k) => (at[k] === undefined ? '?' : `+${at[k]}`);
+    if (process.env.BENCH_TRACE) for (const e of events) if (e.t >= killedAt && e.t <= ackedAt) console.log(`    +${e.t - killedAt} ${JSON.stringify(e)}`);
     console.log(`failover ${round + 1}: broker ${leader} killed, first acknowledged send after ${ms} ms`
       + ` (lease expired ${show('expired')}, broker ${at.newLeader ?? '?'} elected ${show('elected')}, serving ${show('serving')},`
       + ` producer learned it ${show('learned')}; ${retries.length} retries, delays ${retries.map((e) => e.delayMs).join('/')} ms)`);
