@@ -207,11 +207,10 @@ describe('broker produce and fetch', () => {
     const partition = b.broker.topics!.getPartition('data', 1)!;
     const before = partition.waiterCount;
     consumer.send(fetchReq('data', 1, Number(partition.highWatermark), { maxWaitMs: 10_000, minBytes: 1 }));
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(partition.waiterCount).toBe(before + 1);
+    // Polled, not slept: on a loaded box the fetch can take longer than any fixed pause to park.
+    await expect.poll(() => partition.waiterCount, { timeout: 5_000, interval: 10 }).toBe(before + 1);
     consumer.close();
     await consumer.closed;
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(partition.waiterCount).toBe(before);
+    await expect.poll(() => partition.waiterCount, { timeout: 5_000, interval: 10 }).toBe(before);
   });
 });
