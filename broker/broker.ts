@@ -335,7 +335,7 @@ export class Broker implements ReadinessSource {
     this.logManager.start();
     this.cleaner = new LogCleaner({
       logger: this.logger, bufferBytes: config.cleaner.bufferBytes, ioBytesPerSecond: config.cleaner.ioBytesPerSecond,
-      backoffMs: config.cleaner.backoffMs,
+      backoffMs: config.cleaner.backoffMs, threadPriority: config.cleaner.threadPriority,
     });
     this.cleaner.addSource(this.logManager);
     this.cleaner.start();

@@ -28,6 +28,7 @@ import {
 import { INDEX_CACHE_BYTES_MAX, TAIL_CACHE_BYTES_MAX, TAIL_CACHE_PARTITION_BYTES_MAX } from './storage/constants.js';
 import { DEFAULT_LOG_CONFIG, validateLogConfig as validateStorageLogConfig, type LogConfig } from './storage/log-config.js';
 import type { StorageMemory } from './storage/log-manager.js';
+import type { CleanerThreadPriority } from './storage/cleaner/thread-priority.js';
 import { resolveTlsConfig, isMutualTls, type TlsConfig, type TlsConfigInput } from './security/tls-config.js';
 import { checkListenersSafe, resolveSecurityConfig, type SecurityConfig, type SecurityConfigInput } from './security/security-config.js';
 
@@ -115,6 +116,11 @@ export interface CleanerConfig {
   ioBytesPerSecond: number;
   /** Pause between looks for a dirty log when none needed cleaning. @default 15000 (CLEANER_BACKOFF_MS) */
   backoffMs: number;
+  /**
+   * CPU priority of the cleaner's worker thread: 'idle' (SCHED_IDLE on Linux: it uses only CPU the
+   * broker's threads leave, so it may fall behind on a saturated broker) or 'normal'. @default 'idle'
+   */
+  threadPriority: CleanerThreadPriority;
 }
 
 /** Consumer groups' committed offsets. */
@@ -213,6 +219,7 @@ export const CLEANER_DEFAULT: Readonly<CleanerConfig> = Object.freeze({
   bufferBytes: CLEANER_BUFFER_BYTES_DEFAULT,
   ioBytesPerSecond: CLEANER_IO_BYTES_PER_SECOND_DEFAULT,
   backoffMs: CLEANER_BACKOFF_MS,
+  threadPriority: 'idle',
 });
 
 export const GROUPS_DEFAULT: Readonly<GroupsConfig> = Object.freeze({
@@ -283,6 +290,9 @@ export function resolveBrokerConfig(input: BrokerConfigInput): BrokerConfig {
   checkInt('cleaner.bufferBytes', cleaner.bufferBytes, CLEANER_BUFFER_BYTES_MIN, 2 ** 31);
   checkInt('cleaner.ioBytesPerSecond', cleaner.ioBytesPerSecond, 0, Number.MAX_SAFE_INTEGER);
   checkInt('cleaner.backoffMs', cleaner.backoffMs, 1, 24 * 60 * 60_000);
+  if (cleaner.threadPriority !== 'idle' && cleaner.threadPriority !== 'normal') {
+    throw new InvalidConfigError(`cleaner.threadPriority must be 'idle' or 'normal', not ${JSON.stringify(cleaner.threadPriority)}`);
+  }
 
   const groups: GroupsConfig = { ...GROUPS_DEFAULT, ...stripUndefined(input.groups ?? {}) };
   checkInt('groups.offsetsRetentionMs', groups.offsetsRetentionMs, OFFSETS_RETENTION_MS_MIN, Number.MAX_SAFE_INTEGER);

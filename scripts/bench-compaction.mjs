@@ -3,7 +3,7 @@
 // os.tmpdir(), removed at the end.
 //
 //   node scripts/bench-compaction.mjs [--table-mib 128] [--keys 20000] [--idle-seconds 4] [--rounds 3]
-//                                     [--unthrottled] [--cold] [--parts] [--part-seconds 4]
+//                                     [--unthrottled] [--normal-priority] [--cold] [--parts] [--part-seconds 4]
 //                                     [--part-modes idle,read-warm,read-cold,map,write,map@nice19,map@idle]
 //
 // A compacted topic ('table', 8 MiB segments) is filled with --table-mib MiB of updates to
@@ -13,6 +13,8 @@
 //   idle          the cleaner does nothing;
 //   cleaning      one cleaner pass over a freshly filled table at the broker default I/O budget (32 MiB/s);
 //   unthrottled   (--unthrottled) the same with --cleaner-io-bytes-per-second 0;
+//   cleaning-normal-prio  (--normal-priority) the default budget with the worker thread left at
+//                 normal priority instead of SCHED_IDLE (thread-priority.ts): what that choice buys;
 // in an order that alternates from round to round, so the shared machine's load hits all alike.
 // --cold drops the table from the page cache before a pass (its reads then go to the disk).
 // --parts runs, instead of whole passes, each part of a pass alone on a worker thread for
@@ -152,17 +154,18 @@ async function idlePhase(live) {
 }
 
 let tableSeq = 0;
-async function passPhase(manager, live, phase, ioBytesPerSecond) {
+async function passPhase(manager, live, phase, ioBytesPerSecond, threadPriority) {
   const table = await manager.openLog(`table-${tableSeq++}`, 0, TABLE_CONFIG);
   await fill(table);
   if (cold) dropFromCache(table);
-  const cleaner = new LogCleaner({ logger: silentLogger(), backoffMs: 1_000_000, ioBytesPerSecond });
+  const cleaner = new LogCleaner({ logger: silentLogger(), backoffMs: 1_000_000, ioBytesPerSecond, threadPriority });
   const before = table.sizeBytes;
   const t0 = performance.now();
   const m = await measure(live, () => cleaner.cleanLog(table, manager), newThreadsAre('cleaner', process.pid));
   const ms = performance.now() - t0;
   report(phase + (cold ? '-cold' : ''), m);
   reportPass(phase, m.result, ms, before, table.sizeBytes);
+  console.log(`${''.padEnd(12)} worker thread ${cleaner.workerThread?.tid} at ${cleaner.workerThread?.priority} priority`);
   await cleaner.stop();
 }
 
@@ -229,7 +232,7 @@ function summary() {
   for (const [phase, rows] of results) {
     const m = { p50: med(rows.map((r) => r.p50)), p99: med(rows.map((r) => r.p99)), p999: med(rows.map((r) => r.p999)) };
     const x = (k) => (base ? ` (${(m[k] / base[k]).toFixed(2)}x)` : '');
-    console.log(`${phase.padEnd(16)} p50 ${m.p50.toFixed(2)}${x('p50')}  p99 ${m.p99.toFixed(2)}${x('p99')}  p99.9 ${m.p999.toFixed(2)}${x('p999')}`);
+    console.log(`${phase.padEnd(20)} p50 ${m.p50.toFixed(2)}${x('p50')}  p99 ${m.p99.toFixed(2)}${x('p99')}  p99.9 ${m.p999.toFixed(2)}${x('p999')}`);
   }
 }
 
@@ -255,12 +258,12 @@ try {
       }
     }
   } else {
-    const phases = ['idle', 'cleaning', ...(flag('--unthrottled') ? ['unthrottled'] : [])];
+    const phases = ['idle', 'cleaning', ...(flag('--unthrottled') ? ['unthrottled'] : []), ...(flag('--normal-priority') ? ['cleaning-normal-prio'] : [])];
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < phases.length; i++) {
         const phase = phases[(i + r) % phases.length];
         if (phase === 'idle') await idlePhase(live);
-        else await passPhase(manager, live, phase, phase === 'unthrottled' ? 0 : undefined);
+        else await passPhase(manager, live, phase, phase === 'unthrottled' ? 0 : undefined, phase.endsWith('normal-prio') ? 'normal' : 'idle');
       }
     }
   }

@@ -42,6 +42,7 @@ interface StartOptions {
   cleanerBufferBytes?: number;
   cleanerIoBytesPerSecond?: number;
   cleanerBackoffMs?: number;
+  cleanerThreadPriority?: 'idle' | 'normal';
   offsetsRetentionMs?: number;
   offsetsRetentionCheckIntervalMs?: number;
   kafkaListen: { host: string; port: number } | 'off';
@@ -123,6 +124,8 @@ export function registerBrokerCommands(program: Command): void {
     .option('--cleaner-io-bytes-per-second <bytes>', 'log cleaner reads + writes per second; 0: unlimited (default: 32 MiB)',
       parseNonNegativeInt('--cleaner-io-bytes-per-second'))
     .option('--cleaner-backoff-ms <ms>', 'pause between looks for a dirty compacted log (default: 15000)', parsePositiveInt('--cleaner-backoff-ms'))
+    .option('--cleaner-thread-priority <idle|normal>', 'CPU priority of the log cleaner\'s thread: idle (Linux SCHED_IDLE: only CPU the broker leaves) or normal (default: idle)',
+      parseChoice('--cleaner-thread-priority', ['idle', 'normal'] as const))
     .option('--offsets-retention-ms <ms>', 'committed offsets of a group without members expire this long after it emptied (default: 7 days)',
       parsePositiveInt('--offsets-retention-ms'))
     .option('--offsets-retention-check-interval-ms <ms>', 'how often expired offsets are looked for (default: 600000)',
@@ -201,6 +204,7 @@ function toConfig(opts: StartOptions): BrokerConfigInput {
       bufferBytes: opts.cleanerBufferBytes,
       ioBytesPerSecond: opts.cleanerIoBytesPerSecond,
       backoffMs: opts.cleanerBackoffMs,
+      threadPriority: opts.cleanerThreadPriority,
     },
     groups: { offsetsRetentionMs: opts.offsetsRetentionMs, offsetsRetentionCheckIntervalMs: opts.offsetsRetentionCheckIntervalMs },
     security: { auth: opts.auth, superUsers: opts.superUsers, allowAnonymous: opts.allowAnonymous ?? false },

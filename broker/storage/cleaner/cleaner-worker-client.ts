@@ -25,9 +25,10 @@ import { Worker } from 'node:worker_threads';
 import { CorruptLogError } from '../../../proto/errors.js';
 import type { Logger } from '../../logger.js';
 import { CleaningAborted } from './cleaner-pace.js';
-import type { FromWorker, PassJob, ToWorker } from './cleaner-worker-protocol.js';
+import type { CleanerWorkerInit, FromWorker, PassJob, ToWorker } from './cleaner-worker-protocol.js';
 import { CLEANER_WORKER_RESTART_MS_MAX, CLEANER_WORKER_RESTART_MS_MIN } from './constants.js';
 import { CLEANED_SUFFIX, type SwapStep } from './segment-swap.js';
+import type { CleanerThreadPriority, ThreadPriority } from './thread-priority.js';
 
 /** The worker thread died during a pass. */
 export class CleanerWorkerDied extends Error {
@@ -69,6 +70,13 @@ export interface CleanerWorkerOptions {
   readonly bufferBytes: number;
   readonly ioBytesPerSecond: number;
   readonly logger: Logger;
+  readonly threadPriority: CleanerThreadPriority;
+}
+
+/** The running worker thread, as it reported itself. */
+export interface CleanerThreadInfo {
+  readonly tid: number;
+  readonly priority: ThreadPriority;
 }
 
 /**
@@ -90,12 +98,18 @@ export class CleanerWorker {
   private deaths = 0;
   private restartAt = 0;
   private closed = false;
+  private thread: CleanerThreadInfo | null = null;
 
   constructor(private readonly opts: CleanerWorkerOptions) {}
 
   /** Whether a worker thread is up (for tests and metrics). */
   get alive(): boolean {
     return this.worker !== null;
+  }
+
+  /** The worker thread's id and CPU priority, once it has started (null before, and after it died). */
+  get threadInfo(): CleanerThreadInfo | null {
+    return this.worker ? this.thread : null;
   }
 
   /** Runs one pass on the worker. One at a time: the caller serialises. */
@@ -139,7 +153,11 @@ export class CleanerWorker {
   }
 
   private spawn(): Worker {
-    const init = { bufferBytes: this.opts.bufferBytes, ioBytesPerSecond: this.opts.ioBytesPerSecond, stop: this.stopBuffer };
+    const init: CleanerWorkerInit = {
+      bufferBytes: this.opts.bufferBytes, ioBytesPerSecond: this.opts.ioBytesPerSecond, stop: this.stopBuffer,
+      threadPriority: this.opts.threadPriority,
+    };
+    this.thread = null;
     const worker = new Worker(workerUrl(), { workerData: init, name: 'strata-cleaner' });
     worker.unref();
     let died: Error | null = null;
@@ -171,6 +189,16 @@ export class CleanerWorker {
   }
 
   private onMessage(m: FromWorker): void {
+    if (m.type === 'started') {
+      this.thread = { tid: m.tid, priority: m.priority };
+      const log = { tid: m.tid, priority: m.priority, reason: m.reason };
+      if (this.opts.threadPriority === 'idle' && m.priority !== 'sched-idle') {
+        this.opts.logger.warn(log, 'the cleaner worker thread could not be moved to SCHED_IDLE; its CPU work competes with appends');
+      } else {
+        this.opts.logger.info(log, 'cleaner worker thread started');
+      }
+      return;
+    }
     const r = this.running;
     if (!r || m.id !== r.job.id) return;
     switch (m.type) {

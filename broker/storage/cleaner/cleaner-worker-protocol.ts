@@ -6,10 +6,12 @@
  * A pass: main sends `pass`; the worker maps the dirty part and sends `mapped`; for each group of
  * segments it writes the cleaned files under the `.cleaned` suffix and sends `group`, then waits
  * for a `reply` (the main thread swapped the files in, or says stop); the pass ends with `done`
- * or `failed`. Every message carries the pass id, so nothing of an old pass is taken for a new one.
+ * or `failed`. Every message carries the pass id, so nothing of an old pass is taken for a new one,
+ * except `started`, which the worker sends once when it comes up.
  */
 import type { GroupStats } from './clean-group.js';
 import type { SwapStep } from './segment-swap.js';
+import type { CleanerThreadPriority, ThreadPriority } from './thread-priority.js';
 
 /** `workerData` of the worker thread. */
 export interface CleanerWorkerInit {
@@ -17,6 +19,8 @@ export interface CleanerWorkerInit {
   readonly ioBytesPerSecond: number;
   /** One Int32: non-zero asks the running pass to stop at its next slice. */
   readonly stop: SharedArrayBuffer;
+  /** 'idle': the worker moves its own thread to SCHED_IDLE (thread-priority.ts) before anything else. */
+  readonly threadPriority: CleanerThreadPriority;
 }
 
 /** A sealed segment of the pass, as planned on the main thread. */
@@ -65,6 +69,8 @@ export type ToWorker =
   | { readonly type: 'reply'; readonly id: number; readonly proceed: boolean };
 
 export type FromWorker =
+  /** Sent once, first: the worker thread's Linux id and the CPU priority it runs at. */
+  | { readonly type: 'started'; readonly tid: number; readonly priority: ThreadPriority; readonly reason: string | undefined }
   | { readonly type: 'mapped'; readonly id: number; readonly mapEnd: number; readonly recordsMapped: number; readonly bytesRead: number }
   | {
     readonly type: 'group'; readonly id: number; readonly start: number; readonly end: number; readonly baseOffset: number;

@@ -8,6 +8,7 @@
  *      `.cleaned` names and fdatasyncs them (clean-group.ts), then hands the group to the main
  *      thread, which does the crash-safe swap (segment-swap.ts) and hands readers over, and
  *      waits for its answer before the next group (oldest group first: see clean-group.ts).
+ * The thread runs under SCHED_IDLE (thread-priority.ts): CPU is what the cleaner costs appends.
  * Reads are synchronous on this thread (segment-batches.ts SegmentFile), charged like writes to
  * the I/O budget, which this thread keeps (one IoThrottle for the worker's life).
  *
@@ -31,10 +32,15 @@ import { OffsetMap } from './offset-map.js';
 import { buildOffsetMap } from './offset-map-builder.js';
 import { SegmentFile } from './segment-batches.js';
 import { CLEANED_SUFFIX, removeCleanedFiles, type SwapFaults, type SwapStep } from './segment-swap.js';
+import { currentThreadId, lowerCurrentThreadPriority, type ThreadPriorityResult } from './thread-priority.js';
 
 const port = parentPort;
 if (!port) throw new Error('cleaner-worker.js runs as a worker thread (node:worker_threads), not as a program');
 const init = workerData as CleanerWorkerInit;
+// Before any work: the cleaner's CPU must not delay the broker's threads (thread-priority.ts).
+const priority: ThreadPriorityResult = init.threadPriority === 'idle'
+  ? lowerCurrentThreadPriority()
+  : { tid: currentThreadId(), priority: 'normal', reason: 'asked to keep the broker\'s priority' };
 const stopFlag = new Int32Array(init.stop);
 const throttle = new IoThrottle(init.ioBytesPerSecond);
 const logger = silentLogger();
@@ -62,6 +68,8 @@ function ask(m: FromWorker & { id: number }): Promise<boolean> {
     post(m);
   });
 }
+
+post({ type: 'started', tid: priority.tid, priority: priority.priority, reason: priority.reason });
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'pass') {

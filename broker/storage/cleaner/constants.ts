@@ -65,6 +65,10 @@ export const CLEANER_PASSES_QUEUED_MAX = 8;
 export const CLEANER_WORKER_SLICE_MS = 20;
 /** While a pass runs, how often the main thread looks whether its log was closed (then the pass stops). */
 export const CLEANER_WORKER_POLL_MS = 100;
+/** Nice of the worker thread where SCHED_IDLE cannot be had (thread-priority.ts): the lowest there is. */
+export const CLEANER_THREAD_NICE = 19;
+/** Longest wait for `chrt` at the worker's start; past it the thread keeps its priority rather than wait. */
+export const CLEANER_CHRT_TIMEOUT_MS = 2_000;
 /** After the worker thread died, the first restart waits this long; each further death doubles it. */
 export const CLEANER_WORKER_RESTART_MS_MIN = 1_000;
 /** Longest wait before restarting a worker that keeps dying. */

@@ -38,7 +38,7 @@ import { isCompacted } from '../log-config.js';
 import { NO_TIMESTAMP, type Segment } from '../segment.js';
 import { LimitExceededError } from '../../../proto/errors.js';
 import { CleaningAborted } from './cleaner-pace.js';
-import { CleanerWorker, type GroupMessage } from './cleaner-worker-client.js';
+import { CleanerWorker, type CleanerThreadInfo, type GroupMessage } from './cleaner-worker-client.js';
 import { planCleaning, type CleaningPlan } from './cleaning-plan.js';
 import type { GroupStats } from './clean-group.js';
 import {
@@ -46,6 +46,7 @@ import {
   CLEANER_WORKER_POLL_MS,
 } from './constants.js';
 import type { SwapFaults } from './segment-swap.js';
+import type { CleanerThreadPriority } from './thread-priority.js';
 
 /** A set of logs the cleaner looks after, with their cleaner checkpoint (a LogManager). */
 export interface CleanerSource {
@@ -67,6 +68,12 @@ export interface LogCleanerOptions {
   backoffMs?: number;
   /** Wall clock for tombstone and lag rules (tests move it). @default Date.now */
   now?: () => number;
+  /**
+   * CPU priority of the worker thread: 'idle' moves it to SCHED_IDLE (Linux; nice 19 where chrt
+   * is missing), so it only uses cores the broker's threads leave free (thread-priority.ts);
+   * 'normal' keeps the broker's (benchmarks compare the two). @default 'idle'
+   */
+  threadPriority?: CleanerThreadPriority;
   /** Tests only: called at each step of cleaning and swapping. */
   faults?: SwapFaults;
 }
@@ -125,6 +132,7 @@ export class LogCleaner {
       logger: this.logger,
       bufferBytes: opts.bufferBytes ?? CLEANER_BUFFER_BYTES_DEFAULT,
       ioBytesPerSecond: opts.ioBytesPerSecond ?? CLEANER_IO_BYTES_PER_SECOND_DEFAULT,
+      threadPriority: opts.threadPriority ?? 'idle',
     });
     this.backoffMs = opts.backoffMs ?? CLEANER_BACKOFF_MS;
     this.now = opts.now ?? Date.now;
@@ -134,6 +142,11 @@ export class LogCleaner {
   /** Whether the cleaner's worker thread is running (it starts with the first pass). */
   get workerAlive(): boolean {
     return this.worker.alive;
+  }
+
+  /** The worker thread's Linux id and CPU priority while it runs (tests, the benchmark). */
+  get workerThread(): CleanerThreadInfo | null {
+    return this.worker.threadInfo;
   }
 
   addSource(source: CleanerSource): void {

@@ -45,6 +45,7 @@ describe('resolveBrokerConfig', () => {
     ['a negative index cache', { dataDir: 'd', memory: { indexCacheBytes: -1 } }],
     ['a cleaner buffer below its minimum', { dataDir: 'd', cleaner: { bufferBytes: 1024 } }],
     ['a negative cleaner I/O rate', { dataDir: 'd', cleaner: { ioBytesPerSecond: -1 } }],
+    ['an unknown cleaner thread priority', { dataDir: 'd', cleaner: { threadPriority: 'realtime' } }],
     ['an unknown cleanup policy', { dataDir: 'd', log: { cleanupPolicy: 'shred' } }],
     ['a dirty ratio above 1', { dataDir: 'd', log: { minCleanableDirtyRatio: 2 } }],
     ['a per-partition tail cache above the broker-wide one', { dataDir: 'd', memory: { tailCacheBytes: 1024, tailCachePartitionBytes: 2048 } }],

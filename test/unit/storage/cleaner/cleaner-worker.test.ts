@@ -2,8 +2,10 @@
  * The cleaner's worker thread (cleaner-worker.ts): the pass's reading, mapping and rewriting run
  * there; when the thread dies mid-pass the pass fails with CleanerWorkerDied, the files it was
  * writing are removed, the log is untouched, and the next pass (a new worker, after the restart
- * backoff) compacts the log; stop() ends a running pass and the thread.
+ * backoff) compacts the log; stop() ends a running pass and the thread; the thread runs under
+ * SCHED_IDLE (Linux) while the broker's threads keep their priority.
  */
+import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CleanerWorkerDied } from '../../../../broker/storage/cleaner/cleaner-worker-client.js';
@@ -70,5 +72,36 @@ describe('cleaner worker thread', () => {
     expect((await queued)?.aborted).toBe(true);
     expect(cleaner.workerAlive).toBe(false);
     expect(fold((await readLog(log)).records)).toEqual(fold(original));
+  });
+
+  /** Scheduling policy (0 SCHED_OTHER, 5 SCHED_IDLE) and nice of a thread of this process, from /proc. */
+  function schedOf(tid: number): { policy: number; nice: number } {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses: state is field 3, nice 19, policy 41.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { policy: Number(f[41 - 3]), nice: Number(f[19 - 3]) };
+  }
+
+  it.runIf(process.platform === 'linux')('runs the worker thread under SCHED_IDLE and leaves the broker\'s thread as it was', async () => {
+    manager = await openManager(dir, SWAP_TEST_CONFIG);
+    const log = await manager.openLog('t', 0, SWAP_TEST_CONFIG);
+    const before = schedOf(process.pid);
+    cleaner = newCleaner();
+    expect((await cleaner.cleanLog(log, manager))?.swapped).toBeGreaterThan(0);
+    const thread = cleaner.workerThread;
+    expect(thread?.priority).toBe('sched-idle');
+    expect(thread!.tid).not.toBe(process.pid);
+    expect(schedOf(thread!.tid).policy).toBe(5);
+    expect(schedOf(process.pid)).toEqual(before);
+  });
+
+  it.runIf(process.platform === 'linux')('keeps the broker\'s priority for the worker thread when asked to (threadPriority normal)', async () => {
+    manager = await openManager(dir, SWAP_TEST_CONFIG);
+    const log = await manager.openLog('t', 0, SWAP_TEST_CONFIG);
+    cleaner = newCleaner({ threadPriority: 'normal' });
+    await cleaner.cleanLog(log, manager);
+    const thread = cleaner.workerThread;
+    expect(thread?.priority).toBe('normal');
+    expect(schedOf(thread!.tid)).toEqual(schedOf(process.pid));
   });
 });
