@@ -305,11 +305,19 @@ export class Broker implements ReadinessSource {
     // producer got its id from. The producer state still fences stale epochs and sequence gaps.
     let registry: ProducerRegistry = producerIds;
     if (config.cluster) {
-      const clusterIds = new ClusterProducerRegistry(() => this.requireClusterNode().producerIds.current());
+      const clusterIds = new ClusterProducerRegistry(
+        () => this.requireClusterNode().producerIds.current(),
+        (id) => this.requireClusterNode().producerEpochs.read(id),
+      );
       producerIds.blockSource = async (size) => {
         const block = await this.requireClusterNode().producerIds.reserveBlock(size);
         clusterIds.noteIssuedBelow(block.end);
         return block;
+      };
+      // A raised epoch goes to etcd before it is answered, so every partition leader accepts it.
+      producerIds.epochSink = async (id, epoch) => {
+        await this.requireClusterNode().producerEpochs.raise(id, epoch);
+        clusterIds.noteEpoch(id, epoch);
       };
       this.clusterProducerIds = clusterIds;
       registry = clusterIds;
@@ -328,7 +336,10 @@ export class Broker implements ReadinessSource {
     let highestProducerId = -1;
     for (const p of this.topicManager.allPartitions()) {
       highestProducerId = Math.max(highestProducerId, p.producers.maxProducerId);
-      for (const [id, epoch] of p.producers.epochs()) producerIds.noteEpochInLog(id, epoch);
+      for (const [id, epoch] of p.producers.epochs()) {
+        producerIds.noteEpochInLog(id, epoch);
+        this.clusterProducerIds?.noteEpoch(id, epoch);
+      }
     }
     producerIds.ensureAbove(highestProducerId);
     this.warnIfDescriptorsShort();

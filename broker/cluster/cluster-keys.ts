@@ -11,6 +11,8 @@
  *                                min ISR, overrides and the replica assignment
  *   partitions/<topic>/<p>       PartitionState (partition-state.ts): leader, leader epoch, ISR
  *   producer-ids                 the cluster-wide producer id counter (producer-id-counter.ts)
+ *   producer-epochs/<id>         {"epoch": N} of a producer id whose epoch was raised
+ *                                (producer-epochs.ts); absent: epoch 0
  *   security/<name>              the cluster's credentials, acls and quotas, one document each
  *                                (broker/security/etcd-security-document.ts)
  *
@@ -35,6 +37,7 @@ export class ClusterKeys {
   partition(topic: string, partition: number): string { return `${this.partitionsPrefix}${topic}/${partition}`; }
 
   get producerIds(): string { return `${this.prefix}producer-ids`; }
+  producerEpoch(producerId: number): string { return `${this.prefix}producer-epochs/${producerId}`; }
 
   securityDocument(name: 'credentials' | 'acls' | 'quotas'): string { return `${this.prefix}security/${name}`; }
 

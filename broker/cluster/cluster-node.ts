@@ -24,6 +24,7 @@ import { CLUSTER_JOIN_MS_MAX, ETCD_RETRY_MS, LEASE_TTL_S_DEFAULT } from './const
 import { Controller } from './controller.js';
 import { createEtcdClient, type EtcdClient } from './etcd-client.js';
 import type { EtcdEndpoints } from './etcd-endpoints.js';
+import { ProducerEpochs } from './producer-epochs.js';
 import { ProducerIdCounter } from './producer-id-counter.js';
 
 export interface ClusterNodeOptions {
@@ -46,6 +47,7 @@ export class ClusterNode extends EventEmitter {
   readonly keys: ClusterKeys;
   readonly view: ClusterView;
   readonly producerIds: ProducerIdCounter;
+  readonly producerEpochs: ProducerEpochs;
   private lease: BrokerLease | null = null;
   private registration: Registration | null = null;
   private controller: Controller | null = null;
@@ -57,6 +59,7 @@ export class ClusterNode extends EventEmitter {
     this.keys = new ClusterKeys(opts.etcd.prefix);
     this.view = new ClusterView(client, this.keys, opts.logger);
     this.producerIds = new ProducerIdCounter(client, this.keys);
+    this.producerEpochs = new ProducerEpochs(client, this.keys);
     this.view.on('change', (kinds: Set<string>) => {
       if (kinds.has('controller')) this.checkControllership();
     });

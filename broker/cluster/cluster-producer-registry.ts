@@ -15,15 +15,26 @@
  * issued it; an id still at or above the counter then was never issued, and checkProduce refuses
  * it with UnknownProducerIdError (non-retriable, as on a broker alone).
  *
- * Epochs: a partition's producer state still fences stale epochs and sequence gaps; an epoch a
- * broker never issued for an issued id is not checked here (the bumps live in the issuing
- * broker's own file).
+ * Epochs: an id holds epoch 0 unless the broker that issued it raised it (InitProducerId,
+ * KIP-360), which that broker records in etcd before answering (producer-epochs.ts). A batch
+ * whose epoch is above the one this broker last saw for its id makes confirm() read the id's
+ * epoch again (a read that starts after the call, so a raise answered before the batch was sent
+ * is seen); checkProduce then refuses an epoch still above it with InvalidProducerEpochError, as
+ * a broker alone does: nobody fences a producer by sending its id with epoch + 1. Epochs below
+ * the current one are fenced by each partition's producer state. Epochs found in this broker's
+ * own logs at start-up count as seen (they cover ids raised before the cluster existed).
  */
 import { BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES } from '../../proto/constants.js';
-import { UnknownProducerIdError } from '../../proto/errors.js';
+import { InvalidProducerEpochError, UnknownProducerIdError } from '../../proto/errors.js';
 import { readInt64BE } from '../../proto/int64.js';
-import { OFFSET_BATCH_LENGTH, OFFSET_PRODUCER_ID } from '../../proto/record-batch.js';
+import { OFFSET_BATCH_LENGTH, OFFSET_PRODUCER_EPOCH, OFFSET_PRODUCER_ID } from '../../proto/record-batch.js';
 import type { ProducerRegistry } from '../partition/producer-ids.js';
+
+/**
+ * Raised epochs remembered per id (oldest forgotten first). An id forgotten is read from etcd
+ * again on its next batch above epoch 0: one etcd read, not a refusal. 10k entries × ~100 bytes.
+ */
+export const PRODUCER_EPOCHS_CACHED_MAX = 10_000;
 
 export class ClusterProducerRegistry implements ProducerRegistry {
   private issuedBelow = 0;
@@ -31,40 +42,69 @@ export class ClusterProducerRegistry implements ProducerRegistry {
   private reading: Promise<void> | null = null;
   private readAgain: Promise<void> | null = null;
 
-  /** `current` reads the counter in etcd (ProducerIdCounter.current). */
-  constructor(private readonly current: () => Promise<number>) {}
+  /** Epoch per id above 0, as last read or raised (insertion order = age). */
+  private readonly epochs = new Map<number, number>();
+
+  /**
+   * `current` reads the counter in etcd (ProducerIdCounter.current); `readEpoch` an id's epoch
+   * (ProducerEpochs.read).
+   */
+  constructor(private readonly current: () => Promise<number>, private readonly readEpoch: (producerId: number) => Promise<number>) {}
+
+  /** `producerId` holds at least `epoch` (raised here, read from etcd, or found in a log). */
+  noteEpoch(producerId: number, epoch: number): void {
+    if (epoch <= (this.epochs.get(producerId) ?? 0)) return;
+    this.epochs.delete(producerId);
+    this.epochs.set(producerId, epoch);
+    if (this.epochs.size > PRODUCER_EPOCHS_CACHED_MAX) this.epochs.delete(this.epochs.keys().next().value!);
+  }
 
   /** Every id below `n` may have been issued (this broker reserved up to it, or read it). */
   noteIssuedBelow(n: number): void {
     if (n > this.issuedBelow) this.issuedBelow = n;
   }
 
-  checkProduce(producerId: number): void {
+  checkProduce(producerId: number, epoch: number): void {
     if (producerId >= this.issuedBelow) {
       throw new UnknownProducerIdError(`producer id ${producerId} was never issued by this cluster (ids below ${this.issuedBelow} were)`);
+    }
+    const issued = this.epochs.get(producerId) ?? 0;
+    if (epoch > issued) {
+      throw new InvalidProducerEpochError(`producer ${producerId} epoch ${epoch} was never issued (its epoch is ${issued}); epochs change only through InitProducerId`);
     }
   }
 
   /**
-   * Null when every batch's producer id in `records` is -1 or below the counter as last seen;
-   * else a read of the counter started after this call. Framing is only walked (the log
-   * validates it).
+   * Null when every batch's producer id in `records` is -1 or below the counter as last seen,
+   * and its epoch at most the id's as last seen; else reads (of the counter, of the ids' epochs)
+   * started after this call. Framing is only walked (the log validates it).
    */
   confirm(records: Buffer): Promise<void> | null {
     let pos = 0;
+    let reads: Array<Promise<void>> | null = null;
+    let counter = false;
+    const asked = new Set<number>();
     while (records.length - pos >= BATCH_HEADER_BYTES) {
       let id: number;
       try {
         id = readInt64BE(records, pos + OFFSET_PRODUCER_ID);
       } catch {
-        return null; // an unsafe id: the partition refuses it
+        break; // an unsafe id: the partition refuses it
       }
-      if (id >= this.issuedBelow) return this.refresh();
+      if (id >= this.issuedBelow && !counter) {
+        counter = true;
+        (reads ??= []).push(this.refresh());
+      }
+      const epoch = records.readInt16BE(pos + OFFSET_PRODUCER_EPOCH);
+      if (id >= 0 && epoch > (this.epochs.get(id) ?? 0) && !asked.has(id)) {
+        asked.add(id);
+        (reads ??= []).push(this.readEpoch(id).then((e) => this.noteEpoch(id, e)));
+      }
       const total = BATCH_LENGTH_PREFIX_BYTES + records.readInt32BE(pos + OFFSET_BATCH_LENGTH);
-      if (total < BATCH_HEADER_BYTES) return null;
+      if (total < BATCH_HEADER_BYTES) break;
       pos += total;
     }
-    return null;
+    return reads === null ? null : reads.length === 1 ? reads[0]! : Promise.all(reads).then(() => undefined);
   }
 
   /** A read of the counter that starts after this call (one in flight already started earlier). */

@@ -90,6 +90,11 @@ export class ProducerIdAllocator implements ProducerRegistry {
   private chain: Promise<unknown> = Promise.resolve();
   /** Cluster mode: the shared counter blocks come from (see ProducerIdBlockSource). */
   blockSource: ProducerIdBlockSource | null = null;
+  /**
+   * Cluster mode: records a raised epoch where every partition leader can read it
+   * (cluster/producer-epochs.ts); awaited before the raise is answered.
+   */
+  epochSink: ((producerId: number, epoch: number) => Promise<void>) | null = null;
 
   private constructor(
     path: string,
@@ -206,6 +211,7 @@ export class ProducerIdAllocator implements ProducerRegistry {
       this.bumped.set(producerId, issued + 1);
       try {
         await this.persist(this.reservedUpTo);
+        await this.epochSink?.(producerId, issued + 1);
       } catch (err) {
         if (issued === 0) this.bumped.delete(producerId);
         else this.bumped.set(producerId, issued);
