@@ -1,32 +1,39 @@
 // End-to-end latency (`strata perf e2e`, produce -> consume through a real broker process) with
-// the log cleaner idle and then busy, in the same run. `npm run bench:compaction-e2e` builds
+// the log cleaner idle and busy, side by side in one run. `npm run bench:compaction-e2e` builds
 // first; the broker's data lives under os.tmpdir() and is removed at the end.
 //
-//   node scripts/bench-compaction-e2e.mjs [--table-mib 64] [--rate 500] [--seconds 10]
+//   node scripts/bench-compaction-e2e.mjs [--table-mib 96] [--rate 500] [--seconds 8] [--rounds 3]
 //
-// 1. A broker process (flush always, cleaner looking every 500 ms) gets a topic 'table' of
-//    --table-mib MiB of keyed updates (20,000 keys, 100-byte values, 4 MiB segments) under
-//    cleanup.policy=delete, so nothing cleans it yet.
-// 2. `strata perf e2e --rate R --seconds S` runs on its own topic: the idle figure.
-// 3. `strata topic alter table --set cleanup.policy=compact`: the cleaner takes the table at its
-//    next look, and the same perf e2e runs again while it cleans: the busy figure.
-// Prints both final perf lines and the table's size before and after.
+// One broker process (flush always, cleaner looking every 500 ms, its worker thread under
+// SCHED_IDLE as by default). Each of --rounds rounds:
+//   1. a new topic 'table-R' gets --table-mib MiB of keyed updates (20,000 keys, 100-byte values,
+//      4 MiB segments) under cleanup.policy=delete, so nothing cleans it yet;
+//   2. in an order that alternates from round to round:
+//      idle  `strata perf e2e --rate R --seconds S` on its own topic, the cleaner with nothing to do;
+//      busy  `strata topic alter table-R --set cleanup.policy=compact`, then the same perf e2e while
+//            the cleaner compacts table-R (the table is sized so the pass spans most of the run; the
+//            line says when the table last shrank, i.e. about when the pass ended).
+// Per run: the perf e2e summary, machine busy and steal over the run, load. At the end the
+// medians of p50/p99/p99.9 over the rounds and busy as a multiple of idle.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Strata } from '../dist/client/index.js';
+import { diff, snapshot } from './bench/machine-probe.mjs';
 
 const CLI = fileURLToPath(new URL('../dist/broker/cli/main.js', import.meta.url));
 function arg(name, fallback) {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
-const tableMiB = arg('--table-mib', 64);
+const tableMiB = arg('--table-mib', 96);
 const rate = arg('--rate', 500);
-const seconds = arg('--seconds', 10);
+const seconds = arg('--seconds', 8);
+const rounds = arg('--rounds', 3);
 const KEYS = 20_000;
+const MiB = 1024 * 1024;
 
 function run(args) {
   return new Promise((resolve, reject) => {
@@ -54,31 +61,73 @@ async function startBroker(dir) {
   return { url, child };
 }
 
-const lastLine = (out) => out.trim().split('\n').filter((l) => /records sent|ms avg|99th/.test(l)).at(-1) ?? out.trim().split('\n').at(-1);
+/** The steady-state line (records sent after the warm-up), else the whole run's. */
+function summaryLine(out) {
+  const lines = out.trim().split('\n');
+  return lines.find((l) => /steady state records received/.test(l)) ?? lines.find((l) => /records sent/.test(l)) ?? lines.at(-1);
+}
 const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+function percentiles(line) {
+  const get = (label) => Number(new RegExp(`([\\d.]+) ms ${label.replace('.', '\\.')}`).exec(line)?.[1]);
+  return { p50: get('50th'), p99: get('99th'), p999: get('99.9th') };
+}
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'strata-bench-compaction-e2e-'));
 const broker = await startBroker(dir);
+const results = { idle: [], busy: [] };
 try {
   const strata = new Strata({ brokers: broker.url });
   const admin = strata.admin();
-  await admin.createTopic({ name: 'table', config: { segmentBytes: 4 * 1024 * 1024, flushPolicy: 'never' } });
   const producer = strata.producer({ lingerMs: 5 });
   const value = 'v'.repeat(100);
-  let k = 0;
-  const batches = Math.ceil((tableMiB * 1024 * 1024) / (500 * 130));
-  for (let b = 0; b < batches; b++) {
-    await producer.send({ topic: 'table', messages: Array.from({ length: 500 }, () => ({ key: `key-${k++ % KEYS}`, value })) });
-  }
-  const size = async () => (await admin.describeTopic('table')).partitions[0].sizeBytes;
-  const before = await size();
-  console.log(`# ${os.cpus().length} CPUs, load ${load()}; table ${(before / 1048576).toFixed(1)} MiB over ${KEYS} keys; perf e2e --rate ${rate} --seconds ${seconds}`);
+  const size = async (topic) => (await admin.describeTopic(topic)).partitions[0].sizeBytes;
+  console.log(`# ${os.cpus().length} CPUs, load ${load()}; per round a ${tableMiB} MiB table over ${KEYS} keys; ` +
+    `perf e2e --rate ${rate} --seconds ${seconds}; ${rounds} rounds`);
   // The steady-state line (records sent after the first 3 s) leaves out the consumer's start.
   const e2e = () => run(['perf', 'e2e', '--rate', String(rate), '--seconds', String(seconds), '--warmup-seconds', '3', '--broker', broker.url]);
-  console.log(`idle    ${lastLine(await e2e())}`);
-  await run(['topic', 'alter', 'table', '--set', 'cleanup.policy=compact', '--broker', broker.url]);
-  console.log(`busy    ${lastLine(await e2e())}`);
-  console.log(`# table ${(before / 1048576).toFixed(1)} MiB -> ${((await size()) / 1048576).toFixed(1)} MiB after the busy run; load ${load()}`);
+  for (let r = 0; r < rounds; r++) {
+    const table = `table-${r}`;
+    await admin.createTopic({ name: table, config: { segmentBytes: 4 * MiB, flushPolicy: 'never' } });
+    let k = 0;
+    for (let b = 0; b < Math.ceil((tableMiB * MiB) / (500 * 130)); b++) {
+      await producer.send({ topic: table, messages: Array.from({ length: 500 }, () => ({ key: `key-${k++ % KEYS}`, value })) });
+    }
+    const before = await size(table);
+    for (const phase of r % 2 === 0 ? ['idle', 'busy'] : ['busy', 'idle']) {
+      let shrinking = null;
+      let watch = null;
+      if (phase === 'busy') {
+        await run(['topic', 'alter', table, '--set', 'cleanup.policy=compact', '--broker', broker.url]);
+        // When the table last got smaller: the cleaner's pass ends about then.
+        const t0 = performance.now();
+        let last = before;
+        shrinking = 0;
+        watch = setInterval(() => {
+          size(table).then((s) => {
+            if (s < last) shrinking = (performance.now() - t0) / 1000;
+            last = s;
+          }, () => undefined);
+        }, 250);
+      }
+      const s0 = snapshot();
+      const line = summaryLine(await e2e());
+      const runSeconds = (performance.now() - s0.at) / 1000;
+      const d = diff(s0, snapshot());
+      if (watch) clearInterval(watch);
+      results[phase].push(percentiles(line));
+      console.log(`${phase.padEnd(5)} ${line}`);
+      console.log(`      machine busy ${d.busyPct.toFixed(0)}% steal ${d.stealPct.toFixed(1)}%, load ${load()}` +
+        (phase === 'busy' ? `; table ${(before / MiB).toFixed(1)} -> ${((await size(table)) / MiB).toFixed(1)} MiB, last shrank ${shrinking.toFixed(1)} s after the alter; the perf e2e process ran ${runSeconds.toFixed(1)} s` : ''));
+    }
+    await admin.deleteTopic(table);
+  }
+  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  console.log(`# medians over ${rounds} rounds (end-to-end ms), busy as a multiple of idle:`);
+  const m = (phase, key) => med(results[phase].map((x) => x[key]));
+  for (const phase of ['idle', 'busy']) {
+    const x = (key) => (phase === 'busy' ? ` (${(m('busy', key) / m('idle', key)).toFixed(2)}x)` : '');
+    console.log(`${phase.padEnd(5)} p50 ${m(phase, 'p50')}${x('p50')}  p99 ${m(phase, 'p99')}${x('p99')}  p99.9 ${m(phase, 'p999')}${x('p999')}`);
+  }
   await strata.close();
 } finally {
   broker.child.kill('SIGTERM');
