@@ -20,7 +20,7 @@ import { InvalidRecordBatchError } from '../proto/errors.js';
 import {
   batchTotalBytes, compressionOf, readBatchHeader, validateBatch, type RecordHeader,
 } from '../proto/record-batch.js';
-import { readVarint, type Cursor } from '../proto/varint.js';
+import { readVarint, readVarintFast, type Cursor } from '../proto/varint.js';
 import type { ConsumerRecord } from './consumer-options.js';
 import { viewBytes, utf8Decode } from '../proto/bytes.js';
 
@@ -38,6 +38,8 @@ class BatchOrigin {
   constructor(
     readonly topic: string,
     readonly partition: number,
+    /** baseOffset, to which each record's offsetDelta is added. */
+    readonly baseOffset: number,
     /** The batch's records section (decompressed when the batch was compressed). */
     readonly buf: Uint8Array,
     readonly utf8: boolean,
@@ -48,30 +50,38 @@ class BatchOrigin {
   ) {}
 }
 
-/** A consumed record; key, value and headers are decoded on first access. */
+/**
+ * A consumed record; key, value and headers are decoded on first access. The offset is kept as
+ * a delta from the batch's (a small integer, where an offset past 2^31 would be one more heap
+ * number per record), and the record's end is not kept (the decoder checked the framing, so
+ * headers are read up to the section's end): a record is one young-generation allocation, and
+ * at millions of records a second its size is what the scavenger pays for.
+ */
 export class FetchedRecord implements ConsumerRecord<unknown> {
-  readonly offset: number;
   private readonly origin: BatchOrigin;
+  private readonly offsetDelta: number;
   private readonly timestampDelta: number;
   private readonly keyPos: number;
   private readonly keyLen: number;
   private readonly valuePos: number;
   private readonly valueLen: number;
-  private readonly recordEnd: number;
   private cachedKey: unknown = undefined;
   private cachedValue: unknown = undefined;
   private cachedHeaders: RecordHeader[] | undefined = undefined;
 
-  constructor(origin: BatchOrigin, offset: number, timestampDelta: number, keyPos: number, keyLen: number,
-    valuePos: number, valueLen: number, recordEnd: number) {
+  constructor(origin: BatchOrigin, offsetDelta: number, timestampDelta: number, keyPos: number, keyLen: number,
+    valuePos: number, valueLen: number) {
     this.origin = origin;
-    this.offset = offset;
+    this.offsetDelta = offsetDelta;
     this.timestampDelta = timestampDelta;
     this.keyPos = keyPos;
     this.keyLen = keyLen;
     this.valuePos = valuePos;
     this.valueLen = valueLen;
-    this.recordEnd = recordEnd;
+  }
+
+  get offset(): number {
+    return this.origin.baseOffset + this.offsetDelta;
   }
 
   get topic(): string {
@@ -132,8 +142,8 @@ export class FetchedRecord implements ConsumerRecord<unknown> {
   private readHeaders(): RecordHeader[] {
     // The header count follows the value (a null value has no bytes).
     const cur: Cursor = { pos: this.valuePos + Math.max(0, this.valueLen) };
-    const end = this.recordEnd;
     const buf = this.origin.buf;
+    const end = buf.length;
     const count = readVarint(buf, cur, end);
     const out: RecordHeader[] = [];
     for (let i = 0; i < count; i++) {
@@ -169,44 +179,45 @@ export function decodeFetchedBatch(chunk: Uint8Array, pos: number, topic: string
   }
   const logAppendTime = (header.attributes & ATTR_TIMESTAMP_TYPE) !== 0;
   const { baseOffset, baseTimestamp, maxTimestamp, recordsCount } = header;
-  const origin = new BatchOrigin(topic, partition, section, utf8, logAppendTime ? maxTimestamp : baseTimestamp, logAppendTime);
+  const origin = new BatchOrigin(topic, partition, baseOffset, section, utf8, logAppendTime ? maxTimestamp : baseTimestamp, logAppendTime);
   const out = new Array<FetchedRecord>(recordsCount);
   let kept = 0;
   const cur: Cursor = { pos: start };
   const lastOffsetDelta = header.lastOffsetDelta;
   let previousDelta = -1;
+  // Records below fromOffset are skipped by their delta, compared without a per-record addition.
+  const firstDelta = fromOffset - baseOffset;
   for (let i = 0; i < recordsCount; i++) {
-    const length = readVarint(section, cur, end);
+    const length = readVarintFast(section, cur, end);
     const recordEnd = cur.pos + length;
     if (length < 0 || recordEnd > end) throw new InvalidRecordBatchError(`record ${i} overruns its batch`);
     cur.pos += 1; // attributes
-    const timestampDelta = readVarint(section, cur, recordEnd);
-    const offsetDelta = readVarint(section, cur, recordEnd);
+    const timestampDelta = readVarintFast(section, cur, recordEnd);
+    const offsetDelta = readVarintFast(section, cur, recordEnd);
     // Offsets only grow inside a batch; a compacted batch may skip some (removed records).
     if (offsetDelta <= previousDelta || offsetDelta > lastOffsetDelta) throw new InvalidRecordBatchError(`record ${i} has offsetDelta ${offsetDelta}`);
     previousDelta = offsetDelta;
-    const keyLen = readVarint(section, cur, recordEnd);
+    const keyLen = readVarintFast(section, cur, recordEnd);
     const keyPos = cur.pos;
     if (keyLen < -1 || keyPos + keyLen > recordEnd) throw new InvalidRecordBatchError(`record ${i} key overruns its record`);
     if (keyLen > 0) cur.pos += keyLen;
-    const valueLen = readVarint(section, cur, recordEnd);
+    const valueLen = readVarintFast(section, cur, recordEnd);
     const valuePos = cur.pos;
     if (valueLen < -1 || valuePos + valueLen > recordEnd) throw new InvalidRecordBatchError(`record ${i} value overruns its record`);
     if (valueLen > 0) cur.pos += valueLen;
-    const headerCount = readVarint(section, cur, recordEnd);
+    const headerCount = readVarintFast(section, cur, recordEnd);
     if (headerCount < 0 || headerCount > length) throw new InvalidRecordBatchError(`record ${i} has ${headerCount} headers`);
     for (let h = 0; h < headerCount; h++) {
-      const hk = readVarint(section, cur, recordEnd);
+      const hk = readVarintFast(section, cur, recordEnd);
       if (hk < 0 || cur.pos + hk > recordEnd) throw new InvalidRecordBatchError(`record ${i} header key overruns its record`);
       cur.pos += hk;
-      const hv = readVarint(section, cur, recordEnd);
+      const hv = readVarintFast(section, cur, recordEnd);
       if (hv < -1 || cur.pos + hv > recordEnd) throw new InvalidRecordBatchError(`record ${i} header value overruns its record`);
       if (hv > 0) cur.pos += hv;
     }
     if (cur.pos !== recordEnd) throw new InvalidRecordBatchError(`record ${i} length disagrees with its fields`);
-    const offset = baseOffset + offsetDelta;
-    if (offset >= fromOffset) {
-      out[kept++] = new FetchedRecord(origin, offset, timestampDelta, keyPos, keyLen, valuePos, valueLen, recordEnd);
+    if (offsetDelta >= firstDelta) {
+      out[kept++] = new FetchedRecord(origin, offsetDelta, timestampDelta, keyPos, keyLen, valuePos, valueLen);
     }
   }
   if (cur.pos !== end) throw new InvalidRecordBatchError('bytes left over after the last record');

@@ -31,7 +31,7 @@ import {
 } from './constants.js';
 import { InvalidRecordBatchError, MessageTooLargeError } from './errors.js';
 import { readInt64BE, writeInt64BE } from './int64.js';
-import { readVarint, varintSize, writeVarint, type Cursor } from './varint.js';
+import { readVarint, readVarintFast, varintSize, writeVarint, type Cursor } from './varint.js';
 import { allocBytes, viewBytes, utf8Decode, utf8Length, utf8Write, readInt8, readInt16BE, readInt32BE, readUInt32BE, writeInt8, writeInt16BE, writeInt32BE, writeUInt32BE } from './bytes.js';
 
 export const OFFSET_BASE_OFFSET = 0;
@@ -335,12 +335,12 @@ export function checkRecordFraming(buf: Uint8Array, pos: number, total: number, 
   const end = section.length;
   for (let i = 0; i < count; i++) {
     if (cur.pos >= end) throw new InvalidRecordBatchError(`batch claims ${count} records but holds ${i}`);
-    const length = readVarint(section, cur, end);
+    const length = readVarintFast(section, cur, end);
     const recordEnd = cur.pos + length;
     if (length < RECORD_BYTES_MIN - 1 || recordEnd > end) throw new InvalidRecordBatchError(`record ${i} overruns its batch`);
     cur.pos += 1; // attributes
-    readVarint(section, cur, recordEnd); // timestampDelta
-    const offsetDelta = readVarint(section, cur, recordEnd);
+    readVarintFast(section, cur, recordEnd); // timestampDelta
+    const offsetDelta = readVarintFast(section, cur, recordEnd);
     if (layout === 'dense' ? offsetDelta !== i : offsetDelta <= previous || offsetDelta > lastDelta) {
       throw new InvalidRecordBatchError(`record ${i} has offsetDelta ${offsetDelta}`);
     }
