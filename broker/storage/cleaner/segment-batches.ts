@@ -9,7 +9,7 @@
  * up short (a corrupt-looking batch), and the main thread, which knows the segment left the
  * log, treats the pass as aborted rather than failed.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { BATCH_HEADER_BYTES } from '../../../proto/constants.js';
 import { CorruptLogError } from '../../../proto/errors.js';
 import { BatchFault, checkBatchCrc, checkBatchHeader, type BatchInfo } from '../batch-scan.js';
@@ -33,9 +33,20 @@ export interface BatchSource {
 }
 
 /**
+ * O_NOATIME where the platform has it (Linux): under relatime, the first read of a segment
+ * written since its last read updates its atime, which dirties the inode and opens a journal
+ * handle (ext4) inside the read. The worker thread runs under SCHED_IDLE (thread-priority.ts)
+ * and may wait long for a core; while it holds a handle, the journal cannot commit, and every
+ * append's fdatasync waits for that commit. Without the atime update the thread's reads take no
+ * journal handle at all.
+ */
+const READ_FLAGS_NOATIME = constants.O_RDONLY | (constants.O_NOATIME ?? 0);
+
+/**
  * A sealed segment's `.log` read with synchronous reads on the cleaner worker's own thread: the
  * worker has nothing else to do meanwhile, and synchronous reads keep the cleaner off libuv's
- * shared threadpool, where appends' writes and fdatasyncs queue. Opened on first read.
+ * shared threadpool, where appends' writes and fdatasyncs queue. Opened on first read (without
+ * atime updates where allowed: see READ_FLAGS_NOATIME).
  */
 export class SegmentFile implements BatchSource {
   private fd = -1;
@@ -43,13 +54,24 @@ export class SegmentFile implements BatchSource {
   constructor(readonly logPath: string, readonly baseOffset: number, readonly size: number) {}
 
   read(buf: Buffer, offset: number, length: number, position: number): number {
-    if (this.fd < 0) this.fd = openSync(this.logPath, 'r');
+    if (this.fd < 0) this.fd = openNoAtime(this.logPath);
     return readSync(this.fd, buf, offset, length, position);
   }
 
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
+  }
+}
+
+/** Opens for reading without atime updates; O_NOATIME needs the file's owner (EPERM otherwise): then plainly. */
+function openNoAtime(file: string): number {
+  if (READ_FLAGS_NOATIME === constants.O_RDONLY) return openSync(file, 'r');
+  try {
+    return openSync(file, READ_FLAGS_NOATIME);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    return openSync(file, 'r');
   }
 }
 

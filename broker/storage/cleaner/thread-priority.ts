@@ -17,6 +17,12 @@
  * there only the I/O budget, which bounds the cleaner's CPU too (~1 core-second per 128 MiB read),
  * helps.
  *
+ * Priority inversion: a SCHED_IDLE thread may wait long for a core, so it must not hold what
+ * the appenders' fdatasync waits for. The worker's writes, fdatasyncs, renames and unlinks (which
+ * open ext4 journal handles; a journal commit waits for every open handle) therefore stay on
+ * libuv's threadpool at normal priority (Segment's async file calls); on this thread run only
+ * CPU work and reads, which open no handle once atime updates are off (segment-batches.ts).
+ *
  * Linux applies both per thread (a thread id is a pid to sched_setscheduler and setpriority), so
  * the broker's own threads are unaffected. Node has no binding for sched_setscheduler: util-linux's
  * `chrt` (Debian: always installed) does it for the thread's id. Without Linux's per-thread
