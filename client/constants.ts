@@ -36,9 +36,22 @@ export const CORRELATION_ID_MAX = 0xffff_ffff;
 
 // ---- retry -------------------------------------------------------------------------------
 
-export const RETRIES_DEFAULT = 5;
+/**
+ * Retries of one request (Metadata, admin calls, InitProducerId, offset lookups) after its first
+ * attempt. With the 1 s cap below, 8 retries wait 0.1 + 0.2 + 0.4 + 0.8 + 4 x 1 = 5.5 s in all:
+ * twice an election (the brokers' 2 s lease TTL plus a few tens of ms), so a request started as a
+ * leader dies outlives the failover. Produce batches are not bounded by this count unless it is
+ * given explicitly: they retry until deliveryTimeoutMs, as Kafka's producer does (retries=MAX).
+ */
+export const RETRIES_DEFAULT = 8;
+/** First retry backoff (Kafka's retry.backoff.ms). */
 export const RETRY_TIME_MS_INITIAL_DEFAULT = 100;
-export const RETRY_TIME_MS_MAX_DEFAULT = 10_000;
+/**
+ * Ceiling on one retry backoff (Kafka's retry.backoff.max.ms, KIP-580). Low enough that a retry
+ * never sleeps through most of a failover: a retry falls due at most 1 s after a new leader is
+ * in place, and a producer whose leader moved does not wait at all (producer.ts).
+ */
+export const RETRY_TIME_MS_MAX_DEFAULT = 1_000;
 export const RETRY_MULTIPLIER_DEFAULT = 2;
 /** Each delay is scaled by a random factor in [1 - JITTER, 1 + JITTER]. */
 export const RETRY_JITTER_FRACTION = 0.2;

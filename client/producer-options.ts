@@ -81,7 +81,10 @@ export interface ProducerOptions {
   deliveryTimeoutMs?: number;
   /** Batches in flight per partition (at most 5 with idempotence, so retries stay deduplicated). @default 5 */
   inFlightBatchesPerPartition?: number;
-  /** Overrides the client's retry options for produce requests. @default the client's `retry` */
+  /**
+   * Overrides the client's retry options for produce requests. Batches retry until
+   * deliveryTimeoutMs unless `retries` is given here or on the client. @default the client's `retry`
+   */
   retry?: RetryOptions;
 }
 

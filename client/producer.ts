@@ -39,7 +39,7 @@ import { BufferPool } from '../proto/buffer-pool.js';
 import { ByteBudget } from './byte-budget.js';
 import { encodeProduceFrame, type ProduceTopic } from './produce-frame.js';
 import type { Connection, RequestBody, ResponseBody } from './connection.js';
-import { HEADER_OVERHEAD_BYTES_MAX, PRODUCE_ENVELOPE_BYTES_MAX, RECORD_OVERHEAD_BYTES_MAX } from './constants.js';
+import { HEADER_OVERHEAD_BYTES_MAX, PRODUCE_ENVELOPE_BYTES_MAX, RECORD_OVERHEAD_BYTES_MAX, RETRIES_MAX } from './constants.js';
 import { childLogger, type Logger } from './logger.js';
 import { isLeaderChange, LeaderRouter } from './leader-router.js';
 import { MetadataCache } from './metadata-cache.js';
@@ -679,7 +679,7 @@ export class Producer {
       this.failForGood(q, b, this.deliveryTimeout(b, err));
       return;
     }
-    if (retriable && isRetriable(err) && b.attempts < this.deps.retry.retries && !(this.closing && this.conn.isClosed)) {
+    if (retriable && isRetriable(err) && b.attempts < this.retriesMax && !(this.closing && this.conn.isClosed)) {
       b.attempts++;
       b.lastError = err;
       b.retryAtMs = Date.now() + delayMs;
@@ -703,6 +703,16 @@ export class Producer {
     }
     this.finishBatch(b, err);
     this.queueDrain();
+  }
+
+  /**
+   * Retries a batch may have: the count the application gave, or else RETRIES_MAX, so the
+   * delivery deadline is what ends it (Kafka's producer: retries=MAX, delivery.timeout.ms).
+   * With the default backoff, capped at 1 s, 1,000 retries take ~16 min, far past the 120 s
+   * default deadline; only backoffs set below ~120 ms let the count end a batch first.
+   */
+  private get retriesMax(): number {
+    return this.deps.retry.retriesGiven ? this.deps.retry.retries : RETRIES_MAX;
   }
 
   private deadlineOf(b: ProducerBatch): number {

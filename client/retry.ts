@@ -1,6 +1,7 @@
 /**
  * Retry policy: only errors whose `retriable` flag is true are retried, with exponential
- * backoff and jitter, a bounded number of times. When retries run out, the error thrown has the
+ * backoff and jitter, a bounded number of times (produce batches: until their delivery
+ * deadline, see producer.ts). When retries run out, the error thrown has the
  * class and code of the last failure (so `instanceof` checks keep working), says how many
  * attempts were made, and has the last failure as its `cause`. A non-retriable error ends the
  * loop and is thrown as is.
@@ -15,22 +16,34 @@ import {
   RETRY_TIME_MS_MAX_DEFAULT,
 } from './constants.js';
 
-/** How failed requests are retried. */
+/**
+ * How failed requests are retried (Kafka's shape since KIP-580: exponential backoff from
+ * retry.backoff.ms, capped at retry.backoff.max.ms, ±20% jitter).
+ */
 export interface RetryOptions {
-  /** Retries after the first attempt (so up to retries + 1 attempts). @default 5 */
+  /**
+   * Retries after the first attempt (so up to retries + 1 attempts). Produce batches retry until
+   * the producer's `deliveryTimeoutMs` unless this is given (Kafka's retries=MAX with
+   * delivery.timeout.ms); when given it bounds them too.
+   * @default 8
+   */
   retries?: number;
   /** Delay before the first retry, before jitter. @default 100 */
   initialRetryTimeMs?: number;
-  /** Ceiling on any single delay. @default 10000 */
+  /** Ceiling on any single delay. @default 1000 */
   maxRetryTimeMs?: number;
   /** Growth factor of the delay from one retry to the next. @default 2 */
   multiplier?: number;
 }
 
-export type RetryPolicy = Readonly<Required<RetryOptions>>;
+export type RetryPolicy = Readonly<Required<RetryOptions> & {
+  /** Whether `retries` was given (not defaulted): produce batches then stop after that many. */
+  retriesGiven: boolean;
+}>;
 
 export function resolveRetryPolicy(options: RetryOptions = {}): RetryPolicy {
   const policy = {
+    retriesGiven: options.retries !== undefined,
     retries: options.retries ?? RETRIES_DEFAULT,
     initialRetryTimeMs: options.initialRetryTimeMs ?? RETRY_TIME_MS_INITIAL_DEFAULT,
     maxRetryTimeMs: options.maxRetryTimeMs ?? RETRY_TIME_MS_MAX_DEFAULT,

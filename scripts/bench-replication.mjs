@@ -144,7 +144,9 @@ try {
     const st = JSON.parse(kv.value.toString());
     events.push({ t: Date.now(), kind: 'state', leader: st.leader, epoch: st.leaderEpoch });
   });
-  const client = new Strata({ brokers: bootstrap, logger: producerLog, retry: { retries: 50, initialRetryTimeMs: 50, maxRetryTimeMs: 500 } });
+  // The SDK's default retry policy (100 ms doubling to 1 s, batches retried until their delivery
+  // deadline): the failover an application gets without tuning.
+  const client = new Strata({ brokers: bootstrap, logger: producerLog });
   await client.admin().createTopic({ name: 'fo', partitions: 1, replicationFactor: 3 });
   const producer = client.producer({ acks: 'all', idempotent: true, lingerMs: 0 });
   const times = [];

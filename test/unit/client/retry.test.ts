@@ -96,7 +96,7 @@ describe('resolveRetryPolicy', () => {
   });
 
   it('fills defaults', () => {
-    expect(resolveRetryPolicy()).toEqual({ retries: 5, initialRetryTimeMs: 100, maxRetryTimeMs: 10_000, multiplier: 2 });
+    expect(resolveRetryPolicy()).toEqual({ retriesGiven: false, retries: 8, initialRetryTimeMs: 100, maxRetryTimeMs: 1_000, multiplier: 2 });
   });
 });
 
