@@ -4,8 +4,10 @@
  * compacted by the background cleaner, then read by every reader Strata has - the SDK consumer,
  * `strata consume`, kcat and kafkajs - which must all see the same records at the same offsets:
  * each key's latest value, deleted keys gone, offsets with gaps. A read from inside a removed
- * range starts at the next surviving record, and a timestamp lookup lands on it too.
+ * range starts at the next surviving record, and a timestamp lookup lands on it too. The broker
+ * ran that cleaning on a worker thread under SCHED_IDLE, its other threads untouched.
  */
+import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Strata } from '../../../client/index.js';
 import { runCli } from '../../helpers/cli.js';
@@ -150,5 +152,20 @@ describe('readers of a compacted topic', () => {
     } finally {
       await sdk.close();
     }
+  });
+
+  it.runIf(process.platform === 'linux')('ran the cleaning on one thread under SCHED_IDLE; the broker\'s other threads keep the normal policy', async () => {
+    const pid = broker.child.pid!;
+    const policies = new Map<number, number>();
+    for (const tid of await readdir(`/proc/${pid}/task`)) {
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => null);
+      // Field 41 (policy), counted after the parenthesised command name, which starts at field 3.
+      if (stat !== null) policies.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[41 - 3]));
+    }
+    const idle = [...policies].filter(([, policy]) => policy === 5).map(([tid]) => tid);
+    expect(idle).toHaveLength(1);
+    expect(idle[0]).not.toBe(pid);
+    expect(policies.get(pid)).toBe(0);
+    expect([...policies.values()].filter((p) => p !== 0 && p !== 5)).toEqual([]);
   });
 });
