@@ -22,6 +22,12 @@
  * open ext4 journal handles; a journal commit waits for every open handle) therefore stay on
  * libuv's threadpool at normal priority (Segment's async file calls); on this thread run only
  * CPU work and reads, which open no handle once atime updates are off (segment-batches.ts).
+ * What remains: locks in user space that this thread shares with the broker's threads for a few
+ * instructions at a time - libuv's work queue when it submits a file call, Node's platform task
+ * queue when its heap posts GC work. Preempted inside one on a saturated core, it would hold the
+ * broker's thread until it runs again (no priority inheritance there). Not seen in the benchmarks
+ * (the appender's max latency while cleaning under SCHED_IDLE was no worse than at normal
+ * priority), but it is why `--cleaner-thread-priority normal` exists.
  *
  * Linux applies both per thread (a thread id is a pid to sched_setscheduler and setpriority), so
  * the broker's own threads are unaffected. Node has no binding for sched_setscheduler: util-linux's
