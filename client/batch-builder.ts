@@ -15,9 +15,11 @@
  * Produce request's envelope in front of the sealed batch and send batch and envelope as one
  * frame without copying the batch (produce-frame.ts).
  *
- * Memory: the buffer starts at `initialBytes` and doubles when a record does not fit, so a
- * batch costs one buffer of at most twice its size; the producer sizes the first allocation
- * from the partition's previous batch so steady streams never regrow. Buffers come from a
+ * Memory: the buffer starts at `initialBytes` and doubles when a record does not fit, up to
+ * `capacityBytes` (the batch's size limit: doubling past it only allocated a buffer of a pool
+ * class no other batch uses), so a batch costs one buffer of at most twice its size; the
+ * producer sizes the first allocation from the partition's recent batches so steady streams
+ * never regrow. Buffers come from a
  * BufferPool when one is given; after `seal()`, `backing` is the pooled buffer the sealed batch
  * lives in (null when compression produced a new one), for the owner to release.
  *
@@ -61,12 +63,14 @@ export class BatchBuilder {
   private baseTimestamp = 0;
   private maxTimestamp = -Infinity;
   private readonly pool: BufferPool | null;
+  private readonly capacityBytes: number;
   /** After seal(): the pooled buffer holding the sealed bytes, or null. */
   backing: Uint8Array | null = null;
 
-  constructor(initialBytes: number, pool: BufferPool | null = null, headroomBytes = 0) {
+  constructor(initialBytes: number, pool: BufferPool | null = null, headroomBytes = 0, capacityBytes = Infinity) {
     this.pool = pool;
     this.headroom = headroomBytes;
+    this.capacityBytes = headroomBytes + capacityBytes;
     this.pos = headroomBytes + BATCH_HEADER_BYTES;
     this.buf = this.allocate(headroomBytes + Math.max(BATCH_HEADER_BYTES + 64, initialBytes));
   }
@@ -153,7 +157,7 @@ export class BatchBuilder {
   }
 
   private grow(needed: number): void {
-    const next = this.allocate(Math.max(this.buf.length * 2, this.pos + needed));
+    const next = this.allocate(Math.max(Math.min(this.buf.length * 2, this.capacityBytes), this.pos + needed));
     next.set(this.buf.subarray(0, this.pos), 0);
     this.pool?.release(this.buf);
     this.buf = next;

@@ -103,15 +103,19 @@ export class ProducerBatch {
   lastError: StrataError | null = null;
   private waiters: Array<() => void> | null = null;
 
+  /**
+   * `initialBytes` is the first allocation of the batch's buffer and `capacityBytes` the most it
+   * grows to before a record that needs more (the batch's size limit).
+   */
   constructor(topic: string, partition: number, acks: number, order: number, initialBytes: number, nowMs: number,
-    pool: BufferPool | null = null) {
+    pool: BufferPool | null = null, capacityBytes = Infinity) {
     this.topic = topic;
     this.partition = partition;
     this.acks = acks;
     this.order = order;
     this.createdAtMs = nowMs;
     // Headroom only helps when the sealed bytes stay in the pooled buffer the frame can reuse.
-    this.builder = new BatchBuilder(initialBytes, pool, pool !== null ? PRODUCE_FRAME_HEADROOM_BYTES : 0);
+    this.builder = new BatchBuilder(initialBytes, pool, pool !== null ? PRODUCE_FRAME_HEADROOM_BYTES : 0, capacityBytes);
   }
 
   /** Encoded size so far (exact, uncompressed), header included. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BATCH_HEADER_BYTES } from '../../../proto/constants.js';
 import { varintSize } from '../../../proto/varint.js';
 import { RecordAccumulator } from '../../../client/accumulator.js';
+import { BufferPool } from '../../../proto/buffer-pool.js';
 import { PendingSend } from '../../../client/producer-batch.js';
 import type { RecordMetadata } from '../../../client/send-receipt.js';
 
@@ -57,6 +58,39 @@ describe('RecordAccumulator', () => {
     expect(q.open).toBeNull();
     expect(q.ready).toHaveLength(1);
     expect(q.ready[0]!.recordCount).toBe(2);
+  });
+
+  it('sizes the batch after a small lingered one from the partition\'s recent batches, not from that one alone', () => {
+    // A stream acknowledged in bursts closes a small batch on linger now and then; the next
+    // batch must not start small and regrow (copies, and buffers of sizes the pool lacks).
+    const requests: number[] = [];
+    class CountingPool extends BufferPool {
+      override acquire(bytes: number): Uint8Array {
+        requests.push(bytes);
+        return super.acquire(bytes);
+      }
+    }
+    const batchBytes = 100_000;
+    const acc = new RecordAccumulator({ lingerMs: 5, batchBytes, inFlightPerPartitionMax: 5, pool: new CountingPool(1 << 24) });
+    const send = new PendingSend('t', 1000, () => {}, () => {});
+    const q = acc.queue('t', 0);
+    let n = 0;
+    const add = (now: number) => {
+      const batch = acc.openBatch(q, ACKS_ALL, 1000, now);
+      const vb = valueBytesFor(1000);
+      batch.builder!.append(null, -1, Buffer.alloc(vb), vb, now, undefined);
+      batch.append(send, n++, 1, 1000);
+      acc.closeIfFull(q);
+    };
+    while (q.ready.length === 0) add(0); // one full batch (the record that did not fit opened the next)
+    acc.closeExpired(10, false); // that one, closed on linger
+    expect(q.ready.map((b) => b.recordCount)).toEqual([99, 1]);
+    requests.length = 0;
+    while (q.ready.length < 3) add(30);
+    // The third batch filled in the one buffer it started with; the fourth started as large.
+    expect(q.ready[2]!.recordCount).toBe(99);
+    expect(requests).toHaveLength(2);
+    for (const r of requests) expect(r).toBeGreaterThanOrEqual(batchBytes);
   });
 
   it('closes every open batch at once when flushing', () => {

@@ -48,6 +48,20 @@ describe('BatchBuilder', () => {
     expect(sealed.byteOffset - b.backing!.byteOffset).toBe(320);
   });
 
+  it('stops doubling at its capacity, yet fits a record larger than it', () => {
+    const seal = { compression: COMPRESSION_NONE, producerId: 3, producerEpoch: 0, baseSequence: 0 };
+    const capacity = 100 * 1024;
+    const b = new BatchBuilder(20 * 1024, new BufferPool(1 << 24), 0, capacity);
+    while (b.sizeBytes + 120 <= capacity) b.append(null, -1, Buffer.alloc(100, 1), 100, 1000, undefined);
+    b.seal(seal);
+    // 20 -> 40 -> 80 KiB, then the capacity rather than 160 KiB.
+    expect(b.backing!.length).toBe(BufferPool.classOf(capacity));
+    const big = new BatchBuilder(64, null, 0, 1000);
+    big.append(null, -1, Buffer.alloc(5000, 2), 5000, 1000, undefined);
+    const { records } = decodeRecordBatch(big.seal(seal));
+    expect(records[0]!.value!.equals(Buffer.alloc(5000, 2))).toBe(true);
+  });
+
   it('grows its buffer past the initial size without losing records', () => {
     const records = Array.from({ length: 500 }, (_, i) => ({ key: `k${i}`, value: Buffer.alloc(100, i % 256), timestamp: 1000 + i }));
     const batch = build(records, undefined, 100);
