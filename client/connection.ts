@@ -17,6 +17,10 @@
  * requests were never sent; they stay queued and trigger a reconnect. Reconnects are attempted
  * on demand, spaced by exponential backoff with jitter after consecutive failures.
  *
+ * Push: a subscription's batches arrive unasked (Response.pushed, correlation id = the
+ * subscription id); openPushChannel() hands out those ids and routes the frames to their
+ * handler, and tells every handler when the socket closes (the broker forgot its subscriptions).
+ *
  * Concurrency: single-threaded event-loop use; any number of callers may call request().
  */
 import { PROTOCOL_VERSION } from '../proto/constants.js';
@@ -81,6 +85,14 @@ export interface RequestOptions {
 
 type ConnState = 'disconnected' | 'connecting' | 'ready' | 'closed';
 
+/** Receives one push channel's frames (client/push-subscription.ts). */
+export interface PushHandler {
+  /** A frame of pushed batches: the fetch answer's body. */
+  onPushed(body: ResponseBody<'fetch'>): void;
+  /** The socket closed: the broker's subscriptions of this channel are gone. */
+  onReset(): void;
+}
+
 interface Call {
   api: RequestApi;
   body: unknown;
@@ -110,6 +122,8 @@ export class Connection {
   private consecutiveFailures = 0;
   private nextConnectAt = 0;
   private info: BrokerInfo | null = null;
+  private readonly pushHandlers = new Map<number, PushHandler>();
+  private nextPushChannelId = 1;
 
   constructor(options: ConnectionOptions) {
     this.opts = options;
@@ -132,6 +146,20 @@ export class Connection {
   /** Requests awaiting a response. */
   get inFlightCount(): number { return this.pending.size; }
   get queuedCount(): number { return this.queue.length - this.queueHead; }
+
+  /** Whether the broker of the current connection offers push delivery (it listed Subscribe). */
+  get offersPush(): boolean { return this.state === 'ready' && (this.info?.apis.has('subscribe') ?? false); }
+
+  /** A subscription id for `handler`, unique on this connection, until closePushChannel(). */
+  openPushChannel(handler: PushHandler): number {
+    const id = this.nextPushChannelId++;
+    this.pushHandlers.set(id, handler);
+    return id;
+  }
+
+  closePushChannel(id: number): void {
+    this.pushHandlers.delete(id);
+  }
 
   /** Opens the socket and completes the handshake, if not already done. */
   connect(): Promise<void> {
@@ -176,6 +204,7 @@ export class Connection {
     const err = new ConnectionClosedError('connection was closed by the client');
     this.failPending(err);
     this.failQueued(err);
+    for (const handler of [...this.pushHandlers.values()]) handler.onReset();
     const socket = this.socket;
     this.socket = null;
     if (!socket) return Promise.resolve();
@@ -358,6 +387,11 @@ export class Connection {
       socket.terminate();
       return;
     }
+    if (res.body === 'pushed') {
+      // Unasked: the batches of subscription `correlationId` (one that ended may still have some on the way).
+      if (res.pushed) this.pushHandlers.get(res.correlationId)?.onPushed(res.pushed as ResponseBody<'fetch'>);
+      return;
+    }
     const call = this.pending.get(res.correlationId);
     if (!call) {
       this.log.debug({ correlationId: res.correlationId }, 'response for an unknown or timed-out request');
@@ -385,6 +419,7 @@ export class Connection {
     const err = new ConnectionClosedError(
       `connection to ${this.opts.url} closed (code ${code}${reason ? `: ${reason}` : ''})`, { cause: error });
     this.failPending(err);
+    for (const handler of [...this.pushHandlers.values()]) handler.onReset();
     if (wasClosed) return;
     this.log.warn({ url: this.opts.url, code, reason, err: error }, 'connection lost');
     // Unsent requests survive; reconnect for them (spaced by the backoff).

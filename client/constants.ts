@@ -109,6 +109,12 @@ export const FETCH_PARTITION_BYTES_MAX_DEFAULT = 4 * MiB;
  */
 export const CONSUMER_BUFFER_BYTES_DEFAULT = 32 * MiB;
 /**
+ * Push delivery: record bytes one broker may have on their way to a consumer (its credit window,
+ * client/push-subscription.ts), at most; the broker caps a subscription's credit at the same
+ * 64 MiB (SUBSCRIPTION_CREDIT_BYTES_MAX), so asking more would only be lost.
+ */
+export const PUSH_WINDOW_BYTES_MAX = 64 * MiB;
+/**
  * A partition is fetched again while it holds less than this many fetches' worth
  * (partitionMaxBytes) of unread data: one being read, one arriving. With 1, the next fetch
  * would only start once the application finished the previous one, and the consumer would

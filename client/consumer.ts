@@ -15,13 +15,18 @@
  * the iterator once the records before them are read, and the partition is fetched again only
  * after that (so the application can seek()).
  *
+ * Push (option `push`, on by default): a partition whose fetch offset reached its high
+ * watermark is subscribed at its leader instead (client/push-subscription.ts) and no longer
+ * fetched; its pushed batches are handled as fetched ones. seek, pause, assign and close end the
+ * subscription; an error or a lost connection ends it too, and the partition is fetched again.
+ *
  * Concurrency: one reading loop at a time; assign/seek/pause/resume may be called from inside it.
  */
 import {
   ConnectionClosedError, errorFromWire, InvalidRequestError, OffsetOutOfRangeError, StrataError, UnknownServerError,
 } from '../proto/errors.js';
 import type { Connection } from './connection.js';
-import { FETCH_ERROR_BACKOFF_MS_INITIAL, PARTITION_PREFETCH_FETCHES } from './constants.js';
+import { FETCH_ERROR_BACKOFF_MS_INITIAL, PARTITION_PREFETCH_FETCHES, PUSH_WINDOW_BYTES_MAX } from './constants.js';
 import type {
   Assignment, ConsumerBatch, ConsumerRecord, ResolvedConsumerOptions, TopicPartition,
 } from './consumer-options.js';
@@ -30,6 +35,7 @@ import { childLogger, type Logger } from './logger.js';
 import { isLeaderChange, LeaderRouter } from './leader-router.js';
 import { MetadataCache } from './metadata-cache.js';
 import { PartitionFetchState } from './partition-fetch-state.js';
+import { PushDelivery } from './push-subscription.js';
 import { backoffDelayMs, isRetriable, retry, type RetryPolicy } from './retry.js';
 import { viewBytes } from '../proto/bytes.js';
 
@@ -66,6 +72,8 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
   private fatal: StrataError | null = null;
   private wakeFetcher: (() => void) | null = null;
   private wakeReader: (() => void) | null = null;
+  /** Subscriptions of tailing partitions; null with `push: false`. */
+  private readonly push: PushDelivery | null;
 
   constructor(options: ResolvedConsumerOptions, deps: ConsumerDeps) {
     this.opts = options;
@@ -74,6 +82,14 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
     this.router = deps.router ?? new LeaderRouter({ first: deps.connection });
     this.log = childLogger(deps.logger, { component: 'consumer' });
     this.metadata = new MetadataCache((topics) => retry(() => this.router.metadata(topics), deps.retry));
+    this.push = options.push ? new PushDelivery({
+      // The broker caps a subscription's credit at 64 MiB (SUBSCRIPTION_CREDIT_BYTES_MAX); asking more would be lost.
+      windowBytes: Math.min(options.bufferBytesMax, PUSH_WINDOW_BYTES_MAX),
+      bufferedBytes: () => this.bufferedBytes,
+      onData: (st, p) => { if (this.stateOf(st) === st) this.onPartitionData(st, p); },
+      onEnded: () => this.wakeFetcherNow(),
+      log: this.log,
+    }) : null;
   }
 
   /**
@@ -95,6 +111,7 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
       }
     }
     const offsets = await retry(() => resolveOffsets(this.router, items), this.deps.retry);
+    this.push?.unsubscribeAll();
     for (const parts of this.states.values()) for (const st of parts) if (st) this.bufferedBytes -= st.reset(0);
     this.states.clear();
     this.readyQueue = [];
@@ -129,6 +146,7 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
       ? [checkOffset(offset)]
       : await retry(() => resolveOffsets(this.router, [{ topic: tp.topic, partition: tp.partition, spec: offset }]), this.deps.retry);
     if (this.current === st) this.current = null;
+    this.push?.unsubscribe(st);
     this.bufferedBytes -= st.reset(resolved!);
     this.wake();
   }
@@ -138,6 +156,7 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
     for (const tp of tps) {
       const st = this.state(tp);
       st.paused = true;
+      this.push?.unsubscribe(st);
       if (this.current === st) this.current = null;
     }
   }
@@ -165,6 +184,7 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
     if (this.closed) return;
     this.closed = true;
     this.current = null;
+    this.push?.close();
     this.wake();
     await this.router.close({ keepFirst: !this.deps.ownsConnection });
   }
@@ -287,6 +307,7 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
     if (decoded.released > 0) {
       this.bufferedBytes -= decoded.released;
       this.wakeFetcherIfRoom();
+      this.push?.topUp();
     }
     return decoded;
   }
@@ -315,6 +336,7 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
         for (const parts of this.states.values()) {
           for (const st of parts) {
             if (!st || st.paused || st.error !== null || st.bufferedBytes >= partitionBufferBytesMax) continue;
+            if (this.push?.isSubscribed(st)) continue; // its leader pushes it
             if (st.retryAtMs > now) { nextRetryMs = Math.min(nextRetryMs, st.retryAtMs); continue; }
             picked.push(st);
           }
@@ -366,6 +388,15 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
   }
 
   private async fetchFrom(conn: Connection, picked: PartitionFetchState[]): Promise<void> {
+    if (this.push?.canPush(conn)) {
+      // Caught up (after a clean fetch): subscribe instead of fetching batch by batch.
+      const tailing = picked.filter((st) => st.highWatermark >= 0 && st.fetchOffset >= st.highWatermark && st.retryAttempts === 0);
+      if (tailing.length > 0) {
+        void this.push.subscribe(conn, tailing, this.opts.partitionMaxBytes, (st) => this.router.leaderEpoch(st.topic, st.partition));
+        picked = picked.filter((st) => !this.push!.isSubscribed(st));
+        if (picked.length === 0) return;
+      }
+    }
     const epochs = picked.map((st) => st.epoch);
     const byTopic = new Map<string, Array<{ partition: number; fetchOffset: number; partitionMaxBytes: number; currentLeaderEpoch?: number }>>();
     for (const st of picked) {
