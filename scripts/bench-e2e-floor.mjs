@@ -15,7 +15,10 @@
 //     (Strata's .log files are not preallocated): each fdatasync then also commits the new size
 //     and block allocation through the filesystem journal.
 //   - floor-nofsync: as floor-fsync without the fdatasync, to show what the disk adds.
-//   - strata: `strata perf e2e` against a Strata broker process with --flush always.
+//   - strata: `strata perf e2e` against a Strata broker process with --flush always (the consumer
+//     tails by push delivery, the SDK's default).
+//   - strata-nopush: as strata with `--no-push` (the consumer long-polls fetches): not run unless
+//     named in --modes, to compare the two in the same minutes.
 // Each mode gets its own server process and its own client process; the client sends every
 // millisecond what is due at --rate (as `strata perf e2e` does: one frame per millisecond, the
 // send time in the first 8 bytes of each record), and a consumer connection in the same client
@@ -176,8 +179,8 @@ else {
   const warmupSeconds = Number(arg('--warmup-seconds', 3));
   const rounds = Number(arg('--rounds', 3));
   const recordSize = Number(arg('--record-size', 100));
-  const MODES = ['floor-fsync', 'floor-append', 'floor-nofsync', 'strata'];
-  const modes = String(arg('--modes', MODES.join(','))).split(',');
+  const MODES = ['floor-fsync', 'floor-append', 'floor-nofsync', 'strata', 'strata-nopush'];
+  const modes = String(arg('--modes', MODES.filter((m) => m !== 'strata-nopush').join(','))).split(',');
   const unknown = modes.filter((m) => !MODES.includes(m));
   if (unknown.length > 0) {
     process.stderr.write(`bench-e2e-floor: unknown mode(s) ${unknown.join(', ')}; known: ${MODES.join(', ')}\n`);
@@ -203,16 +206,17 @@ else {
 
   async function runMode(mode) {
     const dir = await makeTempDir('e2e-floor');
-    const server = mode === 'strata'
+    const server = mode.startsWith('strata')
       ? startChild('strata broker', process.execPath, [CLI, 'broker', 'start', '--data-dir', path.join(dir, 'data'), '--host', '127.0.0.1',
         '--port', '0', '--kafka-listen', 'off', '--flush', 'always', '--log-level', 'warn'], { dirs: [dir] })
       : startChild('floor server', process.execPath, [HERE, '--floor-server', dir, mode], { dirs: [dir] });
     try {
       const [url] = await waitForLine(server, /wss?:\/\/[^\s"'()]+/);
       const c0 = cpuTimes();
-      const client = mode === 'strata'
+      const client = mode.startsWith('strata')
         ? startChild('strata perf e2e', process.execPath, [CLI, 'perf', 'e2e', '--rate', String(rate), '--seconds', String(seconds),
-          '--warmup-seconds', String(warmupSeconds), '--record-size', String(recordSize), '--broker', url])
+          '--warmup-seconds', String(warmupSeconds), '--record-size', String(recordSize), '--broker', url,
+          ...(mode === 'strata-nopush' ? ['--no-push'] : [])])
         : startChild('floor client', process.execPath, [HERE, '--floor-client', url, String(rate), String(seconds), String(warmupSeconds), String(recordSize)]);
       // The client's CPU is sampled while it runs (its /proc entry goes with it): the last sample
       // misses at most the final CPU_SAMPLE_MS of its life, spent printing and closing.
@@ -224,7 +228,7 @@ else {
       const c1 = cpuTimes();
       if (code !== 0) throw new Error(`${mode} client exited with ${code}:\n${client.output}`);
       const steal = (100 * (c1.steal - c0.steal)) / (c1.total - c0.total);
-      if (mode === 'strata') {
+      if (mode.startsWith('strata')) {
         const m = /steady state .*?([\d.]+) ms 50th, [\d.]+ ms 95th, ([\d.]+) ms 99th, ([\d.]+) ms 99\.9th/.exec(client.output);
         if (!m) throw new Error(`no steady-state line from strata perf e2e:\n${client.output}`);
         return { p50: Number(m[1]), p99: Number(m[2]), p999: Number(m[3]), steal, serverCpu, clientCpu };

@@ -8,6 +8,8 @@
  * `performance.now()` when the record's batch arrives. Same process, same monotonic clock, so
  * no skew, at microsecond resolution. Records of one send() share its send time.
  *
+ * Consumer: the SDK's defaults, push delivery included (`--no-push` turns it off to compare).
+ *
  * Producer: lingerMs 0 by default (a record waits for no one; the SDK still packs what is
  * queued in the same tick), acks 'all', idempotent - the SDK's defaults otherwise.
  *
@@ -47,6 +49,8 @@ export interface E2ePerfOptions extends BrokerOption {
   acks: Acks;
   lingerMs: number;
   warmupSeconds: number;
+  /** false (--no-push): the consumer fetches even when tailing, for an A/B of push delivery. */
+  push: boolean;
 }
 
 export function registerPerfE2eCommand(perf: Command): void {
@@ -60,7 +64,8 @@ export function registerPerfE2eCommand(perf: Command): void {
     .option('--acks <acks>', 'none, leader or all', parseChoice('--acks', ['none', 'leader', 'all'] as const), 'all')
     .option('--linger-ms <ms>', 'producer linger', parseNonNegativeInt('--linger-ms'), 0)
     .option('--warmup-seconds <s>', 'also report records sent after the first S seconds alone ("steady state")',
-      parseNonNegativeNumber('--warmup-seconds'), 0))
+      parseNonNegativeNumber('--warmup-seconds'), 0)
+    .option('--no-push', 'the consumer fetches even when tailing (no push delivery), to compare'))
     .action(async (opts: E2ePerfOptions) => {
       await withClient(opts, (client) => e2ePerf(client, opts)).catch(fail);
     });
@@ -69,7 +74,7 @@ export function registerPerfE2eCommand(perf: Command): void {
 export async function e2ePerf(client: Strata, opts: E2ePerfOptions): Promise<void> {
   if (opts.recordSize < SEND_TIME_BYTES) throw new InvalidConfigError(`--record-size must be at least ${SEND_TIME_BYTES}`);
   await ensureTopic(client, opts.topic, opts.partitions);
-  const consumer = client.consumer();
+  const consumer = client.consumer({ push: opts.push !== false });
   await consumer.assign({ topic: opts.topic, offset: 'latest' });
   const producer = client.producer({ acks: opts.acks, lingerMs: opts.lingerMs });
   await producer.connect();
