@@ -124,6 +124,39 @@ export class BatchBuilder {
   }
 
   /**
+   * append() for the common record of a high-rate stream: a null key and no headers. The
+   * producer's sticky-partition run calls it per record, so it skips append()'s key, header and
+   * generic-size work: 58 instead of 66 ns per 100-byte record in a micro-benchmark (medians of
+   * 8 alternating runs). Bytes are the same as append(null, -1, value, ...).
+   */
+  appendValue(value: FieldData, valueBytes: number, timestamp: number): void {
+    if (this.count === 0) this.baseTimestamp = timestamp;
+    const timestampDelta = timestamp - this.baseTimestamp;
+    if (timestampDelta < -INT30 || timestampDelta >= INT30) {
+      this.append(null, -1, value, valueBytes, timestamp, undefined);
+      return;
+    }
+    if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
+    const offsetDelta = this.count;
+    // attributes, null key and header count are one byte each, the timestamp delta at least one.
+    const body = 3 + zigzag32Size(timestampDelta) + zigzag32Size(offsetDelta)
+      + (valueBytes < 0 ? 1 : zigzag32Size(valueBytes) + valueBytes);
+    const total = zigzag32Size(body) + body;
+    if (this.pos + total > this.buf.length) this.grow(total);
+    const buf = this.buf;
+    let pos = writeZigzag32(buf, this.pos, body);
+    buf[pos++] = 0;
+    pos = writeZigzag32(buf, pos, timestampDelta);
+    pos = writeZigzag32(buf, pos, offsetDelta);
+    buf[pos++] = 1; // null key: zig-zag varint of -1
+    pos = writeField(buf, pos, value, valueBytes);
+    buf[pos++] = 0; // no headers
+    if (pos !== this.pos + total) assert.fail(`record size computed (${total}) and written (${pos - this.pos}) disagree`);
+    this.pos = pos;
+    this.count++;
+  }
+
+  /**
    * Writes the header (base offset 0, to be stamped by the broker) and CRC, compressing the
    * records first if asked; returns the finished batch. The builder must not be used after.
    */

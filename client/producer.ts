@@ -380,7 +380,7 @@ export class Producer {
             const vb2 = fieldBytes(v2);
             const estimate2 = RECORD_OVERHEAD_BYTES_MAX + (vb2 > 0 ? vb2 : 0);
             if (builder.sizeBytes + estimate2 > batchBytes) break;
-            builder.append(null, -1, v2, vb2, n2.timestamp ?? now, undefined);
+            builder.appendValue(v2, vb2, n2.timestamp ?? now);
             booked += estimate2;
           }
         }

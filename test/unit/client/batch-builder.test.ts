@@ -48,6 +48,23 @@ describe('BatchBuilder', () => {
     expect(sealed.byteOffset - b.backing!.byteOffset).toBe(320);
   });
 
+  it('writes the same bytes through appendValue as through append with a null key and no headers', () => {
+    const value = fc.oneof(fc.constant(null), fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 300 }));
+    // Timestamps far apart take appendValue's fallback (deltas of 2^30 and more).
+    const entry = fc.record({ value, timestamp: fc.integer({ min: 0, max: 2 ** 42 }), fast: fc.boolean() });
+    fc.assert(fc.property(fc.array(entry, { minLength: 1, maxLength: 40 }), (entries) => {
+      const seal = { compression: COMPRESSION_NONE, producerId: 1, producerEpoch: 0, baseSequence: 0 };
+      const a = new BatchBuilder(64);
+      const b = new BatchBuilder(64);
+      for (const e of entries) {
+        a.append(null, -1, e.value, fieldBytes(e.value), e.timestamp, undefined);
+        if (e.fast) b.appendValue(e.value, fieldBytes(e.value), e.timestamp);
+        else b.append(null, -1, e.value, fieldBytes(e.value), e.timestamp, undefined);
+      }
+      expect(b.seal(seal).equals(a.seal(seal))).toBe(true);
+    }), { numRuns: 300 });
+  });
+
   it('stops doubling at its capacity, yet fits a record larger than it', () => {
     const seal = { compression: COMPRESSION_NONE, producerId: 3, producerEpoch: 0, baseSequence: 0 };
     const capacity = 100 * 1024;
