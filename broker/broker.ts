@@ -466,7 +466,7 @@ export class Broker implements ReadinessSource {
     if (cluster.advertise) endpoints.ws = cluster.advertise;
     if (cluster.replicationAdvertise) endpoints.replication = cluster.replicationAdvertise;
     this.clusterNode = await ClusterNode.join({
-      etcd: cluster.etcd, nodeId: config.nodeId, endpoints, leaseTtlS: cluster.leaseTtlS,
+      etcd: cluster.etcd, nodeId: config.nodeId, endpoints, leaseTtlS: cluster.leaseTtlS, ...(cluster.rack !== null ? { rack: cluster.rack } : {}),
       uncleanLeaderElection: cluster.uncleanLeaderElection, offsetsTopicPartitions: cluster.offsetsTopicPartitions, logger: clusterLogger,
     });
     const node = this.clusterNode;

@@ -4,6 +4,7 @@
  * and rejects anything out of range with InvalidConfigError, so a bad value fails at start-up
  * rather than on the first request that touches it.
  */
+import { checkRack } from './cluster/broker-info.js';
 import { FRAME_BYTES_MAX } from '../proto/constants.js';
 import { InvalidConfigError } from '../proto/errors.js';
 import {
@@ -106,6 +107,8 @@ export interface ClusterConfig {
   uncleanLeaderElection: boolean;
   /** Partitions of `__consumer_offsets` when this broker (as controller) creates it. @default OFFSETS_TOPIC_PARTITIONS_CLUSTER_DEFAULT (12) */
   offsetsTopicPartitions: number;
+  /** This broker's rack (Kafka's broker.rack): replicas of a partition go to distinct racks first. @default null (none) */
+  rack: string | null;
 }
 
 /** The log cleaner (compaction of topics with cleanup.policy=compact). */
@@ -332,7 +335,15 @@ function resolveClusterConfig(input: BrokerConfigInput['cluster']): ClusterConfi
     replicaLagMs: input.replicaLagMs ?? REPLICA_LAG_MS_DEFAULT,
     uncleanLeaderElection: input.uncleanLeaderElection ?? false,
     offsetsTopicPartitions: input.offsetsTopicPartitions ?? OFFSETS_TOPIC_PARTITIONS_CLUSTER_DEFAULT,
+    rack: input.rack ?? null,
   };
+  if (cluster.rack !== null) {
+    try {
+      checkRack(cluster.rack);
+    } catch (err) {
+      throw new InvalidConfigError(`cluster.rack: ${(err as Error).message}`, { cause: err });
+    }
+  }
   if (cluster.advertise !== null && !/^wss?:\/\/[^/\s]+$/.test(cluster.advertise)) {
     throw new InvalidConfigError(`cluster.advertise must look like ws://host:port, got ${JSON.stringify(cluster.advertise)}`);
   }

@@ -32,6 +32,8 @@ export interface ClusterNodeOptions {
   nodeId: number;
   /** Listener name → advertised URL ('ws' at least). */
   endpoints: Readonly<Record<string, string>>;
+  /** The broker's rack, registered with it (`--rack`). */
+  rack?: string;
   /** @default LEASE_TTL_S_DEFAULT */
   leaseTtlS?: number;
   /** @default false */
@@ -116,7 +118,7 @@ export class ClusterNode extends EventEmitter {
   }
 
   private info(): BrokerInfo {
-    return { id: this.opts.nodeId, endpoints: this.opts.endpoints, startedAtMs: this.startedAtMs };
+    return { id: this.opts.nodeId, endpoints: this.opts.endpoints, startedAtMs: this.startedAtMs, ...(this.opts.rack !== undefined ? { rack: this.opts.rack } : {}) };
   }
 
   private async register(deadlineMs: number): Promise<void> {

@@ -24,6 +24,7 @@ import { CONTROLLER_RECONCILE_MS_MAX, ETCD_RETRY_MS } from './constants.js';
 import { fencedTxn, fenceHolds, type ControllerFence } from './controller-election.js';
 import type { EtcdClient } from './etcd-client.js';
 import { OFFSETS_TOPIC, OFFSETS_TOPIC_REPLICATION_FACTOR } from '../groups/constants.js';
+import { racksOf } from './placement.js';
 import { createOffsetsTopic, offsetsTopicRecord } from './offsets-topic.js';
 import { decide, initialState, serializePartitionState, NO_LEADER, type PartitionState } from './partition-state.js';
 
@@ -138,7 +139,7 @@ export class Controller extends EventEmitter {
     const live = [...view.liveBrokerIds()];
     if (live.length < OFFSETS_TOPIC_REPLICATION_FACTOR) return;
     const existing = [...view.topics.values()].flatMap((t) => t.value.assignment);
-    const record = offsetsTopicRecord(partitions, live, existing, Date.now());
+    const record = offsetsTopicRecord(partitions, live, existing, Date.now(), racksOf([...view.brokers.values()].map((v) => v.value)));
     if (await createOffsetsTopic(client, keys, record, fencedTxn(client, fence))) {
       logger.info({ topic: OFFSETS_TOPIC, partitions: record.partitions, replicationFactor: record.replicationFactor }, 'created the offsets topic');
     }

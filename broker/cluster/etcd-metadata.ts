@@ -29,7 +29,7 @@ import { OFFSETS_TOPIC } from '../groups/constants.js';
 import { createOffsetsTopic, offsetsTopicRecord } from './offsets-topic.js';
 import { CAS_ATTEMPTS_MAX, REPLICATION_FACTOR_MAX } from './constants.js';
 import { NO_LEADER } from './partition-state.js';
-import { assignReplicas } from './placement.js';
+import { assignReplicas, racksOf } from './placement.js';
 import { parseTopicRecord, serializeTopicRecord, type TopicRecord } from './topic-record.js';
 
 /** How long createTopic waits for the controller to elect the new partitions' leaders. */
@@ -107,7 +107,8 @@ export class EtcdClusterMetadata implements ClusterMetadata {
       throw new InvalidReplicationFactorError(`replication factor ${rf} is larger than the ${live.length} live broker${live.length === 1 ? '' : 's'} (${live.sort((a, b) => a - b).join(', ')})`);
     }
     const existing = [...view.topics.values()].flatMap((t) => t.value.assignment);
-    const assignment = req.assignment ? checkedAssignment(req.assignment, partitions, rf, live) : assignReplicas(partitions, rf, live, existing);
+    const racks = racksOf([...view.brokers.values()].map((v) => v.value));
+    const assignment = req.assignment ? checkedAssignment(req.assignment, partitions, rf, live) : assignReplicas(partitions, rf, live, existing, racks);
     const record: TopicRecord = {
       name: req.name, partitions, replicationFactor: rf, minInsyncReplicas: minIsr, config: req.config,
       createdAtMs: Date.now(), assignment,
@@ -144,7 +145,8 @@ export class EtcdClusterMetadata implements ClusterMetadata {
     const live = [...view.liveBrokerIds()];
     if (live.length === 0) return;
     const existing = [...view.topics.values()].flatMap((t) => t.value.assignment);
-    await createOffsetsTopic(client, keys, offsetsTopicRecord(this.opts.offsetsTopicPartitions, live, existing, Date.now()));
+    const racks = racksOf([...view.brokers.values()].map((v) => v.value));
+    await createOffsetsTopic(client, keys, offsetsTopicRecord(this.opts.offsetsTopicPartitions, live, existing, Date.now(), racks));
   }
 
   async alterTopicConfig(name: string, change: TopicConfigChange): Promise<TopicInfo> {

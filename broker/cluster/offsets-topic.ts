@@ -25,12 +25,14 @@ export const OFFSETS_TOPIC_CONFIG: TopicOverrides = {
   cleanupPolicy: 'compact', retentionMs: -1, retentionBytes: -1, segmentBytes: OFFSETS_SEGMENT_BYTES, segmentMs: OFFSETS_SEGMENT_MS,
 };
 
-/** The record of a new offsets topic over `live` brokers (at least one), placed around `existing` topics. */
-export function offsetsTopicRecord(partitions: number, live: readonly number[], existing: Iterable<readonly number[]>, nowMs: number): TopicRecord {
+/** The record of a new offsets topic over `live` brokers (at least one), placed around `existing` topics (and over `racks`, when brokers have them). */
+export function offsetsTopicRecord(
+  partitions: number, live: readonly number[], existing: Iterable<readonly number[]>, nowMs: number, racks?: ReadonlyMap<number, string>,
+): TopicRecord {
   const rf = Math.min(OFFSETS_TOPIC_REPLICATION_FACTOR, live.length);
   return {
     name: OFFSETS_TOPIC, partitions, replicationFactor: rf, minInsyncReplicas: defaultMinInsyncReplicas(rf),
-    config: OFFSETS_TOPIC_CONFIG, createdAtMs: nowMs, assignment: assignReplicas(partitions, rf, live, existing),
+    config: OFFSETS_TOPIC_CONFIG, createdAtMs: nowMs, assignment: assignReplicas(partitions, rf, live, existing, racks),
   };
 }
 

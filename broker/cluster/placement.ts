@@ -16,6 +16,14 @@
  * others; within that, the same least-loaded order.
  */
 import { InvalidReplicationFactorError } from '../../proto/errors.js';
+import type { BrokerInfo } from './broker-info.js';
+
+/** The racks of the brokers that registered one; undefined when none did (placement ignores racks). */
+export function racksOf(brokers: Iterable<BrokerInfo>): Map<number, string> | undefined {
+  const out = new Map<number, string>();
+  for (const b of brokers) if (b.rack !== undefined) out.set(b.id, b.rack);
+  return out.size > 0 ? out : undefined;
+}
 
 export interface BrokerLoad {
   /** Partitions whose preferred leader the broker is. */

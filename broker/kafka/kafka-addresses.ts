@@ -14,6 +14,8 @@ import type { KafkaAddress } from './kafka-context.js';
 /** A broker as Kafka's Metadata names it. */
 export interface KafkaBroker extends KafkaAddress {
   readonly nodeId: number;
+  /** Its rack (`--rack`), when it has one: Metadata's `rack` field. */
+  readonly rack?: string;
 }
 
 /** The listener answering: its node id and the address it advertises. */
@@ -35,12 +37,13 @@ export function parseKafkaEndpoint(endpoint: string): KafkaAddress | null {
 
 /** Every live broker reachable over Kafka, by node id; this broker always among them. */
 export function kafkaBrokers(cluster: ClusterMetadata, self: KafkaSelf): KafkaBroker[] {
-  const out: KafkaBroker[] = [{ nodeId: self.nodeId, ...self.advertised }];
+  const selfRack = cluster.brokers().find((b) => b.id === self.nodeId)?.rack;
+  const out: KafkaBroker[] = [{ nodeId: self.nodeId, ...self.advertised, ...(selfRack !== undefined ? { rack: selfRack } : {}) }];
   for (const b of cluster.brokers()) {
     if (b.id === self.nodeId) continue;
     const endpoint = b.endpoints.kafka;
     const address = endpoint === undefined ? null : parseKafkaEndpoint(endpoint);
-    if (address) out.push({ nodeId: b.id, ...address });
+    if (address) out.push({ nodeId: b.id, ...address, ...(b.rack !== undefined ? { rack: b.rack } : {}) });
   }
   return out.sort((a, b) => a.nodeId - b.nodeId);
 }

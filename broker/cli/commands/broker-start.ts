@@ -62,6 +62,7 @@ interface StartOptions {
   cluster?: string;
   advertise?: string;
   replicationAdvertise?: string;
+  rack?: string;
   replicaLagMs?: number;
   uncleanLeaderElection?: boolean;
   offsetsTopicPartitions?: number;
@@ -155,6 +156,7 @@ export function registerBrokerCommands(program: Command): void {
     .option('--replication-advertise <url>', 'ws:// URL other brokers replicate from, when it differs from --advertise (default: --advertise)')
     .option('--replica-lag-ms <ms>', 'a follower not caught up for this long leaves the ISR (default: 10000)', parsePositiveInt('--replica-lag-ms'))
     .option('--offsets-topic-partitions <n>', 'partitions of __consumer_offsets if this broker creates it (default: 12)', parsePositiveInt('--offsets-topic-partitions'))
+    .option('--rack <name>', 'this broker\'s rack (Kafka\'s broker.rack): a partition\'s replicas go to distinct racks first; shown in Metadata')
     .option('--unclean-leader-election', 'let an out-of-sync replica lead when no in-sync one is alive (may lose acknowledged records)')
     .action(async (opts: StartOptions) => {
       await startBroker(opts).catch(fail);
@@ -168,6 +170,7 @@ function toConfig(opts: StartOptions): BrokerConfigInput {
     cluster: opts.cluster === undefined ? null : {
       etcd: opts.cluster, advertise: opts.advertise ?? null, replicationAdvertise: opts.replicationAdvertise ?? null, replicaLagMs: opts.replicaLagMs,
       uncleanLeaderElection: opts.uncleanLeaderElection ?? false,
+      ...(opts.rack === undefined ? {} : { rack: opts.rack }),
       ...(opts.offsetsTopicPartitions === undefined ? {} : { offsetsTopicPartitions: opts.offsetsTopicPartitions }),
     },
     host: opts.host,
@@ -229,8 +232,8 @@ function sameAddress(a: { host: string; port: number }, b: { host: string; port:
 async function startBroker(opts: StartOptions): Promise<void> {
   const logger = createRootLogger(opts.logLevel);
   if (opts.cluster === undefined && (opts.advertise !== undefined || opts.replicationAdvertise !== undefined || opts.replicaLagMs !== undefined
-    || opts.uncleanLeaderElection || opts.offsetsTopicPartitions !== undefined)) {
-    throw new InvalidConfigError('--advertise, --replication-advertise, --replica-lag-ms, --offsets-topic-partitions and --unclean-leader-election need --cluster');
+    || opts.uncleanLeaderElection || opts.offsetsTopicPartitions !== undefined || opts.rack !== undefined)) {
+    throw new InvalidConfigError('--advertise, --replication-advertise, --replica-lag-ms, --offsets-topic-partitions, --rack and --unclean-leader-election need --cluster');
   }
   // Loaded here, not at the top: the broker pulls in etcd3 (gRPC), prom-client and the whole
   // server, which every other command (produce, topic list, --version) would pay at start.

@@ -34,7 +34,7 @@ export const handleMetadata: KafkaHandler<'metadata'> = async (ctx, req) => {
   // v1+ with an empty list asks for no topic: the shared command would read it as all.
   const topics = !all && asked.length === 0 ? [] : (await sharedMetadata(ctx.request, { topics: all ? null : asked.map((t) => t.name ?? '') })).topics;
   return {
-    brokers: brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: null })),
+    brokers: brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null })),
     clusterId: CLUSTER_ID,
     controllerId: cluster.controllerId() ?? -1,
     topics: topics.map((t) => {

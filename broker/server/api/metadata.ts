@@ -54,6 +54,8 @@ export interface TopicMetadata {
 export interface BrokerAddress {
   readonly nodeId: number;
   readonly url: string;
+  /** Its rack (`--rack`), when it has one. */
+  readonly rack?: string;
 }
 
 export interface MetadataResult {
@@ -68,7 +70,7 @@ export interface MetadataResult {
 /** Live brokers with a WebSocket endpoint, by node id. */
 export function liveBrokerAddresses(cluster: ClusterMetadata): BrokerAddress[] {
   const out: BrokerAddress[] = [];
-  for (const b of cluster.brokers()) if (b.endpoints.ws) out.push({ nodeId: b.id, url: b.endpoints.ws });
+  for (const b of cluster.brokers()) if (b.endpoints.ws) out.push({ nodeId: b.id, url: b.endpoints.ws, ...(b.rack !== undefined ? { rack: b.rack } : {}) });
   return out.sort((a, b) => a.nodeId - b.nodeId);
 }
 

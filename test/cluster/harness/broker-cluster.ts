@@ -62,6 +62,8 @@ export interface BrokerClusterOptions {
   brokers?: number;
   /** Extra `broker start` flags for every broker. */
   args?: string[];
+  /** Extra `broker start` flags for one broker (after `args`), e.g. its `--rack`. */
+  argsFor?: (id: number) => string[];
   /** Route each broker's etcd links and its replication listener through fault proxies. @default false */
   proxied?: boolean;
   /** etcd members. @default 1 */
@@ -85,7 +87,8 @@ export async function startBrokerCluster(opts: BrokerClusterOptions = {}): Promi
     const args = l
       ? ['--cluster', `etcd://${l.etcd.map((p) => `127.0.0.1:${p.port}`).join(',')}${prefix}`, '--replication-advertise', `ws://127.0.0.1:${l.replication.port}`]
       : ['--cluster', clusterUrl];
-    const p = await startBrokerProcess(['--node-id', String(id), ...args, ...extra, ...more], dirs.get(id)!);
+    const own = opts.argsFor?.(id) ?? [];
+    const p = await startBrokerProcess(['--node-id', String(id), ...args, ...extra, ...own, ...more], dirs.get(id)!);
     l?.replication.retarget(Number(new URL(p.url).port));
     procs.set(id, p);
   };
