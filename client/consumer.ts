@@ -11,7 +11,9 @@
  * the consumer holds less than `bufferBytesMax` in total - so the next fetch is in flight while
  * the application reads the previous one.
  * Retriable errors are retried forever with capped exponential backoff (a consumer outlives a
- * broker restart); OffsetOutOfRangeError and other non-retriable partition errors are thrown to
+ * broker restart). A partition whose leader's connection failed is not fetched through it (a
+ * request would wait out its reconnect backoff): its leaders are looked up again every
+ * LEADER_REFRESH_MS, and it is fetched as soon as a reachable leader is named; OffsetOutOfRangeError and other non-retriable partition errors are thrown to
  * the iterator once the records before them are read, and the partition is fetched again only
  * after that (so the application can seek()).
  *
@@ -38,6 +40,13 @@ import { PartitionFetchState } from './partition-fetch-state.js';
 import { PushDelivery } from './push-subscription.js';
 import { backoffDelayMs, isRetriable, retry, type RetryPolicy } from './retry.js';
 import { viewBytes } from '../proto/bytes.js';
+
+/**
+ * While a partition's leader cannot be reached, its leaders are looked up this often (one small
+ * Metadata request per known broker), so it is fetched within this much of a new leader being
+ * named; the producer does the same (producer.ts LEADER_REFRESH_MS_MIN).
+ */
+const LEADER_REFRESH_MS = 50;
 
 export interface ConsumerDeps {
   connection: Connection;
@@ -68,6 +77,10 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
   private closed = false;
   private fetching = false;
   private fetchErrors = 0;
+  /** Connections whose last fetch or connect failed on the connection (see fetchOnce). */
+  private readonly unreachable = new Set<Connection>();
+  /** Connections being opened for partitions waiting on them. */
+  private readonly opening = new Set<Connection>();
   /** A failure of the consumer as a whole (not of one partition), thrown to the reader. */
   private fatal: StrataError | null = null;
   private wakeFetcher: (() => void) | null = null;
@@ -364,6 +377,14 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
         st.retryAtMs = Date.now() + backoffDelayMs(this.deps.retry, Math.min(st.retryAttempts, 30));
         continue;
       }
+      if (!conn.isReady && this.unreachable.has(conn)) {
+        // The leader as last named cannot be reached: try it again in the background and look
+        // the leaders up meanwhile (a failover names another within the lease TTL).
+        this.open(conn);
+        unknown.add(st.topic);
+        st.retryAtMs = Date.now() + LEADER_REFRESH_MS;
+        continue;
+      }
       let list = byLeader.get(conn);
       if (!list) byLeader.set(conn, (list = []));
       list.push(st);
@@ -371,6 +392,12 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
     const work: Array<Promise<void>> = [...byLeader].map(([conn, sts]) => this.fetchFrom(conn, sts));
     for (const topic of unknown) {
       work.push(this.router.refresh(topic).then(() => {
+        // Partitions of the topic whose leader is now one we can reach are fetched at once.
+        for (const st of picked) {
+          if (st.topic !== topic) continue;
+          const conn = this.router.leaderConnection(st.topic, st.partition);
+          if (conn !== null && !this.unreachable.has(conn)) st.retryAtMs = 0;
+        }
         // The topic is gone (or was never there): its partitions fail to the reader.
         const refused = this.router.topicError(topic);
         if (!refused || refused.retriable) return;
@@ -421,6 +448,17 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
     } catch (err) {
       if (this.closed) return;
       if (!isRetriable(err)) throw err;
+      if (err instanceof ConnectionClosedError) {
+        // This leader's partitions look their leaders up again (fetchOnce) instead of the whole
+        // loop backing off: other leaders' partitions keep being fetched.
+        this.unreachable.add(conn);
+        for (const st of picked) {
+          this.router.invalidate(st.topic);
+          st.retryAtMs = Date.now() + LEADER_REFRESH_MS;
+        }
+        this.log.warn({ err: (err as Error).message }, 'fetch failed on its connection; looking the leaders up again');
+        return;
+      }
       if (isLeaderChange(err)) for (const st of picked) this.router.invalidate(st.topic);
       const delayMs = backoffDelayMs(this.deps.retry, Math.min(this.fetchErrors++, 30));
       this.log.warn({ err: (err as Error).message, delayMs }, 'fetch failed; retrying');
@@ -488,6 +526,16 @@ export class Consumer<V = Uint8Array> implements AsyncIterable<ConsumerRecord<V>
   }
 
   /** Waits until woken (data read, seek, resume, close) or `ms` elapse. */
+  /** Opens `conn` in the background for partitions waiting on it; wakes the fetch loop when done. */
+  private open(conn: Connection): void {
+    if (this.opening.has(conn) || conn.isClosed) return;
+    this.opening.add(conn);
+    conn.connect().then(() => { this.unreachable.delete(conn); }, () => { this.unreachable.add(conn); }).finally(() => {
+      this.opening.delete(conn);
+      this.wakeFetcherNow();
+    });
+  }
+
   private idle(ms?: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = ms === undefined ? undefined : setTimeout(() => { this.wakeFetcher = null; resolve(); }, ms);
