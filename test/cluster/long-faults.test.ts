@@ -1,14 +1,20 @@
 /**
  * The long random-fault run (`npm run test:cluster:long`; skipped in the default suite unless
  * STRATA_CLUSTER_FAULTS is set): three real brokers on a real etcd, every broker link through a
- * fault proxy, an idempotent acks=all producer writing unique values to three RF=3 partitions
- * and a consumer tailing them, while N faults (STRATA_CLUSTER_FAULTS, 20 by default in the npm
- * script) hit random brokers, one at a time, each healed before the next:
- *   kill     kill -9, restart on the same data dir 1-3 s later
- *   pause    SIGSTOP past the lease (3-4 s), SIGCONT (a zombie that wakes up)
- *   isolate  etcd and replication links held 3-5 s (a network partition), healed
- *   asym     replication links held 3 s (reaches etcd, not its followers), healed
- * After each fault the run waits for every broker to be live and every ISR full again.
+ * fault proxy, on a 3-member etcd, an idempotent acks=all producer writing unique values to
+ * three RF=3 partitions and a consumer tailing them, while N faults (STRATA_CLUSTER_FAULTS, 20 by
+ * default in the npm script) hit random brokers or etcd members, one at a time, each healed
+ * before the next:
+ *   kill        kill -9 of a broker, restart on the same data dir 1-3 s later
+ *   pause       SIGSTOP of a broker past the lease (3-4 s), SIGCONT (a zombie that wakes up)
+ *   isolate     a broker's etcd and replication links held 3-5 s (a network partition), healed
+ *   asym        a broker's replication links held 3 s (reaches etcd, not its followers), healed
+ *   etcd-kill   kill -9 of an etcd member (the raft leader half the time), restarted on its data
+ *               dir 1-3 s later
+ *   etcd-pause  SIGSTOP of an etcd member (the raft leader half the time) for 3-4 s, SIGCONT
+ * STRATA_CLUSTER_FAULT_KINDS (comma-separated) limits a run to some of the kinds.
+ * After each fault the run waits for every broker to be live, every ISR full and etcd to have a
+ * leader again.
  *
  * The checker (a ledger of what was acknowledged, and what the consumer saw):
  *   lost        acknowledged records not in the final log at their offset
@@ -34,12 +40,23 @@ const TOPIC = 'ledger';
 const RECOVERY_MS_MAX = 45_000;
 const RETRY = { retries: 1_000, initialRetryTimeMs: 50, maxRetryTimeMs: 500 };
 
+const ALL_KINDS = ['kill', 'pause', 'isolate', 'asym', 'etcd-kill', 'etcd-pause'] as const;
+type FaultKind = typeof ALL_KINDS[number];
+/** The kinds a run draws from: STRATA_CLUSTER_FAULT_KINDS, or all of them. */
+const KINDS: readonly FaultKind[] = (() => {
+  const asked = process.env.STRATA_CLUSTER_FAULT_KINDS?.split(',').map((k) => k.trim()).filter(Boolean);
+  if (!asked || asked.length === 0) return ALL_KINDS;
+  const bad = asked.filter((k) => !(ALL_KINDS as readonly string[]).includes(k));
+  if (bad.length > 0) throw new Error(`STRATA_CLUSTER_FAULT_KINDS: unknown kinds ${bad.join(', ')} (known: ${ALL_KINDS.join(', ')})`);
+  return asked as FaultKind[];
+})();
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 let cluster: BrokerCluster;
 
 describe.skipIf(FAULTS <= 0)('long random-fault run', () => {
-  beforeAll(async () => { cluster = await startBrokerCluster({ brokers: 3, proxied: true, args: ['--replica-lag-ms', '1500'] }); }, 60_000);
+  beforeAll(async () => { cluster = await startBrokerCluster({ brokers: 3, proxied: true, etcdMembers: 3, args: ['--replica-lag-ms', '1500'] }); }, 60_000);
   afterAll(async () => { await cluster?.stop(); });
 
   it(`survives ${FAULTS} faults with a clean ledger`, async () => {
@@ -51,6 +68,7 @@ describe.skipIf(FAULTS <= 0)('long random-fault run', () => {
     const wholeAgain = async (): Promise<number> => until(async () => {
       const c = new Strata({ brokers: cluster.bootstrap(), retry: { retries: 0 } });
       try {
+        if ((await cluster.etcd.leaderIndex()) < 0) return false;
         const info = await c.admin().clusterInfo([TOPIC]);
         return info.brokers.filter((b) => b.alive).length === 3
           && info.topics[0]!.partitions.every((p) => p.leader > 0 && p.isr.length === 3);
@@ -118,8 +136,8 @@ describe.skipIf(FAULTS <= 0)('long random-fault run', () => {
     })();
 
     // ---- the faults ----
-    const kinds = ['kill', 'pause', 'isolate', 'asym'] as const;
-    const tally: Record<string, number> = { kill: 0, pause: 0, isolate: 0, asym: 0 };
+    const kinds = KINDS;
+    const tally: Record<string, number> = Object.fromEntries(ALL_KINDS.map((k) => [k, 0]));
     const recoveries: number[] = [];
     await until(() => acked.size >= 300, 30_000, 'load running');
     for (let f = 0; f < FAULTS; f++) {
@@ -127,6 +145,23 @@ describe.skipIf(FAULTS <= 0)('long random-fault run', () => {
       const victim = pick(cluster.ids);
       tally[kind]!++;
       const before = acked.size;
+      if (kind === 'etcd-kill' || kind === 'etcd-pause') {
+        const leader = await cluster.etcd.leaderIndex();
+        const member = leader >= 0 && random() < 0.5 ? leader : Math.floor(random() * cluster.etcd.members);
+        process.stderr.write(`fault ${f + 1}/${FAULTS}: ${kind} etcd member ${member}${member === leader ? ' (raft leader)' : ''} (acknowledged so far ${before})\n`);
+        if (kind === 'etcd-kill') {
+          await cluster.etcd.kill(member);
+          await sleep(1_000 + random() * 2_000);
+          await cluster.etcd.restart(member);
+        } else {
+          cluster.etcd.pause(member);
+          await sleep(3_000 + random() * 1_000);
+          cluster.etcd.resume(member);
+        }
+        recoveries.push(await wholeAgain());
+        await until(() => acked.size > before + 50, 30_000, 'acknowledgements after the fault');
+        continue;
+      }
       process.stderr.write(`fault ${f + 1}/${FAULTS}: ${kind} broker ${victim} (acknowledged so far ${before})\n`);
       if (kind === 'kill') {
         await cluster.kill(victim);
