@@ -191,13 +191,31 @@ export function decodeFetchedBatch(chunk: Uint8Array, pos: number, topic: string
     const length = readVarintFast(section, cur, end);
     const recordEnd = cur.pos + length;
     if (length < 0 || recordEnd > end) throw new InvalidRecordBatchError(`record ${i} overruns its batch`);
-    cur.pos += 1; // attributes
-    const timestampDelta = readVarintFast(section, cur, recordEnd);
+    // One-byte varints (usual for the timestamp delta, the key length and the header count) are
+    // read right here: with seven call sites V8 stops inlining readVarintFast into this loop.
+    let p = cur.pos + 1; // after the attributes
+    let b = p < recordEnd ? section[p]! : 0x80;
+    let timestampDelta: number;
+    if (b < 0x80) {
+      timestampDelta = (b >>> 1) ^ -(b & 1);
+      cur.pos = p + 1;
+    } else {
+      cur.pos = p;
+      timestampDelta = readVarintFast(section, cur, recordEnd);
+    }
     const offsetDelta = readVarintFast(section, cur, recordEnd);
     // Offsets only grow inside a batch; a compacted batch may skip some (removed records).
     if (offsetDelta <= previousDelta || offsetDelta > lastOffsetDelta) throw new InvalidRecordBatchError(`record ${i} has offsetDelta ${offsetDelta}`);
     previousDelta = offsetDelta;
-    const keyLen = readVarintFast(section, cur, recordEnd);
+    p = cur.pos;
+    b = p < recordEnd ? section[p]! : 0x80;
+    let keyLen: number;
+    if (b < 0x80) {
+      keyLen = (b >>> 1) ^ -(b & 1);
+      cur.pos = p + 1;
+    } else {
+      keyLen = readVarintFast(section, cur, recordEnd);
+    }
     const keyPos = cur.pos;
     if (keyLen < -1 || keyPos + keyLen > recordEnd) throw new InvalidRecordBatchError(`record ${i} key overruns its record`);
     if (keyLen > 0) cur.pos += keyLen;
@@ -205,7 +223,15 @@ export function decodeFetchedBatch(chunk: Uint8Array, pos: number, topic: string
     const valuePos = cur.pos;
     if (valueLen < -1 || valuePos + valueLen > recordEnd) throw new InvalidRecordBatchError(`record ${i} value overruns its record`);
     if (valueLen > 0) cur.pos += valueLen;
-    const headerCount = readVarintFast(section, cur, recordEnd);
+    p = cur.pos;
+    b = p < recordEnd ? section[p]! : 0x80;
+    let headerCount: number;
+    if (b < 0x80) {
+      headerCount = (b >>> 1) ^ -(b & 1);
+      cur.pos = p + 1;
+    } else {
+      headerCount = readVarintFast(section, cur, recordEnd);
+    }
     if (headerCount < 0 || headerCount > length) throw new InvalidRecordBatchError(`record ${i} has ${headerCount} headers`);
     for (let h = 0; h < headerCount; h++) {
       const hk = readVarintFast(section, cur, recordEnd);
