@@ -216,6 +216,21 @@ export class Group {
         throw new FencedInstanceIdError(`member ${req.memberId} joined with instance id ${known.settings.groupInstanceId ?? '(none)'}, not ${instanceId ?? '(none)'}`);
       }
       this.checkStrategy(req.settings.strategy, known);
+      if (this.state === 'stable' && sameTopics(known.settings.topics, req.settings.topics) && req.settings.strategy === this.strategy
+        && !this.partitionCountsChanged()) {
+        // Kafka's answer to a known member rejoining a stable group with nothing changed: the
+        // current generation, no rebalance. Kafka clients rejoin this way after NOT_COORDINATOR
+        // (kafkajs does), so a coordinator move costs them no rebalance either. (Kafka makes an
+        // exception for the leader, whose rejoin means "assign again"; here the broker assigns.)
+        known.settings = req.settings;
+        known.settleHeartbeat();
+        for (const tp of known.assignment) known.owned.add(partitionKey(tp.topic, tp.partition));
+        known.touch();
+        return Promise.resolve({
+          memberId: known.memberId, generationId: this.generationId, strategy: this.strategy!, assignment: known.assignment,
+          memberCount: this.members.size, revocationsPending: false,
+        });
+      }
       member = known;
       member.settings = req.settings;
       // A member can only give partitions back, never claim ones it was not given.

@@ -50,6 +50,30 @@ async function formGroup(group: Group, n: number, strategy: StrategyName = 'rang
 }
 
 describe('group membership', () => {
+  it('answers a known member rejoining a stable group unchanged with the current generation, without a rebalance', async () => {
+    const group = newGroup();
+    const [a, b] = await formGroup(group, 2);
+    const parked = group.heartbeat(b!.memberId, b!.generationId, 500);
+    const again = await group.join({ memberId: a!.memberId, settings: settings(), owned: [] });
+    expect(again).toMatchObject({ memberId: a!.memberId, generationId: a!.generationId, revocationsPending: false, memberCount: 2 });
+    expect(names(again.assignment)).toEqual(names(a!.assignment));
+    expect(group.state).toBe('stable');
+    await vi.advanceTimersByTimeAsync(500);
+    await expect(parked).resolves.toBeUndefined(); // b was not told to rejoin
+    // A changed subscription, or a topic that grew, still rebalances.
+    counts.set('u', 2);
+    void group.join({ memberId: a!.memberId, settings: settings('range', ['t', 'u']), owned: [] }).catch(() => undefined);
+    expect(group.state).toBe('rebalancing');
+    group.close(new UnknownMemberIdError('test over'));
+    const g2 = newGroup();
+    const [c] = await formGroup(g2, 1);
+    counts.set('t', 8);
+    const grown = await g2.join({ memberId: c!.memberId, settings: settings(), owned: [] });
+    expect(grown.generationId).toBe(c!.generationId + 1);
+    expect(grown.assignment).toHaveLength(8);
+    g2.close(new UnknownMemberIdError('test over'));
+  });
+
   it('holds the first join for the initial delay, then forms generation 1 with every partition', async () => {
     const group = newGroup();
     const join = group.join({ memberId: '', settings: settings(), owned: [] });
@@ -187,15 +211,17 @@ describe('liveness', () => {
     const group = newGroup();
     const [a, b] = await formGroup(group, 2);
     const hb = group.heartbeat(b!.memberId, 1, 60_000);
-    const aJoin = group.join({ memberId: a!.memberId, settings: settings(), owned: [] });
+    // A new member opens a round (a known member rejoining a stable group unchanged would not).
+    const cJoin = group.join({ memberId: '', settings: settings(), owned: [] });
     expect(await state(hb)).toBeInstanceOf(RebalanceInProgressError);
+    const aJoin = group.join({ memberId: a!.memberId, settings: settings(), owned: [] });
     // b keeps heartbeating (alive) but never rejoins.
     for (let t = 0; t < REBALANCE_MS; t += SESSION_MS / 2) {
       await expect(group.heartbeat(b!.memberId, 1, 0)).rejects.toBeInstanceOf(RebalanceInProgressError);
       await vi.advanceTimersByTimeAsync(SESSION_MS / 2);
     }
-    const res = await aJoin;
-    expect(res).toMatchObject({ generationId: 2, memberCount: 1 });
+    const [res] = await Promise.all([aJoin, cJoin]);
+    expect(res).toMatchObject({ generationId: 2, memberCount: 2 });
     expect(group.members.has(b!.memberId)).toBe(false);
   });
 
