@@ -115,6 +115,14 @@ export const CONSUMER_BUFFER_BYTES_DEFAULT = 32 * MiB;
  */
 export const PUSH_WINDOW_BYTES_MAX = 64 * MiB;
 /**
+ * A connection whose subscriptions brought nothing for this long is probed with a request: a
+ * broker that froze or lost the network without closing the socket would otherwise leave its
+ * pushed partitions silent for good, where a fetch would have timed out.
+ */
+export const PUSH_IDLE_PROBE_MS = 5_000;
+/** An unanswered probe drops the socket after this: the subscriptions end and the partitions are fetched (from a new leader, if it moved). */
+export const PUSH_PROBE_TIMEOUT_MS = 5_000;
+/**
  * A partition is fetched again while it holds less than this many fetches' worth
  * (partitionMaxBytes) of unread data: one being read, one arriving. With 1, the next fetch
  * would only start once the application finished the previous one, and the consumer would

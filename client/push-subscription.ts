@@ -17,10 +17,15 @@
  * times a second, not once a batch. A consumer that stops reading therefore stops the broker
  * within one window; the bytes stay in the broker's log, not in its memory.
  *
+ * Liveness: a connection with subscriptions that brought nothing for PUSH_IDLE_PROBE_MS is
+ * probed (an empty Subscribe); no answer within PUSH_PROBE_TIMEOUT_MS drops its socket, which
+ * ends its subscriptions, so a frozen or unreachable leader costs what a fetch timeout would.
+ *
  * Concurrency: owned by one consumer, event-loop use only.
  */
-import { errorFromWire, UnsupportedVersionError } from '../proto/errors.js';
+import { errorFromWire, RequestTimedOutError, UnsupportedVersionError } from '../proto/errors.js';
 import type { Connection, PushHandler, ResponseBody } from './connection.js';
+import { PUSH_IDLE_PROBE_MS, PUSH_PROBE_TIMEOUT_MS } from './constants.js';
 import type { Logger } from './logger.js';
 import type { PartitionFetchState } from './partition-fetch-state.js';
 
@@ -54,12 +59,16 @@ class ConnectionPush implements PushHandler {
   /** Credit granted to and record bytes received from the broker since the subscription began. */
   granted = 0;
   received = 0;
+  /** Date.now() of the last frame or probe answer. */
+  lastHeardMs = Date.now();
+  probing = false;
 
   constructor(readonly conn: Connection, private readonly owner: PushDelivery) {
     this.id = conn.openPushChannel(this);
   }
 
   onPushed(body: ResponseBody<'fetch'>): void {
+    this.lastHeardMs = Date.now();
     this.owner.onPushed(this, body);
   }
 
@@ -74,6 +83,7 @@ export class PushDelivery {
   /** Connections whose broker refused push (an older broker): fetch there. */
   private readonly refused = new WeakSet<Connection>();
   private closed = false;
+  private probeTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly opts: PushDeliveryOptions) {}
 
@@ -106,6 +116,8 @@ export class PushDelivery {
     }
     const creditBytes = this.freeCredit(cp);
     cp.granted += creditBytes;
+    cp.lastHeardMs = Date.now();
+    this.startProbing();
     try {
       await conn.request('subscribe', {
         subscriptionId: cp.id, creditBytes, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
@@ -154,6 +166,8 @@ export class PushDelivery {
     if (this.closed) return;
     this.unsubscribeAll();
     this.closed = true;
+    if (this.probeTimer !== null) clearInterval(this.probeTimer);
+    this.probeTimer = null;
     for (const cp of this.byConn.values()) cp.conn.closePushChannel(cp.id);
     this.byConn.clear();
   }
@@ -190,6 +204,31 @@ export class PushDelivery {
     cp.granted = 0;
     cp.received = 0;
     this.opts.onEnded();
+  }
+
+  private startProbing(): void {
+    if (this.probeTimer !== null || this.closed) return;
+    const t = setInterval(() => this.probe(), PUSH_IDLE_PROBE_MS / 2);
+    (t as { unref?: () => void }).unref?.();
+    this.probeTimer = t;
+  }
+
+  /** Probes every connection whose subscriptions went quiet; one probe at a time per connection. */
+  private probe(): void {
+    const now = Date.now();
+    for (const cp of this.byConn.values()) {
+      if (cp.partitions.size === 0 || cp.probing || !cp.conn.isReady || now - cp.lastHeardMs < PUSH_IDLE_PROBE_MS) continue;
+      cp.probing = true;
+      // An empty Subscribe changes nothing at the broker; its answer proves the socket alive.
+      cp.conn.request('subscribe', { subscriptionId: cp.id, creditBytes: 0, topics: [] }, { timeoutMs: PUSH_PROBE_TIMEOUT_MS }).then(
+        () => { cp.lastHeardMs = Date.now(); },
+        (err: unknown) => {
+          if (!(err instanceof RequestTimedOutError)) return; // a closed socket resets the channel itself
+          this.opts.log.warn({ url: cp.conn.url, timeoutMs: PUSH_PROBE_TIMEOUT_MS }, 'subscribed broker does not answer; dropping the connection');
+          cp.conn.terminateSocket();
+        },
+      ).finally(() => { cp.probing = false; });
+    }
   }
 
   private end(cp: ConnectionPush, st: PartitionFetchState): void {
