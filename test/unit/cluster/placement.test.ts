@@ -35,20 +35,25 @@ describe('replica placement', () => {
     expect(next.flat().filter((b) => b === 1)).toHaveLength(0);
   });
 
-  it('keeps leader and replica counts within one of each other for any cluster and topic sizes', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 7 }), (brokerCount, partitions, rfRaw) => {
+  it('keeps leader and replica counts within one of each other for every cluster of 1-9 brokers, topic of 1-60 partitions and RF', () => {
+    // Exhaustive rather than sampled: placement is deterministic, and a sampled property missed
+    // the rare sizes where one greedy order fails (see the next test).
+    for (let brokerCount = 1; brokerCount <= 9; brokerCount++) {
       const brokers = Array.from({ length: brokerCount }, (_, i) => i * 3 + 1);
-      const rf = Math.min(rfRaw, brokerCount);
-      const a = assignReplicas(partitions, rf, brokers, []);
-      for (const list of a) {
-        expect(list).toHaveLength(rf);
-        expect(new Set(list).size).toBe(rf);
-        for (const b of list) expect(brokers).toContain(b);
+      for (let partitions = 1; partitions <= 60; partitions++) {
+        for (let rf = 1; rf <= brokerCount; rf++) {
+          const a = assignReplicas(partitions, rf, brokers, []);
+          const where = `${brokerCount} brokers, ${partitions} partitions, RF ${rf}`;
+          for (const list of a) {
+            if (list.length !== rf || new Set(list).size !== rf || !list.every((b) => brokers.includes(b))) expect.fail(`${where}: bad list ${list.join(',')}`);
+          }
+          const { leaders, replicas } = loads(a);
+          if (spread(leaders, brokers) > 1 || spread(replicas, brokers) > 1) {
+            expect.fail(`${where}: leaders spread ${spread(leaders, brokers)}, replicas spread ${spread(replicas, brokers)}`);
+          }
+        }
       }
-      const { leaders, replicas } = loads(a);
-      expect(spread(leaders, brokers)).toBeLessThanOrEqual(1);
-      expect(spread(replicas, brokers)).toBeLessThanOrEqual(1);
-    }));
+    }
   });
 
   it('keeps both counts within one where leader-first greedy placement did not (7 brokers, 28 partitions, RF 4: replicas two apart)', () => {
