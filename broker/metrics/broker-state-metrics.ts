@@ -150,4 +150,7 @@ export function registerBrokerStateMetrics(registry: Registry, src: BrokerStateS
   stat('strata_http_bad_requests_total', 'Plain HTTP requests or upgrades that could not be read (answered 400/431)', 'badHttpRequests', true);
   stat('strata_upgrades_refused_origin_total', 'WebSocket upgrades refused with 403 for their browser Origin', 'upgradesRefusedOrigin', true);
   stat('strata_tls_handshakes_failed_total', 'TLS handshakes that failed (not TLS, bad or missing client certificate)', 'tlsHandshakesFailed');
+  stat('strata_push_frames_total', 'Frames of batches pushed to subscribed consumers (push delivery)', 'pushFrames', true);
+  stat('strata_push_record_bytes_total', 'Record bytes pushed to subscribed consumers', 'pushRecordBytes', true);
+  stat('strata_push_credit_stalls_total', 'Times a subscription used up its credit and stopped until its consumer read on', 'pushCreditStalls', true);
 }
