@@ -85,7 +85,8 @@ function measure(data: unknown, what: string): number {
  * Least time between two leader lookups of one topic by one producer: while a partition has no
  * reachable leader (an election takes ~2 s, the broker lease's TTL), its batches wait and the
  * topic's Metadata is asked again this often, so a new leader is found within this much of it
- * being named. One lookup is one small request per known broker: ~20 per second in all.
+ * being named. One lookup asks every known broker side by side (leader-router.ts), so a failover
+ * costs ~20 small Metadata requests a second per broker while it lasts.
  */
 const LEADER_REFRESH_MS_MIN = 50;
 
