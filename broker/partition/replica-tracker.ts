@@ -47,6 +47,13 @@ interface Follower {
   lastCaughtUpMs: number;
   lastFetchMs: number;
   lastFetchLeaderEnd: number;
+  /**
+   * Whether the follower has fetched since it was last outside the ISR. Only a fetch can bring a
+   * follower back (Kafka expands the ISR in the fetch path): a follower that died at the end of
+   * the log still looks caught up from its last fetch, and re-adding it after the controller
+   * removed it flapped the ISR every check and held the high watermark at a dead replica.
+   */
+  fetchedSinceOut: boolean;
 }
 
 export class ReplicaTracker {
@@ -62,7 +69,7 @@ export class ReplicaTracker {
     for (const id of opts.replicas) {
       if (id === opts.localId) continue;
       // A new leader gives every follower a fresh lag window (as Kafka does on election).
-      this.followers.set(id, { logEnd: -1, ackedEnd: -1, lastCaughtUpMs: opts.nowMs, lastFetchMs: opts.nowMs, lastFetchLeaderEnd: -1 });
+      this.followers.set(id, { logEnd: -1, ackedEnd: -1, lastCaughtUpMs: opts.nowMs, lastFetchMs: opts.nowMs, lastFetchLeaderEnd: -1, fetchedSinceOut: false });
     }
   }
 
@@ -118,6 +125,7 @@ export class ReplicaTracker {
     f.lastFetchMs = nowMs;
     f.logEnd = logEndOffset;
     f.ackedEnd = Math.min(ackedEndOffset, logEndOffset);
+    f.fetchedSinceOut = true;
     this.recompute();
     return true;
   }
@@ -125,6 +133,7 @@ export class ReplicaTracker {
   /** The ISR committed in etcd (after this leader's own change or the controller's). */
   setIsr(isr: readonly number[]): void {
     this.isrSet = new Set(isr);
+    for (const [id, f] of this.followers) if (!this.isrSet.has(id)) f.fetchedSinceOut = false;
     this.recompute();
   }
 
@@ -137,14 +146,15 @@ export class ReplicaTracker {
 
   /**
    * Followers outside the ISR that hold everything committed, from the current leader epoch's
-   * start on (Kafka's rule: an ISR member must have the current epoch's data): to be added.
+   * start on (Kafka's rule: an ISR member must have the current epoch's data), as shown by a
+   * fetch made since they left it: to be added.
    */
   caughtUp(): number[] {
     const hw = this.partition.highWatermark;
     const epochStart = this.partition.epochEntries().at(-1)?.startOffset ?? 0;
     const out: number[] = [];
     for (const [id, f] of this.followers) {
-      if (!this.isrSet.has(id) && f.logEnd >= hw && f.logEnd >= epochStart && f.logEnd >= 0) out.push(id);
+      if (!this.isrSet.has(id) && f.fetchedSinceOut && f.logEnd >= hw && f.logEnd >= epochStart && f.logEnd >= 0) out.push(id);
     }
     return out;
   }

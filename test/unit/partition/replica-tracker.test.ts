@@ -95,6 +95,20 @@ describe('replica tracker', () => {
     expect(tracker.caughtUp()).toEqual([3]);
   });
 
+  it('takes a follower the ISR lost back only after it fetches again, however caught up it last looked', async () => {
+    const { leader, tracker, fetch } = await setup();
+    await leader.appendAsLeader(records('x', 4), 'leader').written;
+    await leader.log.flush();
+    await fetch(2);
+    await fetch(3);
+    expect(leader.highWatermark).toBe(4);
+    // 3 dies at the log's end; the controller removes it from the ISR in etcd.
+    tracker.setIsr([1, 2]);
+    expect(tracker.caughtUp()).toEqual([]);
+    await fetch(3);
+    expect(tracker.caughtUp()).toEqual([3]);
+  });
+
   it('ignores fetches from brokers that are not replicas', async () => {
     const { tracker } = await setup();
     expect(tracker.onFollowerFetch(9, 0, 0, 0)).toBe(false);
