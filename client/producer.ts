@@ -29,7 +29,7 @@ import { BATCH_BYTES_MAX, BATCH_HEADER_BYTES, FRAME_BYTES_MAX } from '../proto/c
 import { compressionId } from '../proto/compression.js';
 import {
   ConnectionClosedError, DeliveryTimeoutError, errorFromWire, InvalidRequestError, MessageTooLargeError, OutOfOrderSequenceError,
-  StrataError, UnknownServerError, UnknownTopicError,
+  RequestTimedOutError, StrataError, UnknownServerError, UnknownTopicError,
 } from '../proto/errors.js';
 import { isValidOffset } from '../proto/int64.js';
 import type { RecordHeader } from '../proto/record-batch.js';
@@ -626,6 +626,15 @@ export class Producer {
       (res) => this.onProduceResponse(batches, res),
       (err: unknown) => {
         const e = toStrataError(err);
+        if (e instanceof RequestTimedOutError && !conn.isClosed) {
+          // No answer within the ack timeout and its margin: the broker is frozen or cut off with
+          // its socket open. As Kafka's client does, drop that socket (its other requests fail
+          // and are retried) and look the leaders up again; otherwise every retry would go to the
+          // same silent socket until the delivery deadline, however soon a new leader is elected.
+          conn.terminateSocket();
+          this.unreachable.add(conn);
+          for (const b of batches) this.router.invalidate(b.topic);
+        }
         if (e instanceof ConnectionClosedError) this.unreachable.add(conn);
         for (const b of batches) this.onBatchError(b, e, true);
       },
