@@ -29,7 +29,11 @@ async function offsetsLogBytes(): Promise<number> {
   let total = 0;
   for (const d of await readdir(root)) {
     if (!d.startsWith('__consumer_offsets-')) continue;
-    for (const f of await readdir(join(root, d))) if (f.endsWith('.log')) total += (await stat(join(root, d, f))).size;
+    for (const f of await readdir(join(root, d))) {
+      if (!f.endsWith('.log')) continue;
+      // A cleaner swap may remove a segment between the listing and its stat: it holds nothing then.
+      total += (await stat(join(root, d, f)).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return { size: 0 }; throw err; })).size;
+    }
   }
   return total;
 }
