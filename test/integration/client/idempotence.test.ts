@@ -7,41 +7,17 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeResponse } from '../../../proto/messages.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
-import {
-  MessageTooLargeError, nodeSocketFactory, Strata, type RecordMetadata, type SocketFactory, type StrataSocket,
-} from '../../../client/index.js';
+import { losingProduceResponses } from '../../helpers/lossy-socket.js';
+import { MessageTooLargeError, Strata, type RecordMetadata } from '../../../client/index.js';
 
 let broker: TestBroker;
 
 beforeAll(async () => { broker = await startTestBroker(); });
 afterAll(async () => { await broker?.stop(); });
 
-/** Kills the connection instead of delivering the produce responses numbered in `drop` (1-based). */
-function losingProduceResponses(drop: ReadonlySet<number>): { factory: SocketFactory; dropped: () => number } {
-  let produceResponses = 0;
-  let dropped = 0;
-  const factory: SocketFactory = (url, handlers, options) => {
-    const socket: StrataSocket = nodeSocketFactory(url, {
-      onOpen: () => handlers.onOpen(),
-      onClose: (code, reason, error) => handlers.onClose(code, reason, error),
-      onMessage: (frame) => {
-        if (decodeResponse(frame).body === 'produce' && drop.has(++produceResponses)) {
-          dropped++;
-          socket.terminate();
-          return;
-        }
-        handlers.onMessage(frame);
-      },
-    }, options);
-    return socket;
-  };
-  return { factory, dropped: () => dropped };
-}
-
 async function produceWithLostResponses(topic: string, idempotent: boolean): Promise<{ metas: RecordMetadata[]; dropped: number }> {
-  const faults = losingProduceResponses(new Set([2, 5, 9]));
+  const faults = losingProduceResponses((n) => n === 2 || n === 5 || n === 9);
   const strata = new Strata({ brokers: broker.url, socketFactory: faults.factory, retry: { retries: 10, initialRetryTimeMs: 10 } });
   await strata.admin().createTopic({ name: topic, partitions: 3 });
   // Small batches and linger so there are many requests, several in flight at once.

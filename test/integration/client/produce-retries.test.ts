@@ -6,9 +6,9 @@
  * (retriable) after the broker wrote the batch once and recognised every retry as a duplicate.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeResponse } from '../../../proto/messages.js';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
-import { ConnectionClosedError, nodeSocketFactory, Strata, type SocketFactory, type StrataSocket } from '../../../client/index.js';
+import { losingProduceResponses } from '../../helpers/lossy-socket.js';
+import { ConnectionClosedError, Strata } from '../../../client/index.js';
 import { RETRIES_DEFAULT } from '../../../client/constants.js';
 
 let broker: TestBroker;
@@ -16,34 +16,13 @@ let broker: TestBroker;
 beforeAll(async () => { broker = await startTestBroker(); });
 afterAll(async () => { await broker?.stop(); });
 
-/** Kills the connection instead of delivering each of the first `n` produce responses. */
-function losingFirstProduceResponses(n: number): { factory: SocketFactory; dropped: () => number } {
-  let dropped = 0;
-  const factory: SocketFactory = (url, handlers, options) => {
-    const socket: StrataSocket = nodeSocketFactory(url, {
-      onOpen: () => handlers.onOpen(),
-      onClose: (code, reason, error) => handlers.onClose(code, reason, error),
-      onMessage: (frame) => {
-        if (dropped < n && decodeResponse(frame).body === 'produce') {
-          dropped++;
-          socket.terminate();
-          return;
-        }
-        handlers.onMessage(frame);
-      },
-    }, options);
-    return socket;
-  };
-  return { factory, dropped: () => dropped };
-}
-
 /** Short backoffs keep the test fast; `retries` is left out unless the case gives it. */
 const FAST = { initialRetryTimeMs: 5, maxRetryTimeMs: 20 };
 
 describe('produce retries', () => {
   it('retry a batch past the request retry count until it is acknowledged, when retries is not given', async () => {
     const lost = RETRIES_DEFAULT + 4;
-    const faults = losingFirstProduceResponses(lost);
+    const faults = losingProduceResponses((n) => n <= lost);
     const strata = new Strata({ brokers: broker.url, socketFactory: faults.factory, retry: FAST });
     try {
       await strata.admin().createTopic({ name: 'retries-unbounded', partitions: 1 });
@@ -59,7 +38,7 @@ describe('produce retries', () => {
   });
 
   it('stop after the retries the application gave, with the last failure as cause', async () => {
-    const faults = losingFirstProduceResponses(100);
+    const faults = losingProduceResponses((n) => n <= 100);
     const strata = new Strata({ brokers: broker.url, socketFactory: faults.factory, retry: { ...FAST, retries: 3 } });
     try {
       await strata.admin().createTopic({ name: 'retries-bounded', partitions: 1 });
