@@ -7,18 +7,19 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Strata } from '../../../client/index.js';
 import { removeDir, startBrokerProcess, type BrokerProcess } from '../../helpers/cli.js';
 // @ts-expect-error plain ESM shared with scripts/bench-browser.mjs, no typings
-import { launchChromium, pageRoundTrip, sdkPageRoutes, serveStatic } from '../../../scripts/browser-harness.mjs';
+import { pageRoundTrip, sdkPageRoutes, serveStatic } from '../../../scripts/browser-harness.mjs';
+import { openChromiumPage, type ChromiumPage } from '../../helpers/chromium.js';
 
 describe('the browser SDK in Chromium', () => {
   let site: { origin: string; close(): Promise<void> };
   let broker: BrokerProcess;
-  let browser: Browser;
+  let chromium: ChromiumPage;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
   let readmePage = '';
 
   beforeAll(async () => {
@@ -29,15 +30,14 @@ describe('the browser SDK in Chromium', () => {
     readmePage = snippet;
     site = await serveStatic({ ...sdkPageRoutes(), '/readme.html': { get text() { return readmePage.replaceAll('ws://127.0.0.1:7171', broker.url); }, type: 'text/html' } });
     broker = await startBrokerProcess(['--allowed-origins', site.origin]);
-    browser = await launchChromium();
-    page = await browser.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    chromium = await openChromiumPage();
+    ({ page, pageErrors } = chromium);
     await page.goto(`${site.origin}/index.html`);
     await page.waitForFunction(() => (window as unknown as { strataReady?: boolean }).strataReady === true);
   }, 90_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await chromium?.close();
     if (broker) {
       await broker.stop();
       await removeDir(broker.dataDir);
@@ -94,7 +94,7 @@ describe('the browser SDK in Chromium', () => {
   });
 
   it("runs the README's browser snippet as written", async () => {
-    const readmeTab = await browser.newPage();
+    const readmeTab = await chromium.browser.newPage();
     const errors: string[] = [];
     readmeTab.on('pageerror', (err) => errors.push(err.message));
     try {

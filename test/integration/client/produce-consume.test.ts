@@ -6,8 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
+import { take } from '../../helpers/take.js';
 import {
-  partitionForKey, Strata, type Consumer, type ConsumerRecord, type RecordMetadata,
+  partitionForKey, Strata, type ConsumerRecord, type RecordMetadata,
 } from '../../../client/index.js';
 
 const TOPIC = 'orders';
@@ -33,22 +34,6 @@ const byPartition: Produced[][] = Array.from({ length: PARTITIONS }, () => []);
 function valueOf(i: number): string {
   // 100-byte values, as in the throughput figures.
   return `value-${i}-`.padEnd(100, 'x');
-}
-
-/** Reads exactly `count` records from the consumer (failing on a timeout rather than hanging). */
-async function take(consumer: Consumer<string>, count: number, timeoutMs = 15_000): Promise<ConsumerRecord<string>[]> {
-  const out: ConsumerRecord<string>[] = [];
-  if (count === 0) return out;
-  const timer = setTimeout(() => { void consumer.close(); }, timeoutMs);
-  try {
-    for await (const r of consumer) {
-      out.push(r);
-      if (out.length >= count) break;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return out;
 }
 
 /**

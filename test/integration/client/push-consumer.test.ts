@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../../helpers/broker.js';
-import { Strata, type Consumer, type ConsumerRecord } from '../../../client/index.js';
+import { Strata } from '../../../client/index.js';
+import { take } from '../../helpers/take.js';
 
 let broker: TestBroker;
 let strata: Strata;
@@ -21,20 +22,6 @@ afterAll(async () => {
   await strata?.close();
   await broker?.stop();
 });
-
-async function take(consumer: Consumer<string>, count: number, timeoutMs = 20_000): Promise<ConsumerRecord<string>[]> {
-  const out: ConsumerRecord<string>[] = [];
-  const timer = setTimeout(() => { void consumer.close(); }, timeoutMs);
-  try {
-    for await (const r of consumer) {
-      out.push(r);
-      if (out.length >= count) break;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return out;
-}
 
 async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;

@@ -8,20 +8,19 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { FileCredentialStore } from '../../../broker/security/file-credential-store.js';
 import { scramCredentialFromPassword } from '../../../broker/security/scram-credential.js';
 import { Strata } from '../../../client/index.js';
 import { removeDir, startBrokerProcess, type BrokerProcess } from '../../helpers/cli.js';
-// @ts-expect-error plain ESM shared with scripts/bench-browser.mjs, no typings
-import { launchChromium } from '../../../scripts/browser-harness.mjs';
+import { CONSOLE_VIEWPORT, openChromiumPage, type ChromiumPage } from '../../helpers/chromium.js';
 
 describe('the web console with --auth scram', () => {
   let broker: BrokerProcess;
-  let browser: Browser;
+  let chromium: ChromiumPage;
   let page: Page;
+  let pageErrors: string[];
   let http = '';
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'strata-console-login-'));
@@ -35,13 +34,12 @@ describe('the web console with --auth scram', () => {
     } finally {
       await admin.close();
     }
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    chromium = await openChromiumPage(CONSOLE_VIEWPORT);
+    ({ page, pageErrors } = chromium);
   }, 90_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await chromium?.close();
     if (broker) {
       await broker.stop();
       await removeDir(broker.dataDir);

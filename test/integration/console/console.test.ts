@@ -9,11 +9,10 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Strata } from '../../../client/index.js';
 import { removeDir, runCli, startBrokerProcess, type BrokerProcess } from '../../helpers/cli.js';
-// @ts-expect-error plain ESM shared with scripts/bench-browser.mjs, no typings
-import { launchChromium } from '../../../scripts/browser-harness.mjs';
+import { CONSOLE_VIEWPORT, openChromiumPage, type ChromiumPage } from '../../helpers/chromium.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../.artifacts/console/', import.meta.url));
 const TOPIC = 'orders';
@@ -25,11 +24,11 @@ const TAIL_SHOW_MS_MAX = 1000;
 
 describe('the web console in Chromium', () => {
   let broker: BrokerProcess;
-  let browser: Browser;
+  let chromium: ChromiumPage;
   let page: Page;
+  let pageErrors: string[];
   let http = '';
   let node: Strata;
-  const pageErrors: string[] = [];
 
   async function shot(name: string): Promise<void> {
     await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
@@ -51,13 +50,12 @@ describe('the web console in Chromium', () => {
       topic: TOPIC,
       messages: Array.from({ length: RECORDS }, (_, i) => ({ key: `k${i}`, value: JSON.stringify({ n: i }), timestamp: T0 + i * 1000, headers: { i: String(i) } })),
     });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    chromium = await openChromiumPage(CONSOLE_VIEWPORT);
+    ({ page, pageErrors } = chromium);
   }, 90_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await chromium?.close();
     await node?.close();
     if (broker) {
       await broker.stop();
