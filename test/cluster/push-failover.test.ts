@@ -13,6 +13,8 @@ import { startBrokerCluster, type BrokerCluster } from './harness/broker-cluster
 import { until } from './harness/nodes.js';
 
 let cluster: BrokerCluster;
+/** Records per send: one record per send cost ~40 ms each at load 10 (12 s for the first 300). */
+const SEND_RECORDS = 10;
 
 beforeAll(async () => { cluster = await startBrokerCluster({ brokers: 3 }); }, 60_000);
 afterAll(async () => { await cluster?.stop(); });
@@ -49,11 +51,16 @@ describe('push delivery when the partition leader moves', () => {
     })();
 
     const acked = new Map<number, string>();
-    /** Sends `n` records one by one through `producer`, remembering what was acknowledged where. */
+    /**
+     * Sends `n` records through `producer`, SEND_RECORDS to a send and one send at a time (so the
+     * consumer is pushed many small appends), remembering what was acknowledged where.
+     */
     const write = async (producer: ReturnType<Strata['producer']>, prefix: string, n: number): Promise<void> => {
-      for (let i = 0; i < n; i++) {
-        const [m] = await producer.send({ topic: 'pushmove', messages: [{ value: `${prefix}${i}` }] });
-        acked.set(m!.offset, `${prefix}${i}`);
+      for (let i = 0; i < n; i += SEND_RECORDS) {
+        const values = Array.from({ length: Math.min(SEND_RECORDS, n - i) }, (_, j) => `${prefix}${i + j}`);
+        const metas = await producer.send({ topic: 'pushmove', messages: values.map((value) => ({ value })) });
+        expect(metas.length).toBe(values.length);
+        metas.forEach((m, j) => acked.set(m.offset, values[j]!));
       }
     };
     const lastAcked = (): number => Math.max(...acked.keys());
