@@ -52,7 +52,7 @@ import { HttpRouter } from './http/http-router.js';
 import { BrokerMetrics } from './metrics/broker-metrics.js';
 import { partitionsReadiness, type Readiness, type ReadinessSource } from './http/readiness.js';
 import { descriptorsNeeded, openFileLimit } from './fd-limit.js';
-import { KafkaServer } from './kafka/kafka-server.js';
+import type { KafkaServer } from './kafka/kafka-server.js';
 import { BrokerSecurity } from './security/broker-security.js';
 import { TlsMaterial } from './security/tls-material.js';
 import { LogCleaner } from './storage/cleaner/log-cleaner.js';
@@ -409,6 +409,9 @@ export class Broker implements ReadinessSource {
     const url = this.formatUrl(this.boundAddress);
     this.logger.info({ url, topics: this.topicManager.size }, 'broker listening');
     if (config.kafka) {
+      // Imported here: the Kafka listener's codecs and API adapters cost start-up CPU that a
+      // broker started with --kafka-listen off has no use for.
+      const { KafkaServer } = await import('./kafka/kafka-server.js');
       this.kafkaServer = new KafkaServer({
         host: config.kafka.host,
         port: config.kafka.port,
