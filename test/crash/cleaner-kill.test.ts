@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '../unit/storage/helpers.js';
 import { expectWholeAfterCrash, fillSwapTestLog, SWAP_TEST_CONFIG } from '../unit/storage/cleaner/helpers.js';
 
@@ -29,18 +29,20 @@ function runChild(dir: string, step: string, nth: number): Promise<{ code: numbe
   });
 }
 
-describe('cleaner crash safety under kill -9', () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  beforeEach(async () => ({ dir, cleanup } = await tempDir('strata-cleaner-kill-')));
-  afterEach(async () => cleanup());
-
+// Each step has its own temp dir and child process, so the steps run side by side: most of a
+// case is a child's node start and fsyncs, which leave the CPU to the others.
+describe.concurrent('cleaner crash safety under kill -9', () => {
   for (const [step, nth] of STEPS) {
     it(`reopens whole after kill -9 at ${step} #${nth}`, async () => {
-      const original = await fillSwapTestLog(dir);
-      const child = await runChild(dir, step, nth);
-      expect(child.signal, child.out).toBe('SIGKILL');
-      await expectWholeAfterCrash(dir, original);
+      const { dir, cleanup } = await tempDir('strata-cleaner-kill-');
+      try {
+        const original = await fillSwapTestLog(dir);
+        const child = await runChild(dir, step, nth);
+        expect(child.signal, child.out).toBe('SIGKILL');
+        await expectWholeAfterCrash(dir, original);
+      } finally {
+        await cleanup();
+      }
     });
   }
 });

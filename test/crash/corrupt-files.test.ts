@@ -27,6 +27,10 @@ afterAll(async () => {
   await clean?.remove();
 });
 
+/**
+ * Starts a broker on a damaged copy of `golden`, runs `check`, and always cleans up. Every case
+ * has its own copy and broker, so the cases run side by side (describe.concurrent).
+ */
 async function withDamaged(golden: Golden, damage: (dir: string) => Promise<void>, check: (b: BrokerChild) => Promise<void>): Promise<void> {
   const dir = await copyOf(golden);
   let broker: BrokerChild | null = null;
@@ -44,7 +48,7 @@ function flip(buf: Buffer, at: number): void {
   buf[at] = buf[at]! ^ 0xff;
 }
 
-describe('a sealed segment with flipped bytes', () => {
+describe.concurrent('a sealed segment with flipped bytes', () => {
   for (const start of ['after a clean shutdown', 'after a crash, with the checkpoint past it'] as const) {
     it(`reports the corrupt range as CorruptLogError and serves the rest (${start})`, async () => {
       const segs = await segments(clean.dir);
@@ -106,7 +110,7 @@ describe('a sealed segment with flipped bytes', () => {
   });
 });
 
-describe('damaged index files', () => {
+describe.concurrent('damaged index files', () => {
   const damages: Record<string, (path: string) => Promise<void>> = {
     deleted: (p) => unlink(p),
     'truncated to 5 bytes': (p) => truncate(p, 5),
@@ -149,7 +153,7 @@ describe('damaged index files', () => {
   }
 });
 
-describe('damaged recovery-point checkpoint', () => {
+describe.concurrent('damaged recovery-point checkpoint', () => {
   const damages: Record<string, (path: string) => Promise<void>> = {
     deleted: (p) => unlink(p),
     truncated: async (p) => truncate(p, Math.floor((await readFile(p)).length / 2)),

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Strata } from '../../client/index.js';
 import { encodeRecordBatch } from '../../proto/record-batch.js';
 import { startBroker, waitFor, type BrokerChild } from './harness/broker-process.js';
-import { batchesIn, buildGolden, copyOf, sdkRead, segments, TOPIC, type Golden } from './harness/fixture.js';
+import { batchesIn, buildGolden, copyOf, sdkRead, segments, TOPIC, type BatchOnDisk, type Golden } from './harness/fixture.js';
 
 let golden: Golden;
 
@@ -56,21 +56,26 @@ async function waitForLog(broker: BrokerChild, msg: string): Promise<Record<stri
   return broker.find(msg)[0]!;
 }
 
-describe('torn active segment', () => {
-  it('keeps the valid prefix when the active segment is cut at arbitrary bytes', async () => {
-    const segs = await segments(golden.dir);
-    const active = segs[segs.length - 1]!;
-    const batches = await batchesIn(active.log);
-    expect(batches.length).toBeGreaterThanOrEqual(2);
-    const last = batches[batches.length - 1]!;
-    const cuts = [
-      { at: last.position + last.size - 1, kept: last.baseOffset }, // one byte short
-      { at: last.position + 30, kept: last.baseOffset }, // inside the header
-      { at: last.position + 3, kept: last.baseOffset }, // inside the length prefix
-      { at: last.position, kept: last.baseOffset }, // exactly at a batch boundary: nothing torn
-      { at: 7, kept: active.base }, // inside the segment's first batch
-    ];
-    for (const cut of cuts) {
+/** Where the active segment is cut, given its last batch and base offset: the byte, and the records kept. */
+const CUTS: Record<string, (last: BatchOnDisk, activeBase: number) => { at: number; kept: number }> = {
+  'one byte short of its last batch\'s end': (last) => ({ at: last.position + last.size - 1, kept: last.baseOffset }),
+  'inside the last batch\'s header': (last) => ({ at: last.position + 30, kept: last.baseOffset }),
+  'inside the last batch\'s length prefix': (last) => ({ at: last.position + 3, kept: last.baseOffset }),
+  'exactly at a batch boundary (nothing torn)': (last) => ({ at: last.position, kept: last.baseOffset }),
+  'inside the segment\'s first batch': (_, activeBase) => ({ at: 7, kept: activeBase }),
+};
+
+// Every case damages its own copy of the golden log and starts its own broker: they run side
+// by side (most of a case is a broker's node start and fsyncs, which leave the CPU to others).
+describe.concurrent('torn active segment', () => {
+  for (const [where, cutAt] of Object.entries(CUTS)) {
+    it(`keeps the valid prefix when the active segment is cut ${where}`, async () => {
+      const segs = await segments(golden.dir);
+      const active = segs[segs.length - 1]!;
+      const batches = await batchesIn(active.log);
+      expect(batches.length).toBeGreaterThanOrEqual(2);
+      const last = batches[batches.length - 1]!;
+      const cut = cutAt(last, active.base);
       await withDamaged(async (dir) => {
         await truncate(active.log.replace(golden.dir, dir), cut.at);
       }, async (broker) => {
@@ -80,8 +85,8 @@ describe('torn active segment', () => {
         }
         await expectPrefixThenAppend(broker, cut.kept);
       });
-    }
-  });
+    });
+  }
 
   it('drops a zero-filled tail (blocks allocated but never written)', async () => {
     const segs = await segments(golden.dir);
@@ -121,7 +126,7 @@ describe('torn active segment', () => {
   });
 });
 
-describe('leftovers of interrupted segment rolls', () => {
+describe.concurrent('leftovers of interrupted segment rolls', () => {
   it('removes stray temp files and index files without a log, and keeps going', async () => {
     const segs = await segments(golden.dir);
     const next = String(golden.values.length).padStart(20, '0');
