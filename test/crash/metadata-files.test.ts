@@ -6,10 +6,10 @@
  *     out a producer id that already has batches in a log, or a new producer's first batches
  *     would be taken for retries of the old one's and silently dropped.
  */
-import { mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../proto/record-batch.js';
 import { startBroker, waitFor, type BrokerChild } from './harness/broker-process.js';
 import { produceBody, readPartition, WireClient } from './harness/wire-client.js';
@@ -53,6 +53,35 @@ describe('broker metadata files', () => {
     await expect(readFile(join(dir, 'topics.json.tmp'))).rejects.toThrow(/ENOENT/);
   });
 
+  /**
+   * What every producer-ids.json case damages: a log with batches of three producers (ids the
+   * broker handed out) and the broker killed, made once; each case damages its own copy.
+   */
+  let crashed: { dir: string; used: number[] } | null = null;
+  beforeAll(async () => {
+    const at = await mkdtemp(join(tmpdir(), 'strata-meta-ids-'));
+    crashed = { dir: at, used: [] };
+    const broker = await startBroker(at);
+    const client = await WireClient.handshake(broker.url);
+    try {
+      await client.request({ createTopics: { topics: [{ name: 'ids' }] } });
+      for (let i = 0; i < 3; i++) {
+        const pid = Number((await client.request({ initProducerId: {} })).initProducerId!.producerId);
+        crashed.used.push(pid);
+        const batch = encodeRecordBatch([{ value: Buffer.from(`old-${pid}-0`) }, { value: Buffer.from(`old-${pid}-1`) }],
+          { producerId: pid, producerEpoch: 0, baseSequence: 0 });
+        const res = await client.request(produceBody('ids', 0, batch));
+        expect(res.produce!.topics![0]!.partitions![0]!.error ?? null).toBeNull();
+      }
+    } finally {
+      client.terminate();
+      await broker.kill();
+    }
+  }, 30_000);
+  afterAll(async () => {
+    if (crashed) await rm(crashed.dir, { recursive: true, force: true });
+  });
+
   const damages: Record<string, (path: string) => Promise<void>> = {
     deleted: (p) => unlink(p),
     'truncated to nothing': (p) => truncate(p, 0),
@@ -61,21 +90,11 @@ describe('broker metadata files', () => {
   };
   for (const [how, damage] of Object.entries(damages)) {
     it(`never hands out a producer id already in a log when producer-ids.json is ${how}`, async () => {
-      let { broker, client } = await boot();
-      await client.request({ createTopics: { topics: [{ name: 'ids' }] } });
-      const used: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const pid = Number((await client.request({ initProducerId: {} })).initProducerId!.producerId);
-        used.push(pid);
-        const batch = encodeRecordBatch([{ value: Buffer.from(`old-${pid}-0`) }, { value: Buffer.from(`old-${pid}-1`) }],
-          { producerId: pid, producerEpoch: 0, baseSequence: 0 });
-        const res = await client.request(produceBody('ids', 0, batch));
-        expect(res.produce!.topics![0]!.partitions![0]!.error ?? null).toBeNull();
-      }
-      await broker.kill();
+      const used = crashed!.used;
+      await cp(crashed!.dir, dir, { recursive: true });
       await damage(join(dir, PRODUCER_IDS));
 
-      ({ broker, client } = await boot());
+      let { broker, client } = await boot();
       const res = await client.request({ initProducerId: {} });
       expect(res.error ?? null).toBeNull();
       const fresh = Number(res.initProducerId!.producerId);
