@@ -21,8 +21,8 @@ class Tally {
   readonly latency = new LatencyHistogram();
   bytes = 0;
 
-  add(latencyMs: number, bytes: number): void {
-    this.latency.record(latencyMs);
+  add(latencyMs: number, bytes: number, records: number): void {
+    this.latency.record(latencyMs, records);
     this.bytes += bytes;
   }
 
@@ -57,12 +57,15 @@ export class E2eStats {
 
   get received(): number { return this.all.latency.count; }
 
-  /** A record sent at `sendMs` with `bytes` of key and value arrived at `nowMs`. */
-  record(sendMs: number, bytes: number, nowMs: number): void {
+  /**
+   * `records` records sent at `sendMs`, with `bytes` of keys and values in all, arrived at
+   * `nowMs` (records of one send() that arrive together are counted in one call).
+   */
+  record(sendMs: number, bytes: number, nowMs: number, records = 1): void {
     const latencyMs = nowMs - sendMs;
-    this.all.add(latencyMs, bytes);
-    if (sendMs >= this.warmupEndMs && this.warmupEndMs > this.startMs) this.steady.add(latencyMs, bytes);
-    this.window.add(latencyMs, bytes);
+    this.all.add(latencyMs, bytes, records);
+    if (sendMs >= this.warmupEndMs && this.warmupEndMs > this.startMs) this.steady.add(latencyMs, bytes, records);
+    this.window.add(latencyMs, bytes, records);
     if (nowMs - this.windowStartMs >= REPORT_INTERVAL_MS) {
       this.println(`${this.window.describe('', nowMs - this.windowStartMs)}.`);
       this.window = new Tally();
