@@ -27,15 +27,26 @@ interface InfoDoc {
 
 describe('consumer groups in a cluster', () => {
   it('creates __consumer_offsets as a replicated topic (RF 3, full ISR) once three brokers are live', async () => {
-    let doc: InfoDoc | null = null;
-    await until(async () => {
-      const info = await cluster.cli(['cluster', 'info', '--topic', '__consumer_offsets', '--format', 'json']);
-      if (info.code !== 0) return false;
-      doc = JSON.parse(info.stdout) as InfoDoc;
-      const t = doc.topics.find((x) => x.name === '__consumer_offsets');
+    const ready = (d: InfoDoc): boolean => {
+      const t = d.topics.find((x) => x.name === '__consumer_offsets');
       return t !== undefined && t.partitions.length === OFFSETS_PARTITIONS && t.partitions.every((p) => p.leader > 0 && p.isr.length === 3);
+    };
+    // Polled through the SDK in this process (the same ClusterInfo); the CLI's JSON is read once it holds.
+    await until(async () => {
+      const c = new Strata({ brokers: cluster.bootstrap(), retry: { retries: 0 } });
+      try {
+        return ready(await c.admin().clusterInfo(['__consumer_offsets']));
+      } catch {
+        return false;
+      } finally {
+        await c.close().catch(() => undefined);
+      }
     }, 20_000, 'the offsets topic to have a leader and a full ISR on every partition');
-    const t = doc!.topics.find((x) => x.name === '__consumer_offsets')!;
+    const info = await cluster.cli(['cluster', 'info', '--topic', '__consumer_offsets', '--format', 'json']);
+    expect(info.code, info.stderr).toBe(0);
+    const doc = JSON.parse(info.stdout) as InfoDoc;
+    expect(ready(doc)).toBe(true);
+    const t = doc.topics.find((x) => x.name === '__consumer_offsets')!;
     for (const p of t.partitions) expect(p.replicas.sort()).toEqual([1, 2, 3]);
     // Leaderships are spread: no broker coordinates every group.
     expect(new Set(t.partitions.map((p) => p.leader)).size).toBe(3);
@@ -55,7 +66,7 @@ describe('consumer groups in a cluster', () => {
       await client.admin().createTopic({ name: TOPIC, partitions: PARTITIONS, replicationFactor: 3 });
       await produce(client, TOPIC, PARTITIONS, 0, N);
 
-      const coordinator = await offsetsLeader(GROUP);
+      const coordinator = (await offsetsLeader(GROUP))!;
       expect(cluster.ids).toContain(coordinator);
 
       // Two members, each recording what it was handed and every rebalance callback it saw; a
@@ -88,7 +99,7 @@ describe('consumer groups in a cluster', () => {
 
       await cluster.kill(coordinator);
       const killedAt = Date.now();
-      const movedMs = await until(async () => (await offsetsLeader(GROUP)) !== coordinator, 30_000, 'a new leader of the offsets partition');
+      const movedMs = await until(() => movedFrom(GROUP, coordinator), 30_000, 'a new leader of the offsets partition');
       // The new coordinator restored the group from the offsets log: it describes the same
       // generation and members, and the members' commits are accepted there.
       const admin = client.groupAdmin();
@@ -156,7 +167,8 @@ describe('consumer groups in a cluster', () => {
       const PARTITIONS = 4;
       await client.admin().createTopic({ name: TOPIC, partitions: PARTITIONS, replicationFactor: 3 });
       await produce(client, TOPIC, PARTITIONS, 0, 400);
-      const coordinator = await offsetsLeader(GROUP);
+      const coordinator = (await offsetsLeader(GROUP))!;
+      expect(cluster.ids).toContain(coordinator);
       const events: string[] = [];
       const seen = new Map<string, number>();
       const start = (m: string): GroupConsumer<string> => {
@@ -186,7 +198,7 @@ describe('consumer groups in a cluster', () => {
       await a.close();
       await loops[0];
       await cluster.kill(coordinator);
-      await until(async () => (await offsetsLeader(GROUP)) !== coordinator, 30_000, 'a new leader of the offsets partition');
+      await until(() => movedFrom(GROUP, coordinator), 30_000, 'a new leader of the offsets partition');
       const eventsBefore = events.length;
       const again = start('static-a');
       await again.subscribe(TOPIC);
@@ -216,11 +228,28 @@ describe('consumer groups in a cluster', () => {
 });
 
 /** Which broker coordinates `group`: the leader of its offsets partition. */
-async function offsetsLeader(group: string): Promise<number> {
-  const info = await cluster.cli(['cluster', 'info', '--topic', '__consumer_offsets', '--format', 'json']);
-  const doc = JSON.parse(info.stdout) as InfoDoc;
-  const index = OffsetStore.partitionFor(group, OFFSETS_PARTITIONS);
-  return doc.topics[0]!.partitions.find((p) => p.partition === index)!.leader;
+/**
+ * Leader of the group's offsets partition as the live brokers report it: the ClusterInfo the
+ * CLI's `cluster info` makes, from an SDK client in this process (a poll starts no node
+ * process). -1 while there is none, null while no broker answers.
+ */
+async function offsetsLeader(group: string): Promise<number | null> {
+  const c = new Strata({ brokers: cluster.bootstrap(), retry: { retries: 0 } });
+  try {
+    const info = await c.admin().clusterInfo(['__consumer_offsets']);
+    const index = OffsetStore.partitionFor(group, OFFSETS_PARTITIONS);
+    return info.topics[0]?.partitions.find((p) => p.partition === index)?.leader ?? null;
+  } catch {
+    return null;
+  } finally {
+    await c.close().catch(() => undefined);
+  }
+}
+
+/** The leader changed from `from` to a live broker. */
+async function movedFrom(group: string, from: number): Promise<boolean> {
+  const l = await offsetsLeader(group);
+  return l !== null && l > 0 && l !== from;
 }
 
 /** Records v<from>..v<to-1>, record i to partition i % partitions, idempotent acks=all. */
