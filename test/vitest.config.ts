@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { HeavyFirstSequencer } from './sequencer.js';
 
 export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
@@ -20,5 +21,7 @@ export default defineConfig({
     // Two cores: integration tests spawn brokers, so bound parallelism to keep timings sane.
     pool: 'forks',
     maxWorkers: 2,
+    // Process-heavy directories first when vitest has no durations from an earlier run (CI).
+    sequence: { sequencer: HeavyFirstSequencer },
   },
 });
