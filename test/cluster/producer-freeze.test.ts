@@ -33,11 +33,20 @@ describe('producer and a frozen leader', () => {
         const [m] = await producer.send({ topic: 'frozen', messages: [{ value: 'after' }] });
         expect(Date.now() - frozenAt).toBeLessThan(FIRST_ACK_MS_MAX);
         expect(m!.offset).toBe(1);
+        // Asked while the old leader is still frozen, of the brokers that answer: once it
+        // resumes it may take the partition back at once as preferred leader (the full suite
+        // at 21:04 saw that when this was asked after the resume).
+        const others = new Strata({ brokers: cluster.ids.filter((id) => id !== leader).map((id) => cluster.url(id)).join(','), retry: { retries: 0 } });
+        try {
+          const d = await others.admin().describeTopic('frozen');
+          expect(d.partitions[0]!.leader).not.toBe(leader);
+          expect(d.partitions[0]!.leader).toBeGreaterThan(0);
+        } finally {
+          await others.close();
+        }
       } finally {
         cluster.resume(leader);
       }
-      const d = await client.admin().describeTopic('frozen');
-      expect(d.partitions[0]!.leader).not.toBe(leader);
     } finally {
       await client.close();
     }
