@@ -24,6 +24,7 @@ import type { GroupConsumer } from './group/group-consumer.js';
 import type { GroupConsumerOptions } from './group/group-options.js';
 import { LeaderRouter } from './leader-router.js';
 import { NOOP_LOGGER, type Logger } from './logger.js';
+import { BrokerDirectory } from './broker-directory.js';
 import { Producer } from './producer.js';
 import { resolveProducerOptions, type ProducerOptions } from './producer-options.js';
 import { resolveRetryPolicy, type RetryOptions, type RetryPolicy } from './retry.js';
@@ -126,6 +127,8 @@ export class Strata {
   private securityAdminClient: SecurityAdmin | null = null;
   private closed = false;
   private readonly throttle = new ThrottleCounter();
+  /** The brokers learned by any of this client's producers, consumers and admin clients. */
+  private readonly directory = new BrokerDirectory();
 
   constructor(options: ClientOptions = {}) {
     this.opts = resolveClientOptions(options);
@@ -142,7 +145,7 @@ export class Strata {
     const producer = new Producer(resolved, {
       connection,
       ownsConnection: true,
-      router: new LeaderRouter({ first: connection, bootstrap: this.opts.bootstrap }),
+      router: new LeaderRouter({ first: connection, bootstrap: this.opts.bootstrap, directory: this.directory }),
       retry: options.retry ? resolveRetryPolicy(options.retry) : this.opts.retry,
       requestTimeoutMs: this.opts.requestTimeoutMs,
       logger: this.opts.logger,
@@ -165,6 +168,7 @@ export class Strata {
       const member = createGroupConsumer<Uint8Array>(options, {
         connection: this.newConnection(),
         bootstrap: this.opts.bootstrap,
+        directory: this.directory,
         retry: options.retry ? resolveRetryPolicy(options.retry) : this.opts.retry,
         requestTimeoutMs: this.opts.requestTimeoutMs,
         clientId: this.opts.clientId,
@@ -177,7 +181,7 @@ export class Strata {
     const consumer = new Consumer<Uint8Array>(resolveConsumerOptions(options), {
       connection,
       ownsConnection: true,
-      router: new LeaderRouter({ first: connection, bootstrap: this.opts.bootstrap }),
+      router: new LeaderRouter({ first: connection, bootstrap: this.opts.bootstrap, directory: this.directory }),
       retry: options.retry ? resolveRetryPolicy(options.retry) : this.opts.retry,
       requestTimeoutMs: this.opts.requestTimeoutMs,
       logger: this.opts.logger,
@@ -193,7 +197,7 @@ export class Strata {
       this.adminConn = this.newConnection();
       this.adminClient = new Admin({
         connection: this.adminConn, retry: this.opts.retry,
-        router: new LeaderRouter({ first: this.adminConn, bootstrap: this.opts.bootstrap }),
+        router: new LeaderRouter({ first: this.adminConn, bootstrap: this.opts.bootstrap, directory: this.directory }),
       });
     }
     return this.adminClient;
@@ -203,7 +207,7 @@ export class Strata {
   groupAdmin(): GroupAdmin {
     this.admin();
     if (!this.groupAdminClient) {
-      this.groupAdminRouter = new LeaderRouter({ first: this.adminConn!, bootstrap: this.opts.bootstrap });
+      this.groupAdminRouter = new LeaderRouter({ first: this.adminConn!, bootstrap: this.opts.bootstrap, directory: this.directory });
       this.groupAdminClient = new GroupAdmin({ connection: this.adminConn!, retry: this.opts.retry, router: this.groupAdminRouter });
     }
     return this.groupAdminClient;

@@ -10,8 +10,9 @@
  *
  * Refresh: a leader-related failure (NotLeaderOrFollower, FencedLeaderEpoch,
  * UnknownLeaderEpoch, LeaderNotAvailable, a lost connection) calls `invalidate(topic)`; the next
- * lookup of that topic finds no leader and the caller asks `refresh(topic)`, which tries the
- * brokers one after the other (known ones first, then the bootstrap list) until one answers.
+ * lookup of that topic finds no leader and the caller asks `refresh(topic)`, which asks the
+ * brokers it knows and the bootstrap list side by side, and when none answers the brokers its
+ * client's other routers learned (broker-directory.ts).
  * Concurrent refreshes of one topic share a request. Partitions without a leader stay unknown
  * (callers back off and refresh again).
  *
@@ -19,6 +20,7 @@
  */
 import { ConnectionClosedError, errorFromWire, FencedLeaderEpochError, UnknownTopicError, LeaderNotAvailableError, NotLeaderOrFollowerError, StrataError, UnknownLeaderEpochError } from '../proto/errors.js';
 import type { Connection, ResponseBody } from './connection.js';
+import { BrokerDirectory } from './broker-directory.js';
 
 /** Brokers a refresh tries before giving up (each answers or fails within its request timeout). */
 export const METADATA_BROKERS_TRIED_MAX = 16;
@@ -35,6 +37,8 @@ export interface LeaderRouterOptions {
   readonly bootstrap?: readonly string[];
   /** Opens (lazily) a connection to `url`. @default `first.withUrl(url)` */
   readonly connect?: (url: string) => Connection;
+  /** The brokers the owning client learned, shared with its other routers. @default this router's own */
+  readonly directory?: BrokerDirectory;
 }
 
 export class LeaderRouter {
@@ -51,10 +55,12 @@ export class LeaderRouter {
 
   private readonly bootstrap: readonly string[];
   private readonly connect: (url: string) => Connection;
+  private readonly directory: BrokerDirectory;
 
   constructor(private readonly opts: LeaderRouterOptions) {
     this.bootstrap = opts.bootstrap ?? [];
     this.connect = opts.connect ?? ((url) => opts.first.withUrl(url));
+    this.directory = opts.directory ?? new BrokerDirectory();
     this.byUrl.set(opts.first.url, opts.first);
     this.preferred = opts.first;
   }
@@ -152,15 +158,38 @@ export class LeaderRouter {
 
   private async askAny(topics: string[]): Promise<ResponseBody<'metadata'>> {
     if (this.closed) throw new ConnectionClosedError('the client is closed');
-    const candidates: Connection[] = [];
-    const add = (c: Connection): void => { if (!c.isClosed && !candidates.includes(c)) candidates.push(c); };
-    if (this.preferred) add(this.preferred);
-    add(this.opts.first);
-    for (const c of this.byNode.values()) add(c);
-    for (const url of this.bootstrap) add(this.connectionTo(url));
-    if (candidates.length === 0) throw new ConnectionClosedError('no broker to ask for metadata');
-    // Asked side by side: a dead broker's connection may sit in its reconnect backoff for
-    // seconds, and during a failover the broker asked last is often the one that died.
+    const asked: Connection[] = [];
+    const add = (into: Connection[], c: Connection): void => { if (!c.isClosed && !asked.includes(c) && !into.includes(c)) into.push(c); };
+    const known: Connection[] = [];
+    if (this.preferred) add(known, this.preferred);
+    add(known, this.opts.first);
+    for (const c of this.byNode.values()) add(known, c);
+    for (const url of this.bootstrap) add(known, this.connectionTo(url));
+    if (known.length === 0 && [...this.directory.entries()].length === 0) throw new ConnectionClosedError('no broker to ask for metadata');
+    let failure: unknown = new ConnectionClosedError('no broker to ask for metadata');
+    if (known.length > 0) {
+      asked.push(...known);
+      try {
+        return await this.askSideBySide(known, topics);
+      } catch (err) {
+        if (!(err instanceof StrataError) || !err.retriable) throw err;
+        failure = err;
+      }
+    }
+    // None of those answered: try the brokers the client's other routers learned (when brokers
+    // restarted elsewhere, every address the application gave may be dead while these live).
+    const learned: Connection[] = [];
+    for (const [, url] of this.directory.entries()) add(learned, this.connectionTo(url));
+    if (learned.length === 0) throw failure;
+    return this.askSideBySide(learned, topics);
+  }
+
+  /**
+   * Metadata from whichever of `candidates` answers first. Asked side by side: a dead broker's
+   * connection may sit in its reconnect backoff for seconds, and during a failover the broker
+   * asked last is often the one that died.
+   */
+  private async askSideBySide(candidates: Connection[], topics: string[]): Promise<ResponseBody<'metadata'>> {
     const asks = candidates.slice(0, METADATA_BROKERS_TRIED_MAX).map(async (conn) => {
       const res = await conn.request('metadata', { topics });
       return { conn, res };
@@ -183,8 +212,9 @@ export class LeaderRouter {
     for (const b of res.brokers ?? []) {
       const id = b.nodeId ?? -1;
       if (id < 0 || !b.url) continue;
-      const before = this.nodeUrls.get(id);
+      const before = this.nodeUrls.get(id) ?? this.directory.urlOf(id);
       this.nodeUrls.set(id, b.url);
+      this.directory.learn(id, b.url);
       // A broker that came back on another address: the old connection leads nowhere.
       const c = this.byNode.get(id);
       if (before !== undefined && before !== b.url && c && id !== answering && this.byUrl.get(before) === c) this.byNode.delete(id);
@@ -205,7 +235,7 @@ export class LeaderRouter {
   nodeConnection(id: number): Connection | null {
     const c = this.byNode.get(id);
     if (c && !c.isClosed) return c;
-    const url = this.nodeUrls.get(id);
+    const url = this.nodeUrls.get(id) ?? this.directory.urlOf(id);
     if (!url) return null;
     const conn = this.connectionTo(url);
     this.byNode.set(id, conn);

@@ -17,7 +17,7 @@ export function createGroupConsumer<V>(options: GroupConsumerOptions, deps: Grou
   const fetching = resolveConsumerOptions({ ...options, defaultOffset: 'latest' });
   // One router for fetching, offset lookups and the coordinator: the connection the application
   // dialled serves as whichever broker it is, others are opened at their advertised URLs.
-  const router = new LeaderRouter({ first: deps.connection, ...(deps.bootstrap ? { bootstrap: deps.bootstrap } : {}) });
+  const router = new LeaderRouter({ first: deps.connection, ...(deps.bootstrap ? { bootstrap: deps.bootstrap } : {}), ...(deps.directory ? { directory: deps.directory } : {}) });
   const coordinator = new CoordinatorLink(group.groupId, router, deps.logger);
   const inner = new Consumer<V>(fetching, {
     connection: deps.connection,

@@ -23,6 +23,7 @@
  * Concurrency: one reading loop at a time (iterator or batches()); everything else may be
  * called from inside it.
  */
+import type { BrokerDirectory } from '../broker-directory.js';
 import {
   ConnectionClosedError, InvalidConfigError, InvalidRequestError, NoOffsetForPartitionError, OffsetOutOfRangeError,
   StrataError, UnknownServerError,
@@ -48,6 +49,8 @@ export interface GroupConsumerDeps {
   logger: Logger;
   /** Every bootstrap URL (the connection's included), for finding a live broker when that one is down. */
   bootstrap?: readonly string[];
+  /** The brokers the owning client learned, shared with its other routers. */
+  directory?: BrokerDirectory;
 }
 
 /** What createGroupConsumer adds: the router the inner consumer fetches through, and the coordinator found through it. */
