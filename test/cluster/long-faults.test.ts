@@ -38,6 +38,8 @@ const PARTITIONS = 3;
 const TOPIC = 'ledger';
 /** Longest the cluster may take to be whole again after a fault is healed. */
 const RECOVERY_MS_MAX = 45_000;
+/** Longest the final read-back of every partition from earliest may take. */
+const FINAL_READ_MS_MAX = 120_000;
 const RETRY = { retries: 1_000, initialRetryTimeMs: 50, maxRetryTimeMs: 500 };
 
 const ALL_KINDS = ['kill', 'pause', 'isolate', 'asym', 'etcd-kill', 'etcd-pause'] as const;
@@ -188,10 +190,12 @@ describe.skipIf(FAULTS <= 0)('long random-fault run', () => {
       await until(() => acked.size > before + 50, 30_000, 'acknowledgements after the fault');
     }
 
+    process.stderr.write('faults done: stopping the writer\n');
     stop = true;
     await writer;
     await producer.close();
     await wholeAgain();
+    process.stderr.write('writer stopped, cluster whole: checking the final logs\n');
 
     // ---- the final logs ----
     let divergent = 0;
@@ -211,28 +215,48 @@ describe.skipIf(FAULTS <= 0)('long random-fault run', () => {
     const needed = new Array<number>(PARTITIONS).fill(0);
     for (const { partition, offset } of acked.values()) needed[partition] = Math.max(needed[partition]!, offset + 1);
     let ends: Array<{ offset: number }> = [];
+    let hwShort = false;
     await until(async () => {
       ends = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => reader.admin().listOffsets(TOPIC, p, 'latest')));
       return ends.every((e, p) => e.offset >= needed[p]!);
-    }, 15_000, 'high watermarks covering every acknowledged offset').catch(() => undefined);
+    }, 15_000, 'high watermarks covering every acknowledged offset').catch(() => { hwShort = true; });
+    // The long-lived client reads it back: every broker has moved to another port by now.
     const check = reader.consumer({ decode: 'utf8', maxWaitMs: 100 });
     await check.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: TOPIC, partition, offset: 'earliest' as const })));
     const total = ends.reduce((n, e) => n + e.offset, 0);
     let got = 0;
-    if (total > 0) {
-      for await (const r of check) {
-        if (!finalLogs[r.partition]!.has(r.offset)) got++;
-        finalLogs[r.partition]!.set(r.offset, r.value!);
-        if (got >= total) break;
+    // Bounded: a read-back that stalls is a finding to report, not a hang of the run.
+    const progress = (): string => finalLogs.map((log, p) => `p${p} ${log.size}/${ends[p]?.offset ?? '?'}`).join(', ');
+    let finalReadTimedOut = false;
+    const deadline = setTimeout(() => { finalReadTimedOut = true; void check.close(); }, FINAL_READ_MS_MAX);
+    const ticker = setInterval(() => process.stderr.write(`final read: ${progress()}\n`), 5_000);
+    try {
+      if (total > 0) {
+        for await (const r of check) {
+          if (!finalLogs[r.partition]!.has(r.offset)) got++;
+          finalLogs[r.partition]!.set(r.offset, r.value!);
+          if (got >= total) break;
+        }
       }
+    } catch (err) {
+      if (!finalReadTimedOut) throw err;
+    } finally {
+      clearTimeout(deadline);
+      clearInterval(ticker);
     }
     await check.close();
+    if (finalReadTimedOut) throw new Error(`final read-back stalled after ${FINAL_READ_MS_MAX} ms: ${progress()}`);
     reading = false;
     await Promise.race([tail, sleep(2_000)]);
     await consumer.close().catch(() => undefined);
 
     let lost = 0;
-    for (const [value, { partition, offset }] of acked) if (finalLogs[partition]!.get(offset) !== value) lost++;
+    const lostExamples: unknown[] = [];
+    for (const [value, { partition, offset }] of acked) {
+      if (finalLogs[partition]!.get(offset) === value) continue;
+      lost++;
+      if (lostExamples.length < 10) lostExamples.push({ value, partition, offset, finalHolds: finalLogs[partition]!.get(offset) ?? null });
+    }
     const counts = new Map<string, number>();
     for (const log of finalLogs) for (const v of log.values()) counts.set(v, (counts.get(v) ?? 0) + 1);
     let duplicated = 0;
@@ -255,6 +279,7 @@ describe.skipIf(FAULTS <= 0)('long random-fault run', () => {
       seed: SEED, faults: FAULTS, kinds: tally, acknowledged: acked.size, failedSends, consumerErrors, records: got,
       lost, duplicated, reordered, divergent, unstable, hwBack,
       recoveryMs: { p50: sortedRec[Math.floor(sortedRec.length / 2)], max: sortedRec.at(-1) },
+      ...(lost > 0 ? { lostExamples, ends: ends.map((e) => e.offset), needed, finalSizes: finalLogs.map((l) => l.size), hwShort } : {}),
     };
     process.stderr.write(`long fault run: ${JSON.stringify(report)}\n`);
     expect({ lost, duplicated, reordered, divergent, unstable, hwBack }).toEqual({ lost: 0, duplicated: 0, reordered: 0, divergent: 0, unstable: 0, hwBack: 0 });
